@@ -1,0 +1,97 @@
+import { Subject } from 'rxjs';
+import type { BlobStore } from './blobs.js';
+import type { Clock } from './clock.js';
+import { RapportError, notFound } from './errors.js';
+import type { DomainEvent } from './events.js';
+import type { AuditEntry, TimelineItem } from './domain/types.js';
+import { newId } from './ids.js';
+import type { StoredRecord } from './store/schema.js';
+import type { Store } from './store/store.js';
+
+/** What every module is built with: the ports, and who is acting. */
+export interface Context {
+  store: Store;
+  clock: Clock;
+  blobs: BlobStore | null;
+  events: Subject<DomainEvent>;
+  /** The operator performing changes (created by, audit actor); null for the system. */
+  actorId: string | null;
+  /** Options of `createCrm` that modules read (policies, defaults). */
+  settings: CrmSettings;
+}
+
+export interface CrmSettings {
+  /** Register used when a task is created without one (created on first use). */
+  defaultRegister: { code: string; name: string; color: string; numberPattern: string };
+}
+
+/** One unit of work: a store transaction plus the events to publish once it has committed. */
+export class Unit {
+  readonly events: DomainEvent[] = [];
+
+  constructor(
+    readonly tx: Store,
+    readonly now: Date,
+    readonly actorId: string | null,
+  ) {}
+
+  emit(event: DomainEvent) {
+    this.events.push(event);
+  }
+
+  /** Reads a record or throws NOT_FOUND naming what was looked up. */
+  async load<T extends StoredRecord>(collection: string, id: string, what = collection.replace(/s$/, '')): Promise<T> {
+    if (typeof id !== 'string' || id === '') throw new RapportError('VALIDATION', `${what} id must be a non-empty string (got ${JSON.stringify(id)})`);
+    const record = await this.tx.get<T>(collection, id);
+    if (!record) throw notFound(what, id);
+    return record;
+  }
+
+  /**
+   * Writes `patch` over `record` with optimistic concurrency: a caller-supplied
+   * `expectedVersion` that is not the stored one is a CONFLICT, as is a concurrent change.
+   */
+  async save<T extends StoredRecord>(collection: string, record: T, patch: Partial<T>, expectedVersion?: number): Promise<T> {
+    if (expectedVersion !== undefined && expectedVersion !== record.version) {
+      throw new RapportError(
+        'CONFLICT',
+        `${collection.replace(/s$/, '')} ${record.id} is at version ${record.version}, not ${expectedVersion}: reload it and apply the change again`,
+        { details: { expectedVersion, actualVersion: record.version } },
+      );
+    }
+    return this.tx.update<T>(collection, record.id, patch as Partial<Omit<T, 'id' | 'version'>>, record.version);
+  }
+
+  async audit(entityType: string, entityId: string, field: string, from: unknown, to: unknown) {
+    const entry: AuditEntry = {
+      id: newId(this.now.getTime()),
+      version: 1,
+      entityType,
+      entityId,
+      field,
+      from: from ?? null,
+      to: to ?? null,
+      actorId: this.actorId,
+      at: this.now,
+    };
+    await this.tx.create('audit', entry);
+  }
+
+  /** Writes a timeline item for a partner and/or person (skipped when it concerns neither). */
+  async timeline(item: Omit<TimelineItem, 'id' | 'version' | 'at' | 'actorId'> & { at?: Date }) {
+    if (!item.partnerId && !item.personId) return;
+    const record: TimelineItem = { ...item, id: newId(this.now.getTime()), version: 1, at: item.at ?? this.now, actorId: this.actorId };
+    await this.tx.create('timeline', record);
+  }
+}
+
+/** Runs `fn` in one transaction and publishes its events after the commit. */
+export async function inUnit<R>(ctx: Context, fn: (unit: Unit) => Promise<R>): Promise<R> {
+  let unit!: Unit;
+  const result = await ctx.store.transaction(async (tx) => {
+    unit = new Unit(tx, ctx.clock.now(), ctx.actorId);
+    return fn(unit);
+  });
+  for (const event of unit.events) ctx.events.next(event);
+  return result;
+}

@@ -1,0 +1,189 @@
+import { Schema, type CollectionDef, type FieldDef } from '../store/schema.js';
+
+const str = (length = 255): FieldDef => ({ type: 'string', length });
+const optStr = (length = 255): FieldDef => ({ type: 'string', length, nullable: true });
+const date: FieldDef = { type: 'date' };
+const optDate: FieldDef = { type: 'date', nullable: true };
+const json: FieldDef = { type: 'json' };
+const optJson: FieldDef = { type: 'json', nullable: true };
+const id = optStr(64);
+const stamps = { createdAt: date, updatedAt: date };
+
+export const operators: CollectionDef = {
+  name: 'operators',
+  fields: { name: str(), email: str(320), groups: json, active: { type: 'boolean' }, ...stamps },
+  indexes: [{ name: 'operators_email_uq', fields: ['email'], unique: true }],
+};
+
+export const apiTokens: CollectionDef = {
+  name: 'api_tokens',
+  fields: { operatorId: str(64), tokenHash: str(128), label: optStr(), lastUsedAt: optDate, revokedAt: optDate, ...stamps },
+  indexes: [
+    { name: 'api_tokens_hash_uq', fields: ['tokenHash'], unique: true },
+    { name: 'api_tokens_operator', fields: ['operatorId'] },
+  ],
+};
+
+export const partners: CollectionDef = {
+  name: 'partners',
+  fields: {
+    code: str(64),
+    name: str(),
+    kind: str(32),
+    taxId: optStr(64),
+    emails: json,
+    emailDomains: json,
+    phones: json,
+    address: optJson,
+    industry: optStr(),
+    turnover: { type: 'integer', nullable: true },
+    employees: { type: 'integer', nullable: true },
+    ownerId: id,
+    salesBlocked: { type: 'boolean' },
+    customFields: json,
+    ...stamps,
+  },
+  indexes: [
+    { name: 'partners_code_uq', fields: ['code'], unique: true },
+    { name: 'partners_name', fields: ['name'] },
+    { name: 'partners_kind', fields: ['kind', 'name'] },
+  ],
+};
+
+export const persons: CollectionDef = {
+  name: 'persons',
+  fields: {
+    partnerId: id,
+    firstName: str(),
+    lastName: str(),
+    emails: json,
+    phones: json,
+    position: optStr(),
+    customFields: json,
+    ...stamps,
+  },
+  indexes: [{ name: 'persons_partner', fields: ['partnerId', 'lastName'] }],
+};
+
+export const contactKeys: CollectionDef = {
+  name: 'contact_keys',
+  fields: { kind: str(16), value: str(320), ownerType: str(16), ownerId: str(64) },
+  indexes: [
+    { name: 'contact_keys_value_uq', fields: ['kind', 'value', 'ownerType', 'ownerId'], unique: true },
+    { name: 'contact_keys_owner', fields: ['ownerId'] },
+  ],
+};
+
+export const registers: CollectionDef = {
+  name: 'registers',
+  fields: { code: str(64), name: str(), color: str(16), numberPattern: str(128), active: { type: 'boolean' }, ...stamps },
+  indexes: [{ name: 'registers_code_uq', fields: ['code'], unique: true }],
+};
+
+export const tasks: CollectionDef = {
+  name: 'tasks',
+  fields: {
+    number: str(128),
+    registerId: str(64),
+    subject: str(500),
+    description: { type: 'text', nullable: true },
+    partnerId: id,
+    personId: id,
+    ownerId: id,
+    createdBy: id,
+    plannedAt: optDate,
+    dueAt: optDate,
+    doneAt: optDate,
+    status: str(16),
+    priority: str(16),
+    parentId: id,
+    private: { type: 'boolean' },
+    customFields: json,
+    ...stamps,
+  },
+  indexes: [
+    { name: 'tasks_register_number_uq', fields: ['registerId', 'number'], unique: true },
+    { name: 'tasks_owner_status_due', fields: ['ownerId', 'status', 'dueAt'] },
+    { name: 'tasks_partner', fields: ['partnerId', { field: 'createdAt', desc: true }] },
+    { name: 'tasks_parent', fields: ['parentId'] },
+    { name: 'tasks_planned', fields: ['plannedAt'] },
+  ],
+};
+
+export const stages: CollectionDef = {
+  name: 'stages',
+  fields: {
+    taskId: str(64),
+    position: { type: 'integer' },
+    subject: str(500),
+    ownerId: id,
+    personId: id,
+    plannedAt: optDate,
+    doneAt: optDate,
+    status: str(16),
+    ...stamps,
+  },
+  indexes: [{ name: 'stages_task_position_uq', fields: ['taskId', 'position'], unique: true }],
+};
+
+export const taskEntries: CollectionDef = {
+  name: 'task_entries',
+  fields: {
+    taskId: str(64),
+    kind: str(16),
+    at: date,
+    createdBy: id,
+    body: { type: 'text', nullable: true },
+    file: optJson,
+    link: optJson,
+    emailId: id,
+  },
+  indexes: [
+    { name: 'task_entries_task', fields: ['taskId', 'at'] },
+    { name: 'task_entries_email', fields: ['emailId'] },
+  ],
+};
+
+export const audit: CollectionDef = {
+  name: 'audit',
+  fields: { entityType: str(32), entityId: str(64), field: str(64), from: optJson, to: optJson, actorId: id, at: date },
+  indexes: [{ name: 'audit_entity', fields: ['entityType', 'entityId', 'at'] }],
+};
+
+export const timeline: CollectionDef = {
+  name: 'timeline',
+  fields: {
+    partnerId: id,
+    personId: id,
+    at: date,
+    kind: str(64),
+    subjectType: str(32),
+    subjectId: str(64),
+    title: str(500),
+    actorId: id,
+    data: json,
+  },
+  indexes: [
+    { name: 'timeline_partner_at', fields: ['partnerId', { field: 'at', desc: true }, { field: 'id', desc: true }] },
+    { name: 'timeline_person_at', fields: ['personId', { field: 'at', desc: true }, { field: 'id', desc: true }] },
+    { name: 'timeline_subject', fields: ['subjectType', 'subjectId'] },
+  ],
+};
+
+/** Core's collections. Later modules (e-mails, campaigns, ...) add theirs to this list. */
+export const coreCollections: CollectionDef[] = [
+  operators,
+  apiTokens,
+  partners,
+  persons,
+  contactKeys,
+  registers,
+  tasks,
+  stages,
+  taskEntries,
+  audit,
+  timeline,
+];
+
+/** The schema every store gets by default. */
+export const coreSchema = new Schema(coreCollections);

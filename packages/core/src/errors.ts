@@ -1,0 +1,40 @@
+/** Stable error codes every Rapport package uses. */
+export type RapportErrorCode = 'NOT_FOUND' | 'CONFLICT' | 'VALIDATION' | 'FORBIDDEN' | 'STORAGE';
+
+/** The one error type Rapport throws: a stable `code` and a message naming the field and value. */
+export class RapportError extends Error {
+  readonly code: RapportErrorCode;
+  readonly details?: Record<string, unknown>;
+
+  constructor(
+    code: RapportErrorCode,
+    message: string,
+    options: { cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'RapportError';
+    this.code = code;
+    if (options.details) this.details = options.details;
+  }
+}
+
+/** True when `err` is a RapportError, optionally with the given code. */
+export function isRapportError(err: unknown, code?: RapportErrorCode): err is RapportError {
+  return err instanceof RapportError && (code === undefined || err.code === code);
+}
+
+export const notFound = (what: string, id: unknown) =>
+  new RapportError('NOT_FOUND', `${what} ${JSON.stringify(id)} does not exist`);
+
+export const invalid = (field: string, problem: string, value?: unknown) =>
+  new RapportError(
+    'VALIDATION',
+    value === undefined ? `${field} ${problem}` : `${field} ${problem} (got ${show(value)})`,
+    { details: { field } },
+  );
+
+function show(value: unknown): string {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
+  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}

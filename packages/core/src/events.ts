@@ -1,0 +1,20 @@
+import type { Partner, Person, Stage, Task, TaskEntry, Operator, Register } from './domain/types.js';
+
+/** Domain events, emitted on `crm.events$` after the change they describe has committed. */
+export type DomainEvent =
+  | { type: 'operator.created'; operator: Operator }
+  | { type: 'partner.created'; partner: Partner }
+  | { type: 'partner.updated'; partner: Partner; changed: string[] }
+  | { type: 'person.created'; person: Person }
+  | { type: 'person.updated'; person: Person; changed: string[] }
+  | { type: 'register.created'; register: Register }
+  | { type: 'task.created'; task: Task }
+  | { type: 'task.updated'; task: Task; changed: string[] }
+  | { type: 'task.status_changed'; task: Task; from: Task['status']; to: Task['status'] }
+  | { type: 'task.closed'; task: Task }
+  | { type: 'stage.added'; stage: Stage }
+  | { type: 'stage.completed'; stage: Stage }
+  | { type: 'entry.added'; entry: TaskEntry }
+  | { type: string & {}; [key: string]: unknown };
+
+export type DomainEventType = DomainEvent['type'];

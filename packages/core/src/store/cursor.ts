@@ -1,0 +1,93 @@
+import { RapportError } from '../errors.js';
+import { compareScalars, readPath, type Filter, type Scalar } from './filter.js';
+import { DEFAULT_LIMIT, MAX_LIMIT, type FindQuery, type SortField } from './store.js';
+
+/**
+ * Keyset pagination shared by every store: a cursor holds the sort values of the last record
+ * seen, and the next page is "records after those values" expressed as an ordinary filter, so
+ * each adapter only has to compile filters. Nulls sort first in ascending order.
+ */
+export interface ResolvedSort {
+  field: string;
+  desc: boolean;
+}
+
+export function resolveSort(sort: SortField[] | undefined): ResolvedSort[] {
+  const fields = (sort ?? []).filter((s) => s.field !== 'id').map((s) => ({ field: s.field, desc: s.direction === 'desc' }));
+  const last = fields.at(-1);
+  return [...fields, { field: 'id', desc: last?.desc ?? false }];
+}
+
+export function resolveLimit(query: FindQuery | undefined): number {
+  const limit = query?.limit ?? DEFAULT_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    throw new RapportError('VALIDATION', `limit must be a whole number from 1 to ${MAX_LIMIT} (got ${limit})`);
+  }
+  return limit;
+}
+
+type CursorValue = string | number | boolean | null | { d: number };
+
+export function encodeCursor(sort: ResolvedSort[], record: Record<string, unknown>): string {
+  const values: CursorValue[] = sort.map((s) => {
+    const v = readPath(record, s.field);
+    if (v === undefined || v === null) return null;
+    if (v instanceof Date) return { d: v.getTime() };
+    return v as CursorValue;
+  });
+  return Buffer.from(JSON.stringify(values), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(sort: ResolvedSort[], cursor: string): Array<Scalar | null> {
+  let values: unknown;
+  try {
+    values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch (cause) {
+    throw new RapportError('VALIDATION', `cursor ${JSON.stringify(cursor.slice(0, 40))} is not a valid cursor`, { cause });
+  }
+  if (!Array.isArray(values) || values.length !== sort.length) {
+    throw new RapportError('VALIDATION', `cursor does not belong to this sort order (${sort.map((s) => s.field).join(', ')})`);
+  }
+  return values.map((v) => (v !== null && typeof v === 'object' && 'd' in v ? new Date(Number(v.d)) : (v as Scalar | null)));
+}
+
+/** The filter "strictly after the cursor position" for the given sort. */
+export function afterCursor(sort: ResolvedSort[], values: Array<Scalar | null>): Filter {
+  const branches: Filter[] = [];
+  for (let i = 0; i < sort.length; i++) {
+    const equalBefore: Filter[] = sort.slice(0, i).map((s, j) => equalTo(s.field, values[j] ?? null));
+    const s = sort[i]!;
+    const after = strictlyAfter(s, values[i] ?? null);
+    if (after) branches.push({ op: 'and', filters: [...equalBefore, after] });
+  }
+  return { op: 'or', filters: branches };
+}
+
+function equalTo(field: string, value: Scalar | null): Filter {
+  return value === null ? { op: 'isNull', field } : { op: 'eq', field, value };
+}
+
+function strictlyAfter(s: ResolvedSort, value: Scalar | null): Filter | null {
+  // Ascending: null < any value. Descending: any value < null... reversed: values before nulls.
+  if (!s.desc) {
+    if (value === null) return { op: 'not', filter: { op: 'isNull', field: s.field } };
+    return { op: 'gt', field: s.field, value };
+  }
+  if (value === null) return null; // nothing comes after null in descending order
+  return { op: 'or', filters: [{ op: 'lt', field: s.field, value }, { op: 'isNull', field: s.field }] };
+}
+
+/** Compares two records by a resolved sort (nulls first ascending, last descending). */
+export function compareBySort(sort: ResolvedSort[], a: Record<string, unknown>, b: Record<string, unknown>): number {
+  for (const s of sort) {
+    const x = readPath(a, s.field);
+    const y = readPath(b, s.field);
+    const xn = x === null || x === undefined;
+    const yn = y === null || y === undefined;
+    let c = 0;
+    if (xn || yn) c = xn === yn ? 0 : xn ? -1 : 1;
+    else c = compareScalars(x, y);
+    if (c !== 0) return s.desc ? -c : c;
+  }
+  return 0;
+}

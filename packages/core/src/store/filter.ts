@@ -1,0 +1,184 @@
+/**
+ * The filter language every store compiles itself. Field paths are record field names, or
+ * `jsonField.key.subkey` into a JSON field (custom fields).
+ *
+ * Semantics (two-valued, the same in every store):
+ * - a comparison (`eq` with a non-null value, `lt`, `lte`, `gt`, `gte`, `in`, `contains`) is
+ *   false when the field is null or missing;
+ * - `eq` with `null` is `isNull`; `ne` is "is distinct from": `ne(f, 'x')` holds when f is null;
+ * - `not` negates exactly, so `not(eq(f, 'x'))` holds when f is null.
+ * `normalizeFilter` pushes every `not` down to the leaves, which lets SQL stores compile each
+ * leaf with plain, index-friendly operators and still give these answers.
+ */
+export type Scalar = string | number | boolean | Date;
+
+export type Filter =
+  | { op: 'eq'; field: string; value: Scalar | null }
+  | { op: 'ne'; field: string; value: Scalar | null }
+  | { op: 'lt' | 'lte' | 'gt' | 'gte'; field: string; value: Scalar }
+  | { op: 'in'; field: string; values: Scalar[] }
+  | { op: 'contains'; field: string; value: string; ignoreCase?: boolean }
+  | { op: 'isNull'; field: string }
+  | { op: 'and' | 'or'; filters: Filter[] }
+  | { op: 'not'; filter: Filter };
+
+/** Leaves after normalisation: no `not`, and the negated forms made explicit. */
+export type NormalFilter =
+  | { op: 'eq' | 'ne' | 'lt' | 'lte' | 'gt' | 'gte'; field: string; value: Scalar }
+  | { op: 'in' | 'notIn'; field: string; values: Scalar[] }
+  | { op: 'contains' | 'notContains'; field: string; value: string; ignoreCase: boolean }
+  | { op: 'isNull' | 'isNotNull'; field: string }
+  | { op: 'and' | 'or'; filters: NormalFilter[] }
+  | { op: 'true' | 'false' };
+
+/** Builders that read like the query: `where.and(where.eq('status', 'open'), where.lt('dueAt', now))`. */
+export const where = {
+  eq: (field: string, value: Scalar | null): Filter => ({ op: 'eq', field, value }),
+  ne: (field: string, value: Scalar | null): Filter => ({ op: 'ne', field, value }),
+  lt: (field: string, value: Scalar): Filter => ({ op: 'lt', field, value }),
+  lte: (field: string, value: Scalar): Filter => ({ op: 'lte', field, value }),
+  gt: (field: string, value: Scalar): Filter => ({ op: 'gt', field, value }),
+  gte: (field: string, value: Scalar): Filter => ({ op: 'gte', field, value }),
+  in: (field: string, values: Scalar[]): Filter => ({ op: 'in', field, values }),
+  contains: (field: string, value: string, ignoreCase = false): Filter => ({ op: 'contains', field, value, ignoreCase }),
+  isNull: (field: string): Filter => ({ op: 'isNull', field }),
+  and: (...filters: Array<Filter | undefined>): Filter => ({ op: 'and', filters: filters.filter(isFilter) }),
+  or: (...filters: Array<Filter | undefined>): Filter => ({ op: 'or', filters: filters.filter(isFilter) }),
+  not: (filter: Filter): Filter => ({ op: 'not', filter }),
+};
+
+const isFilter = (f: Filter | undefined): f is Filter => f !== undefined;
+
+/** Negation normal form with constant folding; the form adapters compile. */
+export function normalizeFilter(filter: Filter | undefined): NormalFilter {
+  if (!filter) return { op: 'true' };
+  return simplify(nnf(filter, false));
+}
+
+function nnf(f: Filter, negate: boolean): NormalFilter {
+  switch (f.op) {
+    case 'and':
+    case 'or': {
+      const op = (f.op === 'and') !== negate ? 'and' : 'or';
+      return { op, filters: f.filters.map((c) => nnf(c, negate)) };
+    }
+    case 'not':
+      return nnf(f.filter, !negate);
+    case 'isNull':
+      return { op: negate ? 'isNotNull' : 'isNull', field: f.field };
+    case 'eq':
+    case 'ne': {
+      const positive = (f.op === 'eq') !== negate;
+      if (f.value === null) return { op: positive ? 'isNull' : 'isNotNull', field: f.field };
+      return { op: positive ? 'eq' : 'ne', field: f.field, value: f.value };
+    }
+    case 'lt':
+    case 'lte':
+    case 'gt':
+    case 'gte': {
+      if (!negate) return { op: f.op, field: f.field, value: f.value };
+      const flipped = ({ lt: 'gte', lte: 'gt', gt: 'lte', gte: 'lt' } as const)[f.op];
+      return { op: 'or', filters: [{ op: flipped, field: f.field, value: f.value }, { op: 'isNull', field: f.field }] };
+    }
+    case 'in':
+      return { op: negate ? 'notIn' : 'in', field: f.field, values: [...f.values] };
+    case 'contains':
+      return { op: negate ? 'notContains' : 'contains', field: f.field, value: f.value, ignoreCase: f.ignoreCase ?? false };
+  }
+}
+
+function simplify(f: NormalFilter): NormalFilter {
+  if (f.op === 'in' && f.values.length === 0) return { op: 'false' };
+  if (f.op === 'notIn' && f.values.length === 0) return { op: 'true' };
+  if (f.op !== 'and' && f.op !== 'or') return f;
+  const unit = f.op === 'and' ? 'true' : 'false';
+  const absorbing = f.op === 'and' ? 'false' : 'true';
+  const out: NormalFilter[] = [];
+  for (const child of f.filters.map(simplify)) {
+    if (child.op === absorbing) return { op: absorbing };
+    if (child.op === unit) continue;
+    if (child.op === f.op) out.push(...child.filters);
+    else out.push(child);
+  }
+  if (out.length === 0) return { op: unit };
+  return out.length === 1 ? out[0]! : { op: f.op, filters: out };
+}
+
+/** Every field path a filter mentions (for validation against the schema). */
+export function filterFields(f: NormalFilter): string[] {
+  if (f.op === 'and' || f.op === 'or') return f.filters.flatMap(filterFields);
+  if (f.op === 'true' || f.op === 'false') return [];
+  return [f.field];
+}
+
+/** Reads a (possibly dotted JSON) path from a record. */
+export function readPath(record: Record<string, unknown>, path: string): unknown {
+  let value: unknown = record;
+  for (const key of path.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+/** Orders two scalar values: numbers, strings (by code unit), booleans, dates. */
+export function compareScalars(a: unknown, b: unknown): number {
+  const x = a instanceof Date ? a.getTime() : a;
+  const y = b instanceof Date ? b.getTime() : b;
+  if (typeof x === 'boolean' || typeof y === 'boolean') return Number(x) - Number(y);
+  if (typeof x === 'number' && typeof y === 'number') return x - y;
+  const s = String(x);
+  const t = String(y);
+  return s < t ? -1 : s > t ? 1 : 0;
+}
+
+const isNullish = (v: unknown) => v === null || v === undefined;
+
+/** Evaluates a normalised filter against an in-memory record (the memory store's engine). */
+export function matches(record: Record<string, unknown>, f: NormalFilter): boolean {
+  switch (f.op) {
+    case 'true':
+      return true;
+    case 'false':
+      return false;
+    case 'and':
+      return f.filters.every((c) => matches(record, c));
+    case 'or':
+      return f.filters.some((c) => matches(record, c));
+    case 'isNull':
+      return isNullish(readPath(record, f.field));
+    case 'isNotNull':
+      return !isNullish(readPath(record, f.field));
+  }
+  const v = readPath(record, f.field);
+  switch (f.op) {
+    case 'ne':
+      return isNullish(v) || compareScalars(v, f.value) !== 0;
+    case 'notIn':
+      return isNullish(v) || !f.values.some((x) => compareScalars(v, x) === 0);
+    case 'notContains':
+      return isNullish(v) || !containsText(v, f.value, f.ignoreCase);
+  }
+  if (isNullish(v)) return false;
+  switch (f.op) {
+    case 'eq':
+      return compareScalars(v, f.value) === 0;
+    case 'lt':
+      return compareScalars(v, f.value) < 0;
+    case 'lte':
+      return compareScalars(v, f.value) <= 0;
+    case 'gt':
+      return compareScalars(v, f.value) > 0;
+    case 'gte':
+      return compareScalars(v, f.value) >= 0;
+    case 'in':
+      return f.values.some((x) => compareScalars(v, x) === 0);
+    case 'contains':
+      return containsText(v, f.value, f.ignoreCase);
+  }
+}
+
+function containsText(v: unknown, needle: string, ignoreCase: boolean): boolean {
+  const hay = String(v);
+  return ignoreCase ? hay.toLowerCase().includes(needle.toLowerCase()) : hay.includes(needle);
+}

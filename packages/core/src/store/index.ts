@@ -1,0 +1,10 @@
+export type { Store, StoreCapabilities, FindQuery, Page, SortField, AggregateQuery, AggregateRow, Measure, GroupKey, MigrationReport } from './store.js';
+export { DEFAULT_LIMIT, MAX_LIMIT } from './store.js';
+export { where, normalizeFilter, matches, readPath, compareScalars, filterFields } from './filter.js';
+export type { Filter, NormalFilter, Scalar } from './filter.js';
+export { Schema, allFields, indexFields, ID_FIELD, VERSION_FIELD } from './schema.js';
+export type { CollectionDef, FieldDef, FieldType, IndexDef, IndexField, StoredRecord } from './schema.js';
+export { resolveSort, resolveLimit, encodeCursor, decodeCursor, afterCursor, compareBySort } from './cursor.js';
+export type { ResolvedSort } from './cursor.js';
+export { aggregateRecords, groupKeyName, groupValue } from './aggregate.js';
+export { memoryStore } from './memory.js';

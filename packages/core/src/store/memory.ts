@@ -1,0 +1,285 @@
+import { RapportError } from '../errors.js';
+import { afterCursor, compareBySort, decodeCursor, encodeCursor, resolveLimit, resolveSort } from './cursor.js';
+import { matches, normalizeFilter, readPath, type Filter, type NormalFilter } from './filter.js';
+import { indexFields, Schema, type CollectionDef, type StoredRecord } from './schema.js';
+import type { AggregateQuery, AggregateRow, FindQuery, MigrationReport, Page, Store, StoreCapabilities } from './store.js';
+import { aggregateRecords } from './aggregate.js';
+import { coreSchema } from '../domain/schema.js';
+
+type Row = Record<string, unknown> & StoredRecord;
+type Undo = Array<() => void>;
+
+interface Table {
+  def: CollectionDef;
+  rows: Map<string, Row>;
+  /** unique index name → key → id */
+  unique: Map<string, Map<string, string>>;
+  /** first field of each index → value key → ids (narrows equality lookups) */
+  lookup: Map<string, Map<string, Set<string>>>;
+}
+
+const clone = <T>(v: T): T => structuredClone(v);
+const keyOf = (v: unknown) => (v instanceof Date ? `d${v.getTime()}` : `${typeof v}:${String(v)}`);
+
+/** The in-memory engine: synchronous operations over plain maps, with an undo log per transaction. */
+class MemoryEngine {
+  readonly tables = new Map<string, Table>();
+  readonly sequences = new Map<string, number>();
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly schema: Schema) {
+    for (const def of schema.collections) {
+      const unique = new Map<string, Map<string, string>>();
+      const lookup = new Map<string, Map<string, Set<string>>>();
+      for (const index of def.indexes) {
+        if (index.unique) unique.set(index.name, new Map());
+        const first = indexFields(index)[0]?.field;
+        if (first && !lookup.has(first)) lookup.set(first, new Map());
+      }
+      this.tables.set(def.name, { def, rows: new Map(), unique, lookup });
+    }
+  }
+
+  /** Serialises writers: each runs after the one before has finished. */
+  exclusive<R>(fn: () => Promise<R>): Promise<R> {
+    const run = this.tail.then(fn, fn);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  table(name: string): Table {
+    const t = this.tables.get(name);
+    if (!t) throw new RapportError('VALIDATION', `memory store: unknown collection ${JSON.stringify(name)}`);
+    return t;
+  }
+
+  private uniqueKey(t: Table, indexName: string, row: Row): string | null {
+    const index = t.def.indexes.find((i) => i.name === indexName)!;
+    const parts = indexFields(index).map((f) => readPath(row, f.field));
+    // As in SQL, a unique index does not constrain rows with a null in the key.
+    if (parts.some((p) => p === null || p === undefined)) return null;
+    return parts.map(keyOf).join('\u0000');
+  }
+
+  private checkUnique(t: Table, row: Row, ignoreId?: string) {
+    for (const name of t.unique.keys()) {
+      const key = this.uniqueKey(t, name, row);
+      const holder = key === null ? undefined : t.unique.get(name)!.get(key);
+      if (holder !== undefined && holder !== ignoreId) {
+        throw new RapportError('CONFLICT', `memory store: ${t.def.name} violates unique index ${name}`, {
+          details: { index: name },
+        });
+      }
+    }
+  }
+
+  private indexRow(t: Table, row: Row, add: boolean) {
+    for (const name of t.unique.keys()) {
+      const key = this.uniqueKey(t, name, row);
+      if (key === null) continue;
+      if (add) t.unique.get(name)!.set(key, row.id);
+      else t.unique.get(name)!.delete(key);
+    }
+    for (const [field, map] of t.lookup) {
+      const key = keyOf(readPath(row, field) ?? null);
+      let ids = map.get(key);
+      if (add) {
+        if (!ids) map.set(key, (ids = new Set()));
+        ids.add(row.id);
+      } else ids?.delete(row.id);
+    }
+  }
+
+  insert(name: string, record: Row, undo: Undo | null) {
+    const t = this.table(name);
+    if (t.rows.has(record.id)) throw new RapportError('CONFLICT', `memory store: ${name} ${record.id} already exists`);
+    const row = this.complete(t, clone(record));
+    this.checkUnique(t, row);
+    t.rows.set(row.id, row);
+    this.indexRow(t, row, true);
+    undo?.push(() => this.remove(t, row));
+  }
+
+  private complete(t: Table, row: Row): Row {
+    for (const field of Object.keys(t.def.fields)) if (row[field] === undefined) (row as Record<string, unknown>)[field] = null;
+    return row;
+  }
+
+  private remove(t: Table, row: Row) {
+    t.rows.delete(row.id);
+    this.indexRow(t, row, false);
+  }
+
+  private put(t: Table, before: Row, after: Row) {
+    this.indexRow(t, before, false);
+    t.rows.set(after.id, after);
+    this.indexRow(t, after, true);
+  }
+
+  update(name: string, id: string, patch: Record<string, unknown>, expected: number, undo: Undo | null): Row {
+    const t = this.table(name);
+    const before = t.rows.get(id);
+    if (!before) throw new RapportError('NOT_FOUND', `${name} ${JSON.stringify(id)} does not exist`);
+    if (before.version !== expected) {
+      throw new RapportError('CONFLICT', `${name} ${id} is at version ${before.version}, not ${expected}: it was changed by someone else`, {
+        details: { expectedVersion: expected, actualVersion: before.version },
+      });
+    }
+    const after = { ...before, ...clone(patch), id, version: expected + 1 } as Row;
+    for (const k of Object.keys(patch)) if (after[k] === undefined) (after as Record<string, unknown>)[k] = null;
+    this.checkUnique(t, after, id);
+    this.put(t, before, after);
+    undo?.push(() => this.put(t, after, before));
+    return clone(after);
+  }
+
+  delete(name: string, id: string, expected: number | undefined, undo: Undo | null) {
+    const t = this.table(name);
+    const row = t.rows.get(id);
+    if (!row) throw new RapportError('NOT_FOUND', `${name} ${JSON.stringify(id)} does not exist`);
+    if (expected !== undefined && row.version !== expected) {
+      throw new RapportError('CONFLICT', `${name} ${id} is at version ${row.version}, not ${expected}`);
+    }
+    this.remove(t, row);
+    undo?.push(() => {
+      t.rows.set(row.id, row);
+      this.indexRow(t, row, true);
+    });
+  }
+
+  /** Candidate rows: narrowed by an equality on an indexed field when the filter has one. */
+  candidates(t: Table, f: NormalFilter): Iterable<Row> {
+    const conjuncts = f.op === 'and' ? f.filters : [f];
+    for (const c of conjuncts) {
+      if (c.op === 'eq' || c.op === 'isNull') {
+        const map = t.lookup.get(c.field);
+        if (!map) continue;
+        const ids = map.get(keyOf(c.op === 'eq' ? c.value : null));
+        return [...(ids ?? [])].map((id) => t.rows.get(id)!);
+      }
+    }
+    return t.rows.values();
+  }
+
+  select(name: string, where: Filter | undefined): Row[] {
+    const t = this.table(name);
+    const f = normalizeFilter(where);
+    const out: Row[] = [];
+    for (const row of this.candidates(t, f)) if (matches(row, f)) out.push(row);
+    return out;
+  }
+
+  nextSequence(name: string, undo: Undo | null): number {
+    const before = this.sequences.get(name);
+    const value = (before ?? 0) + 1;
+    this.sequences.set(name, value);
+    undo?.push(() => (before === undefined ? this.sequences.delete(name) : this.sequences.set(name, before)));
+    return value;
+  }
+}
+
+class MemoryStore implements Store {
+  readonly name = 'memory';
+  readonly capabilities: StoreCapabilities = {
+    nativeJson: true,
+    nativeDates: true,
+    nativeBooleans: true,
+    transactions: true,
+    concurrentWriters: false,
+  };
+
+  constructor(
+    private readonly engine: MemoryEngine,
+    /** Set inside a transaction: writes are recorded here and undone on failure. */
+    private readonly undo: Undo | null = null,
+  ) {}
+
+  private write<R>(fn: () => R): Promise<R> {
+    if (this.undo) return Promise.resolve().then(fn);
+    return this.engine.exclusive(async () => fn());
+  }
+
+  async migrate(): Promise<MigrationReport> {
+    return { applied: [], skipped: [] };
+  }
+
+  create<T extends StoredRecord>(collection: string, record: T): Promise<T> {
+    return this.write(() => {
+      this.engine.insert(collection, record as unknown as Row, this.undo);
+      return clone(record);
+    });
+  }
+
+  createMany<T extends StoredRecord>(collection: string, records: T[]): Promise<void> {
+    if (this.undo) return Promise.resolve().then(() => records.forEach((r) => this.engine.insert(collection, r as unknown as Row, this.undo)));
+    return this.transaction((tx) => tx.createMany(collection, records));
+  }
+
+  async get<T extends StoredRecord>(collection: string, id: string): Promise<T | null> {
+    const row = this.engine.table(collection).rows.get(id);
+    return row ? (clone(row) as unknown as T) : null;
+  }
+
+  async find<T extends StoredRecord>(collection: string, query: FindQuery = {}): Promise<Page<T>> {
+    const sort = resolveSort(query.sort);
+    const limit = resolveLimit(query);
+    const where = query.cursor
+      ? { op: 'and' as const, filters: [query.where ?? { op: 'and' as const, filters: [] }, afterCursor(sort, decodeCursor(sort, query.cursor))] }
+      : query.where;
+    const rows = this.engine.select(collection, where).sort((a, b) => compareBySort(sort, a, b));
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    return {
+      items: items.map((r) => clone(r) as unknown as T),
+      nextCursor: rows.length > limit && last ? encodeCursor(sort, last) : null,
+    };
+  }
+
+  async count(collection: string, where?: Filter): Promise<number> {
+    return this.engine.select(collection, where).length;
+  }
+
+  update<T extends StoredRecord>(collection: string, id: string, patch: Partial<Omit<T, 'id' | 'version'>>, expectedVersion: number): Promise<T> {
+    return this.write(() => this.engine.update(collection, id, patch as Record<string, unknown>, expectedVersion, this.undo) as unknown as T);
+  }
+
+  delete(collection: string, id: string, expectedVersion?: number): Promise<void> {
+    return this.write(() => this.engine.delete(collection, id, expectedVersion, this.undo));
+  }
+
+  deleteWhere(collection: string, where: Filter): Promise<number> {
+    return this.write(() => {
+      const rows = this.engine.select(collection, where);
+      for (const row of rows) this.engine.delete(collection, row.id, undefined, this.undo);
+      return rows.length;
+    });
+  }
+
+  async aggregate(collection: string, query: AggregateQuery): Promise<AggregateRow[]> {
+    return aggregateRecords(this.engine.select(collection, query.where), query);
+  }
+
+  nextSequence(name: string): Promise<number> {
+    return this.write(() => this.engine.nextSequence(name, this.undo));
+  }
+
+  transaction<R>(fn: (tx: Store) => Promise<R>): Promise<R> {
+    if (this.undo) return fn(this);
+    return this.engine.exclusive(async () => {
+      const undo: Undo = [];
+      try {
+        return await fn(new MemoryStore(this.engine, undo));
+      } catch (err) {
+        for (const step of undo.reverse()) step();
+        throw err;
+      }
+    });
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** A complete in-process Store (transactions included), for tests, demos and small embeds. */
+export function memoryStore(options: { schema?: Schema } = {}): Store {
+  return new MemoryStore(new MemoryEngine(options.schema ?? coreSchema));
+}

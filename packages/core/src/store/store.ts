@@ -1,0 +1,130 @@
+import type { Filter, Scalar } from './filter.js';
+import type { Schema, StoredRecord } from './schema.js';
+
+/**
+ * The persistence port. Core hands a store complete records (ids, timestamps, versions made by
+ * core) and the store keeps them: no business rules live here.
+ *
+ * A store is generic over collections described by a `Schema`; records are plain objects whose
+ * `date` fields are `Date`, `json` fields arrays/objects, and missing nullable fields `null`.
+ */
+export interface Store {
+  readonly name: string;
+  readonly capabilities: StoreCapabilities;
+
+  /** Creates the tables/structures the schema needs, or upgrades them; re-running is a no-op. */
+  migrate(): Promise<MigrationReport>;
+
+  /** Inserts a record with `version` 1 (the caller passes version 1). Unique clash → CONFLICT. */
+  create<T extends StoredRecord>(collection: string, record: T): Promise<T>;
+
+  /** Inserts many records at once (one statement or batch where the store can). */
+  createMany<T extends StoredRecord>(collection: string, records: T[]): Promise<void>;
+
+  get<T extends StoredRecord>(collection: string, id: string): Promise<T | null>;
+
+  find<T extends StoredRecord>(collection: string, query?: FindQuery): Promise<Page<T>>;
+
+  count(collection: string, where?: Filter): Promise<number>;
+
+  /**
+   * Applies `patch` when the stored version equals `expectedVersion`, and bumps the version by
+   * one. Unknown id → NOT_FOUND; another version → CONFLICT (never a lost update).
+   */
+  update<T extends StoredRecord>(
+    collection: string,
+    id: string,
+    patch: Partial<Omit<T, 'id' | 'version'>>,
+    expectedVersion: number,
+  ): Promise<T>;
+
+  /** Deletes a record; with `expectedVersion`, only that version (else CONFLICT). Unknown id → NOT_FOUND. */
+  delete(collection: string, id: string, expectedVersion?: number): Promise<void>;
+
+  /** Deletes every record a filter matches; returns how many. */
+  deleteWhere(collection: string, where: Filter): Promise<number>;
+
+  /** Grouped counts and sums computed by the store (in SQL for SQL stores). */
+  aggregate(collection: string, query: AggregateQuery): Promise<AggregateRow[]>;
+
+  /**
+   * Atomically increments the named counter and returns the new value (1 for a new counter).
+   * Inside a transaction the increment commits or rolls back with it; concurrent callers never
+   * get the same value.
+   */
+  nextSequence(name: string): Promise<number>;
+
+  /**
+   * Runs `fn` in one transaction: everything it wrote commits together or not at all. Inside,
+   * use the `tx` store it is given. A nested call joins the outer transaction.
+   */
+  transaction<R>(fn: (tx: Store) => Promise<R>): Promise<R>;
+
+  close(): Promise<void>;
+}
+
+export interface StoreCapabilities {
+  /** JSON values stored and queried natively (jsonb, json1); otherwise as text. */
+  nativeJson: boolean;
+  /** A native timestamp type; otherwise epoch milliseconds. */
+  nativeDates: boolean;
+  /** Booleans bindable as such; otherwise 0/1. */
+  nativeBooleans: boolean;
+  /** Real atomic transactions (rollback leaves no trace). */
+  transactions: boolean;
+  /** Several processes may write at once (PostgreSQL) rather than one writer (SQLite file). */
+  concurrentWriters: boolean;
+}
+
+export interface SortField {
+  field: string;
+  direction?: 'asc' | 'desc';
+}
+
+export interface FindQuery {
+  where?: Filter;
+  /** Sort order; `id` is always appended as the final tie-breaker (same direction as the last field). */
+  sort?: SortField[];
+  /** At most this many records (default 100, maximum 10,000). */
+  limit?: number;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Set when more records may follow; pass it back as `cursor`. */
+  nextCursor: string | null;
+}
+
+export type Measure = { fn: 'count' } | { fn: 'sum' | 'min' | 'max' | 'avg'; field: string };
+
+export type GroupKey = string | { field: string; granularity: 'day' | 'month' | 'year' };
+
+export interface AggregateQuery {
+  where?: Filter;
+  groupBy?: GroupKey[];
+  /** Named measures, e.g. `{ n: { fn: 'count' }, total: { fn: 'sum', field: 'amount' } }`. */
+  measures: Record<string, Measure>;
+}
+
+export interface AggregateRow {
+  /** Group values by field name; date granularities give `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (UTC). */
+  group: Record<string, Scalar | null>;
+  /** Measure values; `sum` of no rows is 0, `min`/`max`/`avg` of no rows is null. */
+  values: Record<string, number | null>;
+}
+
+export interface MigrationReport {
+  applied: string[];
+  /** Migrations that were already in place. */
+  skipped: string[];
+}
+
+/** What every store factory receives: the schema of the records it keeps. */
+export interface StoreOptions {
+  schema?: Schema;
+}
+
+export const DEFAULT_LIMIT = 100;
+export const MAX_LIMIT = 10_000;
