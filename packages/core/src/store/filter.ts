@@ -107,8 +107,7 @@ function simplify(f: NormalFilter): NormalFilter {
 /** Every field path a filter mentions (for validation against the schema). */
 export function filterFields(f: NormalFilter): string[] {
   if (f.op === 'and' || f.op === 'or') return f.filters.flatMap(filterFields);
-  if (f.op === 'true' || f.op === 'false') return [];
-  return [f.field];
+  return 'field' in f ? [f.field] : [];
 }
 
 /** Reads a (possibly dotted JSON) path from a record. */

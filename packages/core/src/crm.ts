@@ -1,0 +1,77 @@
+import { Subject, type Observable } from 'rxjs';
+import type { BlobStore } from './blobs.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Context, CrmSettings } from './context.js';
+import type { DomainEvent } from './events.js';
+import { historyModule } from './modules/history.js';
+import { operatorsModule } from './modules/operators.js';
+import { partnersModule } from './modules/partners.js';
+import { personsModule } from './modules/persons.js';
+import { registersModule } from './modules/registers.js';
+import { tasksModule } from './modules/tasks.js';
+import type { Store } from './store/store.js';
+
+export interface CrmOptions {
+  store: Store;
+  /** Where attachment bytes go; without one, attaching files is refused with a clear error. */
+  blobs?: BlobStore;
+  clock?: Clock;
+  /** The operator changes are attributed to (see also `crm.as`). */
+  actorId?: string | null;
+  settings?: Partial<CrmSettings>;
+}
+
+const DEFAULT_SETTINGS: CrmSettings = {
+  defaultRegister: { code: 'CRM', name: 'CRM', color: '#3366cc', numberPattern: '{seq:4}/{yyyy}/CRM' },
+};
+
+function modules(ctx: Context) {
+  return {
+    operators: operatorsModule(ctx),
+    partners: partnersModule(ctx),
+    persons: personsModule(ctx),
+    registers: registersModule(ctx),
+    tasks: tasksModule(ctx),
+    history: historyModule(ctx),
+  };
+}
+
+export type CrmModules = ReturnType<typeof modules>;
+
+export interface Crm extends CrmModules {
+  /** Domain events, published after the change they describe has committed. */
+  readonly events$: Observable<DomainEvent>;
+  readonly store: Store;
+  readonly clock: Clock;
+  /** The same CRM, with changes attributed to this operator (created by, audit trail). */
+  as(operatorId: string | null): Crm;
+  /** Releases the store. */
+  close(): Promise<void>;
+}
+
+/** Creates a CRM over a store: the entry point of the SDK. */
+export function createCrm(options: CrmOptions): Crm {
+  const events = new Subject<DomainEvent>();
+  const base: Omit<Context, 'actorId'> = {
+    store: options.store,
+    clock: options.clock ?? systemClock,
+    blobs: options.blobs ?? null,
+    events,
+    settings: { ...DEFAULT_SETTINGS, ...options.settings },
+  };
+  const build = (actorId: string | null): Crm => {
+    const ctx: Context = { ...base, actorId };
+    return {
+      ...modules(ctx),
+      events$: events.asObservable(),
+      store: base.store,
+      clock: base.clock,
+      as: (operatorId) => build(operatorId),
+      close: async () => {
+        events.complete();
+        await base.store.close();
+      },
+    };
+  };
+  return build(options.actorId ?? null);
+}

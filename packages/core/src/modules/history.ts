@@ -1,0 +1,67 @@
+import { inUnit, type Context } from '../context.js';
+import { domainOf, isFreemail } from '../domain/freemail.js';
+import type { Partner, Person, TimelineItem } from '../domain/types.js';
+import { where } from '../store/filter.js';
+import type { Page } from '../store/store.js';
+import * as v from '../validate.js';
+import { lookupKey } from './contact-keys.js';
+import { personsByEmail } from './persons.js';
+
+export interface HistoryQuery {
+  /** Items per page (default 50). */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  before?: string;
+}
+
+export interface EmailHistory extends Page<TimelineItem> {
+  address: string;
+  person: Person | null;
+  partner: Partner | null;
+}
+
+const NEWEST_FIRST = [{ field: 'at', direction: 'desc' as const }];
+
+/** The partner history (historia kontrahenta): one timeline, newest first, one indexed read per page. */
+export function historyModule(ctx: Context) {
+  const page = (field: 'partnerId' | 'personId', id: string, query: HistoryQuery) =>
+    ctx.store.find<TimelineItem>('timeline', {
+      where: where.eq(field, v.id(field, id)),
+      sort: NEWEST_FIRST,
+      limit: query.limit ?? 50,
+      ...(query.before ? { cursor: query.before } : {}),
+    });
+
+  return {
+    /** Everything about a partner: tasks, stages, notes, e-mails, people, ... newest first. */
+    forPartner(partnerId: string, query: HistoryQuery = {}): Promise<Page<TimelineItem>> {
+      return page('partnerId', partnerId, query);
+    },
+
+    /** Everything that involved one contact person. */
+    forPerson(personId: string, query: HistoryQuery = {}): Promise<Page<TimelineItem>> {
+      return page('personId', personId, query);
+    },
+
+    /**
+     * The history behind an e-mail address: the person with that address and their partner's
+     * timeline, else the partner owning the address's domain (free-mail domains excluded).
+     */
+    forEmail(address: string, query: HistoryQuery = {}): Promise<EmailHistory> {
+      return inUnit(ctx, async (unit) => {
+        const normalized = v.email('email', address);
+        const person = (await personsByEmail(unit, normalized))[0] ?? null;
+        let partner: Partner | null = null;
+        if (person?.partnerId) partner = await unit.tx.get<Partner>('partners', person.partnerId);
+        if (!partner) {
+          const byAddress = (await lookupKey(unit, 'email', normalized, 'partner'))[0];
+          const domain = domainOf(normalized);
+          const byDomain = byAddress ?? (isFreemail(domain) ? undefined : (await lookupKey(unit, 'domain', domain, 'partner'))[0]);
+          if (byDomain) partner = await unit.tx.get<Partner>('partners', byDomain.ownerId);
+        }
+        const items = partner ? await page('partnerId', partner.id, query) : person ? await page('personId', person.id, query) : { items: [], nextCursor: null };
+        return { address: normalized, person, partner, ...items };
+      });
+    },
+  };
+}

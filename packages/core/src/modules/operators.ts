@@ -1,0 +1,122 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { inUnit, type Context } from '../context.js';
+import type { ApiToken, Operator } from '../domain/types.js';
+import { RapportError, invalid } from '../errors.js';
+import { newId } from '../ids.js';
+import { where } from '../store/filter.js';
+import type { Page } from '../store/store.js';
+import * as v from '../validate.js';
+import { syncContactKeys } from './contact-keys.js';
+
+export interface OperatorInput {
+  name: string;
+  email: string;
+  groups?: string[];
+}
+
+const TOKEN_PREFIX = 'rpt_';
+
+/** SHA-256 of a token: what is stored and compared, never the token itself. */
+export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+
+/** Operators (users of the system) and their API tokens. */
+export function operatorsModule(ctx: Context) {
+  return {
+    create(input: OperatorInput): Promise<Operator> {
+      return inUnit(ctx, async (unit) => {
+        if (!input || typeof input !== 'object') throw invalid('operator', 'must be an object', input);
+        const email = v.email('operator.email', input.email);
+        const clash = await unit.tx.find<Operator>('operators', { where: where.eq('email', email), limit: 1 });
+        if (clash.items.length > 0) throw new RapportError('CONFLICT', `operator.email ${email} is already used by operator ${clash.items[0]!.id}`);
+        const operator: Operator = {
+          id: newId(unit.now.getTime()),
+          version: 1,
+          name: v.text('operator.name', input.name, {}),
+          email,
+          groups: v.strings('operator.groups', input.groups, 64),
+          active: true,
+          createdAt: unit.now,
+          updatedAt: unit.now,
+        };
+        await unit.tx.create('operators', operator);
+        await syncContactKeys(unit, 'operator', operator.id, { emails: [email] });
+        unit.emit({ type: 'operator.created', operator });
+        return operator;
+      });
+    },
+
+    get(id: string): Promise<Operator> {
+      return inUnit(ctx, (unit) => unit.load<Operator>('operators', id, 'operator'));
+    },
+
+    async findByEmail(address: string): Promise<Operator | null> {
+      const page = await ctx.store.find<Operator>('operators', { where: where.eq('email', v.email('email', address)), limit: 1 });
+      return page.items[0] ?? null;
+    },
+
+    list(query: { limit?: number; cursor?: string } = {}): Promise<Page<Operator>> {
+      return ctx.store.find<Operator>('operators', { sort: [{ field: 'name' }], limit: query.limit ?? 100, ...(query.cursor ? { cursor: query.cursor } : {}) });
+    },
+
+    update(id: string, patch: Partial<OperatorInput> & { active?: boolean }, options: { expectedVersion?: number } = {}): Promise<Operator> {
+      return inUnit(ctx, async (unit) => {
+        const op = await unit.load<Operator>('operators', id, 'operator');
+        const fields: Partial<Operator> = {};
+        if ('name' in patch) fields.name = v.text('operator.name', patch.name, {});
+        if ('groups' in patch) fields.groups = v.strings('operator.groups', patch.groups, 64);
+        if ('active' in patch) fields.active = Boolean(patch.active);
+        if ('email' in patch) fields.email = v.email('operator.email', patch.email);
+        const saved = await unit.save('operators', op, { ...fields, updatedAt: unit.now }, options.expectedVersion);
+        if (fields.email) await syncContactKeys(unit, 'operator', id, { emails: [fields.email] });
+        return saved;
+      });
+    },
+
+    /**
+     * Issues an API token for an operator. The token is returned once; only its hash is stored.
+     */
+    createToken(operatorId: string, options: { label?: string } = {}): Promise<{ token: string; record: ApiToken }> {
+      return inUnit(ctx, async (unit) => {
+        const op = await unit.load<Operator>('operators', operatorId, 'operator');
+        if (!op.active) throw new RapportError('FORBIDDEN', `operator ${op.email} is deactivated`);
+        const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+        const record: ApiToken = {
+          id: newId(unit.now.getTime()),
+          version: 1,
+          operatorId,
+          tokenHash: hashToken(token),
+          label: v.text('token.label', options.label, { optional: true }),
+          lastUsedAt: null,
+          revokedAt: null,
+          createdAt: unit.now,
+          updatedAt: unit.now,
+        };
+        await unit.tx.create('api_tokens', record);
+        return { token, record };
+      });
+    },
+
+    /** The active operator a token belongs to, or null for an unknown, revoked or malformed token. */
+    async authenticate(token: string): Promise<Operator | null> {
+      if (typeof token !== 'string' || !token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
+      const page = await ctx.store.find<ApiToken>('api_tokens', { where: where.eq('tokenHash', hashToken(token)), limit: 1 });
+      const record = page.items[0];
+      if (!record || record.revokedAt) return null;
+      const op = await ctx.store.get<Operator>('operators', record.operatorId);
+      return op && op.active ? op : null;
+    },
+
+    /** Revokes a token by its record id; a revoked token stops working at once. */
+    revokeToken(tokenId: string): Promise<ApiToken> {
+      return inUnit(ctx, async (unit) => {
+        const record = await unit.load<ApiToken>('api_tokens', tokenId, 'api token');
+        if (record.revokedAt) return record;
+        return unit.save('api_tokens', record, { revokedAt: unit.now, updatedAt: unit.now });
+      });
+    },
+
+    tokens(operatorId: string): Promise<Page<ApiToken>> {
+      return ctx.store.find<ApiToken>('api_tokens', { where: where.eq('operatorId', operatorId), sort: [{ field: 'createdAt' }], limit: 1000 });
+    },
+  };
+}
