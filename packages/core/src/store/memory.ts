@@ -1,6 +1,6 @@
 import { RapportError } from '../errors.js';
 import { afterCursor, compareBySort, decodeCursor, encodeCursor, resolveLimit, resolveSort } from './cursor.js';
-import { matches, normalizeFilter, readPath, type Filter, type NormalFilter } from './filter.js';
+import { filterFields, matches, normalizeFilter, readPath, type Filter, type NormalFilter } from './filter.js';
 import { indexFields, Schema, type CollectionDef, type StoredRecord } from './schema.js';
 import type { AggregateQuery, AggregateRow, FindQuery, MigrationReport, Page, Store, StoreCapabilities } from './store.js';
 import { aggregateRecords } from './aggregate.js';
@@ -164,6 +164,13 @@ class MemoryEngine {
   select(name: string, where: Filter | undefined): Row[] {
     const t = this.table(name);
     const f = normalizeFilter(where);
+    for (const path of filterFields(f)) {
+      try {
+        this.schema.field(name, path);
+      } catch (cause) {
+        throw new RapportError('VALIDATION', `memory store: ${(cause as Error).message}`, { cause });
+      }
+    }
     const out: Row[] = [];
     for (const row of this.candidates(t, f)) if (matches(row, f)) out.push(row);
     return out;

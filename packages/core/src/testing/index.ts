@@ -1,0 +1,6 @@
+/**
+ * The Store conformance suite: one set of behaviour every store must show. Each adapter's test
+ * file calls `describeStoreConformance` with a factory and a second read path (`inspect`).
+ */
+export { describeStoreConformance, conformanceSchema } from './conformance.js';
+export type { StoreConformanceOptions } from './conformance.js';
