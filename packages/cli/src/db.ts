@@ -1,0 +1,46 @@
+import { resolve } from 'node:path';
+import { createCrm, fsBlobStore, RapportError, type Crm, type Store } from '@rapport/core';
+import { postgresStore, sqliteStore } from '@rapport/storage-adapters';
+
+export const DEFAULT_DB = 'sqlite:./rapport.db';
+
+/** The database URL: `--db`, else RAPPORT_DB, else the embedded SQLite file. */
+export function resolveDb(option: string | undefined): string {
+  return option ?? process.env.RAPPORT_DB ?? DEFAULT_DB;
+}
+
+/** Opens a store for a `sqlite:PATH` or `postgres://` URL. */
+export function openStore(url: string): Store {
+  if (url.startsWith('sqlite:')) {
+    const filename = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (!filename) throw new RapportError('VALIDATION', `--db ${url} names no file (use sqlite:./rapport.db or sqlite::memory:)`);
+    return sqliteStore({ filename });
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) return postgresStore({ url });
+  throw new RapportError('VALIDATION', `--db must be sqlite:PATH or postgres://... (got ${JSON.stringify(redact(url))})`);
+}
+
+/** Hides a password in a database URL before it is printed. */
+export function redact(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}
+
+/** Where attachments go: RAPPORT_BLOBS, else a folder beside the SQLite file, else ./rapport-blobs. */
+export function blobDir(url: string): string {
+  if (process.env.RAPPORT_BLOBS) return resolve(process.env.RAPPORT_BLOBS);
+  if (url.startsWith('sqlite:') && !url.endsWith(':memory:')) return resolve(`${url.slice('sqlite:'.length)}.blobs`);
+  return resolve('rapport-blobs');
+}
+
+/** Opens the store, applies pending migrations and builds the CRM (the caller closes it). */
+export async function openCrm(dbOption: string | undefined): Promise<{ crm: Crm; url: string; applied: string[] }> {
+  const url = resolveDb(dbOption);
+  const store = openStore(url);
+  try {
+    const report = await store.migrate();
+    return { crm: createCrm({ store, blobs: fsBlobStore({ dir: blobDir(url) }) }), url, applied: report.applied };
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+}

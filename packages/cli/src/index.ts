@@ -1,0 +1,2 @@
+export { run, buildProgram } from './program.js';
+export { openCrm, openStore, resolveDb } from './db.js';
