@@ -39,11 +39,12 @@ export class Unit {
     this.events.push(event);
   }
 
-  /** Reads a record or throws NOT_FOUND naming what was looked up. */
-  async load<T extends StoredRecord>(collection: string, id: string, what = collection.replace(/s$/, '')): Promise<T> {
-    if (typeof id !== 'string' || id === '') throw new RapportError('VALIDATION', `${what} id must be a non-empty string (got ${JSON.stringify(id)})`);
+  /** Reads a record or throws NOT_FOUND naming what was looked up (and the input field it came from). */
+  async load<T extends StoredRecord>(collection: string, id: string, what = collection.replace(/s$/, ''), field?: string): Promise<T> {
+    const prefix = field ? `${field}: ` : '';
+    if (typeof id !== 'string' || id === '') throw new RapportError('VALIDATION', `${prefix}${what} id must be a non-empty string (got ${JSON.stringify(id)})`, { details: { field: field ?? what } });
     const record = await this.tx.get<T>(collection, id);
-    if (!record) throw notFound(what, id);
+    if (!record) throw new RapportError('NOT_FOUND', `${prefix}${notFound(what, id).message}`, { details: { field: field ?? what } });
     return record;
   }
 
@@ -69,8 +70,8 @@ export class Unit {
       entityType,
       entityId,
       field,
-      from: from ?? null,
-      to: to ?? null,
+      from: auditValue(from),
+      to: auditValue(to),
       actorId: this.actorId,
       at: this.now,
     };
@@ -84,6 +85,9 @@ export class Unit {
     await this.tx.create('timeline', record);
   }
 }
+
+/** Audit values are JSON: dates become ISO strings so every store gives back what it was given. */
+const auditValue = (value: unknown) => (value instanceof Date ? value.toISOString() : (value ?? null));
 
 /** Runs `fn` in one transaction and publishes its events after the commit. */
 export async function inUnit<R>(ctx: Context, fn: (unit: Unit) => Promise<R>): Promise<R> {

@@ -33,17 +33,27 @@ export function date(field: string, value: unknown, optional = false): Date | nu
   }
   let d: Date | null = null;
   if (value instanceof Date) d = new Date(value.getTime());
-  else if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value.trim())) {
-    d = new Date(value.trim());
-    // Reject dates that roll over (2026-02-30) instead of silently moving them.
-    if (!Number.isNaN(d.getTime()) && /^\d{4}-\d{2}-\d{2}/.test(value)) {
-      const [y, m, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
-      const check = new Date(Date.UTC(y, m - 1, day));
-      if (check.getUTCMonth() !== m - 1 || check.getUTCDate() !== day) d = new Date(NaN);
-    }
-  }
+  else if (typeof value === 'string') d = parseIsoDate(value.trim());
   if (!d || Number.isNaN(d.getTime())) throw invalid(field, 'must be a valid date', value);
   return d;
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * An ISO-8601 date or date-time; null unless every part is in range (no 2026-02-30, no 25:00).
+ * Without an offset the time is read as UTC, so the result never depends on the host's time zone.
+ */
+function parseIsoDate(text: string): Date | null {
+  const m = ISO_DATE.exec(text);
+  if (!m) return null;
+  const [, y, mo, day, hh = '00', mi = '00', ss = '00', frac = '', zone = 'Z'] = m;
+  const [year, month, date, hour, minute, second] = [y, mo, day, hh, mi, ss].map(Number) as [number, number, number, number, number, number];
+  const check = new Date(Date.UTC(year, month - 1, date));
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== date) return null;
+  if (hour > 23 || minute > 59 || second > 59) return null;
+  const offset = zone === 'Z' ? 'Z' : zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  return new Date(`${y}-${mo}-${day}T${hh}:${mi}:${ss}${frac}${offset}`);
 }
 
 const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/;
@@ -109,4 +119,9 @@ export function id(field: string, value: unknown, optional = false): string | nu
   if ((value === undefined || value === null) && optional) return null;
   if (typeof value !== 'string' || value.length === 0 || value.length > 64) throw invalid(field, 'must be an id', value);
   return value;
+}
+
+/** The object without its undefined properties: an undefined field is one not given. */
+export function definedOnly<T extends object>(input: T): T {
+  return Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) as T;
 }

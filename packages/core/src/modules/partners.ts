@@ -4,6 +4,7 @@ import { RapportError, invalid } from '../errors.js';
 import { newId } from '../ids.js';
 import { where, type Filter } from '../store/filter.js';
 import type { Page } from '../store/store.js';
+import { isFreemail } from '../domain/freemail.js';
 import * as v from '../validate.js';
 import { lookupKey, syncContactKeys } from './contact-keys.js';
 
@@ -38,7 +39,9 @@ export interface PartnerQuery {
 
 const CODE = /^[A-Z0-9][A-Z0-9._\-/]{0,63}$/;
 
-function checkFields(input: PartnerPatch): Partial<Partner> {
+function checkFields(patch: PartnerPatch): Partial<Partner> {
+  // An undefined field is one not given (null clears it).
+  const input = v.definedOnly(patch);
   const out: Partial<Partner> = {};
   if ('code' in input) {
     const code = v.text('partner.code', input.code, { max: 64 }).toUpperCase();
@@ -49,7 +52,11 @@ function checkFields(input: PartnerPatch): Partial<Partner> {
   if ('kind' in input) out.kind = v.oneOf('partner.kind', input.kind, PARTNER_KINDS);
   if ('taxId' in input) out.taxId = v.text('partner.taxId', input.taxId, { max: 64, optional: true });
   if ('emails' in input) out.emails = v.emails('partner.emails', input.emails);
-  if ('emailDomains' in input) out.emailDomains = v.domains('partner.emailDomains', input.emailDomains);
+  if ('emailDomains' in input) {
+    out.emailDomains = v.domains('partner.emailDomains', input.emailDomains);
+    const free = out.emailDomains.find(isFreemail);
+    if (free) throw invalid('partner.emailDomains', 'must not contain a free-mail domain: its addresses belong to anyone', free);
+  }
   if ('phones' in input) out.phones = v.strings('partner.phones', input.phones, 64);
   if ('address' in input) out.address = input.address ? { ...input.address } : null;
   if ('industry' in input) out.industry = v.text('partner.industry', input.industry, { optional: true });

@@ -17,7 +17,8 @@ export interface PersonInput {
   customFields?: CustomFields;
 }
 
-function checkFields(input: Partial<PersonInput>): Partial<Person> {
+function checkFields(patch: Partial<PersonInput>): Partial<Person> {
+  const input = v.definedOnly(patch);
   const out: Partial<Person> = {};
   if ('partnerId' in input) out.partnerId = v.id('person.partnerId', input.partnerId, true);
   if ('firstName' in input) out.firstName = v.text('person.firstName', input.firstName, {});

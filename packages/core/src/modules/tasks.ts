@@ -5,6 +5,7 @@ import {
   TASK_STATUSES,
   type AuditEntry,
   type CustomFields,
+  type Operator,
   type Person,
   type Register,
   type Stage,
@@ -87,7 +88,9 @@ function checkDates(plannedAt: Date | null, dueAt: Date | null) {
   }
 }
 
-function checkPatch(patch: TaskPatch): Partial<Task> {
+function checkPatch(given: TaskPatch): Partial<Task> {
+  // An undefined field is one not given; null clears it.
+  const patch = v.definedOnly(given);
   const out: Partial<Task> = {};
   if ('subject' in patch) out.subject = v.text('task.subject', patch.subject, { max: 500 });
   if ('description' in patch) out.description = v.text('task.description', patch.description, { max: 100_000, optional: true });
@@ -105,14 +108,23 @@ function checkPatch(patch: TaskPatch): Partial<Task> {
   return out;
 }
 
-/** Checks that referenced records exist; a person at a partner fills in that partner. */
+/**
+ * Checks that referenced records exist and fit together: the owner is an active operator, a
+ * person at a partner fills in that partner, and a person at another partner is refused.
+ */
 async function checkLinks(unit: Unit, fields: Partial<Task>, current: Partial<Task> = {}) {
-  if (fields.ownerId) await unit.load('operators', fields.ownerId, 'operator');
-  if (fields.partnerId) await unit.load('partners', fields.partnerId, 'partner');
-  if (fields.personId) {
-    const person = await unit.load<Person>('persons', fields.personId, 'person');
-    const partnerId = fields.partnerId !== undefined ? fields.partnerId : current.partnerId;
-    if (!partnerId && person.partnerId) fields.partnerId = person.partnerId;
+  if (fields.ownerId) {
+    const owner = await unit.load<Operator>('operators', fields.ownerId, 'operator', 'task.ownerId');
+    if (!owner.active) throw invalid('task.ownerId', `operator ${owner.email} is deactivated`, owner.id);
+  }
+  if (fields.partnerId) await unit.load('partners', fields.partnerId, 'partner', 'task.partnerId');
+  const personId = fields.personId !== undefined ? fields.personId : current.personId;
+  if (!personId || (fields.personId === undefined && fields.partnerId === undefined)) return;
+  const person = await unit.load<Person>('persons', personId, 'person', 'task.personId');
+  const partnerId = fields.partnerId !== undefined ? fields.partnerId : current.partnerId;
+  if (!partnerId && person.partnerId) fields.partnerId = person.partnerId;
+  else if (partnerId && person.partnerId && person.partnerId !== partnerId) {
+    throw invalid('task.personId', `person ${person.firstName} ${person.lastName} works at partner ${person.partnerId}, not at the task's partner ${partnerId}`, personId);
   }
 }
 
@@ -129,19 +141,21 @@ export async function createTask(unit: Unit, ctx: Context, input: TaskInput): Pr
   const fields = checkPatch({ ...input });
   if (!fields.subject) throw invalid('task.subject', 'must not be empty', '');
   let register: Register;
-  if (input.registerId) register = await unit.load<Register>('registers', v.id('task.registerId', input.registerId), 'register');
+  if (input.registerId) register = await unit.load<Register>('registers', v.id('task.registerId', input.registerId), 'register', 'task.registerId');
   else if (input.registerCode) {
     const code = v.text('task.registerCode', input.registerCode, { max: 64 }).toUpperCase();
     const found = await unit.tx.find<Register>('registers', { where: where.eq('code', code), limit: 1 });
-    if (!found.items[0]) throw new RapportError('NOT_FOUND', `register ${JSON.stringify(code)} does not exist`);
+    if (!found.items[0]) throw new RapportError('NOT_FOUND', `task.registerCode: register ${JSON.stringify(code)} does not exist`);
     register = found.items[0];
   } else register = await defaultRegister(unit, ctx);
   if (!register.active) throw invalid('task.registerId', `register ${register.code} is inactive`, register.id);
+  // The owner defaults to the operator creating the task (who must exist).
+  if (!fields.ownerId && unit.actorId) fields.ownerId = unit.actorId;
   await checkLinks(unit, fields);
   checkDates(fields.plannedAt ?? null, fields.dueAt ?? null);
   const parentId = v.id('task.parentId', input.parentId, true);
   if (parentId) {
-    const parent = await unit.load<Task>('tasks', parentId, 'parent task');
+    const parent = await unit.load<Task>('tasks', parentId, 'parent task', 'task.parentId');
     if (isClosed(parent.status)) throw invalid('task.parentId', `parent task ${parent.number} is ${parent.status}`, parentId);
   }
   const task: Task = {
@@ -153,7 +167,7 @@ export async function createTask(unit: Unit, ctx: Context, input: TaskInput): Pr
     description: fields.description ?? null,
     partnerId: fields.partnerId ?? null,
     personId: fields.personId ?? null,
-    ownerId: fields.ownerId ?? unit.actorId,
+    ownerId: fields.ownerId ?? null,
     createdBy: unit.actorId,
     plannedAt: fields.plannedAt ?? null,
     dueAt: fields.dueAt ?? null,
@@ -182,8 +196,8 @@ async function addStage(unit: Unit, task: Task, input: StageInput): Promise<Stag
   if (!input || typeof input !== 'object') throw invalid('stage', 'must be an object', input);
   const ownerId = v.id('stage.ownerId', input.ownerId, true);
   const personId = v.id('stage.personId', input.personId, true);
-  if (ownerId) await unit.load('operators', ownerId, 'operator');
-  if (personId) await unit.load('persons', personId, 'person');
+  if (ownerId) await unit.load('operators', ownerId, 'operator', 'stage.ownerId');
+  if (personId) await unit.load('persons', personId, 'person', 'stage.personId');
   const existing = await stagesOf(unit, task.id);
   const stage: Stage = {
     id: newId(unit.now.getTime()),
@@ -338,7 +352,11 @@ export function tasksModule(ctx: Context) {
           for (let depth = 0; cursor; depth++) {
             if (cursor === id) throw invalid('task.parentId', `would make task ${task.number} its own ancestor`, parentId);
             if (depth > MAX_DEPTH) throw invalid('task.parentId', `makes the tree deeper than ${MAX_DEPTH} levels`, parentId);
-            cursor = (await unit.load<Task>('tasks', cursor, 'parent task')).parentId;
+            const ancestor: Task = await unit.load<Task>('tasks', cursor, 'parent task', 'task.parentId');
+            if (depth === 0 && isClosed(ancestor.status)) {
+              throw invalid('task.parentId', `parent task ${ancestor.number} is ${ancestor.status}`, parentId);
+            }
+            cursor = ancestor.parentId;
           }
         }
         const saved = await unit.save('tasks', task, { parentId, updatedAt: unit.now });
