@@ -1,0 +1,10 @@
+export { createApiServer, rapportApi } from './server/app.js';
+export type { ApiOptions, ServerOptions } from './server/app.js';
+export { ApiError } from './server/errors.js';
+export type { ErrorBody, ApiErrorCode } from './server/errors.js';
+export type { HistoryView, TaskView, PersonView, EmailView, OpportunityView } from './server/history.js';
+export type { Tracker, TrackResult } from './server/track.js';
+export { ensureDevCertificate, defaultConfigDir } from './server/cert.js';
+export type { DevCertificate } from './server/cert.js';
+export { defaultPaneDir, packageRoot } from './server/pane-files.js';
+export { canSeeTask } from './server/visibility.js';

@@ -1,0 +1,135 @@
+import { where, type Crm, type Operator, type Partner, type Person, type Stage, type Task, type TimelineItem } from '@rapport/core';
+import { canSeeTask, visibleTasksFilter } from './visibility.js';
+import { optionalModules } from './optional.js';
+
+/** A task as the pane shows it. */
+export interface TaskView {
+  id: string;
+  number: string;
+  subject: string;
+  status: Task['status'];
+  priority: Task['priority'];
+  dueAt: string | null;
+  overdue: boolean;
+  ownerId: string | null;
+  private: boolean;
+  stages: { done: number; total: number; current: string | null };
+}
+
+export interface HistoryView {
+  address: string;
+  partner: Pick<Partner, 'id' | 'code' | 'name' | 'kind' | 'taxId' | 'phones' | 'emails' | 'industry' | 'salesBlocked'> | null;
+  person: PersonView | null;
+  persons: PersonView[];
+  openTasks: TaskView[];
+  emails: EmailView[];
+  opportunities: OpportunityView[];
+  timeline: { items: TimelineItem[]; nextCursor: string | null };
+  /** Set when nothing is known about the address, so the pane can offer "add as contact". */
+  hint: string | null;
+}
+
+export interface PersonView {
+  id: string;
+  name: string;
+  firstName: string;
+  lastName: string;
+  emails: string[];
+  phones: string[];
+  position: string | null;
+  partnerId: string | null;
+}
+
+export interface EmailView {
+  id: string;
+  subject: string;
+  from: string | null;
+  at: string | null;
+  taskId: string | null;
+}
+
+export interface OpportunityView {
+  id: string;
+  title: string;
+  stage: string;
+  amount: number | null;
+  currency: string | null;
+}
+
+const OPEN: Task['status'][] = ['open', 'in_progress'];
+
+const personView = (p: Person): PersonView => ({
+  id: p.id,
+  name: `${p.firstName} ${p.lastName}`.trim(),
+  firstName: p.firstName,
+  lastName: p.lastName,
+  emails: p.emails,
+  phones: p.phones,
+  position: p.position,
+  partnerId: p.partnerId,
+});
+
+/** Builds the pane's view of an e-mail address: partner card, persons, open tasks, e-mails, timeline. */
+export async function historyFor(crm: Crm, operator: Operator, address: string, query: { limit: number; before?: string }): Promise<HistoryView> {
+  const history = await crm.history.forEmail(address, { limit: query.limit, ...(query.before ? { before: query.before } : {}) });
+  const { partner, person } = history;
+  const scope = partner ? { partnerId: partner.id } : person ? { personId: person.id } : null;
+  const now = crm.clock.now();
+
+  const [tasks, persons, timeline, extras] = await Promise.all([
+    scope ? crm.tasks.list({ ...scope, status: OPEN, where: visibleTasksFilter(operator), limit: 20 }) : { items: [] as Task[] },
+    partner ? crm.persons.list({ partnerId: partner.id, limit: 20 }) : { items: person ? [person] : [] },
+    hidePrivate(crm, operator, history.items),
+    scope ? optionalModules(crm).extrasFor(scope, operator) : { emails: [], opportunities: [] },
+  ]);
+
+  const progress = await stageProgress(crm, tasks.items.map((t) => t.id));
+  return {
+    address: history.address,
+    partner: partner
+      ? { id: partner.id, code: partner.code, name: partner.name, kind: partner.kind, taxId: partner.taxId, phones: partner.phones, emails: partner.emails, industry: partner.industry, salesBlocked: partner.salesBlocked }
+      : null,
+    person: person ? personView(person) : null,
+    persons: persons.items.map(personView),
+    openTasks: tasks.items.map((t) => ({
+      id: t.id,
+      number: t.number,
+      subject: t.subject,
+      status: t.status,
+      priority: t.priority,
+      dueAt: t.dueAt ? t.dueAt.toISOString() : null,
+      overdue: !!t.dueAt && t.dueAt.getTime() < now.getTime(),
+      ownerId: t.ownerId,
+      private: t.private,
+      stages: progress.get(t.id) ?? { done: 0, total: 0, current: null },
+    })),
+    emails: extras.emails,
+    opportunities: extras.opportunities,
+    timeline: { items: timeline, nextCursor: history.nextCursor },
+    hint: partner || person ? null : `no partner or person is known for ${history.address}: add the sender as a contact or track the e-mail`,
+  };
+}
+
+/** Drops timeline items about tasks the operator may not see (the page may come back shorter). */
+async function hidePrivate(crm: Crm, operator: Operator, items: TimelineItem[]): Promise<TimelineItem[]> {
+  const taskIds = [...new Set(items.filter((i) => i.subjectType === 'task').map((i) => i.subjectId))];
+  if (taskIds.length === 0) return items;
+  const tasks = await crm.store.find<Task>('tasks', { where: where.in('id', taskIds), limit: taskIds.length });
+  const hidden = new Set(tasks.items.filter((t) => !canSeeTask(t, operator)).map((t) => t.id));
+  return hidden.size ? items.filter((i) => !(i.subjectType === 'task' && hidden.has(i.subjectId))) : items;
+}
+
+/** Done/total stages per task, in one query. */
+async function stageProgress(crm: Crm, taskIds: string[]) {
+  const out = new Map<string, { done: number; total: number; current: string | null }>();
+  if (taskIds.length === 0) return out;
+  const stages = await crm.store.find<Stage>('stages', { where: where.in('taskId', taskIds), sort: [{ field: 'position' }], limit: 10_000 });
+  for (const s of stages.items) {
+    const p = out.get(s.taskId) ?? { done: 0, total: 0, current: null };
+    p.total += 1;
+    if (s.status === 'done') p.done += 1;
+    else if (p.current === null) p.current = s.subject;
+    out.set(s.taskId, p);
+  }
+  return out;
+}
