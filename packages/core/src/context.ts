@@ -4,6 +4,7 @@ import type { Clock } from './clock.js';
 import { RapportError, notFound } from './errors.js';
 import type { DomainEvent } from './events.js';
 import type { AuditEntry, TimelineItem } from './domain/types.js';
+import type { MailPolicy } from './domain/email-types.js';
 import { newId } from './ids.js';
 import type { StoredRecord } from './store/schema.js';
 import type { Store } from './store/store.js';
@@ -23,6 +24,8 @@ export interface Context {
 export interface CrmSettings {
   /** Register used when a task is created without one (created on first use). */
   defaultRegister: { code: string; name: string; color: string; numberPattern: string };
+  /** How incoming e-mail becomes CRM data (see `crm.emails.ingest`). */
+  mail?: Partial<MailPolicy>;
 }
 
 /** One unit of work: a store transaction plus the events to publish once it has committed. */

@@ -9,6 +9,8 @@ import { partnersModule } from './modules/partners.js';
 import { personsModule } from './modules/persons.js';
 import { registersModule } from './modules/registers.js';
 import { tasksModule } from './modules/tasks.js';
+import { emailsModule } from './modules/emails.js';
+import type { MailPolicy } from './domain/email-types.js';
 import type { Store } from './store/store.js';
 
 export interface CrmOptions {
@@ -19,6 +21,8 @@ export interface CrmOptions {
   /** The operator changes are attributed to (see also `crm.as`). */
   actorId?: string | null;
   settings?: Partial<CrmSettings>;
+  /** Mail policy: own domains, unknown senders, blocklist, register and owner of tasks from mail. */
+  mail?: Partial<MailPolicy>;
 }
 
 const DEFAULT_SETTINGS: CrmSettings = {
@@ -33,6 +37,7 @@ function modules(ctx: Context) {
     registers: registersModule(ctx),
     tasks: tasksModule(ctx),
     history: historyModule(ctx),
+    emails: emailsModule(ctx),
   };
 }
 
@@ -57,7 +62,7 @@ export function createCrm(options: CrmOptions): Crm {
     clock: options.clock ?? systemClock,
     blobs: options.blobs ?? null,
     events,
-    settings: { ...DEFAULT_SETTINGS, ...options.settings },
+    settings: { ...DEFAULT_SETTINGS, ...options.settings, ...(options.mail ? { mail: { ...options.settings?.mail, ...options.mail } } : {}) },
   };
   const build = (actorId: string | null): Crm => {
     const ctx: Context = { ...base, actorId };

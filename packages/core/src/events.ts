@@ -1,3 +1,4 @@
+import type { Email, QuarantinedEmail } from './domain/email-types.js';
 import type { Partner, Person, Stage, Task, TaskEntry, Operator, Register } from './domain/types.js';
 
 /** Domain events, emitted on `crm.events$` after the change they describe has committed. */
@@ -15,6 +16,9 @@ export type DomainEvent =
   | { type: 'stage.added'; stage: Stage }
   | { type: 'stage.completed'; stage: Stage }
   | { type: 'entry.added'; entry: TaskEntry }
+  | { type: 'email.ingested'; email: Email; taskId: string | null; createdTask: boolean }
+  | { type: 'email.quarantined'; item: QuarantinedEmail }
+  | { type: 'email.deleted_on_server'; account: string; mailbox: string; uidValidity: number; count: number }
   | { type: string & {}; [key: string]: unknown };
 
 export type DomainEventType = DomainEvent['type'];

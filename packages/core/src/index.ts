@@ -23,3 +23,6 @@ export { formatNumber } from './modules/registers.js';
 export type { TaskInput, TaskPatch, TaskQuery, StageInput } from './modules/tasks.js';
 export { TRANSITIONS } from './modules/tasks.js';
 export type { HistoryQuery, EmailHistory } from './modules/history.js';
+export * from './domain/email-types.js';
+export type { IngestOptions } from './modules/emails.js';
+export { normalizeMessageId, isBulk, isBlocked, safeFilename, DEFAULT_MAIL_POLICY } from './modules/emails.js';

@@ -1,4 +1,5 @@
 import { Schema, type CollectionDef, type FieldDef } from '../store/schema.js';
+import { emailCollections } from './email-schema.js';
 
 const str = (length = 255): FieldDef => ({ type: 'string', length });
 const optStr = (length = 255): FieldDef => ({ type: 'string', length, nullable: true });
@@ -183,6 +184,7 @@ export const coreCollections: CollectionDef[] = [
   taskEntries,
   audit,
   timeline,
+  ...emailCollections,
 ];
 
 /** The schema every store gets by default. */
