@@ -1,6 +1,7 @@
 import { inUnit, type Context } from '../context.js';
 import { domainOf, isFreemail } from '../domain/freemail.js';
 import type { Partner, Person, TimelineItem } from '../domain/types.js';
+import { notFound } from '../errors.js';
 import { where } from '../store/filter.js';
 import type { Page } from '../store/store.js';
 import * as v from '../validate.js';
@@ -32,14 +33,21 @@ export function historyModule(ctx: Context) {
       ...(query.before ? { cursor: query.before } : {}),
     });
 
+  // An unknown id is NOT_FOUND rather than an empty history, so a wrong id never looks like a quiet partner.
+  const known = async (collection: 'partners' | 'persons', field: 'partnerId' | 'personId', id: string) => {
+    if (!(await ctx.store.get(collection, v.id(field, id)))) throw notFound(collection === 'partners' ? 'partner' : 'person', id);
+  };
+
   return {
     /** Everything about a partner: tasks, stages, notes, e-mails, people, ... newest first. */
-    forPartner(partnerId: string, query: HistoryQuery = {}): Promise<Page<TimelineItem>> {
+    async forPartner(partnerId: string, query: HistoryQuery = {}): Promise<Page<TimelineItem>> {
+      await known('partners', 'partnerId', partnerId);
       return page('partnerId', partnerId, query);
     },
 
     /** Everything that involved one contact person. */
-    forPerson(personId: string, query: HistoryQuery = {}): Promise<Page<TimelineItem>> {
+    async forPerson(personId: string, query: HistoryQuery = {}): Promise<Page<TimelineItem>> {
+      await known('persons', 'personId', personId);
       return page('personId', personId, query);
     },
 

@@ -430,9 +430,10 @@ export function tasksModule(ctx: Context) {
     async attachFile(taskId: string, file: { source: Readable | Uint8Array; filename: string; contentType?: string }): Promise<TaskEntry> {
       if (!ctx.blobs) throw new RapportError('VALIDATION', 'attachFile needs a BlobStore: pass `blobs` to createCrm (e.g. fsBlobStore({ dir }))');
       const filename = v.text('file.filename', file?.filename, { max: 255 });
+      const contentType = v.text('file.contentType', file.contentType ?? 'application/octet-stream', { max: 255 });
+      if (!file.source || typeof file.source !== 'object') throw invalid('file.source', 'must be a readable stream or bytes', file.source);
       await ctx.store.get('tasks', taskId).then((t) => t ?? Promise.reject(new RapportError('NOT_FOUND', `task ${JSON.stringify(taskId)} does not exist`)));
       const blob = await ctx.blobs.put(file.source);
-      const contentType = v.text('file.contentType', file.contentType ?? 'application/octet-stream', { max: 255 });
       return run(async (unit) =>
         addEntry(
           unit,
