@@ -65,7 +65,11 @@ export function operatorsModule(ctx: Context) {
         if ('name' in patch) fields.name = v.text('operator.name', patch.name, {});
         if ('groups' in patch) fields.groups = v.strings('operator.groups', patch.groups, 64);
         if ('active' in patch) fields.active = Boolean(patch.active);
-        if ('email' in patch) fields.email = v.email('operator.email', patch.email);
+        if ('email' in patch) {
+          fields.email = v.email('operator.email', patch.email);
+          const clash = (await unit.tx.find<Operator>('operators', { where: where.eq('email', fields.email), limit: 1 })).items[0];
+          if (clash && clash.id !== id) throw new RapportError('CONFLICT', `operator.email ${fields.email} is already used by operator ${clash.id}`);
+        }
         const saved = await unit.save('operators', op, { ...fields, updatedAt: unit.now }, options.expectedVersion);
         if (fields.email) await syncContactKeys(unit, 'operator', id, { emails: [fields.email] });
         return saved;
