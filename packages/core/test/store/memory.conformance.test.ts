@@ -1,5 +1,5 @@
 import { describeStoreConformance } from '@rapport/core/testing';
-import { memoryStore, type Store } from '@rapport/core';
+import { memoryStore, type Store, type StoredRecord } from '@rapport/core';
 
 let current: Store | undefined;
 
@@ -7,6 +7,6 @@ describeStoreConformance({
   name: 'memoryStore',
   makeStore: (schema) => (current = memoryStore({ schema })),
   // The second door for memory: a plain read on the same maps, bypassing find/filters.
-  inspect: async (collection, id) => (current ? current.get(collection, id) : null),
+  inspect: async (collection, id) => (current ? current.get<StoredRecord & Record<string, unknown>>(collection, id) : null),
   capabilities: { nativeJson: true, nativeDates: true, nativeBooleans: true, transactions: true },
 });

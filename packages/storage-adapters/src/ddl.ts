@@ -1,0 +1,39 @@
+import { allFields, indexFields, type CollectionDef, type IndexDef } from '@rapport/core';
+import type { Dialect } from './dialect.js';
+import { columnName, SEQUENCES_TABLE, tableName } from './naming.js';
+
+/** DDL generated from the schema description, for migrations and for extension collections. */
+export function createTableSql(d: Dialect, def: CollectionDef, ifNotExists = false): string {
+  const cols = Object.entries(allFields(def)).map(([field, fd]) => {
+    const name = d.q(columnName(field));
+    if (field === 'id') return `${name} ${d.columnType(fd)} NOT NULL PRIMARY KEY`;
+    return `${name} ${d.columnType(fd)}${fd.nullable ? '' : ' NOT NULL'}`;
+  });
+  return `CREATE TABLE ${ifNotExists ? 'IF NOT EXISTS ' : ''}${d.q(tableName(def.name))} (\n  ${cols.join(',\n  ')}\n)`;
+}
+
+export function createIndexSql(d: Dialect, def: CollectionDef, index: IndexDef, ifNotExists = false): string {
+  const cols = indexFields(index).map((f) => {
+    const col = d.q(columnName(f.field));
+    // PostgreSQL sorts nulls last ascending; the store orders nulls first ascending / last
+    // descending, and an index serves ORDER BY only when its null order matches.
+    if (d.name === 'postgres') return `${col} ${f.desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`;
+    return f.desc ? `${col} DESC` : col;
+  });
+  const ine = ifNotExists ? 'IF NOT EXISTS ' : '';
+  return `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${ine}${d.q(index.name)} ON ${d.q(tableName(def.name))} (${cols.join(', ')})`;
+}
+
+export function dropIndexSql(d: Dialect, index: IndexDef): string {
+  return `DROP INDEX IF EXISTS ${d.q(index.name)}`;
+}
+
+export function dropTableSql(d: Dialect, def: CollectionDef): string {
+  return `DROP TABLE IF EXISTS ${d.q(tableName(def.name))}`;
+}
+
+export function sequencesTableSql(d: Dialect): string {
+  const name = d.name === 'postgres' ? 'varchar(255) COLLATE "C"' : 'TEXT';
+  const value = d.name === 'postgres' ? 'bigint' : 'INTEGER';
+  return `CREATE TABLE ${d.q(SEQUENCES_TABLE)} (\n  "name" ${name} NOT NULL PRIMARY KEY,\n  "value" ${value} NOT NULL\n)`;
+}

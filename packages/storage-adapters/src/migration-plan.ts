@@ -1,0 +1,138 @@
+import { type CollectionDef, type FieldDef, type IndexDef } from '@rapport/core';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { postgres, sqlite, type Dialect } from './dialect.js';
+import { createIndexSql, createTableSql, dropIndexSql, dropTableSql, sequencesTableSql } from './ddl.js';
+import { columnName, SEQUENCES_TABLE, tableName } from './naming.js';
+
+/** What the committed migrations have brought the database to: the schema at the last generation. */
+export interface Snapshot {
+  collections: CollectionDef[];
+}
+
+/** The migrations of one store kind, in order, and the schema they produce. */
+export interface MigrationSet {
+  sqlite: Array<new () => MigrationInterface>;
+  postgres: Array<new () => MigrationInterface>;
+  snapshot: Snapshot;
+}
+
+/** A TypeORM migration class that runs fixed SQL statements (what the generator writes). */
+export function sqlMigration(name: string, up: string[], down: string[]): new () => MigrationInterface {
+  return class implements MigrationInterface {
+    readonly name = name;
+    async up(runner: QueryRunner): Promise<void> {
+      for (const sql of up) await runner.query(sql);
+    }
+    async down(runner: QueryRunner): Promise<void> {
+      for (const sql of down) await runner.query(sql);
+    }
+  };
+}
+
+/** A definition with sorted keys, so two equal definitions compare equal as JSON. */
+export function canonical(def: CollectionDef): CollectionDef {
+  const fields: Record<string, FieldDef> = {};
+  for (const key of Object.keys(def.fields).sort()) {
+    const f = def.fields[key]!;
+    fields[key] = { type: f.type, ...(f.nullable ? { nullable: true } : {}), ...(f.length !== undefined ? { length: f.length } : {}) };
+  }
+  const indexes = [...def.indexes]
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    .map((ix) => ({ name: ix.name, fields: ix.fields, ...(ix.unique ? { unique: true } : {}) }));
+  return { name: def.name, fields, indexes };
+}
+
+export const sameDef = (a: CollectionDef, b: CollectionDef) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+
+export interface Plan {
+  up: string[];
+  down: string[];
+  /** Things the engineer must review (defaults invented for new NOT NULL columns). */
+  warnings: string[];
+}
+
+/** The SQL that takes a database from `prev` to `next`, for one dialect. */
+export function planMigration(d: Dialect, prev: CollectionDef[], next: CollectionDef[]): Plan {
+  const up: string[] = [];
+  const down: string[] = [];
+  const warnings: string[] = [];
+  const before = new Map(prev.map((c) => [c.name, c]));
+  const after = new Map(next.map((c) => [c.name, c]));
+  const table = (name: string) => d.q(tableName(name));
+
+  if (prev.length === 0) {
+    up.push(sequencesTableSql(d));
+    down.unshift(`DROP TABLE IF EXISTS ${d.q(SEQUENCES_TABLE)}`);
+  }
+  for (const def of next) {
+    const old = before.get(def.name);
+    if (!old) {
+      up.push(createTableSql(d, def), ...def.indexes.map((ix) => createIndexSql(d, def, ix)));
+      down.unshift(dropTableSql(d, def));
+      continue;
+    }
+    if (sameDef(old, def)) continue;
+    const oldIx = new Map(old.indexes.map((ix) => [ix.name, ix]));
+    const newIx = new Map(def.indexes.map((ix) => [ix.name, ix]));
+    const ixChanged = (a: IndexDef, b: IndexDef) => JSON.stringify([a.fields, !!a.unique]) !== JSON.stringify([b.fields, !!b.unique]);
+    for (const ix of old.indexes) {
+      const now = newIx.get(ix.name);
+      if (!now || ixChanged(ix, now)) {
+        up.push(dropIndexSql(d, ix));
+        down.unshift(createIndexSql(d, old, ix));
+      }
+    }
+    for (const [field, f] of Object.entries(def.fields)) {
+      const was = old.fields[field];
+      const col = d.q(columnName(field));
+      if (!was) {
+        const fallback = f.nullable ? undefined : defaultFor(d, f);
+        if (fallback !== undefined) warnings.push(`${def.name}.${field} is NOT NULL: existing rows get ${fallback}; review the migration`);
+        up.push(`ALTER TABLE ${table(def.name)} ADD COLUMN ${col} ${d.columnType(f)}${fallback !== undefined ? ` NOT NULL DEFAULT ${fallback}` : ''}`);
+        if (fallback !== undefined && d.name === 'postgres') up.push(`ALTER TABLE ${table(def.name)} ALTER COLUMN ${col} DROP DEFAULT`);
+        down.unshift(`ALTER TABLE ${table(def.name)} DROP COLUMN ${col}`);
+      } else if (JSON.stringify(canonical({ name: '', fields: { x: was }, indexes: [] })) !== JSON.stringify(canonical({ name: '', fields: { x: f }, indexes: [] }))) {
+        throw new Error(
+          `${def.name}.${field} changed from ${JSON.stringify(was)} to ${JSON.stringify(f)}: write this migration by hand (copy the column, backfill, swap) and update the snapshot`,
+        );
+      }
+    }
+    for (const [field, was] of Object.entries(old.fields)) {
+      if (def.fields[field]) continue;
+      const col = d.q(columnName(field));
+      up.push(`ALTER TABLE ${table(def.name)} DROP COLUMN ${col}`);
+      down.unshift(`ALTER TABLE ${table(def.name)} ADD COLUMN ${col} ${d.columnType({ ...was, nullable: true })}`);
+    }
+    for (const ix of def.indexes) {
+      const was = oldIx.get(ix.name);
+      if (!was || ixChanged(was, ix)) {
+        up.push(createIndexSql(d, def, ix));
+        down.unshift(dropIndexSql(d, ix));
+      }
+    }
+  }
+  for (const old of prev) {
+    if (after.has(old.name)) continue;
+    up.push(dropTableSql(d, old));
+    down.unshift(createTableSql(d, old), ...old.indexes.map((ix) => createIndexSql(d, old, ix)));
+  }
+  return { up, down, warnings };
+}
+
+function defaultFor(d: Dialect, f: FieldDef): string {
+  switch (f.type) {
+    case 'string':
+    case 'text':
+      return "''";
+    case 'integer':
+    case 'float':
+    case 'date':
+      return d.name === 'postgres' && f.type === 'date' ? "'1970-01-01T00:00:00Z'" : '0';
+    case 'boolean':
+      return d.name === 'postgres' ? 'false' : '0';
+    case 'json':
+      return d.name === 'postgres' ? "'{}'::jsonb" : "'{}'";
+  }
+}
+
+export const dialects = { sqlite, postgres };

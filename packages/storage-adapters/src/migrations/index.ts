@@ -1,0 +1,11 @@
+// Rewritten by scripts/generate-migration.ts: the committed migrations of each dialect, in order.
+import type { MigrationSet, Snapshot } from '../migration-plan.js';
+import snapshot from '../../migrations/snapshot.json';
+import { Initial1795333962404 as sqliteInitial1795333962404 } from './sqlite/1795333962404-initial.js';
+import { Initial1795333962404 as postgresInitial1795333962404 } from './postgres/1795333962404-initial.js';
+
+export const coreMigrations: MigrationSet = {
+  sqlite: [sqliteInitial1795333962404],
+  postgres: [postgresInitial1795333962404],
+  snapshot: snapshot as unknown as Snapshot,
+};

@@ -1,0 +1,136 @@
+import { coreSchema, RapportError, type Schema, type Store } from '@rapport/core';
+import { DataSource } from 'typeorm';
+import { postgres } from './dialect.js';
+import { entitySchemas } from './entities.js';
+import { Engine, sessionOf, SqlStore, type Session } from './sql-store.js';
+import type { MigrationSet } from './migration-plan.js';
+import { coreMigrations } from './migrations/index.js';
+import { MIGRATIONS_TABLE } from './naming.js';
+
+export interface PostgresConnectionOptions {
+  host?: string;
+  port?: number;
+  user?: string;
+  password?: string;
+  database?: string;
+  ssl?: boolean | Record<string, unknown>;
+}
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:pass@host:5432/db`; or give `options`. */
+  url?: string;
+  options?: PostgresConnectionOptions;
+  /** The records kept (default: core's schema). */
+  schema?: Schema;
+  /** The PostgreSQL schema (namespace) holding Rapport's tables (default `public`); created by migrate(). */
+  schemaName?: string;
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+  /** The migration set (default: the committed core migrations); for hosts and tests. */
+  migrations?: MigrationSet;
+}
+
+class PostgresEngine extends Engine {
+  constructor(
+    private readonly pgSchema: string,
+    ...rest: ConstructorParameters<typeof Engine>
+  ) {
+    super(...rest);
+  }
+
+  private async withRunner<R>(fn: (s: Session) => Promise<R>): Promise<R> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      return await fn(sessionOf(runner));
+    } finally {
+      await runner.release();
+    }
+  }
+
+  read<R>(fn: (s: Session) => Promise<R>): Promise<R> {
+    return this.withRunner(fn);
+  }
+
+  protected queue<R>(fn: () => Promise<R>): Promise<R> {
+    return fn();
+  }
+
+  protected autocommit<R>(fn: (s: Session) => Promise<R>): Promise<R> {
+    return this.withRunner(fn);
+  }
+
+  // READ COMMITTED: version checks live in the UPDATE's WHERE (re-checked after a row lock),
+  // and nextSequence's upsert takes the counter's row lock until commit.
+  protected async inTransaction<R>(fn: (s: Session) => Promise<R>): Promise<R> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.connect();
+      await runner.query('BEGIN');
+      let result: R;
+      try {
+        result = await fn(sessionOf(runner));
+      } catch (err) {
+        await runner.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+      await runner.query('COMMIT').catch((err: unknown) => {
+        throw Object.assign(err as object, { rapportOperation: 'commit' });
+      });
+      return result;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  protected override async beforeMigrate() {
+    await this.withRunner((s) => s.query(`CREATE SCHEMA IF NOT EXISTS ${this.dialect.q(this.pgSchema)}`));
+  }
+
+  protected async tableExists(s: Session, name: string): Promise<boolean> {
+    const { rows } = await s.query(`SELECT 1 AS x FROM pg_tables WHERE schemaname = $1 AND tablename = $2`, [this.pgSchema, name]);
+    return rows.length > 0;
+  }
+
+  async close(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+function connection(o: PostgresConnectionOptions) {
+  const out: Record<string, unknown> = { host: o.host, port: o.port, username: o.user, password: o.password, database: o.database, ssl: o.ssl };
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
+}
+
+/** PostgreSQL 13+ through TypeORM and pg, with a connection pool. */
+export function postgresStore(options: PostgresStoreOptions): Store {
+  if (!options.url && !options.options) throw new RapportError('VALIDATION', 'postgresStore needs url or options');
+  const schema = options.schema ?? coreSchema;
+  const migrations = options.migrations ?? coreMigrations;
+  const pgSchema = options.schemaName ?? 'public';
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(pgSchema)) {
+    throw new RapportError('VALIDATION', `postgresStore: schemaName must be a plain identifier (got ${JSON.stringify(pgSchema)})`);
+  }
+  const dataSource = new DataSource({
+    type: 'postgres',
+    ...(options.url ? { url: options.url } : {}),
+    ...(options.options ? connection(options.options) : {}),
+    schema: pgSchema,
+    entities: entitySchemas(schema, 'postgres'),
+    migrations: migrations.postgres,
+    migrationsTableName: MIGRATIONS_TABLE,
+    synchronize: false,
+    poolSize: options.poolSize ?? 10,
+    // Unqualified names in the store's SQL and in the migrations resolve to this schema.
+    extra: { options: `-c search_path=${pgSchema}` },
+  });
+  const engine = new PostgresEngine(
+    pgSchema,
+    'postgresStore',
+    postgres,
+    schema,
+    { nativeJson: true, nativeDates: true, nativeBooleans: true, transactions: true, concurrentWriters: true },
+    dataSource,
+    migrations,
+  );
+  return new SqlStore(engine);
+}

@@ -1,0 +1,350 @@
+import {
+  RapportError,
+  afterCursor,
+  coreSchema,
+  decodeCursor,
+  encodeCursor,
+  normalizeFilter,
+  resolveLimit,
+  resolveSort,
+  type AggregateQuery,
+  type AggregateRow,
+  type Filter,
+  type FindQuery,
+  type MigrationReport,
+  type Page,
+  type Schema,
+  type Store,
+  type StoreCapabilities,
+  type StoredRecord,
+} from '@rapport/core';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { compileAggregate, compileFilter, compileOrderBy, decodeAggregate, Params, tablesOf, type Table } from './compile.js';
+import { createIndexSql, createTableSql } from './ddl.js';
+import type { Dialect } from './dialect.js';
+import { wrapError } from './errors.js';
+import { sameDef, type MigrationSet } from './migration-plan.js';
+import { MIGRATIONS_TABLE, SEQUENCES_TABLE } from './naming.js';
+
+export interface QueryResultRows {
+  rows: Array<Record<string, unknown>>;
+  affected: number;
+}
+
+/** One connection's worth of SQL: a query runner, inside or outside a transaction. */
+export interface Session {
+  query(sql: string, params?: unknown[]): Promise<QueryResultRows>;
+}
+
+export function sessionOf(runner: QueryRunner): Session {
+  return {
+    async query(sql, params = []) {
+      const r = await runner.query(sql, params, true);
+      return { rows: (r.records ?? []) as Array<Record<string, unknown>>, affected: r.affected ?? 0 };
+    },
+  };
+}
+
+/** What differs between SQLite and PostgreSQL: connections, locking, transactions. */
+export abstract class Engine {
+  readonly tables: Map<string, Table>;
+  private initializing: Promise<void> | undefined;
+
+  constructor(
+    readonly adapter: string,
+    readonly dialect: Dialect,
+    readonly schema: Schema,
+    readonly capabilities: StoreCapabilities,
+    readonly dataSource: DataSource,
+    readonly migrations: MigrationSet,
+  ) {
+    this.tables = tablesOf(dialect, schema);
+  }
+
+  table(collection: string): Table {
+    const t = this.tables.get(collection);
+    if (!t) throw new RapportError('VALIDATION', `${this.adapter}: unknown collection ${JSON.stringify(collection)}`);
+    return t;
+  }
+
+  /** Opens the connection (pool) on first use. */
+  ready(): Promise<void> {
+    this.initializing ??= this.dataSource
+      .initialize()
+      .then(() => this.afterInitialize())
+      .catch((err) => {
+        this.initializing = undefined;
+        throw wrapError(this.adapter, 'connect', undefined, err);
+      });
+    return this.initializing;
+  }
+
+  protected async afterInitialize(): Promise<void> {}
+
+  /** A statement outside any transaction that only reads. */
+  abstract read<R>(fn: (s: Session) => Promise<R>): Promise<R>;
+  /** A statement outside any transaction that writes. */
+  write<R>(fn: (s: Session) => Promise<R>): Promise<R> {
+    return this.queue(() => this.autocommit(fn));
+  }
+  /** `fn` inside one database transaction. */
+  transaction<R>(fn: (s: Session) => Promise<R>): Promise<R> {
+    return this.queue(() => this.inTransaction(fn));
+  }
+  /** Orders writers where the database has one writer (SQLite); runs at once elsewhere. */
+  protected abstract queue<R>(fn: () => Promise<R>): Promise<R>;
+  protected abstract autocommit<R>(fn: (s: Session) => Promise<R>): Promise<R>;
+  protected abstract inTransaction<R>(fn: (s: Session) => Promise<R>): Promise<R>;
+  protected abstract tableExists(s: Session, name: string): Promise<boolean>;
+  protected async beforeMigrate(): Promise<void> {}
+
+  async migrate(): Promise<MigrationReport> {
+    await this.ready();
+    await this.beforeMigrate();
+    const known = this.dataSource.migrations.map((m) => m.name ?? m.constructor.name);
+    this.checkSchema();
+    return this.queue(async () => {
+      const done = await this.autocommit(async (s) =>
+        (await this.tableExists(s, MIGRATIONS_TABLE)) ? (await s.query(`SELECT name FROM ${this.dialect.q(MIGRATIONS_TABLE)}`)).rows.map((r) => String(r.name)) : [],
+      );
+      const unknown = done.filter((name) => !known.includes(name));
+      if (unknown.length > 0) {
+        throw new RapportError(
+          'STORAGE',
+          `${this.adapter}: the database was migrated by a newer Rapport (unknown migrations: ${unknown.join(', ')}); upgrade @rapport/storage-adapters before opening it`,
+        );
+      }
+      let ran: string[];
+      try {
+        ran = (await this.dataSource.runMigrations({ transaction: 'all' })).map((m) => m.name);
+      } catch (err) {
+        throw wrapError(this.adapter, 'migrate', undefined, err);
+      }
+      const applied = [...ran];
+      const skipped = known.filter((n) => !ran.includes(n));
+      // Collections outside the migrations (a host's own, test schemas) are created from the
+      // schema when missing; they are never altered — give them migrations to evolve them.
+      const covered = new Set(this.migrations.snapshot.collections.map((c) => c.name));
+      const extra = this.schema.collections.filter((c) => !covered.has(c.name));
+      for (const def of extra) {
+        const label = `create ${def.name}`;
+        const exists = await this.autocommit((s) => this.tableExists(s, def.name));
+        if (exists) {
+          skipped.push(label);
+          continue;
+        }
+        await this.inTransaction(async (s) => {
+          await s.query(createTableSql(this.dialect, def, true));
+          for (const ix of def.indexes) await s.query(createIndexSql(this.dialect, def, ix, true));
+        }).catch((err) => {
+          throw wrapError(this.adapter, 'migrate', def.name, err);
+        });
+        applied.push(label);
+      }
+      return { applied, skipped };
+    });
+  }
+
+  /** Code whose schema moved on without a generated migration fails here, not on a missing column later. */
+  private checkSchema() {
+    const snap = new Map(this.migrations.snapshot.collections.map((c) => [c.name, c]));
+    for (const def of this.schema.collections) {
+      const known = snap.get(def.name);
+      const hint = 'run `npm run migrations:generate -w @rapport/storage-adapters -- <name>` and commit the result';
+      if (!known && coreSchema.has(def.name)) {
+        throw new RapportError('STORAGE', `${this.adapter}: core collection ${def.name} has no migration yet; ${hint}`);
+      }
+      if (known && !sameDef(known, def)) {
+        throw new RapportError('STORAGE', `${this.adapter}: collection ${def.name} differs from the last migration snapshot; ${hint}`);
+      }
+    }
+  }
+
+  abstract close(): Promise<void>;
+}
+
+type Row = StoredRecord & Record<string, unknown>;
+
+/** The Store every SQL engine shares; `session` is set inside a transaction. */
+export class SqlStore implements Store {
+  constructor(
+    private readonly engine: Engine,
+    private readonly session: Session | null = null,
+  ) {}
+
+  get name() {
+    return this.engine.adapter;
+  }
+
+  get capabilities() {
+    return this.engine.capabilities;
+  }
+
+  private async run<R>(kind: 'read' | 'write', op: string, collection: string | undefined, fn: (s: Session) => Promise<R>): Promise<R> {
+    const guarded = async (s: Session) => {
+      try {
+        return await fn(s);
+      } catch (err) {
+        throw wrapError(this.engine.adapter, op, collection, err);
+      }
+    };
+    if (this.session) return guarded(this.session);
+    await this.engine.ready();
+    return kind === 'read' ? this.engine.read(guarded) : this.engine.write(guarded);
+  }
+
+  private whereSql(table: Table, filter: Filter | undefined, params: Params): string {
+    return compileFilter(table, normalizeFilter(filter), params);
+  }
+
+  migrate(): Promise<MigrationReport> {
+    return this.engine.migrate();
+  }
+
+  async create<T extends StoredRecord>(collection: string, record: T): Promise<T> {
+    const table = this.engine.table(collection);
+    const { sql, values } = insertSql(table, [record as unknown as Row]);
+    await this.run('write', 'create', collection, (s) => s.query(sql, values));
+    return structuredClone(record);
+  }
+
+  async createMany<T extends StoredRecord>(collection: string, records: T[]): Promise<void> {
+    if (records.length === 0) return;
+    const table = this.engine.table(collection);
+    if (!this.session) return this.transaction((tx) => tx.createMany(collection, records));
+    const perStatement = Math.max(1, Math.floor(this.engine.dialect.maxParams / table.columns.length));
+    for (let i = 0; i < records.length; i += perStatement) {
+      const { sql, values } = insertSql(table, records.slice(i, i + perStatement) as unknown as Row[]);
+      await this.run('write', 'createMany', collection, (s) => s.query(sql, values));
+    }
+  }
+
+  async get<T extends StoredRecord>(collection: string, id: string): Promise<T | null> {
+    const table = this.engine.table(collection);
+    const d = this.engine.dialect;
+    const sql = `SELECT ${table.selectList} FROM ${table.sqlName} WHERE ${d.q('id')} = ${d.placeholder(1)}`;
+    const { rows } = await this.run('read', 'get', collection, (s) => s.query(sql, [id]));
+    return rows[0] ? (table.decode(rows[0]) as T) : null;
+  }
+
+  async find<T extends StoredRecord>(collection: string, query: FindQuery = {}): Promise<Page<T>> {
+    const table = this.engine.table(collection);
+    const sort = resolveSort(query.sort);
+    const limit = resolveLimit(query);
+    const filter: Filter | undefined = query.cursor
+      ? { op: 'and', filters: [query.where ?? { op: 'and', filters: [] }, afterCursor(sort, decodeCursor(sort, query.cursor))] }
+      : query.where;
+    const params = new Params(this.engine.dialect);
+    const whereSql = this.whereSql(table, filter, params);
+    const orderBy = compileOrderBy(table, sort, params);
+    const sql = `SELECT ${table.selectList} FROM ${table.sqlName} WHERE ${whereSql} ORDER BY ${orderBy} LIMIT ${limit + 1}`;
+    const { rows } = await this.run('read', 'find', collection, (s) => s.query(sql, params.values));
+    const items = rows.slice(0, limit).map((r) => table.decode(r) as T);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor(sort, last as Record<string, unknown>) : null };
+  }
+
+  async count(collection: string, where?: Filter): Promise<number> {
+    const table = this.engine.table(collection);
+    const params = new Params(this.engine.dialect);
+    const sql = `SELECT COUNT(*) AS n FROM ${table.sqlName} WHERE ${this.whereSql(table, where, params)}`;
+    const { rows } = await this.run('read', 'count', collection, (s) => s.query(sql, params.values));
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async update<T extends StoredRecord>(
+    collection: string,
+    id: string,
+    patch: Partial<Omit<T, 'id' | 'version'>>,
+    expectedVersion: number,
+  ): Promise<T> {
+    const table = this.engine.table(collection);
+    const d = this.engine.dialect;
+    const params = new Params(d);
+    const sets: string[] = [];
+    for (const [field, value] of Object.entries(patch as Record<string, unknown>)) {
+      if (field === 'id' || field === 'version') continue;
+      const c = table.column(field);
+      sets.push(`${d.q(c.column)} = ${params.add(d.encode(c.def, value))}`);
+    }
+    sets.push(`${d.q('version')} = ${d.q('version')} + 1`);
+    const sql =
+      `UPDATE ${table.sqlName} SET ${sets.join(', ')} WHERE ${d.q('id')} = ${params.add(id)} AND ${d.q('version')} = ${params.add(expectedVersion)} ` +
+      `RETURNING ${table.selectList}`;
+    const row = await this.run('write', 'update', collection, async (s) => {
+      const { rows } = await s.query(sql, params.values);
+      if (rows[0]) return rows[0];
+      return this.missingOrStale(s, table, id, expectedVersion);
+    });
+    return table.decode(row) as T;
+  }
+
+  private async missingOrStale(s: Session, table: Table, id: string, expected: number): Promise<never> {
+    const d = this.engine.dialect;
+    const { rows } = await s.query(`SELECT ${d.q('version')} FROM ${table.sqlName} WHERE ${d.q('id')} = ${d.placeholder(1)}`, [id]);
+    if (!rows[0]) throw new RapportError('NOT_FOUND', `${table.name} ${JSON.stringify(id)} does not exist`);
+    const actual = Number(rows[0].version);
+    throw new RapportError('CONFLICT', `${table.name} ${id} is at version ${actual}, not ${expected}: it was changed by someone else`, {
+      details: { expectedVersion: expected, actualVersion: actual },
+    });
+  }
+
+  async delete(collection: string, id: string, expectedVersion?: number): Promise<void> {
+    const table = this.engine.table(collection);
+    const d = this.engine.dialect;
+    const params = new Params(d);
+    let sql = `DELETE FROM ${table.sqlName} WHERE ${d.q('id')} = ${params.add(id)}`;
+    if (expectedVersion !== undefined) sql += ` AND ${d.q('version')} = ${params.add(expectedVersion)}`;
+    await this.run('write', 'delete', collection, async (s) => {
+      const { affected } = await s.query(sql, params.values);
+      if (affected === 0) await this.missingOrStale(s, table, id, expectedVersion ?? -1);
+    });
+  }
+
+  async deleteWhere(collection: string, where: Filter): Promise<number> {
+    const table = this.engine.table(collection);
+    const params = new Params(this.engine.dialect);
+    const sql = `DELETE FROM ${table.sqlName} WHERE ${this.whereSql(table, where, params)}`;
+    return this.run('write', 'deleteWhere', collection, async (s) => (await s.query(sql, params.values)).affected);
+  }
+
+  async aggregate(collection: string, query: AggregateQuery): Promise<AggregateRow[]> {
+    const table = this.engine.table(collection);
+    const params = new Params(this.engine.dialect);
+    const whereSql = this.whereSql(table, query.where, params);
+    const sql = compileAggregate(table, query, whereSql, params);
+    const { rows } = await this.run('read', 'aggregate', collection, (s) => s.query(sql, params.values));
+    return rows.map((r) => decodeAggregate(table, query, r));
+  }
+
+  async nextSequence(name: string): Promise<number> {
+    const d = this.engine.dialect;
+    const t = d.q(SEQUENCES_TABLE);
+    const sql =
+      `INSERT INTO ${t} AS s (${d.q('name')}, ${d.q('value')}) VALUES (${d.placeholder(1)}, 1) ` +
+      `ON CONFLICT (${d.q('name')}) DO UPDATE SET ${d.q('value')} = s.${d.q('value')} + 1 RETURNING ${d.q('value')}`;
+    const { rows } = await this.run('write', 'nextSequence', SEQUENCES_TABLE, (s) => s.query(sql, [name]));
+    return Number(rows[0]?.value);
+  }
+
+  transaction<R>(fn: (tx: Store) => Promise<R>): Promise<R> {
+    if (this.session) return fn(this);
+    return this.engine.ready().then(() => this.engine.transaction((session) => fn(new SqlStore(this.engine, session))));
+  }
+
+  async close(): Promise<void> {
+    if (this.session) return;
+    await this.engine.close();
+  }
+}
+
+function insertSql(table: Table, records: Row[]): { sql: string; values: unknown[] } {
+  const d = table.dialect;
+  const params = new Params(d);
+  for (const r of records) {
+    for (const key of Object.keys(r)) if (!table.byField.has(key)) table.column(key);
+  }
+  const tuples = records.map((r) => `(${table.columns.map((c) => params.add(d.encode(c.def, r[c.field]))).join(', ')})`);
+  const cols = table.columns.map((c) => d.q(c.column)).join(', ');
+  return { sql: `INSERT INTO ${table.sqlName} (${cols}) VALUES ${tuples.join(', ')}`, values: params.values };
+}
