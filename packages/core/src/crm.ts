@@ -9,6 +9,10 @@ import { partnersModule } from './modules/partners.js';
 import { personsModule } from './modules/persons.js';
 import { registersModule } from './modules/registers.js';
 import { tasksModule } from './modules/tasks.js';
+import { campaignsModule } from './modules/campaigns.js';
+import { opportunitiesModule } from './modules/opportunities.js';
+import { offersModule } from './modules/offers.js';
+import type { SalesHooks } from './modules/offers/documents.js';
 import { emailsModule } from './modules/emails.js';
 import type { MailPolicy } from './domain/email-types.js';
 import type { Store } from './store/store.js';
@@ -21,6 +25,8 @@ export interface CrmOptions {
   /** The operator changes are attributed to (see also `crm.as`). */
   actorId?: string | null;
   settings?: Partial<CrmSettings>;
+  /** Host handlers of the sales modules: create orders, convert offers, cancel documents. */
+  hooks?: SalesHooks;
   /** Mail policy: own domains, unknown senders, blocklist, register and owner of tasks from mail. */
   mail?: Partial<MailPolicy>;
 }
@@ -29,7 +35,7 @@ const DEFAULT_SETTINGS: CrmSettings = {
   defaultRegister: { code: 'CRM', name: 'CRM', color: '#3366cc', numberPattern: '{seq:4}/{yyyy}/CRM' },
 };
 
-function modules(ctx: Context) {
+function modules(ctx: Context, hooks: SalesHooks = {}) {
   return {
     operators: operatorsModule(ctx),
     partners: partnersModule(ctx),
@@ -37,6 +43,9 @@ function modules(ctx: Context) {
     registers: registersModule(ctx),
     tasks: tasksModule(ctx),
     history: historyModule(ctx),
+    campaigns: campaignsModule(ctx),
+    opportunities: opportunitiesModule(ctx, hooks),
+    offers: offersModule(ctx, hooks),
     emails: emailsModule(ctx),
   };
 }
@@ -67,7 +76,7 @@ export function createCrm(options: CrmOptions): Crm {
   const build = (actorId: string | null): Crm => {
     const ctx: Context = { ...base, actorId };
     return {
-      ...modules(ctx),
+      ...modules(ctx, options.hooks),
       events$: events.asObservable(),
       store: base.store,
       clock: base.clock,

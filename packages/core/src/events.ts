@@ -1,5 +1,6 @@
 import type { Email, QuarantinedEmail } from './domain/email-types.js';
 import type { Partner, Person, Stage, Task, TaskEntry, Operator, Register } from './domain/types.js';
+import type { Campaign, CampaignLink, CampaignMember, Offer, OfferStatus, Opportunity, SalesDocument, StageChange } from './domain/sales-types.js';
 
 /** Domain events, emitted on `crm.events$` after the change they describe has committed. */
 export type DomainEvent =
@@ -16,6 +17,16 @@ export type DomainEvent =
   | { type: 'stage.added'; stage: Stage }
   | { type: 'stage.completed'; stage: Stage }
   | { type: 'entry.added'; entry: TaskEntry }
+  | { type: 'campaign.created'; campaign: Campaign }
+  | { type: 'campaign.updated'; campaign: Campaign; changed: string[] }
+  | { type: 'campaign.member_changed'; member: CampaignMember; campaign: Campaign }
+  | { type: 'campaign.linked' | 'campaign.unlinked'; link: CampaignLink; campaign: Campaign }
+  | { type: 'opportunity.created'; opportunity: Opportunity }
+  | { type: 'opportunity.updated'; opportunity: Opportunity; changed: string[] }
+  | { type: 'opportunity.stage_changed'; opportunity: Opportunity; change: StageChange }
+  | { type: 'offer.created'; offer: Offer }
+  | { type: 'offer.status_changed'; offer: Offer; from: OfferStatus; to: OfferStatus }
+  | { type: 'document.linked' | 'document.cancelled'; document: SalesDocument }
   | { type: 'email.ingested'; email: Email; taskId: string | null; createdTask: boolean }
   | { type: 'email.quarantined'; item: QuarantinedEmail }
   | { type: 'email.deleted_on_server'; account: string; mailbox: string; uidValidity: number; count: number }

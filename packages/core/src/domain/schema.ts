@@ -1,4 +1,5 @@
 import { Schema, type CollectionDef, type FieldDef } from '../store/schema.js';
+import { salesCollections } from './sales-schema.js';
 import { emailCollections } from './email-schema.js';
 
 const str = (length = 255): FieldDef => ({ type: 'string', length });
@@ -184,6 +185,7 @@ export const coreCollections: CollectionDef[] = [
   taskEntries,
   audit,
   timeline,
+  ...salesCollections,
   ...emailCollections,
 ];
 
