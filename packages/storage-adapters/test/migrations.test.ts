@@ -1,0 +1,213 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { coreCollections, coreSchema, isRapportError, Schema, type CollectionDef, type Store } from '@rapport/core';
+import { coreMigrations, postgresStore, sqliteStore, type MigrationSet } from '@rapport/storage-adapters';
+import { canonical, dialects, planMigration, sameDef, sqlMigration } from '../src/migration-plan.js';
+import { createPgSchema, dropPgSchema, PG_URL, pgClient, uniqueSchemaName } from './helpers.js';
+
+// The schema a later release might have: a new collection, a nullable and a NOT NULL field on
+// partners, and a new index.
+const partnersV2: CollectionDef = (() => {
+  const p = coreCollections.find((c) => c.name === 'partners')!;
+  return {
+    ...p,
+    fields: { ...p.fields, website: { type: 'string', nullable: true }, rating: { type: 'integer' } },
+    indexes: [...p.indexes, { name: 'partners_website', fields: ['website'] }],
+  };
+})();
+const widgets: CollectionDef = {
+  name: 'widgets',
+  fields: { label: { type: 'string' }, at: { type: 'date' } },
+  indexes: [{ name: 'widgets_label_uq', fields: ['label'], unique: true }],
+};
+const schemaV2 = new Schema([...coreCollections.map((c) => (c.name === 'partners' ? partnersV2 : c)), widgets]);
+
+function migrationsV2(): MigrationSet {
+  const name = 'PartnerWebsiteWidgets1900000000000';
+  const make = (d: keyof typeof dialects) => {
+    const plan = planMigration(dialects[d], coreMigrations.snapshot.collections, schemaV2.collections);
+    return sqlMigration(name, plan.up, plan.down);
+  };
+  return {
+    sqlite: [...coreMigrations.sqlite, make('sqlite')],
+    postgres: [...coreMigrations.postgres, make('postgres')],
+    snapshot: { collections: schemaV2.collections.map(canonical) },
+  };
+}
+
+const partner = {
+  id: 'p1',
+  version: 1,
+  code: 'ZEFIR',
+  name: 'Zefir Sp. z o.o.',
+  kind: 'customer',
+  taxId: null,
+  emails: ['biuro@zefir.pl'],
+  emailDomains: ['zefir.pl'],
+  phones: [],
+  address: null,
+  industry: null,
+  turnover: null,
+  employees: 12,
+  ownerId: null,
+  salesBlocked: false,
+  customFields: { region: 'north' },
+  createdAt: new Date('2026-01-02T03:04:05.678Z'),
+  updatedAt: new Date('2026-01-02T03:04:05.678Z'),
+};
+
+const initialName = coreMigrations.sqlite.map((M) => new M().name!)[0]!;
+
+async function expectStorage(p: Promise<unknown>, pattern: RegExp) {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(isRapportError(err, 'STORAGE'), String(err)).toBe(true);
+  expect((err as Error).message).toMatch(pattern);
+}
+
+describe('committed migrations', () => {
+  it('the snapshot matches the core Schema (else run npm run migrations:generate)', () => {
+    const snap = coreMigrations.snapshot.collections;
+    expect(snap.map((c) => c.name).sort()).toEqual(coreSchema.collections.map((c) => c.name).sort());
+    for (const def of coreSchema.collections) expect(sameDef(def, snap.find((c) => c.name === def.name)!), def.name).toBe(true);
+  });
+
+  it('each dialect has the same migrations in the same order', () => {
+    const names = (list: MigrationSet['sqlite']) => list.map((M) => new M().name);
+    expect(names(coreMigrations.sqlite)).toEqual(names(coreMigrations.postgres));
+  });
+});
+
+interface Kind {
+  label: string;
+  open(opts: { schema?: Schema; migrations?: MigrationSet }): Store;
+  tables(): Promise<string[]>;
+  setup(): Promise<void>;
+  teardown(): Promise<void>;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'rapport-migrate-'));
+let sqliteFile = '';
+let pgSchema = '';
+
+const kinds: Kind[] = [
+  {
+    label: 'sqliteStore',
+    open: (o) => sqliteStore({ filename: sqliteFile, ...o }),
+    tables: async () => {
+      const db = new Database(sqliteFile, { readonly: true });
+      try {
+        return (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as Array<{ name: string }>).map((r) => r.name);
+      } finally {
+        db.close();
+      }
+    },
+    setup: async () => {
+      sqliteFile = join(dir, `${uniqueSchemaName('m')}.sqlite`);
+    },
+    teardown: async () => {},
+  },
+  {
+    label: 'postgresStore',
+    open: (o) => postgresStore({ url: PG_URL, schemaName: pgSchema, ...o }),
+    tables: async () => {
+      const c = await pgClient();
+      try {
+        return (await c.query(`SELECT tablename FROM pg_tables WHERE schemaname = $1`, [pgSchema])).rows.map((r) => r.tablename as string);
+      } finally {
+        await c.end();
+      }
+    },
+    setup: async () => {
+      pgSchema = uniqueSchemaName('mig');
+      await createPgSchema(pgSchema);
+    },
+    teardown: async () => dropPgSchema(pgSchema),
+  },
+];
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+for (const kind of kinds) {
+  describe(`${kind.label} migrations`, () => {
+    beforeAll(async () => {
+      // Fail early, with how to start PostgreSQL, rather than time out.
+      if (kind.label === 'postgresStore') await (await pgClient()).end();
+    });
+
+    const withDb = (name: string, fn: () => Promise<void>) =>
+      it(name, async () => {
+        await kind.setup();
+        try {
+          await fn();
+        } finally {
+          await kind.teardown();
+        }
+      });
+
+    withDb('migrate() on an empty database creates every core table; a second call applies nothing', async () => {
+      const store = kind.open({});
+      try {
+        const first = await store.migrate();
+        expect(first).toEqual({ applied: [initialName], skipped: [] });
+        const tables = await kind.tables();
+        for (const c of coreSchema.collections) expect(tables).toContain(c.name);
+        expect(tables).toContain('rapport_sequences');
+        expect(tables).toContain('rapport_migrations');
+        const second = await store.migrate();
+        expect(second).toEqual({ applied: [], skipped: [initialName] });
+      } finally {
+        await store.close();
+      }
+    });
+
+    withDb('a database made by the previous migration set upgrades in place and keeps its data', async () => {
+      const old = kind.open({});
+      await old.migrate();
+      await old.create('partners', partner);
+      expect(await old.nextSequence('reg/2026')).toBe(1);
+      await old.close();
+
+      const upgraded = kind.open({ schema: schemaV2, migrations: migrationsV2() });
+      try {
+        const report = await upgraded.migrate();
+        expect(report.applied).toEqual(['PartnerWebsiteWidgets1900000000000']);
+        expect(report.skipped).toEqual([initialName]);
+        expect(await upgraded.get('partners', 'p1')).toEqual({ ...partner, website: null, rating: 0 });
+        await upgraded.update('partners', 'p1', { website: 'https://zefir.pl' }, 1);
+        expect((await upgraded.find('partners', { where: { op: 'eq', field: 'website', value: 'https://zefir.pl' } })).items).toHaveLength(1);
+        await upgraded.create('widgets', { id: 'w1', version: 1, label: 'one', at: new Date(0) });
+        expect(await upgraded.nextSequence('reg/2026')).toBe(2);
+        expect((await upgraded.migrate()).applied).toEqual([]);
+      } finally {
+        await upgraded.close();
+      }
+    });
+
+    withDb('a database migrated by newer code is refused with a clear message', async () => {
+      const newer = kind.open({ schema: schemaV2, migrations: migrationsV2() });
+      await newer.migrate();
+      await newer.close();
+      const older = kind.open({});
+      try {
+        await expectStorage(older.migrate(), /newer Rapport .*PartnerWebsiteWidgets1900000000000/);
+      } finally {
+        await older.close();
+      }
+    });
+
+    withDb('a schema changed without a generated migration is refused', async () => {
+      const store = kind.open({ schema: schemaV2 });
+      try {
+        await expectStorage(store.migrate(), /partners differs from the last migration snapshot; run `npm run migrations:generate/);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+}
