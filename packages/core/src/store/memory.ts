@@ -150,15 +150,18 @@ class MemoryEngine {
   /** Candidate rows: narrowed by an equality on an indexed field when the filter has one. */
   candidates(t: Table, f: NormalFilter): Iterable<Row> {
     const conjuncts = f.op === 'and' ? f.filters : [f];
+    // The most selective indexed equality wins (e.g. partnerId over status).
+    let best: Set<string> | undefined;
     for (const c of conjuncts) {
       if (c.op === 'eq' || c.op === 'isNull') {
         const map = t.lookup.get(c.field);
         if (!map) continue;
         const ids = map.get(keyOf(c.op === 'eq' ? c.value : null));
-        return [...(ids ?? [])].map((id) => t.rows.get(id)!);
+        if (!ids) return [];
+        if (!best || ids.size < best.size) best = ids;
       }
     }
-    return t.rows.values();
+    return best ? [...best].map((id) => t.rows.get(id)!) : t.rows.values();
   }
 
   select(name: string, where: Filter | undefined): Row[] {
