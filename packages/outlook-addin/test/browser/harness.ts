@@ -1,0 +1,166 @@
+import { execSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import type { FastifyInstance } from 'fastify';
+import { createApiServer, ensureDevCertificate } from '@rapport/outlook-addin';
+import { buildPane } from '../../src/build/pane.js';
+import { seed, type Seeded } from '../fixtures.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+
+/** Installs Debian's chromium when it is missing (root, no downloads by Playwright). */
+export function ensureChromium() {
+  if (existsSync(CHROMIUM)) return;
+  execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium', { stdio: 'inherit', timeout: 600_000 });
+}
+
+export function launchChromium(): Promise<Browser> {
+  ensureChromium();
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+}
+
+export interface PaneServer {
+  s: Seeded;
+  app: FastifyInstance;
+  origin: string;
+  ca: Buffer;
+  close(): Promise<void>;
+  /** GET an API path over HTTPS as a token. */
+  get(path: string, token: string): Promise<any>;
+}
+
+/** The real API server over HTTPS on loopback, serving a freshly built pane, on a seeded store. */
+export async function startPaneServer(seeded?: Seeded): Promise<PaneServer> {
+  const s = seeded ?? (await seed());
+  const dir = mkdtempSync(join(tmpdir(), 'rapport-pane-'));
+  const cert = ensureDevCertificate(join(dir, 'certs'));
+  await buildPane(join(dir, 'pane'));
+  const app = await createApiServer({ crm: s.crm, tls: cert, paneDir: join(dir, 'pane') });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const origin = `https://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const get = (path: string, token: string) =>
+    new Promise((resolve, reject) => {
+      const req = request(`${origin}${path}`, { ca: cert.cert, headers: { authorization: `Bearer ${token}` }, servername: 'localhost' }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve(JSON.parse(body)));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  return { s, app, origin, ca: cert.cert, get, close: async () => (await app.close(), await s.crm.close()) };
+}
+
+/** A new browser context that accepts the dev certificate and reaches nothing but the pane server. */
+export async function paneContext(browser: Browser, origin: string): Promise<BrowserContext> {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  // No network beyond the pane server: office.js comes from a stub.
+  await context.route('https://appsforoffice.microsoft.com/**', (route) => route.fulfill({ contentType: 'text/javascript', body: '/* office.js stub: the test injects Office */' }));
+  await context.route((url) => url.origin !== origin && !url.href.startsWith('https://appsforoffice.microsoft.com/'), (route) => route.abort());
+  return context;
+}
+
+/** A message as the fakes describe it. */
+export interface FakeMessage {
+  from: { name: string; address: string };
+  to?: Array<{ name: string; address: string }>;
+  subject: string;
+  internetMessageId: string;
+  attachments?: Array<{ name: string; size: number }>;
+  body?: string;
+  /** base64 source handed out by getAsFileAsync / getRaw; absent → Outlook builds one from fields. */
+  raw?: string;
+}
+
+/** Installed as an init script: a fake `Office` with a mailbox whose item the test can change. */
+export function fakeOffice(init: { settings: Record<string, string>; item: FakeMessage | null; mailbox114: boolean }) {
+  const w = window as any;
+  const handlers: Array<(e: unknown) => void> = [];
+  const toItem = (m: FakeMessage | null) =>
+    m && {
+      from: { displayName: m.from.name, emailAddress: m.from.address },
+      to: (m.to ?? []).map((a) => ({ displayName: a.name, emailAddress: a.address })),
+      cc: [],
+      subject: m.subject,
+      internetMessageId: m.internetMessageId,
+      dateTimeCreated: '2026-11-04T08:15:00Z',
+      attachments: (m.attachments ?? []).map((a) => ({ ...a, contentType: 'application/octet-stream' })),
+      body: { getAsync: (_c: string, cb: (r: unknown) => void) => cb({ status: 'succeeded', value: m.body ?? '' }) },
+      ...(init.mailbox114 && m.raw ? { getAsFileAsync: (cb: (r: unknown) => void) => setTimeout(() => cb({ status: 'succeeded', value: m.raw }), 0) } : {}),
+    };
+  const fake = { item: toItem(init.item), settings: { ...init.settings } as Record<string, unknown>, saved: 0 };
+  w.__fake = {
+    setItem(m: FakeMessage | null) {
+      fake.item = toItem(m);
+      for (const h of handlers) h({ type: 'olkItemSelectedChanged' });
+    },
+    settings: () => fake.settings,
+  };
+  w.Office = {
+    onReady: () => Promise.resolve({ host: 'Outlook', platform: 'OfficeOnline' }),
+    EventType: { ItemChanged: 'olkItemSelectedChanged' },
+    CoercionType: { Text: 'text' },
+    context: {
+      mailbox: {
+        get item() {
+          return fake.item;
+        },
+        addHandlerAsync: (_e: string, h: (e: unknown) => void, cb?: (r: unknown) => void) => (handlers.push(h), cb?.({ status: 'succeeded' })),
+      },
+      requirements: { isSetSupported: (name: string, version?: string) => name === 'Mailbox' && (init.mailbox114 || Number(version ?? '1.1') <= 1.13) },
+      roamingSettings: {
+        get: (k: string) => fake.settings[k],
+        set: (k: string, v: unknown) => void (fake.settings[k] = v),
+        remove: (k: string) => void delete fake.settings[k],
+        saveAsync: (cb: (r: unknown) => void) => (fake.saved++, cb({ status: 'succeeded' })),
+      },
+    },
+  };
+}
+
+/** Installed as an init script: a fake Thunderbird `messenger` showing one message in the active tab. */
+export function fakeMessenger(init: { settings: Record<string, string>; item: FakeMessage | null }) {
+  const w = window as any;
+  const listeners: Array<(tab: unknown, msg: unknown) => void> = [];
+  let current = init.item;
+  const storage: Record<string, unknown> = { ...init.settings };
+  const header = (m: FakeMessage) => ({
+    id: 42,
+    author: m.from.name ? `${m.from.name} <${m.from.address}>` : m.from.address,
+    recipients: (m.to ?? []).map((a) => `${a.name} <${a.address}>`),
+    ccList: [],
+    subject: m.subject,
+    headerMessageId: m.internetMessageId.replace(/^<|>$/g, ''),
+  });
+  w.__fake = {
+    display(m: FakeMessage | null) {
+      current = m;
+      for (const l of listeners) l({ id: 1 }, m && header(m));
+    },
+    settings: () => storage,
+  };
+  w.messenger = {
+    tabs: { query: async () => [{ id: 1 }] },
+    messageDisplay: {
+      getDisplayedMessages: async () => ({ messages: current ? [header(current)] : [] }),
+      onMessageDisplayed: { addListener: (l: (tab: unknown, msg: unknown) => void) => listeners.push(l) },
+    },
+    messages: {
+      // Thunderbird's binary string: one char per byte.
+      getRaw: async () => atob(current!.raw!),
+      listAttachments: async () => current?.attachments ?? [],
+    },
+    storage: {
+      local: {
+        get: async (keys: string[]) => Object.fromEntries(keys.filter((k) => k in storage).map((k) => [k, storage[k]])),
+        set: async (v: Record<string, unknown>) => void Object.assign(storage, v),
+        remove: async (keys: string[]) => keys.forEach((k) => delete storage[k]),
+      },
+    },
+    permissions: { request: async () => true },
+  };
+}
