@@ -58,7 +58,7 @@ function checkFields(patch: PartnerPatch): Partial<Partner> {
     if (free) throw invalid('partner.emailDomains', 'must not contain a free-mail domain: its addresses belong to anyone', free);
   }
   if ('phones' in input) out.phones = v.strings('partner.phones', input.phones, 64);
-  if ('address' in input) out.address = input.address ? { ...input.address } : null;
+  if ('address' in input) out.address = address(input.address);
   if ('industry' in input) out.industry = v.text('partner.industry', input.industry, { optional: true });
   if ('turnover' in input) out.turnover = v.integer('partner.turnover', input.turnover, { min: 0, optional: true });
   if ('employees' in input) out.employees = v.integer('partner.employees', input.employees, { min: 0, optional: true });
@@ -68,6 +68,20 @@ function checkFields(patch: PartnerPatch): Partial<Partner> {
     out.salesBlocked = input.salesBlocked;
   }
   if ('customFields' in input) out.customFields = v.customFields('partner.customFields', input.customFields);
+  return out;
+}
+
+const ADDRESS_FIELDS = ['street', 'city', 'postalCode', 'region', 'country'] as const;
+
+function address(value: unknown): Address | null {
+  if (value === null) return null;
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalid('partner.address', 'must be an object with street, city, postalCode, region, country', value);
+  const out: Address = {};
+  for (const [key, part] of Object.entries(value)) {
+    if (!(ADDRESS_FIELDS as readonly string[]).includes(key)) throw invalid(`partner.address.${key}`, `is not an address field (${ADDRESS_FIELDS.join(', ')})`);
+    const text = v.text(`partner.address.${key}`, part, { optional: true });
+    if (text !== null) out[key as (typeof ADDRESS_FIELDS)[number]] = text;
+  }
   return out;
 }
 

@@ -55,6 +55,7 @@ function checkColor(color: unknown): string {
 }
 
 async function createRegister(unit: Unit, input: RegisterInput): Promise<Register> {
+  if (!input || typeof input !== 'object') throw invalid('register', 'must be an object', input);
   const code = v.text('register.code', input.code, { max: 64 }).toUpperCase();
   const clash = await unit.tx.find<Register>('registers', { where: where.eq('code', code), limit: 1 });
   if (clash.items.length > 0) throw new RapportError('CONFLICT', `register.code ${code} is already used`);
@@ -104,7 +105,10 @@ export function registersModule(ctx: Context) {
         if ('name' in patch) fields.name = v.text('register.name', patch.name, {});
         if ('color' in patch) fields.color = checkColor(patch.color);
         if ('numberPattern' in patch) fields.numberPattern = checkPattern(patch.numberPattern);
-        if ('active' in patch) fields.active = Boolean(patch.active);
+        if (patch.active !== undefined) {
+          if (typeof patch.active !== 'boolean') throw invalid('register.active', 'must be true or false', patch.active);
+          fields.active = patch.active;
+        }
         return unit.save('registers', reg, { ...fields, updatedAt: unit.now }, options.expectedVersion);
       });
     },

@@ -65,6 +65,15 @@ describe('partners', () => {
     await rejects(crm.partners.create({ code: 'G', name: 'G', emailDomains: ['gmail.com'] }), 'VALIDATION', 'partner.emailDomains', 'gmail.com');
   });
 
+  it('keeps a trimmed address and refuses unknown address fields or non-objects', async () => {
+    const { crm } = await setup();
+    const p = await crm.partners.create({ code: 'A', name: 'A', address: { street: ' Kwiatowa 1 ', city: 'Kraków', postalCode: '30-001', country: 'PL' } });
+    expect(p.address).toEqual({ street: 'Kwiatowa 1', city: 'Kraków', postalCode: '30-001', country: 'PL' });
+    await rejects(crm.partners.create({ code: 'B', name: 'B', address: { town: 'X' } as never }), 'VALIDATION', 'partner.address.town');
+    await rejects(crm.partners.create({ code: 'C', name: 'C', address: 'Kraków' as never }), 'VALIDATION', 'partner.address', '"Kraków"');
+    expect((await crm.partners.update(p.id, { address: null })).address).toBeNull();
+  });
+
   it('refuses malformed domains and addresses naming the field and value', async () => {
     const { crm } = await setup();
     await rejects(crm.partners.create({ code: 'D', name: 'D', emailDomains: ['not a domain'] }), 'VALIDATION', 'partner.emailDomains[0]', '"not a domain"');

@@ -35,6 +35,13 @@ describe('registers and number series', () => {
     await rejects(crm.registers.update(reg.id, { numberPattern: '{mm}' }), 'VALIDATION', 'register.numberPattern');
   });
 
+  it('refuses a non-boolean active flag', async () => {
+    const { crm } = await setup();
+    const reg = await crm.registers.create({ code: 'A', name: 'A' });
+    await rejects(crm.registers.update(reg.id, { active: 'false' as never }), 'VALIDATION', 'register.active', '"false"');
+    expect((await crm.registers.get(reg.id)).active).toBe(true);
+  });
+
   it('refuses a second register with the same code', async () => {
     const { crm } = await setup();
     await crm.registers.create({ code: 'CRM', name: 'CRM' });
