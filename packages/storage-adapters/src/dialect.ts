@@ -17,6 +17,8 @@ export interface Dialect {
   decode(def: FieldDef, value: unknown): unknown;
   /** Most parameters one statement may bind. */
   readonly maxParams: number;
+  /** Rows per multi-row INSERT: small enough that the statement text repeats and its prepared form is reused. */
+  readonly batchRows: number;
 }
 
 const quote = (id: string) => `"${id.replace(/"/g, '""')}"`;
@@ -26,6 +28,7 @@ export const sqlite: Dialect = {
   q: quote,
   placeholder: () => '?',
   maxParams: 32_000,
+  batchRows: 100,
   columnType(def) {
     switch (def.type) {
       case 'string':
@@ -76,6 +79,7 @@ export const postgres: Dialect = {
   q: quote,
   placeholder: (n) => `$${n}`,
   maxParams: 65_000,
+  batchRows: 500,
   columnType(def) {
     switch (def.type) {
       case 'string':

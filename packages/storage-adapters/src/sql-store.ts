@@ -212,7 +212,7 @@ export class SqlStore implements Store {
     if (records.length === 0) return;
     const table = this.engine.table(collection);
     if (!this.session) return this.transaction((tx) => tx.createMany(collection, records));
-    const perStatement = Math.max(1, Math.floor(this.engine.dialect.maxParams / table.columns.length));
+    const perStatement = Math.max(1, Math.min(this.engine.dialect.batchRows, Math.floor(this.engine.dialect.maxParams / table.columns.length)));
     for (let i = 0; i < records.length; i += perStatement) {
       const { sql, values } = insertSql(table, records.slice(i, i + perStatement) as unknown as Row[]);
       await this.run('write', 'createMany', collection, (s) => s.query(sql, values));
