@@ -1,0 +1,327 @@
+import { isIP } from 'node:net';
+import { ImapFlow, type ImapFlowOptions } from 'imapflow';
+import { RapportError, type Crm, type MailCheckpoint, type MailPolicy } from '@rapport/core';
+import { MailPipeline } from './pipeline.js';
+import { emptyReport, mergeReport, type MailboxReport, type ProgressListener, type SyncReport } from './report.js';
+
+export interface ImapConnection {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  /** `implicit`: TLS from the first byte (993); `starttls`: upgrade, required; `none`: plain. Default: implicit on 993, else starttls. */
+  tls?: 'implicit' | 'starttls' | 'none';
+  /** Extra CA certificates to trust (PEM), e.g. a self-signed server certificate. */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Seconds for connecting and for the greeting (default 15). */
+  timeoutSeconds?: number;
+}
+
+export interface ImapSyncOptions extends ImapConnection {
+  /** Mailboxes to sync (default INBOX). */
+  mailboxes?: string[];
+  /** First sync (and resync after a UIDVALIDITY change): only messages since this date. */
+  since?: Date;
+  /** UIDs per batch; the checkpoint advances after each batch has committed (default 200). */
+  batchSize?: number;
+  /** Messages larger than this are streamed (IMAP partial fetches) rather than fetched whole (default 2 MB). */
+  streamAbove?: number;
+  /** Name of the account in checkpoints and locations (default `imap:USER@HOST`). */
+  account?: string;
+  /** Mail policy of this account (unknown senders, blocklist, register, owner). */
+  policy?: Partial<MailPolicy>;
+  onProgress?: ProgressListener;
+  /** Where connection errors seen outside a running command go (default: ignored; never thrown). */
+  onError?: (err: Error) => void;
+}
+
+export interface WatchOptions {
+  signal?: AbortSignal;
+  /** Called with the report of every sync (the first one, and one per change). */
+  onReport?: (report: SyncReport) => void;
+  /** Called when a connection fails; the watcher reconnects with back-off. */
+  onError?: (err: RapportError, retryInSeconds: number) => void;
+  /** Longest wait between reconnects (default 300 s). */
+  maxBackoffSeconds?: number;
+}
+
+const MAX_BATCH_BYTES = 32 * 1024 * 1024;
+
+const describeTarget = (o: ImapConnection) => `${o.host}:${o.port}`;
+
+/** Turns imapflow/socket errors into one-line RapportErrors (bad credentials, unreachable, TLS). */
+export function imapError(err: unknown, o: ImapConnection, doing: string): RapportError {
+  if (err instanceof RapportError) return err;
+  const e = err as Error & { authenticationFailed?: boolean; code?: string; responseText?: string; mailboxMissing?: boolean };
+  if (e?.authenticationFailed) {
+    return new RapportError('FORBIDDEN', `IMAP login as ${o.user} at ${describeTarget(o)} failed: bad credentials${e.responseText ? ` (${e.responseText})` : ''}`, { cause: err });
+  }
+  const code = e?.code ?? '';
+  if (['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'NoConnection', 'EConnectionClosed'].includes(code)) {
+    return new RapportError('STORAGE', `IMAP server ${describeTarget(o)} is unreachable (${code}) while trying to ${doing}`, { cause: err, details: { kind: 'connection', code } });
+  }
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|SSL/i.test(code) || /certificate|SSL routines|wrong version number/i.test(e?.message ?? '')) {
+    return new RapportError('FORBIDDEN', `TLS with ${describeTarget(o)} failed (${code || e.message}); trust the server's CA with --ca-file, or check --tls/--no-tls`, { cause: err, details: { kind: 'tls', code } });
+  }
+  return new RapportError('STORAGE', `IMAP ${doing} at ${describeTarget(o)} failed: ${e?.message ?? String(err)}`, { cause: err, details: { kind: 'imap', code } });
+}
+
+/** Connects a new imapflow client (imapflow never reconnects: one client per connection). */
+export async function connectImap(o: ImapConnection, onError?: (err: Error) => void): Promise<ImapFlow> {
+  const tls = o.tls ?? (o.port === 993 ? 'implicit' : 'starttls');
+  const timeout = (o.timeoutSeconds ?? 15) * 1000;
+  const options: ImapFlowOptions = {
+    host: o.host,
+    port: o.port,
+    secure: tls === 'implicit',
+    auth: { user: o.user, pass: o.password },
+    logger: false,
+    disableAutoIdle: true,
+    connectionTimeout: timeout,
+    greetingTimeout: timeout,
+    tls: { ...(o.ca ? { ca: Array.isArray(o.ca) ? o.ca : [o.ca] } : {}), ...(isIP(o.host) ? {} : { servername: o.host }) },
+  };
+  (options as ImapFlowOptions & { doSTARTTLS?: boolean }).doSTARTTLS = tls === 'starttls' ? true : tls === 'none' ? false : undefined;
+  const client = new ImapFlow(options);
+  // An 'error' event without a listener would crash the host process.
+  client.on('error', (err: Error) => onError?.(err));
+  try {
+    await client.connect();
+  } catch (err) {
+    client.close();
+    throw imapError(err, o, 'connect');
+  }
+  return client;
+}
+
+/**
+ * Keeps CRM e-mail in step with IMAP mailboxes. Per mailbox it keeps a checkpoint
+ * {uidValidity, lastUid, highestModseq} in the CRM store and advances it only after a batch has
+ * committed, so a crash at any point re-imports at most one batch, which the Message-ID dedupe
+ * absorbs.
+ */
+export class ImapSync {
+  readonly account: string;
+  private readonly mailboxes: string[];
+
+  constructor(
+    private readonly crm: Crm,
+    private readonly options: ImapSyncOptions,
+  ) {
+    this.account = options.account ?? `imap:${options.user}@${options.host}`;
+    this.mailboxes = options.mailboxes?.length ? options.mailboxes : ['INBOX'];
+  }
+
+  /** Syncs every configured mailbox once over one connection. */
+  async sync(): Promise<SyncReport> {
+    const client = await connectImap(this.options, this.options.onError);
+    try {
+      return await this.syncWith(client);
+    } finally {
+      await client.logout().catch(() => client.close());
+    }
+  }
+
+  private async syncWith(client: ImapFlow): Promise<SyncReport> {
+    const started = Date.now();
+    const report = emptyReport();
+    for (const mailbox of this.mailboxes) mergeReport(report, await this.syncMailbox(client, mailbox));
+    report.seconds = (Date.now() - started) / 1000;
+    return report;
+  }
+
+  private async syncMailbox(client: ImapFlow, mailbox: string): Promise<SyncReport> {
+    const o = this.options;
+    const report = emptyReport();
+    const pipeline = new MailPipeline(this.crm, report, o.policy);
+    const checkpoint = await this.crm.emails.checkpoint(this.account, mailbox);
+    const condstore = client.capabilities.has('CONDSTORE');
+    let status;
+    try {
+      status = await client.status(mailbox, { messages: true, uidNext: true, uidValidity: true, ...(condstore ? { highestModseq: true } : {}) });
+    } catch (err) {
+      throw this.mailboxError(err, mailbox);
+    }
+    if (!client.usable) throw imapError(Object.assign(new Error('connection closed'), { code: 'EConnectionClosed' }), o, `STATUS ${mailbox}`);
+    if (!status) throw new RapportError('NOT_FOUND', `mailbox ${JSON.stringify(mailbox)} does not exist at ${describeTarget(o)}`);
+    const uidValidity = Number(status.uidValidity ?? 0);
+    const modseq = status.highestModseq !== undefined ? String(status.highestModseq) : null;
+    const entry: MailboxReport = { mailbox, state: 'synced', uidValidity, lastUid: checkpoint?.lastUid ?? 0, fetched: 0 };
+    report.mailboxes.push(entry);
+    if (
+      checkpoint &&
+      checkpoint.uidValidity === uidValidity &&
+      checkpoint.uidNext === (status.uidNext ?? null) &&
+      checkpoint.messages === (status.messages ?? null) &&
+      checkpoint.highestModseq === modseq
+    ) {
+      entry.state = 'skipped';
+      return report;
+    }
+
+    const resync = checkpoint !== null && checkpoint.uidValidity !== uidValidity;
+    if (resync) entry.state = 'resynced';
+    const lastUid = resync || !checkpoint ? 0 : checkpoint.lastUid;
+    const first = !checkpoint || resync;
+
+    const lock = await client.getMailboxLock(mailbox, { readOnly: true }).catch((err) => {
+      throw this.mailboxError(err, mailbox);
+    });
+    try {
+      const opened = client.mailbox;
+      const openUidValidity = opened ? Number(opened.uidValidity) : uidValidity;
+      if (openUidValidity !== uidValidity) throw new RapportError('CONFLICT', `UIDVALIDITY of ${mailbox} changed during the sync; run it again`);
+      // `UID SEARCH n:*` includes the last message even when n is past it: keep only uid > lastUid.
+      const found = await client.search({ uid: `${lastUid + 1}:*`, ...(first && o.since ? { since: o.since } : {}) }, { uid: true });
+      if (!client.usable) throw imapError(Object.assign(new Error('connection closed'), { code: 'EConnectionClosed' }), o, `SEARCH ${mailbox}`);
+      const uids = (found || []).filter((u) => u > lastUid).sort((a, b) => a - b);
+      const batchSize = Math.max(1, o.batchSize ?? 200);
+      let done = 0;
+      for (let i = 0; i < uids.length; i += batchSize) {
+        const batch = uids.slice(i, i + batchSize);
+        await this.importBatch(client, mailbox, uidValidity, batch, pipeline, (n) => {
+          done += n;
+          o.onProgress?.({ done, total: uids.length, report, mailbox });
+        });
+        const last = i + batchSize >= uids.length;
+        // Intermediate checkpoints leave uidNext/messages empty, so an interrupted sync is never skipped.
+        await this.saveCheckpoint(mailbox, { uidValidity, lastUid: batch.at(-1)!, highestModseq: last ? modseq : null, uidNext: last ? (status.uidNext ?? null) : null, messages: last ? (status.messages ?? null) : null });
+        entry.lastUid = batch.at(-1)!;
+      }
+      if (uids.length === 0) {
+        await this.saveCheckpoint(mailbox, { uidValidity, lastUid, highestModseq: modseq, uidNext: status.uidNext ?? null, messages: status.messages ?? null });
+      }
+      entry.fetched = uids.length;
+      // Fewer messages than before plus the new ones: something was expunged.
+      if (checkpoint && !resync && checkpoint.messages !== null && (status.messages ?? 0) < checkpoint.messages + uids.length) {
+        const onServer = new Set((await client.search({ all: true }, { uid: true })) || []);
+        if (!client.usable) throw imapError(Object.assign(new Error('connection closed'), { code: 'EConnectionClosed' }), o, `SEARCH ${mailbox}`);
+        const gone = (await this.crm.emails.knownUids(this.account, mailbox, uidValidity)).filter((u) => !onServer.has(u));
+        if (gone.length) report.deletedOnServer += await this.crm.emails.markDeletedOnServer(this.account, mailbox, uidValidity, gone);
+      }
+    } finally {
+      lock.release();
+    }
+    return report;
+  }
+
+  private async saveCheckpoint(mailbox: string, cp: Omit<MailCheckpoint, 'id' | 'version' | 'updatedAt' | 'account' | 'mailbox'>) {
+    await this.crm.emails.saveCheckpoint({ account: this.account, mailbox, ...cp });
+  }
+
+  private async importBatch(client: ImapFlow, mailbox: string, uidValidity: number, uids: number[], pipeline: MailPipeline, progress: (n: number) => void) {
+    const o = this.options;
+    const streamAbove = o.streamAbove ?? 2 * 1024 * 1024;
+    const sizes = await client.fetchAll(uids.join(','), { uid: true, size: true }, { uid: true });
+    if (!client.usable) throw imapError(Object.assign(new Error('connection closed'), { code: 'EConnectionClosed' }), o, `FETCH ${mailbox}`);
+    const sizeOf = new Map(sizes.map((m) => [m.uid, m.size ?? 0]));
+    // Small messages are fetched whole, several at a time (bounded bytes); large ones stream.
+    let group: number[] = [];
+    let groupBytes = 0;
+    const flush = async () => {
+      if (!group.length) return;
+      const fetched = await client.fetchAll(group.join(','), { uid: true, source: true }, { uid: true });
+      if (!client.usable) throw imapError(Object.assign(new Error('connection closed'), { code: 'EConnectionClosed' }), o, `FETCH ${mailbox}`);
+      const byUid = new Map(fetched.map((m) => [m.uid, m.source]));
+      for (const uid of group) {
+        const source = byUid.get(uid);
+        if (source) await pipeline.ingestRaw(source, { account: this.account, mailbox, uidValidity, uid });
+        progress(1);
+      }
+      group = [];
+      groupBytes = 0;
+    };
+    for (const uid of uids) {
+      if (!sizeOf.has(uid)) {
+        progress(1);
+        continue; // expunged since the search
+      }
+      const size = sizeOf.get(uid)!;
+      if (size > streamAbove) {
+        await flush();
+        const download = await client.download(String(uid), undefined, { uid: true });
+        if (!download?.content) {
+          if (!client.usable) throw imapError(Object.assign(new Error('connection closed'), { code: 'EConnectionClosed' }), o, `FETCH ${mailbox}`);
+          progress(1);
+          continue;
+        }
+        await pipeline.ingestRaw(download.content, { account: this.account, mailbox, uidValidity, uid });
+        progress(1);
+        continue;
+      }
+      if (groupBytes + size > MAX_BATCH_BYTES) await flush();
+      group.push(uid);
+      groupBytes += size;
+    }
+    await flush();
+  }
+
+  private mailboxError(err: unknown, mailbox: string): RapportError {
+    const e = err as { mailboxMissing?: boolean; responseText?: string; serverResponseCode?: string };
+    if (e?.mailboxMissing || e?.serverResponseCode === 'NONEXISTENT' || /n't exist|not exist|unknown mailbox|NONEXISTENT/i.test(`${e?.responseText ?? ''} ${(err as Error)?.message ?? ''}`)) {
+      return new RapportError('NOT_FOUND', `mailbox ${JSON.stringify(mailbox)} does not exist at ${describeTarget(this.options)}`, { cause: err });
+    }
+    return imapError(err, this.options, `open mailbox ${mailbox}`);
+  }
+
+  /**
+   * Syncs, then waits for new mail with IDLE and syncs again, until `signal` aborts. A dropped
+   * connection is reported to `onError` and reconnected with exponential back-off (1 s … max).
+   */
+  async watch(options: WatchOptions = {}): Promise<void> {
+    const { signal } = options;
+    const maxBackoff = (options.maxBackoffSeconds ?? 300) * 1000;
+    let backoff = 1000;
+    while (!signal?.aborted) {
+      let client: ImapFlow | null = null;
+      try {
+        client = await connectImap(this.options, this.options.onError);
+        const c = client;
+        const onAbort = () => c.close();
+        signal?.addEventListener('abort', onAbort, { once: true });
+        try {
+          options.onReport?.(await this.syncWith(c));
+          backoff = 1000;
+          while (!signal?.aborted && c.usable) {
+            // IDLE ends when another command runs: a NOOP on new mail or an expunge wakes the loop.
+            const wake = () => void c.noop().catch(() => undefined);
+            c.on('exists', wake);
+            c.on('expunge', wake);
+            try {
+              // IDLE on the first mailbox; every mailbox is checked (one STATUS each) on wake-up.
+              const lock = await c.getMailboxLock(this.mailboxes[0]!, { readOnly: true });
+              try {
+                await Promise.race([c.idle(), new Promise((r) => setTimeout(r, 5 * 60_000))]);
+              } finally {
+                lock.release();
+              }
+            } finally {
+              c.off('exists', wake);
+              c.off('expunge', wake);
+            }
+            if (signal?.aborted) break;
+            if (!c.usable) throw imapError(Object.assign(new Error('connection closed'), { code: 'EConnectionClosed' }), this.options, 'IDLE');
+            options.onReport?.(await this.syncWith(c));
+          }
+        } finally {
+          signal?.removeEventListener('abort', onAbort);
+        }
+      } catch (err) {
+        if (signal?.aborted) break;
+        const rerr = imapError(err, this.options, 'watch');
+        if (rerr.code === 'FORBIDDEN' || rerr.code === 'NOT_FOUND') throw rerr;
+        options.onError?.(rerr, backoff / 1000);
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, backoff);
+          signal?.addEventListener('abort', () => {
+            clearTimeout(t);
+            resolve();
+          }, { once: true });
+        });
+        backoff = Math.min(backoff * 2, maxBackoff);
+      } finally {
+        if (client) await client.logout().catch(() => client!.close());
+      }
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import { Readable } from 'node:stream';
+import { MailParser, type AddressObject, type EmailAddress, type HeaderValue } from 'mailparser';
+import type { IncomingAttachment, IncomingEmail, MailAddress } from '@rapport/core';
+
+/** What the bridge needs from a parse: the normalised message and how many headers it had. */
+export interface ParsedMessage {
+  message: IncomingEmail;
+  /** Recognisable message headers found (From, To, Date, Subject, Message-ID). */
+  essentials: number;
+}
+
+export type StoreBytes = (content: Readable) => Promise<{ key: string; size: number; sha256: string }>;
+
+/** The headers bulk-mail detection looks at. */
+const RULE_HEADERS = new Set(['list-id', 'list-unsubscribe', 'precedence', 'auto-submitted', 'x-auto-response-suppress']);
+const MAX_HTML_TO_TEXT = 2_000_000;
+
+function flatten(value: HeaderValue | undefined): MailAddress[] {
+  if (!value) return [];
+  const objects = (Array.isArray(value) ? value : [value]) as AddressObject[];
+  const out: MailAddress[] = [];
+  const walk = (list: EmailAddress[] | undefined) => {
+    for (const a of list ?? []) {
+      if (a.group) walk(a.group);
+      else if (a.address) out.push({ name: a.name || null, address: a.address });
+    }
+  };
+  for (const o of objects) if (o && typeof o === 'object' && 'value' in o) walk(o.value);
+  return out;
+}
+
+/** Every `<id>` in a header value (References may hold many, in one string or an array). */
+export function messageIds(value: HeaderValue | undefined): string[] {
+  if (!value) return [];
+  const text = (Array.isArray(value) ? value : [value]).filter((v) => typeof v === 'string').join(' ');
+  const ids = text.match(/<[^<>\s]+>/g);
+  if (ids) return ids;
+  return text.split(/\s+/).filter((s) => s.includes('@'));
+}
+
+const str = (v: HeaderValue | undefined): string | null => (typeof v === 'string' ? v : null);
+
+/**
+ * Parses one RFC 5322 message as a stream. Attachments are handed to `store` as streams while
+ * parsing, so a large attachment never sits in memory whole.
+ */
+export function parseMessage(input: Readable, store: StoreBytes): Promise<ParsedMessage> {
+  return new Promise<ParsedMessage>((resolve, reject) => {
+    const parser = new MailParser({ skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true, maxHtmlLengthToParse: MAX_HTML_TO_TEXT });
+    const attachments: IncomingAttachment[] = [];
+    const pending: Promise<void>[] = [];
+    let headers: Map<string, HeaderValue> = new Map();
+    const rules: Record<string, string> = {};
+    let text: string | null = null;
+    let html: string | null = null;
+    let failed = false;
+    const fail = (err: unknown) => {
+      if (failed) return;
+      failed = true;
+      input.unpipe(parser);
+      input.resume();
+      reject(err instanceof Error ? err : new Error(String(err)));
+    };
+
+    parser.on('headers', (h: Map<string, HeaderValue>) => {
+      headers = h;
+    });
+    parser.on('headerLines', (lines: Array<{ key: string; line: string }>) => {
+      for (const { key, line } of lines) {
+        if (RULE_HEADERS.has(key) && !(key in rules)) rules[key] = line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+      }
+    });
+    parser.on('data', (data: any) => {
+      if (data.type === 'attachment') {
+        const slot = attachments.length;
+        attachments.push({});
+        const done = store(data.content)
+          .then((blob) => {
+            attachments[slot] = {
+              filename: data.filename ?? null,
+              contentType: data.contentType ?? 'application/octet-stream',
+              contentId: data.contentId ?? null,
+              inline: data.contentDisposition === 'inline' || data.related === true,
+              blob,
+            };
+          })
+          .finally(() => data.release());
+        pending.push(done);
+        done.catch(fail);
+      } else if (data.type === 'text') {
+        text = typeof data.text === 'string' ? data.text : null;
+        html = typeof data.html === 'string' ? data.html : null;
+      }
+    });
+    parser.on('error', fail);
+    input.on('error', fail);
+    parser.on('end', () => {
+      Promise.all(pending).then(() => {
+        if (failed) return;
+        const from = flatten(headers.get('from'))[0] ?? null;
+        const date = headers.get('date');
+        const messageId = messageIds(headers.get('message-id'))[0] ?? str(headers.get('message-id'));
+        const subject = str(headers.get('subject'));
+        const to = flatten(headers.get('to'));
+        const message: IncomingEmail = {
+          messageId,
+          from,
+          to,
+          cc: flatten(headers.get('cc')),
+          replyTo: flatten(headers.get('reply-to')),
+          date: date instanceof Date && !Number.isNaN(date.getTime()) ? date : null,
+          subject,
+          text,
+          html,
+          references: messageIds(headers.get('references')),
+          inReplyTo: messageIds(headers.get('in-reply-to')).at(-1) ?? null,
+          headers: rules,
+          attachments: attachments.filter((a) => a.blob),
+        };
+        const essentials = [from, headers.get('date'), messageId, subject, to.length ? to : null].filter((v) => v !== null && v !== undefined).length;
+        resolve({ message, essentials });
+      }, fail);
+    });
+    input.pipe(parser);
+  });
+}

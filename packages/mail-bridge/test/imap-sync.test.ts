@@ -1,0 +1,291 @@
+import { readFile } from 'node:fs/promises';
+import { ImapFlow } from 'imapflow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isRapportError, type Email } from '@rapport/core';
+import { ImapSync, type ImapSyncOptions } from '@rapport/mail-bridge';
+import { startDovecot, type Dovecot } from './support/dovecot.js';
+import { makeCrm, type TestCrm } from './support/crm.js';
+import { fillMaildir, rfc822 } from './support/messages.js';
+
+let dovecot: Dovecot;
+const USER = 'anna';
+const PASS = 'secret-pass';
+
+beforeAll(async () => {
+  dovecot = await startDovecot({ users: [{ user: USER, password: PASS }] });
+});
+afterAll(async () => {
+  await dovecot?.stop();
+});
+
+async function imap(): Promise<ImapFlow> {
+  const client = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, doSTARTTLS: false, auth: { user: USER, pass: PASS }, logger: false } as any);
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+let boxes = 0;
+/** A fresh mailbox for one test, filled over APPEND. */
+async function mailbox(messages: string[] = []): Promise<string> {
+  const name = `T${++boxes}-${Date.now().toString(36)}`;
+  const client = await imap();
+  try {
+    await client.mailboxCreate(name);
+    for (const m of messages) await client.append(name, m);
+  } finally {
+    await client.logout();
+  }
+  return name;
+}
+
+async function append(name: string, messages: string[]) {
+  const client = await imap();
+  try {
+    for (const m of messages) await client.append(name, m);
+  } finally {
+    await client.logout();
+  }
+}
+
+const opts = (box: string, extra: Partial<ImapSyncOptions> = {}): ImapSyncOptions => ({ host: dovecot.host, port: dovecot.port, tls: 'none', user: USER, password: PASS, mailboxes: [box], ...extra });
+
+async function allEmails(t: TestCrm): Promise<Email[]> {
+  return (await t.crm.emails.list({ limit: 10_000 })).items;
+}
+
+describe('ImapSync against Dovecot', () => {
+  it('first sync imports every message, links participants and creates tasks; a re-run adds no rows and is skipped after one STATUS', async () => {
+    const t = await makeCrm();
+    try {
+      const zefir = await t.crm.partners.create({ code: 'ZEFIR', name: 'Zefir', emailDomains: ['zefir.test'] });
+      const box = await mailbox([1, 2, 3, 4, 5].map((i) => rfc822({ messageId: `<first-${i}@zefir.test>`, subject: `Question ${i}` })));
+      const report = await new ImapSync(t.crm, opts(box)).sync();
+      expect(report).toMatchObject({ fetched: 5, imported: 5, linked: 5, duplicates: 0, quarantined: 0, failed: 0, tasksCreated: 5 });
+      expect(report.mailboxes[0]).toMatchObject({ mailbox: box, state: 'synced', lastUid: 5 });
+      const emails = await allEmails(t);
+      expect(emails.every((e) => e.partnerIds[0] === zefir.id)).toBe(true);
+      const rows = await t.store.count('emails');
+      const again = await new ImapSync(t.crm, opts(box)).sync();
+      expect(again).toMatchObject({ fetched: 0, imported: 0 });
+      expect(again.mailboxes[0]!.state).toBe('skipped');
+      expect(await t.store.count('emails')).toBe(rows);
+      expect(await t.store.count('email_locations')).toBe(5);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('an incremental sync fetches only the new mail; small batches advance the checkpoint batch by batch', async () => {
+    const t = await makeCrm();
+    try {
+      const box = await mailbox([1, 2, 3].map((i) => rfc822({ messageId: `<inc-${i}@zefir.test>` })));
+      await new ImapSync(t.crm, opts(box)).sync();
+      await append(box, [4, 5, 6, 7].map((i) => rfc822({ messageId: `<inc-${i}@zefir.test>` })));
+      const report = await new ImapSync(t.crm, opts(box, { batchSize: 2 })).sync();
+      expect(report).toMatchObject({ fetched: 4, imported: 4, duplicates: 0 });
+      const cp = await t.crm.emails.checkpoint(`imap:${USER}@${dovecot.host}`, box);
+      expect(cp).toMatchObject({ lastUid: 7, messages: 7, uidNext: 8 });
+      expect(cp!.highestModseq).toMatch(/^\d+$/);
+      expect(await t.store.count('emails')).toBe(7);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('threads: a reply on the server lands on the task of its thread', async () => {
+    const t = await makeCrm();
+    try {
+      await t.crm.partners.create({ code: 'ZEFIR', name: 'Zefir', emailDomains: ['zefir.test'] });
+      const box = await mailbox([
+        rfc822({ messageId: '<root@zefir.test>', subject: 'Offer' }),
+        rfc822({ messageId: '<re1@firma.test>', from: 'anna@firma.test', to: 'jan@zefir.test', subject: 'Re: Offer', inReplyTo: '<root@zefir.test>' }),
+        rfc822({ messageId: '<re2@zefir.test>', subject: 'Re: Re: Offer', references: '<root@zefir.test> <re1@firma.test>' }),
+      ]);
+      const report = await new ImapSync(t.crm, opts(box)).sync();
+      expect(report.tasksCreated).toBe(1);
+      const emails = await allEmails(t);
+      expect(new Set(emails.map((e) => e.taskId)).size).toBe(1);
+      expect(emails.find((e) => e.messageKey === 're1@firma.test')!.direction).toBe('outbound');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('participants, blocklist, bulk mail and the unknown-sender policy of the account apply to synced mail', async () => {
+    const t = await makeCrm();
+    try {
+      const jan = await t.crm.persons.create({ firstName: 'Jan', lastName: 'Fiszka', emails: ['jan.private@gmail.com'] });
+      const box = await mailbox([
+        rfc822({ messageId: '<p1@gmail.com>', from: 'JAN.PRIVATE@GMAIL.COM' }),
+        rfc822({ messageId: '<p2@spam.test>', from: 'x@mail.spam.test' }),
+        rfc822({ messageId: '<p3@news.test>', from: 'news@news.test', headers: { 'List-Id': '<list.news.test>', 'List-Unsubscribe': '<mailto:u@news.test>' } }),
+        rfc822({ messageId: '<p4@newco.test>', from: 'Ola Nowa <ola@newco.test>' }),
+      ]);
+      const report = await new ImapSync(t.crm, opts(box, { policy: { blocklist: ['@spam.test'], unknownSenders: 'prospect' } })).sync();
+      expect(report).toMatchObject({ fetched: 4, imported: 3, skipped: 1 });
+      const byKey = new Map((await allEmails(t)).map((e) => [e.messageKey, e]));
+      expect(byKey.get('p1@gmail.com')!.personIds).toEqual([jan.id]);
+      expect(byKey.has('p2@spam.test')).toBe(false);
+      expect(byKey.get('p3@news.test')).toMatchObject({ bulk: true, taskId: null });
+      expect((await t.crm.partners.findByDomain('newco.test'))?.kind).toBe('prospect');
+      expect(byKey.get('p4@newco.test')!.taskId).not.toBeNull();
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a changed UIDVALIDITY triggers a resync that creates no duplicates', async () => {
+    const t = await makeCrm();
+    try {
+      const box = await mailbox([1, 2, 3].map((i) => rfc822({ messageId: `<uv-${i}@zefir.test>` })));
+      await new ImapSync(t.crm, opts(box)).sync();
+      const before = await t.crm.emails.checkpoint(`imap:${USER}@${dovecot.host}`, box);
+      await dovecot.doveadm('mailbox', 'update', '-u', USER, '--uid-validity', String(before!.uidValidity + 1000), box);
+      await append(box, [rfc822({ messageId: '<uv-4@zefir.test>' })]);
+      const report = await new ImapSync(t.crm, opts(box)).sync();
+      expect(report.mailboxes[0]!.state).toBe('resynced');
+      expect(report).toMatchObject({ fetched: 4, imported: 1, duplicates: 3 });
+      expect(await t.store.count('emails')).toBe(4);
+      expect((await t.crm.emails.checkpoint(`imap:${USER}@${dovecot.host}`, box))!.uidValidity).toBe(before!.uidValidity + 1000);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a recreated mailbox (new UIDVALIDITY, same mail) creates no duplicates', async () => {
+    const t = await makeCrm();
+    try {
+      const msgs = [1, 2].map((i) => rfc822({ messageId: `<rc-${i}@zefir.test>` }));
+      const box = await mailbox(msgs);
+      await new ImapSync(t.crm, opts(box)).sync();
+      const client = await imap();
+      await client.mailboxDelete(box);
+      await client.mailboxCreate(box);
+      for (const m of msgs) await client.append(box, m);
+      await client.logout();
+      const report = await new ImapSync(t.crm, opts(box)).sync();
+      expect(report).toMatchObject({ imported: 0, duplicates: 2 });
+      expect(await t.store.count('emails')).toBe(2);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('expunged messages are marked deleted on the server and stay in the CRM', async () => {
+    const t = await makeCrm();
+    try {
+      const box = await mailbox([1, 2, 3].map((i) => rfc822({ messageId: `<ex-${i}@zefir.test>` })));
+      await new ImapSync(t.crm, opts(box)).sync();
+      const client = await imap();
+      await client.mailboxOpen(box);
+      await client.messageDelete('2', { uid: true });
+      await client.logout();
+      const report = await new ImapSync(t.crm, opts(box)).sync();
+      expect(report.deletedOnServer).toBe(1);
+      expect(await t.store.count('emails')).toBe(3);
+      const email = await t.crm.emails.findByMessageId('<ex-2@zefir.test>');
+      const [location] = await t.crm.emails.locations(email!.id);
+      expect(location!.deletedAt).toBeInstanceOf(Date);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('the since window limits the first sync', async () => {
+    const t = await makeCrm();
+    try {
+      const box = await mailbox();
+      const client = await imap();
+      await client.append(box, rfc822({ messageId: '<old@zefir.test>' }), [], new Date('2020-01-01T00:00:00Z'));
+      await client.append(box, rfc822({ messageId: '<new@zefir.test>' }), [], new Date('2026-03-01T00:00:00Z'));
+      await client.logout();
+      const report = await new ImapSync(t.crm, opts(box, { since: new Date('2025-01-01') })).sync();
+      expect(report.imported).toBe(1);
+      expect(await t.crm.emails.has('<new@zefir.test>')).toBe(true);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('connects over TLS (implicit and STARTTLS) when the self-signed certificate is trusted, and refuses it otherwise', async () => {
+    const t = await makeCrm();
+    try {
+      const box = await mailbox([rfc822({ messageId: '<tls@zefir.test>' })]);
+      const ca = await readFile(dovecot.caFile);
+      const implicit = await new ImapSync(t.crm, opts(box, { port: dovecot.tlsPort, tls: 'implicit', ca })).sync();
+      expect(implicit.imported).toBe(1);
+      const starttls = await new ImapSync(t.crm, opts(box, { tls: 'starttls', ca, account: 'other' })).sync();
+      expect(starttls.duplicates).toBe(1);
+      const err = await new ImapSync(t.crm, opts(box, { port: dovecot.tlsPort, tls: 'implicit' })).sync().catch((e) => e);
+      expect(isRapportError(err)).toBe(true);
+      expect(err.message).toMatch(/TLS .* failed/);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('bad credentials, an unreachable host and an unknown mailbox fail with clear RapportErrors', async () => {
+    const t = await makeCrm();
+    try {
+      const bad = await new ImapSync(t.crm, opts('INBOX', { password: 'wrong' })).sync().catch((e) => e);
+      expect(bad).toMatchObject({ code: 'FORBIDDEN' });
+      expect(bad.message).toMatch(/bad credentials/);
+      const down = await new ImapSync(t.crm, opts('INBOX', { port: 1 })).sync().catch((e) => e);
+      expect(down).toMatchObject({ code: 'STORAGE' });
+      expect(down.message).toMatch(/unreachable/);
+      const missing = await new ImapSync(t.crm, opts('No/Such/Box')).sync().catch((e) => e);
+      expect(missing).toMatchObject({ code: 'NOT_FOUND' });
+      expect(missing.message).toMatch(/does not exist/);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a server BYE in the middle of a sync is an error, never "no new mail", and the next run completes the import', async () => {
+    const t = await makeCrm();
+    try {
+      const box = await mailbox();
+      fillMaildir(dovecot, USER, box, Array.from({ length: 600 }, (_, i) => rfc822({ messageId: `<bye-${i}@zefir.test>` })));
+      const sync = new ImapSync(t.crm, opts(box, { batchSize: 50 }));
+      let kicked = false;
+      const first = await new ImapSync(t.crm, {
+        ...opts(box, { batchSize: 50 }),
+        onProgress: ({ done }) => {
+          if (done >= 100 && !kicked) {
+            kicked = true;
+            void dovecot.doveadm('kick', USER);
+          }
+        },
+      })
+        .sync()
+        .catch((e) => e);
+      expect(isRapportError(first)).toBe(true);
+      const second = await sync.sync();
+      expect(second.failed).toBe(0);
+      expect(await t.store.count('emails')).toBe(600);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('watch() imports new mail as it arrives (IDLE) and stops on abort', async () => {
+    const t = await makeCrm();
+    try {
+      const box = await mailbox([rfc822({ messageId: '<w1@zefir.test>' })]);
+      const controller = new AbortController();
+      const reports: number[] = [];
+      const watching = new ImapSync(t.crm, opts(box)).watch({ signal: controller.signal, onReport: (r) => reports.push(r.imported) });
+      const deadline = Date.now() + 10_000;
+      while (!(await t.crm.emails.has('<w1@zefir.test>')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await append(box, [rfc822({ messageId: '<w2@zefir.test>' })]);
+      while (!(await t.crm.emails.has('<w2@zefir.test>')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      controller.abort();
+      await watching;
+      expect(await t.crm.emails.has('<w2@zefir.test>')).toBe(true);
+      expect(reports.reduce((a, b) => a + b, 0)).toBe(2);
+    } finally {
+      await t.close();
+    }
+  });
+});
