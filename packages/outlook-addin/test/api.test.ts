@@ -183,3 +183,52 @@ describe('over a real HTTPS socket', () => {
     }
   });
 });
+
+describe('tracking through crm.emails.ingest', () => {
+  it('files a message with an attachment on a task, shows it among the last e-mails and in the timeline', async () => {
+    const raw = [
+      'From: Jan Fiszka <jan.fiszka@zefir.pl>',
+      'To: anna@firma.pl',
+      'Subject: =?UTF-8?B?WmFtw7N3aWVuaWUgbmEgbGljZW5jamU=?=',
+      'Message-ID: <with-attachment@zefir.pl>',
+      'Date: Thu, 05 Nov 2026 08:00:00 +0100',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'W załączniku zamówienie.',
+      '--b1',
+      'Content-Type: application/pdf; name="zamowienie.pdf"',
+      'Content-Disposition: attachment; filename="zamowienie.pdf"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      Buffer.from('%PDF-1.4 test').toString('base64'),
+      '--b1--',
+      '',
+    ].join('\r\n');
+    const res = await app.inject({ method: 'POST', url: '/api/v1/emails', headers: { ...auth(s.tokens.anna), 'content-type': 'message/rfc822' }, payload: raw });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ status: 'imported', duplicate: false, task: { subject: 'Zamówienie na licencje' } });
+    const history = (await app.inject({ url: '/api/v1/history?email=jan.fiszka@zefir.pl&limit=5', headers: auth(s.tokens.anna) })).json();
+    expect(history.emails[0]).toMatchObject({ subject: 'Zamówienie na licencje', snippet: 'W załączniku zamówienie.', taskId: res.json().task.id });
+    expect(history.timeline.items.map((i: { kind: string }) => i.kind)).toContain('email.received');
+  });
+
+  it('makes an unknown sender a prospect when the operator tracks their message', async () => {
+    const raw = message({ from: 'Olga Brzoza <olga@brzoza-trade.example>', messageId: 'prospect@brzoza-trade.example', subject: 'Oferta współpracy' });
+    const res = await app.inject({ method: 'POST', url: '/api/v1/emails', headers: { ...auth(s.tokens.piotr), 'content-type': 'message/rfc822' }, payload: raw });
+    expect(res.statusCode).toBe(201);
+    const history = (await app.inject({ url: '/api/v1/history?email=olga@brzoza-trade.example', headers: auth(s.tokens.piotr) })).json();
+    expect(history.partner).toMatchObject({ kind: 'prospect' });
+    expect(history.person).toMatchObject({ firstName: 'Olga', lastName: 'Brzoza' });
+    expect(history.openTasks).toEqual([expect.objectContaining({ subject: 'Oferta współpracy', ownerId: s.ids.piotr })]);
+  });
+
+  it('lists open opportunities of the partner', async () => {
+    await s.crm.as(s.ids.anna).opportunities.create({ name: 'enova365 — 5 stanowisk', partnerId: s.ids.zefir, amount: 1_850_000, currency: 'PLN' });
+    const history = (await app.inject({ url: '/api/v1/history?email=jan.fiszka@zefir.pl', headers: auth(s.tokens.anna) })).json();
+    expect(history.opportunities).toEqual([expect.objectContaining({ name: 'enova365 — 5 stanowisk', amount: 1_850_000, currency: 'PLN' })]);
+  });
+});

@@ -1,4 +1,4 @@
-import { createCrm, memoryStore, steppingClock, type Crm, type Store } from '@rapport/core';
+import { createCrm, memoryBlobStore, memoryStore, steppingClock, type Crm, type Store } from '@rapport/core';
 
 /** A store for tests: SQLite in memory when the storage adapters provide it, else the memory store. */
 export async function testStore(): Promise<Store> {
@@ -16,7 +16,7 @@ export interface Seeded {
 
 /** The enova example: ZEFIR, Jan Fiszka, task 0001 with stages (one overdue), and a private task of Anna's. */
 export async function seed(now = '2026-11-05T09:00:00Z'): Promise<Seeded> {
-  const crm = createCrm({ store: await testStore(), clock: steppingClock(now, 1000) });
+  const crm = createCrm({ store: await testStore(), blobs: memoryBlobStore(), clock: steppingClock(now, 1000) });
   const anna = await crm.operators.create({ name: 'Anna Kowalska', email: 'anna@firma.pl' });
   const piotr = await crm.operators.create({ name: 'Piotr Nowak', email: 'piotr@firma.pl' });
   const as = crm.as(anna.id);

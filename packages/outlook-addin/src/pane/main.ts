@@ -14,6 +14,13 @@ let operatorName = '';
 let generation = 0;
 let changedAt = 0;
 
+const money = (minor: number, currency: string) => {
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(minor / 100);
+  } catch {
+    return `${(minor / 100).toFixed(2)} ${currency}`;
+  }
+};
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '');
 
 /** Marks what the pane shows, for tests and the benchmark (data-state on <body>, a DOM event). */
@@ -185,9 +192,11 @@ function renderHistory(msg: CurrentMessage, v: HistoryView) {
     'No open tasks.',
   );
 
-  const emails = v.emails.length ? section('Last e-mails', 'emails', v.emails.map((e) => h('li', null, h('div', null, e.subject || '(no subject)'), h('div', { class: 'muted' }, [e.from, when(e.at)].filter(Boolean).join(' · '))))) : null;
+  const emails = v.emails.length
+    ? section('Last e-mails', 'emails', v.emails.map((e) => h('li', null, h('div', null, e.subject || '(no subject)'), h('div', { class: 'muted' }, [e.from, when(e.at)].filter(Boolean).join(' · ')), e.snippet ? h('div', { class: 'snippet' }, e.snippet) : null)))
+    : null;
   const opportunities = v.opportunities.length
-    ? section('Opportunities', 'opportunities', v.opportunities.map((o) => h('li', null, o.title, h('span', { class: 'muted' }, ` · ${o.stage}${o.amount !== null ? ` · ${o.amount} ${o.currency ?? ''}` : ''}`))))
+    ? section('Opportunities', 'opportunities', v.opportunities.map((o) => h('li', null, o.name, h('span', { class: 'muted' }, ` · ${o.stage} · ${money(o.amount, o.currency)}`))))
     : null;
   const timeline = v.timeline.items.length ? section('History', 'timeline', v.timeline.items.slice(0, 8).map((i) => h('li', null, h('span', { class: 'muted' }, when(i.at as unknown as string)), ' ', i.title))) : null;
 

@@ -1,6 +1,6 @@
 import { where, type Crm, type Operator, type Partner, type Person, type Stage, type Task, type TimelineItem } from '@rapport/core';
-import { canSeeTask, visibleTasksFilter } from './visibility.js';
-import { optionalModules } from './optional.js';
+import { visibleTasksFilter } from './visibility.js';
+import { hiddenTaskIds, openOpportunities, recentEmails, type EmailView, type OpportunityView } from './extras.js';
 
 /** A task as the pane shows it. */
 export interface TaskView {
@@ -40,21 +40,7 @@ export interface PersonView {
   partnerId: string | null;
 }
 
-export interface EmailView {
-  id: string;
-  subject: string;
-  from: string | null;
-  at: string | null;
-  taskId: string | null;
-}
-
-export interface OpportunityView {
-  id: string;
-  title: string;
-  stage: string;
-  amount: number | null;
-  currency: string | null;
-}
+export type { EmailView, OpportunityView };
 
 const OPEN: Task['status'][] = ['open', 'in_progress'];
 
@@ -76,11 +62,12 @@ export async function historyFor(crm: Crm, operator: Operator, address: string, 
   const scope = partner ? { partnerId: partner.id } : person ? { personId: person.id } : null;
   const now = crm.clock.now();
 
-  const [tasks, persons, timeline, extras] = await Promise.all([
+  const [tasks, persons, timeline, emails, opportunities] = await Promise.all([
     scope ? crm.tasks.list({ ...scope, status: OPEN, where: visibleTasksFilter(operator), limit: 20 }) : { items: [] as Task[] },
     partner ? crm.persons.list({ partnerId: partner.id, limit: 20 }) : { items: person ? [person] : [] },
     hidePrivate(crm, operator, history.items),
-    scope ? optionalModules(crm).extrasFor(scope, operator) : { emails: [], opportunities: [] },
+    scope ? recentEmails(crm, scope, operator) : [],
+    partner ? openOpportunities(crm, partner.id) : [],
   ]);
 
   const progress = await stageProgress(crm, tasks.items.map((t) => t.id));
@@ -103,20 +90,18 @@ export async function historyFor(crm: Crm, operator: Operator, address: string, 
       private: t.private,
       stages: progress.get(t.id) ?? { done: 0, total: 0, current: null },
     })),
-    emails: extras.emails,
-    opportunities: extras.opportunities,
+    emails,
+    opportunities,
     timeline: { items: timeline, nextCursor: history.nextCursor },
     hint: partner || person ? null : `no partner or person is known for ${history.address}: add the sender as a contact or track the e-mail`,
   };
 }
 
-/** Drops timeline items about tasks the operator may not see (the page may come back shorter). */
+/** Drops timeline items about tasks the operator may not see, or e-mails on them (the page may come back shorter). */
 async function hidePrivate(crm: Crm, operator: Operator, items: TimelineItem[]): Promise<TimelineItem[]> {
-  const taskIds = [...new Set(items.filter((i) => i.subjectType === 'task').map((i) => i.subjectId))];
-  if (taskIds.length === 0) return items;
-  const tasks = await crm.store.find<Task>('tasks', { where: where.in('id', taskIds), limit: taskIds.length });
-  const hidden = new Set(tasks.items.filter((t) => !canSeeTask(t, operator)).map((t) => t.id));
-  return hidden.size ? items.filter((i) => !(i.subjectType === 'task' && hidden.has(i.subjectId))) : items;
+  const taskOf = (i: TimelineItem) => (i.subjectType === 'task' ? i.subjectId : typeof i.data?.taskId === 'string' ? i.data.taskId : null);
+  const hidden = await hiddenTaskIds(crm, operator, items.map(taskOf));
+  return hidden.size ? items.filter((i) => !hidden.has(taskOf(i) ?? '')) : items;
 }
 
 /** Done/total stages per task, in one query. */
