@@ -211,7 +211,7 @@ describe('tracking through crm.emails.ingest', () => {
     const res = await app.inject({ method: 'POST', url: '/api/v1/emails', headers: { ...auth(s.tokens.anna), 'content-type': 'message/rfc822' }, payload: raw });
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({ status: 'imported', duplicate: false, task: { subject: 'Zamówienie na licencje' } });
-    const history = (await app.inject({ url: '/api/v1/history?email=jan.fiszka@zefir.pl&limit=5', headers: auth(s.tokens.anna) })).json();
+    const history = (await app.inject({ url: '/api/v1/history?email=jan.fiszka@zefir.pl&limit=50', headers: auth(s.tokens.anna) })).json();
     expect(history.emails[0]).toMatchObject({ subject: 'Zamówienie na licencje', snippet: 'W załączniku zamówienie.', taskId: res.json().task.id });
     expect(history.timeline.items.map((i: { kind: string }) => i.kind)).toContain('email.received');
   });
