@@ -2,6 +2,7 @@ import { coreSchema, RapportError, type Schema, type Store } from '@rapport/core
 import { DataSource } from 'typeorm';
 import { postgres } from './dialect.js';
 import { entitySchemas } from './entities.js';
+import { wrapError } from './errors.js';
 import { Engine, sessionOf, SqlStore, type Session } from './sql-store.js';
 import type { MigrationSet } from './migration-plan.js';
 import { coreMigrations } from './migrations/index.js';
@@ -63,9 +64,12 @@ class PostgresEngine extends Engine {
   // and nextSequence's upsert takes the counter's row lock until commit.
   protected async inTransaction<R>(fn: (s: Session) => Promise<R>): Promise<R> {
     const runner = this.dataSource.createQueryRunner();
+    const control = (sql: string) =>
+      runner.query(sql).catch((err: unknown) => {
+        throw wrapError(this.adapter, `transaction ${sql}`, undefined, err);
+      });
     try {
-      await runner.connect();
-      await runner.query('BEGIN');
+      await control('BEGIN');
       let result: R;
       try {
         result = await fn(sessionOf(runner));
@@ -73,9 +77,7 @@ class PostgresEngine extends Engine {
         await runner.query('ROLLBACK').catch(() => undefined);
         throw err;
       }
-      await runner.query('COMMIT').catch((err: unknown) => {
-        throw Object.assign(err as object, { rapportOperation: 'commit' });
-      });
+      await control('COMMIT');
       return result;
     } finally {
       await runner.release();

@@ -2,6 +2,7 @@ import { coreSchema, type Schema, type Store } from '@rapport/core';
 import { DataSource, type QueryRunner } from 'typeorm';
 import { sqlite } from './dialect.js';
 import { entitySchemas } from './entities.js';
+import { wrapError } from './errors.js';
 import { Engine, sessionOf, SqlStore, type Session } from './sql-store.js';
 import type { MigrationSet } from './migration-plan.js';
 import { coreMigrations } from './migrations/index.js';
@@ -59,15 +60,24 @@ class SqliteEngine extends Engine {
   // transactions never interleave their statements. IMMEDIATE takes the write lock up front.
   protected async inTransaction<R>(fn: (s: Session) => Promise<R>): Promise<R> {
     const s = this.session();
-    await s.query('BEGIN IMMEDIATE');
+    const control = (sql: string) =>
+      s.query(sql).catch((err: unknown) => {
+        throw wrapError(this.adapter, `transaction ${sql}`, undefined, err);
+      });
+    await control('BEGIN IMMEDIATE');
     let result: R;
     try {
       result = await fn(s);
     } catch (err) {
-      await s.query('ROLLBACK');
+      await s.query('ROLLBACK').catch(() => undefined);
       throw err;
     }
-    await s.query('COMMIT');
+    try {
+      await control('COMMIT');
+    } catch (err) {
+      await s.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
     return result;
   }
 
