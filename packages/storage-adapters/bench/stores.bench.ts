@@ -40,6 +40,10 @@ async function time(fn: () => Promise<unknown> | unknown): Promise<number> {
 
 // ---- data --------------------------------------------------------------------------------
 const pad = (n: number, w = 8) => String(n).padStart(w, '0');
+// Due dates spread over ~2 years in 10-minute steps (few ties, as in real data).
+const DUE_STEPS = 100_000;
+const DUE_STEP_MS = 600_000;
+const dueMs = (i: number) => T0 + ((i * 7919) % DUE_STEPS) * DUE_STEP_MS;
 function taskRecord(i: number) {
   const at = new Date(T0 + i * 1000);
   return {
@@ -54,7 +58,7 @@ function taskRecord(i: number) {
     ownerId: `op${i % OWNERS}`,
     createdBy: 'op0',
     plannedAt: null,
-    dueAt: new Date(T0 + (i % 1000) * 86_400_000),
+    dueAt: new Date(dueMs(i)),
     doneAt: null,
     status: ['open', 'in_progress', 'done', 'cancelled'][i % 4]!,
     priority: 'normal',
@@ -157,7 +161,7 @@ function sqliteTarget(): Target {
         WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < ${TASKS})
         INSERT INTO tasks (${TASK_COLS.join(', ')})
         SELECT printf('s%08d', i), 1, printf('S%08d', i), 'reg-seed', 'Seeded task ' || i, NULL, printf('p%05d', i % ${PARTNERS}), NULL,
-               'op' || (i % ${OWNERS}), 'op0', NULL, ${T0} + (i % 1000) * 86400000, NULL,
+               'op' || (i % ${OWNERS}), 'op0', NULL, ${T0} + ((i * 7919) % ${DUE_STEPS}) * ${DUE_STEP_MS}, NULL,
                CASE i % 4 WHEN 0 THEN 'open' WHEN 1 THEN 'in_progress' WHEN 2 THEN 'done' ELSE 'cancelled' END,
                'normal', NULL, 0, '{}', ${T0}, ${T0} FROM s;`);
     },
@@ -230,7 +234,7 @@ function pgTarget(): Target {
         INSERT INTO tasks (${TASK_COLS.join(', ')})
         SELECT 's' || lpad(i::text, 8, '0'), 1, 'S' || lpad(i::text, 8, '0'), 'reg-seed', 'Seeded task ' || i, NULL,
                'p' || lpad((i % ${PARTNERS})::text, 5, '0'), NULL, 'op' || (i % ${OWNERS}), 'op0', NULL,
-               ${ts('(i % 1000)::bigint * 86400000')}, NULL, (ARRAY['open','in_progress','done','cancelled'])[i % 4 + 1],
+               ${ts(`((i::bigint * 7919) % ${DUE_STEPS}) * ${DUE_STEP_MS}`)}, NULL, (ARRAY['open','in_progress','done','cancelled'])[i % 4 + 1],
                'normal', NULL, false, '{}'::jsonb, ${ts('0')}, ${ts('0')}
         FROM generate_series(0, ${TASKS - 1}) AS i`);
     },
@@ -307,7 +311,7 @@ async function reads(t: Target) {
   });
 
   // (c) saved filter: owner + status + due before, sorted by due
-  const due = new Date(T0 + 500 * 86_400_000);
+  const due = new Date(T0 + (DUE_STEPS / 2) * DUE_STEP_MS);
   const filterLat: number[] = [];
   const rawFilterLat: number[] = [];
   const handFilter =
