@@ -239,7 +239,7 @@ export class ImapSync {
       const size = sizeOf.get(uid)!;
       if (size > streamAbove) {
         await flush();
-        const download = await client.download(String(uid), undefined, { uid: true });
+        const download = await client.download(String(uid), undefined, { uid: true, chunkSize: 1024 * 1024 });
         if (!download?.content) {
           if (!client.usable) throw imapError(Object.assign(new Error('connection closed'), { code: 'EConnectionClosed' }), o, `FETCH ${mailbox}`);
           progress(1);

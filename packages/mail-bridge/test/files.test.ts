@@ -1,0 +1,113 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importEml, importMbox } from '@rapport/mail-bridge';
+import { makeCrm } from './support/crm.js';
+import { malformedMessages } from './support/malformed.js';
+import { rfc822 } from './support/messages.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rapport-files-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('mbox and .eml import', () => {
+  it('imports an mbox file message by message and unescapes mboxrd/mboxo "From " lines', async () => {
+    const t = await makeCrm();
+    try {
+      const lf = (s: string) => s.replace(/\r\n/g, '\n');
+      const one = lf(rfc822({ messageId: '<mb1@zefir.test>', body: 'first line\n>From the desk of Jan\n>>From quoted twice\nFrom here it is not a separator in mboxo? it is escaped below' }))
+        .replace('\nFrom here', '\n>From here');
+      const two = lf(rfc822({ messageId: '<mb2@zefir.test>', subject: 'second' }));
+      const mbox = `From jan@zefir.test Mon Mar  2 10:00:00 2026\n${one}\nFrom - Mon Mar  2 11:00:00 2026\n${two}\n`;
+      const file = join(dir, 'Inbox');
+      await writeFile(file, mbox);
+      const report = await importMbox(t.crm, file);
+      expect(report).toMatchObject({ fetched: 2, imported: 2, quarantined: 0, failed: 0 });
+      const first = await t.crm.emails.findByMessageId('<mb1@zefir.test>');
+      expect(first!.text).toContain('\nFrom the desk of Jan\n>From quoted twice\nFrom here');
+      const again = await importMbox(t.crm, file);
+      expect(again).toMatchObject({ imported: 0, duplicates: 2 });
+      expect(await t.store.count('emails')).toBe(2);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('imports .eml files through the same pipeline; a missing file is a failure with a reason, not a crash', async () => {
+    const t = await makeCrm();
+    try {
+      const a = join(dir, 'a.eml');
+      await writeFile(a, rfc822({ messageId: '<eml-a@zefir.test>' }));
+      const report = await importEml(t.crm, [a, join(dir, 'missing.eml')]);
+      expect(report).toMatchObject({ fetched: 1, imported: 1, failed: 1 });
+      expect(report.failures[0]!.reason).toMatch(/ENOENT/);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('malformed messages are imported as far as possible or quarantined with a reason', async () => {
+    const t = await makeCrm();
+    try {
+      const cases = malformedMessages();
+      const files: string[] = [];
+      for (const m of cases) {
+        const file = join(dir, `${m.name}.eml`);
+        await writeFile(file, m.raw);
+        files.push(file);
+      }
+      const report = await importEml(t.crm, files);
+      expect(report.failed).toBe(0);
+      expect(report.imported + report.quarantined).toBe(cases.length);
+      const quarantined = new Set((await t.crm.emails.quarantined({ limit: 1000 })).items.map((q) => q.mailbox));
+      for (const [i, m] of cases.entries()) expect([m.name, quarantined.has(files[i]!) ? 'quarantined' : 'imported']).toEqual([m.name, m.expect]);
+      for (const q of (await t.crm.emails.quarantined()).items) expect(q.reason.length).toBeGreaterThan(5);
+
+      const evil = await t.crm.emails.findByMessageId('<traversal@broken.test>');
+      expect(evil!.attachments.map((a) => a.filename)).toEqual(['x', 'passwd']);
+      const nested = await t.crm.emails.findByMessageId('<nested@broken.test>');
+      expect(nested!.attachments.map((a) => a.contentType)).toContain('message/rfc822');
+      const huge = await t.crm.emails.findByMessageId('<huge-header@broken.test>');
+      expect(huge!.subject!.length).toBeLessThanOrEqual(1000);
+      const eight = await t.crm.emails.findByMessageId('<8bit@broken.test>');
+      expect(eight!.subject).toBeTruthy();
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+// The public MIME corpus (CI has it at ../shared/corpus); these tests pass without it too.
+const corpus = [resolve(process.cwd(), '../shared/corpus'), '/work/shared/corpus'].find((p) => existsSync(p));
+function walk(path: string): string[] {
+  return readdirSync(path).flatMap((name) => {
+    const full = join(path, name);
+    if (statSync(full).isDirectory()) return walk(full);
+    return /license|readme|\.md$|\.json$|\.js$|\.ts$|\.rb$/i.test(name) ? [] : [full];
+  });
+}
+
+describe.skipIf(!corpus)('public MIME corpus', () => {
+  it('imports every corpus file or quarantines it with a reason, without a crash', async () => {
+    const t = await makeCrm();
+    try {
+      const files = walk(corpus!);
+      expect(files.length).toBeGreaterThan(10);
+      const report = await importEml(t.crm, files);
+      expect(report.failed).toBe(0);
+      expect(report.fetched).toBe(files.length);
+      expect(report.imported + report.duplicates + report.quarantined + report.skipped).toBe(files.length);
+      for (const q of report.quarantine) expect(q.reason).toMatch(/\w{5,}/);
+      console.log(`corpus: ${files.length} files, ${report.imported} imported, ${report.duplicates} duplicates, ${report.quarantined} quarantined`);
+      expect((await readFile(files[0]!)).length).toBeGreaterThanOrEqual(0);
+    } finally {
+      await t.close();
+    }
+  }, 120_000);
+});
