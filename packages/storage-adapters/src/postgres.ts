@@ -109,8 +109,8 @@ export function postgresStore(options: PostgresStoreOptions): Store {
   const schema = options.schema ?? coreSchema;
   const migrations = options.migrations ?? coreMigrations;
   const pgSchema = options.schemaName ?? 'public';
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(pgSchema)) {
-    throw new RapportError('VALIDATION', `postgresStore: schemaName must be a plain identifier (got ${JSON.stringify(pgSchema)})`);
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(pgSchema)) {
+    throw new RapportError('VALIDATION', `postgresStore: schemaName must be a lower-case identifier (got ${JSON.stringify(pgSchema)})`);
   }
   const dataSource = new DataSource({
     type: 'postgres',
