@@ -112,7 +112,9 @@ function checkLevels(value: unknown): CampaignLevel[] {
   return levels;
 }
 
-function checkFields(input: CampaignPatch & { code?: string }): Partial<Campaign> {
+function checkFields(patch: CampaignPatch & { code?: string }): Partial<Campaign> {
+  // An undefined field is one not given (null clears it).
+  const input = v.definedOnly(patch);
   const out: Partial<Campaign> = {};
   if ('code' in input) {
     const code = v.text('campaign.code', input.code, { max: 64 }).toUpperCase();
@@ -163,7 +165,7 @@ async function checkParent(unit: Unit, selfId: string | null, parentId: string |
   for (let depth = 0; cursor; depth++) {
     if (cursor === selfId) throw invalid('campaign.parentId', `would put campaign ${what} under its own descendant`, parentId);
     if (depth > MAX_DEPTH) throw invalid('campaign.parentId', `makes the tree deeper than ${MAX_DEPTH} levels`, parentId);
-    cursor = (await unit.load<Campaign>('campaigns', cursor, 'parent campaign')).parentId;
+    cursor = (await unit.load<Campaign>('campaigns', cursor, 'campaign', 'campaign.parentId')).parentId;
   }
 }
 
@@ -205,8 +207,8 @@ async function memberTimeline(unit: Unit, campaign: Campaign, member: CampaignMe
 }
 
 async function registerMember(unit: Unit, campaignId: string, partnerId: string, levelKey?: string): Promise<CampaignMember> {
-  const campaign = await unit.load<Campaign>('campaigns', v.id('campaignId', campaignId), 'campaign');
-  await unit.load<Partner>('partners', v.id('partnerId', partnerId), 'partner');
+  const campaign = await unit.load<Campaign>('campaigns', v.id('campaignId', campaignId), 'campaign', 'campaignId');
+  await unit.load<Partner>('partners', v.id('partnerId', partnerId), 'partner', 'partnerId');
   if (campaign.status === 'completed' || campaign.status === 'cancelled') {
     throw invalid('campaign', `${campaign.code} is ${campaign.status}; partners can no longer be registered`, campaignId);
   }
@@ -241,7 +243,7 @@ async function setCompetitors(unit: Unit, partnerId: string, competitorIds: unkn
   const ids = [...new Set(competitorIds.map((c, i) => v.id(`competitorIds[${i}]`, c)))];
   for (const cid of ids) {
     if (cid === partnerId) throw invalid('competitorIds', 'must not contain the partner itself', cid);
-    const competitor = await unit.load<Partner>('partners', cid, 'competitor');
+    const competitor = await unit.load<Partner>('partners', cid, 'partner', 'competitorIds');
     if (competitor.kind !== 'competitor') throw invalid('competitorIds', `must be partners of kind competitor (${competitor.code} is a ${competitor.kind})`, cid);
   }
   const existing = (await unit.tx.find<PartnerCompetitor>('partner_competitors', { where: where.eq('partnerId', partnerId), limit: 10_000 })).items;
@@ -281,7 +283,7 @@ export function campaignsModule(ctx: Context) {
     run(async (unit) => {
       const campaign = await unit.load<Campaign>('campaigns', v.id('campaignId', campaignId), 'campaign');
       const tx = checkTransaction(campaign, input);
-      if (tx.partnerId) await unit.load<Partner>('partners', tx.partnerId, 'partner');
+      if (tx.partnerId) await unit.load<Partner>('partners', tx.partnerId, 'partner', 'transaction.partnerId');
       const record: CampaignLink = { id: newId(unit.now.getTime()), version: 1, campaignId, kind, revenueKind, ...tx, createdAt: unit.now };
       try {
         await unit.tx.create('campaign_links', record);
@@ -327,13 +329,14 @@ export function campaignsModule(ctx: Context) {
     create(input: CampaignInput): Promise<Campaign> {
       return run(async (unit) => {
         if (!input || typeof input !== 'object') throw invalid('campaign', 'must be an object', input);
-        const fields = checkFields({ status: 'planned', currency: 'EUR', estimatedCosts: 0, estimatedRevenues: 0, ...input, levels: input.levels });
+        const fields = checkFields({ status: 'planned', currency: 'EUR', estimatedCosts: 0, estimatedRevenues: 0, ...v.definedOnly(input) });
+        fields.levels ??= checkLevels(undefined);
         if (!fields.code) throw invalid('campaign.code', 'must not be empty', '');
         if (!fields.name) throw invalid('campaign.name', 'must not be empty', '');
         checkDates(fields.startsAt ?? null, fields.endsAt ?? null);
         const parentId = v.id('campaign.parentId', input.parentId, true);
         if (parentId) await checkParent(unit, null, parentId, fields.code);
-        if (fields.ownerId) await unit.load('operators', fields.ownerId, 'operator');
+        if (fields.ownerId) await unit.load('operators', fields.ownerId, 'operator', 'campaign.ownerId');
         const clash = await unit.tx.find<Campaign>('campaigns', { where: where.eq('code', fields.code), limit: 1 });
         if (clash.items[0]) throw new RapportError('CONFLICT', `campaign.code ${fields.code} is already used by campaign ${clash.items[0].id}`);
         const campaign: Campaign = {
@@ -379,7 +382,7 @@ export function campaignsModule(ctx: Context) {
         const campaign = await unit.load<Campaign>('campaigns', id, 'campaign');
         const fields = checkFields(patch);
         checkDates(fields.startsAt !== undefined ? fields.startsAt : campaign.startsAt, fields.endsAt !== undefined ? fields.endsAt : campaign.endsAt);
-        if (fields.ownerId) await unit.load('operators', fields.ownerId, 'operator');
+        if (fields.ownerId) await unit.load('operators', fields.ownerId, 'operator', 'campaign.ownerId');
         if (fields.currency && fields.currency !== campaign.currency && (await unit.tx.count('campaign_links', where.eq('campaignId', id))) > 0) {
           throw invalid('campaign.currency', `cannot change while transactions in ${campaign.currency} are linked`, fields.currency);
         }

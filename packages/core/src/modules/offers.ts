@@ -42,7 +42,7 @@ function checkLines(value: unknown) {
 
 async function checkPerson(unit: Unit, personId: string | null, partnerId: string, what: string) {
   if (!personId) return;
-  const person = await unit.load<Person>('persons', personId, 'person');
+  const person = await unit.load<Person>('persons', personId, 'person', `${what}.personId`);
   if (person.partnerId && person.partnerId !== partnerId) throw invalid(`${what}.personId`, `is a contact of another partner (${person.partnerId})`, personId);
 }
 
@@ -50,16 +50,16 @@ async function checkPerson(unit: Unit, personId: string | null, partnerId: strin
 export async function createOffer(unit: Unit, input: OfferInput): Promise<Offer> {
   if (!input || typeof input !== 'object') throw invalid('offer', 'must be an object', input);
   const partnerId = v.id('offer.partnerId', input.partnerId);
-  const partner = await unit.load<Partner>('partners', partnerId, 'partner');
+  const partner = await unit.load<Partner>('partners', partnerId, 'partner', 'offer.partnerId');
   const personId = v.id('offer.personId', input.personId, true);
   await checkPerson(unit, personId, partnerId, 'offer');
   const opportunityId = v.id('offer.opportunityId', input.opportunityId, true);
   if (opportunityId) {
-    const opp = await unit.load<Opportunity>('opportunities', opportunityId, 'opportunity');
+    const opp = await unit.load<Opportunity>('opportunities', opportunityId, 'opportunity', 'offer.opportunityId');
     if (opp.partnerId !== partnerId) throw invalid('offer.opportunityId', `belongs to another partner (${opp.partnerId})`, opportunityId);
   }
   const ownerId = v.id('offer.ownerId', input.ownerId, true);
-  if (ownerId) await unit.load('operators', ownerId, 'operator');
+  if (ownerId) await unit.load('operators', ownerId, 'operator', 'offer.ownerId');
   const lines = checkLines(input.lines);
   const seq = await unit.tx.nextSequence(`offers:${unit.now.getUTCFullYear()}`);
   const offer: Offer = {
@@ -134,9 +134,10 @@ export function offersModule(ctx: Context, hooks: SalesHooks = {}) {
     },
 
     /** Changes a draft offer (lines, currency, validity, contact, note); a sent offer is fixed. */
-    update(id: string, patch: OfferPatch, options: { expectedVersion?: number } = {}): Promise<Offer> {
+    update(id: string, given: OfferPatch, options: { expectedVersion?: number } = {}): Promise<Offer> {
       return run(async (unit) => {
         const offer = await unit.load<Offer>('offers', id, 'offer');
+        const patch = v.definedOnly(given ?? {});
         if (offer.status !== 'draft') throw invalid('offer', `${offer.number} is ${offer.status}; only a draft can be changed`, id);
         const fields: Partial<Offer> = {};
         if ('personId' in patch) {
@@ -145,7 +146,7 @@ export function offersModule(ctx: Context, hooks: SalesHooks = {}) {
         }
         if ('ownerId' in patch) {
           fields.ownerId = v.id('offer.ownerId', patch.ownerId, true);
-          if (fields.ownerId) await unit.load('operators', fields.ownerId, 'operator');
+          if (fields.ownerId) await unit.load('operators', fields.ownerId, 'operator', 'offer.ownerId');
         }
         if ('currency' in patch) fields.currency = currency('offer.currency', patch.currency);
         if ('validUntil' in patch) fields.validUntil = v.date('offer.validUntil', patch.validUntil, true);

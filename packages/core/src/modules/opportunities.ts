@@ -164,7 +164,7 @@ function stageOf(pipeline: Pipeline, key: unknown): PipelineStage {
 
 async function checkPerson(unit: Unit, personId: string | null, partnerId: string) {
   if (!personId) return;
-  const person = await unit.load<Person>('persons', personId, 'person');
+  const person = await unit.load<Person>('persons', personId, 'person', 'opportunity.personId');
   if (person.partnerId && person.partnerId !== partnerId) throw invalid('opportunity.personId', `is a contact of another partner (${person.partnerId})`, personId);
 }
 
@@ -230,8 +230,8 @@ export function opportunitiesModule(ctx: Context, hooks: SalesHooks = {}) {
         const registerId = v.id('pipeline.registerId', input.registerId, true);
         const campaignId = v.id('pipeline.campaignId', input.campaignId, true);
         if (registerId && campaignId) throw invalid('pipeline', 'binds to a register or a campaign, not both', { registerId, campaignId });
-        if (registerId) await unit.load('registers', registerId, 'register');
-        if (campaignId) await unit.load('campaigns', campaignId, 'campaign');
+        if (registerId) await unit.load('registers', registerId, 'register', 'pipeline.registerId');
+        if (campaignId) await unit.load('campaigns', campaignId, 'campaign', 'pipeline.campaignId');
         for (const [field, value] of [['code', code], ['registerId', registerId], ['campaignId', campaignId]] as const) {
           if (!value) continue;
           const clash = await unit.tx.find<Pipeline>('pipelines', { where: where.eq(field, value), limit: 1 });
@@ -267,19 +267,19 @@ export function opportunitiesModule(ctx: Context, hooks: SalesHooks = {}) {
       return run(async (unit) => {
         if (!input || typeof input !== 'object') throw invalid('opportunity', 'must be an object', input);
         const partnerId = v.id('opportunity.partnerId', input.partnerId);
-        const partner = await unit.load<Partner>('partners', partnerId, 'partner');
+        const partner = await unit.load<Partner>('partners', partnerId, 'partner', 'opportunity.partnerId');
         const personId = v.id('opportunity.personId', input.personId, true);
         await checkPerson(unit, personId, partnerId);
         const campaignId = v.id('opportunity.campaignId', input.campaignId, true);
-        if (campaignId) await unit.load('campaigns', campaignId, 'campaign');
+        if (campaignId) await unit.load('campaigns', campaignId, 'campaign', 'opportunity.campaignId');
         const registerId = v.id('opportunity.registerId', input.registerId, true);
-        if (registerId) await unit.load('registers', registerId, 'register');
+        if (registerId) await unit.load('registers', registerId, 'register', 'opportunity.registerId');
         const ownerId = v.id('opportunity.ownerId', input.ownerId, true) ?? partner.ownerId ?? unit.actorId;
-        if (ownerId) await unit.load('operators', ownerId, 'operator');
+        if (ownerId) await unit.load('operators', ownerId, 'operator', 'opportunity.ownerId');
         const amount = money('opportunity.amount', input.amount);
         const cur = currency('opportunity.currency', input.currency);
         const expectedCloseAt = v.date('opportunity.expectedCloseAt', input.expectedCloseAt, true);
-        const pipeline = input.pipelineId ? await unit.load<Pipeline>('pipelines', v.id('opportunity.pipelineId', input.pipelineId), 'pipeline') : await resolvePipeline(unit, campaignId, registerId);
+        const pipeline = input.pipelineId ? await unit.load<Pipeline>('pipelines', v.id('opportunity.pipelineId', input.pipelineId), 'pipeline', 'opportunity.pipelineId') : await resolvePipeline(unit, campaignId, registerId);
         const stage = input.stage === undefined ? pipeline.stages.find((s) => s.outcome === 'open')! : stageOf(pipeline, input.stage);
         const opp: Opportunity = {
           id: newId(unit.now.getTime()),
@@ -316,9 +316,10 @@ export function opportunitiesModule(ctx: Context, hooks: SalesHooks = {}) {
     },
 
     /** Changes the given fields; owner, amount and expected close are audited. */
-    update(id: string, patch: OpportunityPatch, options: { expectedVersion?: number } = {}): Promise<Opportunity> {
+    update(id: string, given: OpportunityPatch, options: { expectedVersion?: number } = {}): Promise<Opportunity> {
       return run(async (unit) => {
         const opp = await load(unit, id);
+        const patch = v.definedOnly(given ?? {});
         const fields: Partial<Opportunity> = {};
         if ('name' in patch) fields.name = v.text('opportunity.name', patch.name, { max: 500 });
         if ('personId' in patch) {
@@ -327,11 +328,11 @@ export function opportunitiesModule(ctx: Context, hooks: SalesHooks = {}) {
         }
         if ('ownerId' in patch) {
           fields.ownerId = v.id('opportunity.ownerId', patch.ownerId, true);
-          if (fields.ownerId) await unit.load('operators', fields.ownerId, 'operator');
+          if (fields.ownerId) await unit.load('operators', fields.ownerId, 'operator', 'opportunity.ownerId');
         }
         if ('campaignId' in patch) {
           fields.campaignId = v.id('opportunity.campaignId', patch.campaignId, true);
-          if (fields.campaignId) await unit.load('campaigns', fields.campaignId, 'campaign');
+          if (fields.campaignId) await unit.load('campaigns', fields.campaignId, 'campaign', 'opportunity.campaignId');
         }
         if ('amount' in patch) fields.amount = money('opportunity.amount', patch.amount);
         if ('currency' in patch) fields.currency = currency('opportunity.currency', patch.currency);

@@ -52,7 +52,9 @@ describe.each(stores)('campaigns on $name', (kind) => {
     expect((await failure(() => crm.campaigns.update(c.id, { endsAt: '2026-03-01' }))).code).toBe('VALIDATION');
     expect((await failure(() => crm.campaigns.create({ code: 'Y', name: 'Y', currency: 'ZZZ' }))).message).toContain('ISO 4217');
     expect((await failure(() => crm.campaigns.create({ code: 'Z', name: 'Z', estimatedCosts: -1 }))).message).toContain('must not be negative');
-    const active = await crm.campaigns.update(c.id, { status: 'active' });
+    const active = await crm.campaigns.update(c.id, { status: 'active', segment: undefined });
+    expect(active.segment).toBe('Dealers, Mazowsze');
+    expect((await crm.campaigns.create({ code: 'U', name: 'U', status: undefined, currency: undefined })).status).toBe('planned');
     expect(active.status).toBe('active');
     expect((await failure(() => crm.campaigns.create({ code: 'expo', name: 'again' }))).code).toBe('CONFLICT');
   });

@@ -33,10 +33,13 @@ describe.each(stores)('opportunities on $name', (kind) => {
     expect((await failure(() => crm.opportunities.create({ ...base, currency: 'ABC' }))).code).toBe('VALIDATION');
     expect((await failure(() => crm.opportunities.create({ ...base, stage: 'closing' }))).message).toContain('opportunity.stage is not a stage of pipeline DEFAULT');
     expect((await failure(() => crm.opportunities.create({ ...base, personId: jan.id }))).message).toContain('contact of another partner');
+    expect(await failure(() => crm.opportunities.create({ ...base, partnerId: 'nope' }))).toEqual({ code: 'NOT_FOUND', message: 'opportunity.partnerId: partner "nope" does not exist' });
     const opp = await crm.opportunities.create(base);
     expect((await failure(() => crm.opportunities.moveStage(opp.id, 'signed'))).code).toBe('VALIDATION');
+    // An undefined field is one not given: the amount stays.
+    expect((await crm.opportunities.update(opp.id, { amount: undefined, name: 'Renamed' })).amount).toBe(100);
     expect((await failure(() => crm.opportunities.update(opp.id, { amount: -5 }))).code).toBe('VALIDATION');
-    expect((await crm.opportunities.get(opp.id)).version).toBe(1);
+    expect((await crm.opportunities.get(opp.id)).version).toBe(2);
   });
 
   it('records every stage change with who, when, from, to and the reason it was lost', async () => {
