@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isRapportError } from '@rapport/core';
 import { registerHistory } from './commands/history.js';
+import { registerImport } from './commands/import.js';
 import { registerInit } from './commands/init.js';
 import { registerTasks } from './commands/tasks.js';
 import { registerOperators } from './commands/tokens.js';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerOperators(program);
   registerHistory(program);
   registerTasks(program);
+  registerImport(program);
   return program;
 }
 

@@ -1,0 +1,92 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { ImapFlow } from 'imapflow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDovecot, type Dovecot } from './support/dovecot.js';
+import { rfc822 } from './support/messages.js';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const exec = promisify(execFile);
+
+/** Runs `rapport` (npx tsx packages/cli/src/main.ts) in a child process. */
+async function rapport(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await exec('npx', ['tsx', 'packages/cli/src/main.ts', ...args], { cwd: root, env: { ...process.env, ...env }, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err: any) {
+    return { code: err.code as number, stdout: err.stdout as string, stderr: err.stderr as string };
+  }
+}
+
+let dovecot: Dovecot;
+let dir: string;
+const PASS = 'cli-secret-9';
+beforeAll(async () => {
+  dovecot = await startDovecot({ users: [{ user: 'carol', password: PASS }] });
+  dir = await mkdtemp(join(tmpdir(), 'rapport-cli-import-'));
+  const client = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, doSTARTTLS: false, auth: { user: 'carol', pass: PASS }, logger: false } as any);
+  client.on('error', () => undefined);
+  await client.connect();
+  for (let i = 0; i < 4; i++) await client.append('INBOX', rfc822({ messageId: `<cli-${i}@zefir.test>`, subject: `cli ${i}` }));
+  await client.logout();
+});
+afterAll(async () => {
+  await dovecot?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('rapport import', () => {
+  it('imap --json prints one report object; a re-run imports nothing; the password never reaches the output', async () => {
+    const db = `sqlite:${join(dir, 'imap.db')}`;
+    const args = ['import', 'imap', '--db', db, '--json', '--host', '127.0.0.1', '--port', String(dovecot.port), '--no-tls', '--user', 'carol', '--password-env', 'MAIL_PW'];
+    const first = await rapport(args, { MAIL_PW: PASS });
+    expect(first.code, first.stderr).toBe(0);
+    const report = JSON.parse(first.stdout);
+    expect(report).toMatchObject({ fetched: 4, imported: 4, duplicates: 0, quarantined: 0, failed: 0 });
+    expect(typeof report.seconds).toBe('number');
+    expect(first.stdout + first.stderr).not.toContain(PASS);
+    const again = await rapport(args, { MAIL_PW: PASS });
+    expect(JSON.parse(again.stdout)).toMatchObject({ fetched: 0, imported: 0 });
+    const tls = await rapport(['import', 'imap', '--db', db, '--json', '--host', '127.0.0.1', '--port', String(dovecot.tlsPort), '--tls', '--ca-file', dovecot.caFile, '--user', 'carol', '--password-env', 'MAIL_PW'], { MAIL_PW: PASS });
+    expect(tls.code, tls.stderr).toBe(0);
+  }, 90_000);
+
+  it('fails with exit code 1 and a one-line reason: bad credentials, unreachable host, unknown mailbox, missing env var', async () => {
+    const db = `sqlite:${join(dir, 'fail.db')}`;
+    const base = ['import', 'imap', '--db', db, '--host', '127.0.0.1', '--no-tls', '--user', 'carol', '--password-env', 'MAIL_PW'];
+    const cases: Array<[string[], Record<string, string>, RegExp]> = [
+      [[...base, '--port', String(dovecot.port)], { MAIL_PW: 'wrong' }, /bad credentials/],
+      [[...base, '--port', '1'], { MAIL_PW: PASS }, /unreachable/],
+      [[...base, '--port', String(dovecot.port), '--mailbox', 'Nope'], { MAIL_PW: PASS }, /mailbox "Nope" does not exist/],
+      [[...base, '--port', String(dovecot.port)], {}, /MAIL_PW .* not set/],
+    ];
+    for (const [args, env, reason] of cases) {
+      const r = await rapport(args, env);
+      expect(r.code).toBe(1);
+      // npx itself may warn about the npm config on stderr; the CLI writes exactly one line.
+      const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('npm warn'));
+      expect(lines, r.stderr).toHaveLength(1);
+      expect(lines[0]).toMatch(/^rapport: /);
+      expect(r.stderr).toMatch(reason);
+    }
+  }, 90_000);
+
+  it('mbox and eml import files and report counts', async () => {
+    const db = `sqlite:${join(dir, 'files.db')}`;
+    const mbox = join(dir, 'Local');
+    await writeFile(mbox, `From - Mon Mar  2 10:00:00 2026\n${rfc822({ messageId: '<m1@zefir.test>' }).replace(/\r\n/g, '\n')}\n`);
+    const eml = join(dir, 'one.eml');
+    await writeFile(eml, rfc822({ messageId: '<e1@zefir.test>' }));
+    const m = await rapport(['import', 'mbox', mbox, '--db', db, '--json']);
+    expect(m.code, m.stderr).toBe(0);
+    expect(JSON.parse(m.stdout)).toMatchObject({ fetched: 1, imported: 1 });
+    const e = await rapport(['import', 'eml', eml, join(dir, 'missing.eml'), '--db', db]);
+    expect(e.code).toBe(1);
+    expect(e.stdout).toMatch(/imported 1/);
+    expect(e.stderr).toMatch(/missing\.eml/);
+  }, 90_000);
+});
