@@ -211,6 +211,9 @@ export function offersModule(ctx: Context, hooks: SalesHooks = {}) {
       if (offer.status !== 'sent' && offer.status !== 'accepted') {
         throw invalid('offer', `${offer.number} is ${offer.status}; only a sent or accepted offer can become a ${docType}`, offerId);
       }
+      if (offer.status === 'sent' && offer.validUntil && offer.validUntil.getTime() < ctx.clock.now().getTime()) {
+        throw invalid('offer', `${offer.number} expired on ${offer.validUntil.toISOString()} and can no longer be accepted`, offerId);
+      }
       if (!hooks.convertOffer) throw new RapportError('VALIDATION', 'converting an offer needs a host handler: pass hooks.convertOffer to createCrm');
       const partner = await ctx.store.get<Partner>('partners', offer.partnerId);
       if (!partner) throw new RapportError('NOT_FOUND', `partner ${JSON.stringify(offer.partnerId)} does not exist`);

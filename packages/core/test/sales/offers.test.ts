@@ -73,13 +73,15 @@ describe.each(stores)('offers on $name', (kind) => {
   });
 
   it('refuses to accept an offer after its validUntil and expires due offers', async () => {
-    const { crm } = await setup(kind, '2026-03-02T09:00:00Z');
+    const { crm, calls } = await setup(kind, '2026-03-02T09:00:00Z');
     const p = await crm.partners.create({ code: 'ZEFIR', name: 'Zefir' });
     const old = await crm.offers.create({ partnerId: p.id, currency: 'EUR', lines: LINES, validUntil: '2026-03-01T00:00:00Z' });
     const fresh = await crm.offers.create({ partnerId: p.id, currency: 'EUR', lines: LINES, validUntil: '2026-04-01T00:00:00Z' });
     await crm.offers.send(old.id);
     await crm.offers.send(fresh.id);
     expect((await failure(() => crm.offers.accept(old.id))).message).toContain('expired on 2026-03-01');
+    expect((await failure(() => crm.offers.convert(old.id, 'order'))).message).toContain('expired on 2026-03-01');
+    expect(calls).toEqual([]); // refused before the host was asked
     const expired = await crm.offers.expireDue();
     expect(expired.map((o) => o.id)).toEqual([old.id]);
     expect((await crm.offers.get(old.id)).status).toBe('expired');
