@@ -63,7 +63,7 @@ export function imapError(err: unknown, o: ImapConnection, doing: string): Rappo
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|SSL/i.test(code) || /certificate|SSL routines|wrong version number/i.test(e?.message ?? '')) {
     return new RapportError('FORBIDDEN', `TLS with ${describeTarget(o)} failed (${code || e.message}); trust the server's CA with --ca-file, or check --tls/--no-tls`, { cause: err, details: { kind: 'tls', code } });
   }
-  return new RapportError('STORAGE', `IMAP ${doing} at ${describeTarget(o)} failed: ${e?.message ?? String(err)}`, { cause: err, details: { kind: 'imap', code } });
+  return new RapportError('STORAGE', `IMAP ${doing} at ${describeTarget(o)} failed: ${e?.responseText ?? e?.message ?? String(err)}`, { cause: err, details: { kind: 'imap', code } });
 }
 
 /** Connects a new imapflow client (imapflow never reconnects: one client per connection). */

@@ -6,3 +6,5 @@ export { MailPipeline } from './pipeline.js';
 export { parseMessage } from './parse.js';
 export { emptyReport, mergeReport } from './report.js';
 export type { SyncReport, MailboxReport, ProgressListener } from './report.js';
+export { exportTask, buildTaskMessage, taskToVtodo, icalText, icalFold } from './export.js';
+export type { ExportOptions, ExportResult } from './export.js';
