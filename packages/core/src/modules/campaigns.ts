@@ -85,7 +85,7 @@ export interface LeadInput extends Omit<PartnerInput, 'kind'> {
 
 const DEFAULT_LEVELS: CampaignLevel[] = [{ key: 'registered', name: 'Registered', customField: null }];
 const CODE = /^[A-Z0-9][A-Z0-9._\-/]{0,63}$/;
-const KEY = /^[a-z0-9][a-z0-9_\-]{0,63}$/;
+const KEY = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const MAX_DEPTH = 100;
 
 function checkLevels(value: unknown): CampaignLevel[] {

@@ -101,7 +101,7 @@ export const DEFAULT_PIPELINE_STAGES: PipelineStage[] = [
 ];
 export const DEFAULT_PIPELINE_CODE = 'DEFAULT';
 
-const KEY = /^[a-z0-9][a-z0-9_\-]{0,63}$/;
+const KEY = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const GROUP_FIELD = { owner: 'ownerId', stage: 'stage', campaign: 'campaignId', month: 'expectedCloseAt' } as const;
 
 function checkStages(value: unknown): PipelineStage[] {

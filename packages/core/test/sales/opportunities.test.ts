@@ -119,7 +119,6 @@ describe.each(stores)('opportunities on $name', (kind) => {
 
   it('cancels the host order again when the opportunity changed while it was being created', async () => {
     const { store } = await setup(kind);
-    let crm!: Crm;
     const cancelled: string[] = [];
     const hooks: SalesHooks = {
       async createOrder(req) {
@@ -130,7 +129,7 @@ describe.each(stores)('opportunities on $name', (kind) => {
         cancelled.push(doc.docId);
       },
     };
-    crm = createCrm({ store, hooks });
+    const crm: Crm = createCrm({ store, hooks });
     const p = await crm.partners.create({ code: 'RACE', name: 'Race' });
     const opp = await crm.opportunities.create({ partnerId: p.id, amount: 100, currency: 'EUR', stage: 'negotiation' });
     expect((await failure(() => crm.opportunities.createOrder(opp.id))).code).toBe('CONFLICT');
