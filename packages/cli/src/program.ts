@@ -1,9 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { isRapportError } from '@rapport/core';
+import { registerDemo } from './commands/demo.js';
 import { registerHistory } from './commands/history.js';
 import { registerImport } from './commands/import.js';
 import { registerInit } from './commands/init.js';
 import { registerTasks } from './commands/tasks.js';
+import { registerServe } from './commands/serve.js';
 import { registerOperators } from './commands/tokens.js';
 
 /** Builds the `rapport` command. Each command lives in commands/ and registers itself here. */
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
   registerOperators(program);
   registerHistory(program);
   registerTasks(program);
+  registerServe(program);
+  registerDemo(program);
   registerImport(program);
   return program;
 }

@@ -6,5 +6,7 @@ export type { HistoryView, TaskView, PersonView, EmailView, OpportunityView } fr
 export type { Tracker, TrackResult } from './server/track.js';
 export { ensureDevCertificate, defaultConfigDir } from './server/cert.js';
 export type { DevCertificate } from './server/cert.js';
-export { defaultPaneDir, packageRoot } from './server/pane-files.js';
+export { defaultPaneDir, manifestFor, manifestPaths, packageRoot } from './server/pane-files.js';
+export { buildPane } from './build/pane.js';
+export type { PaneBuild } from './build/pane.js';
 export { canSeeTask } from './server/visibility.js';

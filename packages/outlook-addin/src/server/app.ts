@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReq
 import { RapportError, type Crm, type Operator } from '@rapport/core';
 import { ApiError, toErrorResponse } from './errors.js';
 import { historyFor } from './history.js';
-import { defaultPaneDir, readPaneFile } from './pane-files.js';
+import { defaultPaneDir, manifestFor, MANIFESTS, readPaneFile } from './pane-files.js';
 import { API_CSP, baseHeaders, paneCsp } from './security.js';
 import { defaultTracker, type Tracker } from './track.js';
 import { canSeeTask, visibleTasksFilter } from './visibility.js';
@@ -29,6 +29,11 @@ export interface ApiOptions {
   track?: Tracker;
   /** Whether the server is reached over HTTPS (adds Strict-Transport-Security). */
   https?: boolean;
+  /**
+   * The origin clients reach this server at (e.g. `https://localhost:3443`): the Outlook
+   * manifests are then served at /manifests/... with their URLs pointing here.
+   */
+  publicOrigin?: string;
 }
 
 const OPEN_STATUSES = ['open', 'in_progress'] as const;
@@ -160,6 +165,16 @@ export const rapportApi: FastifyPluginAsync<ApiOptions> = async (app, options) =
     };
     app.get('/pane/:name', async (request, reply) => servePane((request.params as { name: string }).name, reply));
     app.get('/pane/icons/:name', async (request, reply) => servePane(`icons/${(request.params as { name: string }).name}`, reply));
+  }
+
+  if (options.publicOrigin) {
+    const origin = new URL(options.publicOrigin).origin;
+    app.get('/manifests/:name', async (request, reply) => {
+      const name = (request.params as { name: string }).name;
+      const file = MANIFESTS[name];
+      if (!file) throw new ApiError(404, 'NOT_FOUND', `no manifest ${JSON.stringify(name)} (try outlook-addin.xml or manifest.json)`);
+      return reply.type(file.type).header('cache-control', 'no-cache').send(await manifestFor(file.path, origin));
+    });
   }
 };
 

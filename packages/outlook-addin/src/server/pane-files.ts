@@ -36,3 +36,29 @@ export async function readPaneFile(dir: string, name: string): Promise<{ body: B
     return null;
   }
 }
+
+/** The add-in manifests in this package (the Outlook ones point at https://localhost:3000). */
+export function manifestPaths() {
+  const root = packageRoot();
+  return {
+    outlookXml: join(root, 'manifests', 'outlook-addin.xml'),
+    unifiedJson: join(root, 'manifests', 'manifest.json'),
+    thunderbird: join(root, 'manifests', 'thunderbird', 'manifest.json'),
+    /** Present after `npm run build:xpi -w @rapport/outlook-addin`. */
+    thunderbirdXpi: join(root, 'dist', 'rapport-thunderbird-0.1.0.xpi'),
+  };
+}
+
+export const MANIFESTS: Record<string, { path: string; type: string }> = {
+  'outlook-addin.xml': { path: 'outlook-addin.xml', type: 'application/xml; charset=utf-8' },
+  'manifest.json': { path: 'manifest.json', type: 'application/json; charset=utf-8' },
+};
+
+const DEV_ORIGIN = 'https://localhost:3000';
+
+/** A manifest with its URLs moved from the dev origin to `origin`. */
+export async function manifestFor(name: string, origin: string): Promise<string> {
+  const text = await readFile(join(packageRoot(), 'manifests', name), 'utf8');
+  const host = new URL(origin).host;
+  return text.split(DEV_ORIGIN).join(origin).split('"localhost:3000"').join(JSON.stringify(host));
+}
