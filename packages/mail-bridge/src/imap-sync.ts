@@ -223,11 +223,12 @@ export class ImapSync {
       const fetched = await client.fetchAll(group.join(','), { uid: true, source: true }, { uid: true });
       if (!client.usable) throw imapError(Object.assign(new Error('connection closed'), { code: 'EConnectionClosed' }), o, `FETCH ${mailbox}`);
       const byUid = new Map(fetched.map((m) => [m.uid, m.source]));
-      for (const uid of group) {
-        const source = byUid.get(uid);
-        if (source) await pipeline.ingestRaw(source, { account: this.account, mailbox, uidValidity, uid });
-        progress(1);
-      }
+      const items = group.flatMap((uid) => {
+        const raw = byUid.get(uid);
+        return raw ? [{ raw, source: { account: this.account, mailbox, uidValidity, uid } }] : [];
+      });
+      await pipeline.ingestBatch(items);
+      progress(group.length);
       group = [];
       groupBytes = 0;
     };

@@ -1,5 +1,5 @@
 import { PassThrough, Readable } from 'node:stream';
-import { isRapportError, type Crm, type EmailSource, type MailPolicy } from '@rapport/core';
+import { isRapportError, type Crm, type EmailSource, type IncomingEmail, type IngestResult, type MailPolicy } from '@rapport/core';
 import { parseMessage } from './parse.js';
 import type { SyncReport } from './report.js';
 
@@ -22,7 +22,8 @@ export class MailPipeline {
     private readonly policy?: Partial<MailPolicy>,
   ) {}
 
-  async ingestRaw(raw: Buffer | Readable, source: EmailSource): Promise<Outcome> {
+  /** Parses one message (streaming its attachments into the BlobStore); null when it was quarantined. */
+  private async parse(raw: Buffer | Readable, source: EmailSource): Promise<IncomingEmail | null> {
     this.report.fetched++;
     // Keep the first megabyte of a streamed message, so a small broken one can be quarantined whole.
     const head: Buffer[] = [];
@@ -46,38 +47,62 @@ export class MailPipeline {
       input = tap;
     }
     const rawBytes = () => (Buffer.isBuffer(raw) ? raw : total <= KEEP_RAW_BYTES ? Buffer.concat(head) : null);
-
-    let parsed;
     try {
-      parsed = await parseMessage(input, (content) => this.crm.emails.storeContent(content));
+      const { message, essentials } = await parseMessage(input, (content) => this.crm.emails.storeContent(content));
+      if (essentials > 0) return message;
+      await this.quarantine(source, 'not an e-mail message: no From, To, Date, Subject or Message-ID header', rawBytes(), total, null, null);
     } catch (err) {
       if (isRapportError(err, 'STORAGE')) throw err;
-      return this.quarantine(source, `unreadable MIME: ${(err as Error).message}`, rawBytes(), total, null, null);
+      await this.quarantine(source, `unreadable MIME: ${(err as Error).message}`, rawBytes(), total, null, null);
     }
-    const { message, essentials } = parsed;
-    if (essentials === 0) {
-      return this.quarantine(source, 'not an e-mail message: no From, To, Date, Subject or Message-ID header', rawBytes(), total, null, null);
+    return null;
+  }
+
+  private tally(result: IngestResult): Outcome {
+    switch (result.status) {
+      case 'imported':
+        this.report.imported++;
+        if (result.linkedToExisting) this.report.linked++;
+        if (result.createdTask) this.report.tasksCreated++;
+        return 'imported';
+      case 'duplicate':
+        this.report.duplicates++;
+        return 'duplicate';
+      default:
+        this.report.skipped++;
+        return 'skipped';
     }
+  }
+
+  /** Parses and ingests one message (a stream stays a stream: large messages never sit in memory). */
+  async ingestRaw(raw: Buffer | Readable, source: EmailSource): Promise<Outcome> {
+    const message = await this.parse(raw, source);
+    if (!message) return 'quarantined';
     try {
-      const result = await this.crm.emails.ingest(message, { source, ...(this.policy ? { policy: this.policy } : {}) });
-      switch (result.status) {
-        case 'imported':
-          this.report.imported++;
-          if (result.linkedToExisting) this.report.linked++;
-          if (result.createdTask) this.report.tasksCreated++;
-          return 'imported';
-        case 'duplicate':
-          this.report.duplicates++;
-          return 'duplicate';
-        default:
-          this.report.skipped++;
-          return 'skipped';
-      }
+      return this.tally(await this.crm.emails.ingest(message, { source, ...(this.policy ? { policy: this.policy } : {}) }));
     } catch (err) {
-      if (isRapportError(err, 'VALIDATION')) {
-        return this.quarantine(source, `rejected: ${err.message}`, rawBytes(), total, message.messageId ?? null, message.subject ?? null);
+      if (isRapportError(err, 'VALIDATION') || isRapportError(err, 'NOT_FOUND')) {
+        return this.quarantine(source, `rejected: ${err.message}`, Buffer.isBuffer(raw) ? raw : null, null, message.messageId ?? null, message.subject ?? null);
       }
       throw err;
+    }
+  }
+
+  /** Parses several whole messages and ingests them in one transaction (one commit per batch). */
+  async ingestBatch(items: Array<{ raw: Buffer; source: EmailSource }>): Promise<void> {
+    const parsed: Array<{ message: IncomingEmail; source: EmailSource; raw: Buffer }> = [];
+    for (const item of items) {
+      const message = await this.parse(item.raw, item.source);
+      if (message) parsed.push({ message, source: item.source, raw: item.raw });
+    }
+    if (!parsed.length) return;
+    const results = await this.crm.emails.ingestMany(parsed, this.policy ? { policy: this.policy } : {});
+    for (const [i, result] of results.entries()) {
+      if (result.status !== 'error') this.tally(result);
+      else {
+        const { message, source, raw } = parsed[i]!;
+        await this.quarantine(source, `rejected: ${(result.error as Error).message}`, raw, raw.length, message.messageId ?? null, message.subject ?? null);
+      }
     }
   }
 
@@ -87,7 +112,7 @@ export class MailPipeline {
     this.report.failures.push({ source, reason });
   }
 
-  private async quarantine(source: EmailSource, reason: string, raw: Buffer | null, size: number, messageId: string | null, subject: string | null): Promise<Outcome> {
+  private async quarantine(source: EmailSource, reason: string, raw: Buffer | null, size: number | null, messageId: string | null, subject: string | null): Promise<Outcome> {
     let blobKey: string | null = null;
     if (raw) blobKey = (await this.crm.emails.storeContent(Readable.from([raw])).catch(() => null))?.key ?? null;
     await this.crm.emails.quarantine({ ...source, reason, messageId, subject, blobKey, size });

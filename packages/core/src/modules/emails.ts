@@ -15,10 +15,11 @@ import {
   type MailPolicy,
   type QuarantinedEmail,
 } from '../domain/email-types.js';
-import type { Partner, Person, TaskEntry, Task, Register } from '../domain/types.js';
+import type { ContactKey, Partner, Person, TaskEntry, Task, Register, TimelineItem } from '../domain/types.js';
+import type { StoredRecord } from '../store/schema.js';
 import { RapportError, invalid, isRapportError } from '../errors.js';
 import { newId } from '../ids.js';
-import { where } from '../store/filter.js';
+import { where, type Filter } from '../store/filter.js';
 import type { Page } from '../store/store.js';
 import { lookupKey } from './contact-keys.js';
 import { createPartner } from './partners.js';
@@ -179,6 +180,121 @@ async function drain(message: IncomingEmail) {
   }
 }
 
+const blocked = (p: Prepared): IngestResult => ({
+  status: 'blocked',
+  email: null,
+  reason: `sender ${p.from!.address} is on the blocklist`,
+  taskId: null,
+  createdTask: false,
+  linkedToExisting: false,
+  newLocation: false,
+});
+
+interface Batch {
+  /** Stored e-mails by message key: prefetched for the batch, plus those it creates. */
+  known: Map<string, Email>;
+  /** E-mails that may share a thread with the batch's messages. */
+  thread: Email[];
+  tasks: Map<string, Task>;
+  emails: Email[];
+  locations: EmailLocation[];
+  entries: TaskEntry[];
+  timeline: TimelineItem[];
+  participants(addresses: string[], workDomain: (address: string) => boolean): { operatorAddresses: Set<string>; persons: Map<string, Person>; partners: Map<string, Partner> };
+  /** Adds a prospect made during the batch to the address index. */
+  learn(person: Person, partner: Partner | null): void;
+  flush(): Promise<void>;
+}
+
+const CHUNK = 500;
+
+async function findIn<T extends StoredRecord>(unit: Unit, collection: string, field: string, values: string[], extra?: Filter): Promise<T[]> {
+  const out: T[] = [];
+  const unique = [...new Set(values)];
+  for (let i = 0; i < unique.length; i += CHUNK) {
+    const page = await unit.tx.find<T>(collection, { where: where.or(where.in(field, unique.slice(i, i + CHUNK)), extra), limit: 10_000 });
+    out.push(...page.items);
+  }
+  return out;
+}
+
+/**
+ * Reads what a batch of messages needs in a few queries (stored copies, thread relatives,
+ * address owners) instead of several per message, and collects the records to write at the end.
+ */
+async function openBatch(unit: Unit, messages: Prepared[], policy: MailPolicy): Promise<Batch> {
+  const keys = messages.map((p) => p.key);
+  const known = new Map((await findIn<Email>(unit, 'emails', 'messageKey', keys)).map((e) => [e.messageKey, e]));
+  const refs = messages.flatMap((p) => p.threadRefs);
+  const roots = messages.map((p) => (p.threadRefs.length > 0 ? (p.references[0] ?? p.threadRefs[0]!) : p.key));
+  const thread = new Map<string, Email>();
+  for (const e of [...(await findIn<Email>(unit, 'emails', 'messageKey', refs)), ...(await findIn<Email>(unit, 'emails', 'threadKey', [...roots, ...keys]))]) thread.set(e.id, e);
+
+  const addresses = new Set<string>();
+  const domains = new Set<string>();
+  for (const p of messages) {
+    for (const a of [p.from, ...p.to, ...p.cc, ...p.replyTo]) {
+      if (!a || isBlocked(a.address, policy.blocklist)) continue;
+      addresses.add(a.address);
+      if (!isFreemail(domainOf(a.address))) domains.add(domainOf(a.address));
+    }
+  }
+  const contactKeys = await findIn<ContactKey>(unit, 'contact_keys', 'value', [...addresses, ...domains]);
+  const persons = new Map((await findIn<Person>(unit, 'persons', 'id', contactKeys.filter((k) => k.ownerType === 'person').map((k) => k.ownerId))).map((x) => [x.id, x]));
+  const partnerIds = [...contactKeys.filter((k) => k.ownerType === 'partner').map((k) => k.ownerId), ...[...persons.values()].flatMap((x) => (x.partnerId ? [x.partnerId] : []))];
+  const partners = new Map((await findIn<Partner>(unit, 'partners', 'id', partnerIds)).map((x) => [x.id, x]));
+  const sorted = () => [...thread.values()].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1));
+
+  const batch: Batch = {
+    known,
+    thread: sorted(),
+    tasks: new Map(),
+    emails: [],
+    locations: [],
+    entries: [],
+    timeline: [],
+    participants(list, workDomain) {
+      const operatorAddresses = new Set<string>();
+      const found = { persons: new Map<string, Person>(), partners: new Map<string, Partner>() };
+      const wanted = new Set(list);
+      const workDomains = new Set(list.filter(workDomain).map(domainOf));
+      for (const k of contactKeys) if (k.kind === 'email' && k.ownerType === 'operator' && wanted.has(k.value)) operatorAddresses.add(k.value);
+      for (const k of contactKeys) {
+        if (k.kind === 'email' && (!wanted.has(k.value) || operatorAddresses.has(k.value))) continue;
+        if (k.kind === 'domain' && !workDomains.has(k.value)) continue;
+        if (k.ownerType === 'person' && k.kind === 'email') {
+          const person = persons.get(k.ownerId);
+          if (person) found.persons.set(person.id, person);
+        }
+        if (k.ownerType === 'partner') {
+          const partner = partners.get(k.ownerId);
+          if (partner) found.partners.set(partner.id, partner);
+        }
+      }
+      for (const person of found.persons.values()) {
+        const partner = person.partnerId ? partners.get(person.partnerId) : undefined;
+        if (partner) found.partners.set(partner.id, partner);
+      }
+      return { operatorAddresses, ...found };
+    },
+    learn(person, partner) {
+      persons.set(person.id, person);
+      for (const value of person.emails) contactKeys.push({ id: '', version: 1, kind: 'email', value, ownerType: 'person', ownerId: person.id });
+      if (partner) {
+        partners.set(partner.id, partner);
+        for (const value of partner.emailDomains) contactKeys.push({ id: '', version: 1, kind: 'domain', value, ownerType: 'partner', ownerId: partner.id });
+      }
+    },
+    async flush() {
+      if (batch.emails.length) await unit.tx.createMany('emails', batch.emails);
+      if (batch.locations.length) await unit.tx.createMany('email_locations', batch.locations);
+      if (batch.entries.length) await unit.tx.createMany('task_entries', batch.entries);
+      if (batch.timeline.length) await unit.tx.createMany('timeline', batch.timeline);
+    },
+  };
+  return batch;
+}
+
 const FILENAME_UNSAFE = /[\u0000-\u001f\u007f/\\:*?"<>|]/g;
 
 /** A file name safe to show and to write: no directories, no control characters, not empty. */
@@ -217,23 +333,36 @@ export function emailsModule(ctx: Context) {
   }
 
   /** Records a location of a stored message; false when it was known already. */
-  async function addLocation(unit: Unit, email: Email, source: EmailSource | null): Promise<boolean> {
+  async function addLocation(unit: Unit, batch: Batch, email: Email, source: EmailSource | null): Promise<boolean> {
     if (!source) return false;
+    const same = (l: EmailSource) => l.account === source.account && l.mailbox === source.mailbox && l.uidValidity === source.uidValidity && l.uid === source.uid;
+    if (batch.locations.some(same)) return false;
     const existing = await unit.tx.find<EmailLocation>('email_locations', {
       where: where.and(where.eq('account', source.account), where.eq('mailbox', source.mailbox), where.eq('uidValidity', source.uidValidity), where.eq('uid', source.uid)),
       limit: 1,
     });
     if (existing.items[0]) return false;
-    const location: EmailLocation = { id: newId(unit.now.getTime()), version: 1, emailId: email.id, ...source, deletedAt: null, createdAt: unit.now };
-    await unit.tx.create('email_locations', location);
+    batch.locations.push({ id: newId(unit.now.getTime()), version: 1, emailId: email.id, ...source, deletedAt: null, createdAt: unit.now });
     return true;
   }
 
-  async function ingestOnce(message: IncomingEmail, p: Prepared, source: EmailSource | null, policy: MailPolicy, attachments: EmailAttachment[]): Promise<IngestResult> {
-    return inUnit(ctx, async (unit) => {
-      const existing = await findByKey(unit.tx, p.key);
+  /** Runs ingestIn for prepared messages in one unit: reads shared by the batch, writes at the end. */
+  async function ingestBatch(unit: Unit, items: Array<{ p: Prepared; source: EmailSource | null; attachments: () => Promise<EmailAttachment[]> }>, policy: MailPolicy): Promise<IngestResult[]> {
+    const batch = await openBatch(unit, items.map((i) => i.p), policy);
+    const results: IngestResult[] = [];
+    for (const { p, source, attachments } of items) {
+      if (p.from && isBlocked(p.from.address, policy.blocklist)) results.push(blocked(p));
+      else results.push(await ingestIn(unit, batch, p, source, policy, await attachments()));
+    }
+    await batch.flush();
+    return results;
+  }
+
+  async function ingestIn(unit: Unit, batch: Batch, p: Prepared, source: EmailSource | null, policy: MailPolicy, attachments: EmailAttachment[]): Promise<IngestResult> {
+    {
+      const existing = batch.known.get(p.key);
       if (existing) {
-        const newLocation = await addLocation(unit, existing, source);
+        const newLocation = await addLocation(unit, batch, existing, source);
         return { status: 'duplicate', email: existing, taskId: existing.taskId, createdTask: false, linkedToExisting: false, newLocation };
       }
 
@@ -244,36 +373,7 @@ export function emailsModule(ctx: Context) {
       };
       const everyone = [p.from, ...p.to, ...p.cc, ...p.replyTo].filter((a): a is MailAddress => a !== null);
       const addresses = [...new Set(everyone.map((a) => a.address))].filter((a) => !isBlocked(a, policy.blocklist));
-      const operatorAddresses = new Set<string>();
-      const persons = new Map<string, Person>();
-      const partners = new Map<string, Partner>();
-      for (const address of addresses) {
-        if ((await lookupKey(unit, 'email', address, 'operator')).length > 0) {
-          operatorAddresses.add(address);
-          continue;
-        }
-        for (const key of await lookupKey(unit, 'email', address, 'person')) {
-          const person = await unit.tx.get<Person>('persons', key.ownerId);
-          if (person) persons.set(person.id, person);
-        }
-        for (const key of await lookupKey(unit, 'email', address, 'partner')) {
-          const partner = await unit.tx.get<Partner>('partners', key.ownerId);
-          if (partner) partners.set(partner.id, partner);
-        }
-        const domain = domainOf(address);
-        if (!own(address) && !isFreemail(domain)) {
-          for (const key of await lookupKey(unit, 'domain', domain, 'partner')) {
-            const partner = await unit.tx.get<Partner>('partners', key.ownerId);
-            if (partner) partners.set(partner.id, partner);
-          }
-        }
-      }
-      for (const person of persons.values()) {
-        if (person.partnerId && !partners.has(person.partnerId)) {
-          const partner = await unit.tx.get<Partner>('partners', person.partnerId);
-          if (partner) partners.set(partner.id, partner);
-        }
-      }
+      const { operatorAddresses, persons, partners } = batch.participants(addresses, (a) => !own(a) && !isFreemail(domainOf(a)));
       const isUs = (a: string) => own(a) || operatorAddresses.has(a);
       const direction: Email['direction'] = p.from && isUs(p.from.address) ? 'outbound' : 'inbound';
       const external = addresses.filter((a) => !isUs(a));
@@ -283,15 +383,11 @@ export function emailsModule(ctx: Context) {
       let threadKey = p.threadRefs.length > 0 ? (p.references[0] ?? p.threadRefs[0]!) : p.key;
       {
         // Also finds replies that arrived before this message: they named it as their root.
-        const related = await unit.tx.find<Email>('emails', {
-          where: where.or(p.threadRefs.length > 0 ? where.in('messageKey', p.threadRefs) : undefined, where.eq('threadKey', threadKey)),
-          sort: [{ field: 'createdAt' }],
-          limit: 100,
-        });
+        const related = { items: batch.thread.filter((e) => e.threadKey === threadKey || p.threadRefs.includes(e.messageKey)) };
         const earliest = related.items[0];
         if (earliest) threadKey = earliest.threadKey;
         const withTask = related.items.find((e) => e.taskId);
-        if (withTask?.taskId) threadTask = await unit.tx.get<Task>('tasks', withTask.taskId);
+        if (withTask?.taskId) threadTask = batch.tasks.get(withTask.taskId) ?? (await unit.tx.get<Task>('tasks', withTask.taskId));
       }
 
       const bulk = isBulk(p.headers);
@@ -305,6 +401,7 @@ export function emailsModule(ctx: Context) {
           const created = await createProspect(unit, who);
           persons.set(created.person.id, created.person);
           if (created.partner) partners.set(created.partner.id, created.partner);
+          batch.learn(created.person, created.partner);
         }
       }
 
@@ -354,9 +451,13 @@ export function emailsModule(ctx: Context) {
         });
         createdTask = true;
       }
+      if (task) batch.tasks.set(task.id, task);
       email.taskId = task?.id ?? null;
-      await unit.tx.create('emails', email);
-      await addLocation(unit, email, source);
+      // Written together at the end of the batch (createMany); the unique index still guards each.
+      batch.emails.push(email);
+      batch.known.set(email.messageKey, email);
+      batch.thread.push(email);
+      if (source) batch.locations.push({ id: newId(now.getTime()), version: 1, emailId: email.id, ...source, deletedAt: null, createdAt: now });
 
       if (task) {
         const entry: TaskEntry = {
@@ -371,10 +472,10 @@ export function emailsModule(ctx: Context) {
           link: null,
           emailId: email.id,
         };
-        await unit.tx.create('task_entries', entry);
+        batch.entries.push(entry);
         if (!createdTask) {
           const fresh = (await unit.tx.get<Task>('tasks', task.id)) ?? task;
-          await unit.save('tasks', fresh, { updatedAt: now });
+          batch.tasks.set(task.id, await unit.save('tasks', fresh, { updatedAt: now }));
         }
         unit.emit({ type: 'entry.added', entry });
       }
@@ -388,14 +489,14 @@ export function emailsModule(ctx: Context) {
       for (const person of persons.values()) {
         const partnerId = person.partnerId && partners.has(person.partnerId) ? person.partnerId : null;
         if (partnerId) covered.add(partnerId);
-        await unit.timeline({ partnerId, personId: person.id, kind, subjectType: 'email', subjectId: email.id, title, data, at });
+        batch.timeline.push({ id: newId(now.getTime()), version: 1, partnerId, personId: person.id, kind, subjectType: 'email', subjectId: email.id, title, data, at, actorId: unit.actorId });
       }
       for (const partner of partners.values()) {
-        if (!covered.has(partner.id)) await unit.timeline({ partnerId: partner.id, personId: null, kind, subjectType: 'email', subjectId: email.id, title, data, at });
+        if (!covered.has(partner.id)) batch.timeline.push({ id: newId(now.getTime()), version: 1, partnerId: partner.id, personId: null, kind, subjectType: 'email', subjectId: email.id, title, data, at, actorId: unit.actorId });
       }
       unit.emit({ type: 'email.ingested', email, taskId: email.taskId, createdTask });
       return { status: 'imported', email, taskId: email.taskId, createdTask, linkedToExisting, newLocation: source !== null };
-    });
+    }
   }
 
   async function createProspect(unit: Unit, who: MailAddress): Promise<{ person: Person; partner: Partner | null }> {
@@ -435,18 +536,43 @@ export function emailsModule(ctx: Context) {
       const p = prepare(message);
       if (p.from && isBlocked(p.from.address, policy.blocklist)) {
         await drain(message);
-        return { status: 'blocked', email: null, reason: `sender ${p.from.address} is on the blocklist`, taskId: null, createdTask: false, linkedToExisting: false, newLocation: false };
+        return blocked(p);
       }
-      const known = await findByKey(ctx.store, p.key);
+      // Streams are read only for a message not stored yet (pre-stored blobs cost nothing).
+      const streams = (message.attachments ?? []).some((a) => !a.blob && a.content);
+      const known = streams ? await findByKey(ctx.store, p.key) : null;
       const attachments = known ? (await drain(message), []) : await storeAttachments(message);
       // Two importers racing on one message: the loser's insert hits the unique index (CONFLICT)
       // and rolls back; on the retry it finds the winner's record and links to it.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await ingestOnce(message, p, source, policy, attachments);
-        } catch (err) {
-          if (!isRapportError(err, 'CONFLICT') || attempt >= 5) throw err;
+      return retryConflicts(async () => (await inUnit(ctx, (unit) => ingestBatch(unit, [{ p, source, attachments: async () => attachments }], policy)))[0]!);
+    },
+
+    /**
+     * Ingests several messages in one transaction (what transports use for a batch): the same
+     * result as `ingest` for each, with one commit. Attachments must already be stored (`blob`).
+     * When the batch fails as a whole (e.g. a concurrent importer won a race), every message is
+     * retried on its own, so one message's problem never costs the others.
+     */
+    async ingestMany(items: Array<{ message: IncomingEmail; source?: EmailSource }>, options: { policy?: Partial<MailPolicy> } = {}): Promise<Array<IngestResult | { status: 'error'; error: unknown }>> {
+      const policy = resolvePolicy(ctx, options.policy);
+      const prepared = items.map(({ message, source }) => {
+        if ((message.attachments ?? []).some((a) => !a.blob && a.content)) throw invalid('ingestMany', 'needs attachments stored already (blob), not streams', message.messageId);
+        return { message, source: checkSource(source), p: prepare(message) };
+      });
+      try {
+        return await inUnit(ctx, (unit) => ingestBatch(unit, prepared.map(({ message, source, p }) => ({ p, source, attachments: () => storeAttachments(message) })), policy));
+      } catch {
+        // A store that is down fails again on the first message below, and that error is thrown.
+        const results: Array<IngestResult | { status: 'error'; error: unknown }> = [];
+        for (const { message, source } of items) {
+          try {
+            results.push(await this.ingest(message, { ...(source ? { source } : {}), ...(options.policy ? { policy: options.policy } : {}) }));
+          } catch (error) {
+            if (!isRapportError(error, 'VALIDATION') && !isRapportError(error, 'NOT_FOUND')) throw error;
+            results.push({ status: 'error', error });
+          }
         }
+        return results;
       }
     },
 
