@@ -58,6 +58,8 @@ export async function startPaneServer(seeded?: Seeded): Promise<PaneServer> {
 /** A new browser context that accepts the dev certificate and reaches nothing but the pane server. */
 export async function paneContext(browser: Browser, origin: string): Promise<BrowserContext> {
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  // tsx (used by the benchmark) compiles with keepNames: serialised fakes then call __name().
+  await context.addInitScript({ content: 'globalThis.__name = globalThis.__name || ((f) => f);' });
   // No network beyond the pane server: office.js comes from a stub.
   await context.route('https://appsforoffice.microsoft.com/**', (route) => route.fulfill({ contentType: 'text/javascript', body: '/* office.js stub: the test injects Office */' }));
   await context.route((url) => url.origin !== origin && !url.href.startsWith('https://appsforoffice.microsoft.com/'), (route) => route.abort());

@@ -1,0 +1,164 @@
+// npm run bench -w @rapport/outlook-addin
+//   1. GET /api/v1/history p50/p95 under 20 concurrent clients for 10 s (autocannon), on a
+//      SQLite file with 1M timeline items (BENCH_SCALE=0.1 → 100k; BENCH_SECONDS to shorten).
+//   2. The pane's ItemChanged → rendered time in Chromium (fake Office host), p50/p95.
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { createCrm, newId, type Operator, type TimelineItem } from '@rapport/core';
+import { sqliteStore } from '@rapport/storage-adapters';
+import { createApiServer, ensureDevCertificate } from '../src/index.js';
+import { buildPane } from '../src/build/pane.js';
+import { fakeOffice, launchChromium, paneContext, type FakeMessage } from '../test/browser/harness.js';
+
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+const ITEMS = Math.round(1_000_000 * SCALE);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = 20;
+const PANE_ROUNDS = Math.max(20, Math.round(200 * Math.min(SCALE, 1)));
+const PARTNERS = 200;
+
+// Runs in a child process: GET the URL with autocannon and print every response time.
+const LOAD_SCRIPT = `
+const autocannon = require('autocannon');
+const [url, connections, duration] = process.argv.slice(1);
+const lat = [];
+const statuses = {};
+const run = autocannon({ url, connections: +connections, duration: +duration, headers: { authorization: 'Bearer ' + process.env.BENCH_TOKEN }, tlsOptions: { rejectUnauthorized: false } });
+run.on('response', (_c, status, _b, time) => { lat.push(time); statuses[status] = (statuses[status] || 0) + 1; });
+run.then((r) => process.stdout.write(JSON.stringify({ lat, statuses, rps: r.requests.average })));
+`;
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'rapport-bench-'));
+  const file = join(dir, 'bench.db');
+  const store = sqliteStore({ filename: file });
+  await store.migrate();
+  const crm = createCrm({ store });
+  const op: Operator = await crm.operators.create({ name: 'Bench Operator', email: 'bench@firma.pl' });
+  const other = await crm.operators.create({ name: 'Other Operator', email: 'other@firma.pl' });
+  const { token } = await crm.operators.createToken(op.id);
+  const as = crm.as(op.id);
+
+  // The partner under test holds a fifth of the timeline; the rest is spread over other partners.
+  const t0 = performance.now();
+  const zefir = await as.partners.create({ code: 'ZEFIR', name: 'Zefir J. Nowak i E. Nowak', emailDomains: ['zefir.pl'] });
+  const jan = await as.persons.create({ partnerId: zefir.id, firstName: 'Jan', lastName: 'Fiszka', emails: ['jan.fiszka@zefir.pl'] });
+  const taskIds: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    const t = await as.tasks.create({ subject: `Zadanie ${i}`, personId: jan.id, ownerId: i % 5 === 0 ? other.id : op.id, private: i % 10 === 0, dueAt: new Date(Date.now() + (i - 20) * 86_400_000), stages: [{ subject: 'A' }, { subject: 'B' }] });
+    taskIds.push(t.id);
+  }
+  const partnerIds = [zefir.id];
+  for (let i = 1; i < PARTNERS; i++) partnerIds.push((await as.partners.create({ code: `P${i}`, name: `Partner ${i}`, emailDomains: [`p${i}.example`] })).id);
+
+  const start = Date.UTC(2020, 0, 1);
+  const span = Date.now() - start;
+  const batch: TimelineItem[] = [];
+  const flush = async () => {
+    await store.createMany('timeline', batch);
+    batch.length = 0;
+  };
+  for (let i = 0; i < ITEMS; i++) {
+    const mine = i % 5 === 0;
+    const at = new Date(start + Math.floor((i / ITEMS) * span));
+    const kind = i % 3 === 0 ? 'email.received' : i % 3 === 1 ? 'task.created' : 'entry.note';
+    batch.push({
+      id: newId(at.getTime()),
+      version: 1,
+      partnerId: mine ? zefir.id : partnerIds[1 + (i % (PARTNERS - 1))]!,
+      personId: mine ? jan.id : null,
+      at,
+      kind,
+      subjectType: kind === 'email.received' ? 'email' : 'task',
+      subjectId: kind === 'email.received' ? newId(at.getTime()) : taskIds[i % taskIds.length]!,
+      title: `${kind} #${i}`,
+      actorId: op.id,
+      data: kind === 'email.received' ? { from: 'jan.fiszka@zefir.pl' } : { taskNumber: `${i}` },
+    });
+    if (batch.length === 5000) await flush();
+  }
+  await flush();
+  const seeded = (performance.now() - t0) / 1000;
+  const count = await store.count('timeline');
+  process.stdout.write(`seeded ${count.toLocaleString('en')} timeline items (${(ITEMS / 5).toLocaleString('en')} on ZEFIR) in ${seeded.toFixed(1)} s; database ${(statSync(file).size / 1e6).toFixed(0)} MB\n`);
+
+  const paneDir = join(dir, 'pane');
+  await buildPane(paneDir);
+  const cert = ensureDevCertificate(join(dir, 'certs'));
+  const app = await createApiServer({ crm, tls: cert, paneDir });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const origin = `https://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+
+  // 1. API under load (HTTPS, keep-alive, 20 connections). autocannon runs in its own process
+  // so the load generator does not share the server's event loop.
+  const load = await new Promise<{ lat: number[]; statuses: Record<string, number>; rps: number }>((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['-e', LOAD_SCRIPT, `${origin}/api/v1/history?email=jan.fiszka@zefir.pl&limit=20`, String(CONNECTIONS), String(SECONDS)],
+      { env: { ...process.env, BENCH_TOKEN: token }, maxBuffer: 256 * 1024 * 1024 },
+      (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout))),
+    );
+  });
+  const latencies = load.lat.sort((a, b) => a - b);
+  const api = {
+    requests: latencies.length,
+    rps: load.rps,
+    p50: pct(latencies, 50),
+    p95: pct(latencies, 95),
+    p99: pct(latencies, 99),
+    statuses: load.statuses,
+  };
+
+  // 2. Pane: ItemChanged → rendered, alternating a known partner and an unknown sender.
+  const browser = await launchChromium();
+  const context = await paneContext(browser, origin);
+  const jans: FakeMessage = { from: { name: 'Jan Fiszka', address: 'jan.fiszka@zefir.pl' }, subject: 'Pytanie', internetMessageId: '<b1@zefir.pl>' };
+  const stranger: FakeMessage = { from: { name: 'Olga', address: 'olga@unknown.example' }, subject: 'Oferta', internetMessageId: '<b2@unknown.example>' };
+  await context.addInitScript(fakeOffice, { settings: { serverUrl: origin, token }, item: jans, mailbox114: true });
+  const page = await context.newPage();
+  await page.goto(`${origin}/pane/taskpane.html`);
+  await page.waitForSelector('body[data-state="ready"]');
+  const renders: number[] = [];
+  for (let i = 0; i < PANE_ROUNDS; i++) {
+    const item = i % 2 === 0 ? stranger : jans;
+    renders.push(
+      await page.evaluate(async (m) => {
+        const w = window as unknown as { __fake: { setItem(m: unknown): void } };
+        const done = new Promise<void>((resolve) => addEventListener('rapport:rendered', () => resolve(), { once: true }));
+        const t = performance.now();
+        w.__fake.setItem(m);
+        await done;
+        // Wait for the frame that shows it.
+        await new Promise((r) => requestAnimationFrame(() => r(null)));
+        return performance.now() - t;
+      }, item),
+    );
+  }
+  renders.sort((a, b) => a - b);
+  await browser.close();
+  await app.close();
+  await crm.close();
+  rmSync(dir, { recursive: true, force: true });
+
+  const report = {
+    timelineItems: count,
+    seedSeconds: Number(seeded.toFixed(1)),
+    api: { endpoint: 'GET /api/v1/history?limit=20 (HTTPS)', connections: CONNECTIONS, seconds: SECONDS, ...api },
+    pane: { rounds: PANE_ROUNDS, p50: renders.length ? pct(renders, 50) : null, p95: renders.length ? pct(renders, 95) : null, targetP95: 150 },
+  };
+  process.stdout.write(
+    [
+      `GET /history at ${count.toLocaleString('en')} items, ${CONNECTIONS} clients, ${SECONDS} s: ${api.requests} requests (${api.rps.toFixed(0)} req/s), p50 ${ms(api.p50)}, p95 ${ms(api.p95)}, p99 ${ms(api.p99)}, statuses ${JSON.stringify(api.statuses)}`,
+      `pane ItemChanged → rendered (${PANE_ROUNDS} rounds): p50 ${ms(report.pane.p50!)}, p95 ${ms(report.pane.p95!)} (target ≤ 150 ms)`,
+      JSON.stringify(report),
+      '',
+    ].join('\n'),
+  );
+}
+
+await main();
