@@ -19,6 +19,32 @@ export interface SqliteStoreOptions {
   migrations?: MigrationSet;
 }
 
+interface RawStatement {
+  reader: boolean;
+  all(...params: unknown[]): unknown[];
+  run(...params: unknown[]): { changes: number };
+}
+interface RawDatabase {
+  prepare(sql: string): RawStatement;
+}
+
+/** A session on the better-sqlite3 handle with a small prepared-statement cache. */
+function directSession(db: RawDatabase, cacheSize = 500): Session {
+  const cache = new Map<string, RawStatement>();
+  return {
+    async query(sql, params = []) {
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        stmt = db.prepare(sql);
+        cache.set(sql, stmt);
+        if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
+      }
+      if (stmt.reader) return { rows: stmt.all(...params) as Array<Record<string, unknown>>, affected: 0 };
+      return { rows: [], affected: stmt.run(...params).changes };
+    },
+  };
+}
+
 /** Runs one thing at a time, in call order. */
 class Mutex {
   private tail: Promise<unknown> = Promise.resolve();
@@ -36,7 +62,11 @@ class SqliteEngine extends Engine {
 
   protected override async afterInitialize() {
     this.runner = this.dataSource.createQueryRunner();
-    this.main = sessionOf(this.runner);
+    const db = (this.dataSource.driver as unknown as { databaseConnection?: RawDatabase }).databaseConnection;
+    // Statements go straight to better-sqlite3 (TypeORM opened and configured the connection
+    // and runs the migrations): its query runner adds async hooks per statement that cost more
+    // than the query itself on a history page.
+    this.main = db ? directSession(db) : sessionOf(this.runner);
   }
 
   private session(): Session {
