@@ -4,7 +4,7 @@ import { RapportError, type Crm, type Operator } from '@rapport/core';
 import { ApiError, toErrorResponse } from './errors.js';
 import { historyFor } from './history.js';
 import { defaultPaneDir, manifestFor, MANIFESTS, readPaneFile } from './pane-files.js';
-import { API_CSP, baseHeaders, paneCsp } from './security.js';
+import { API_CSP, BASE_HEADERS, hstsFor, paneCsp } from './security.js';
 import { defaultTracker, type Tracker } from './track.js';
 import { canSeeTask, visibleTasksFilter } from './visibility.js';
 
@@ -49,7 +49,7 @@ export const rapportApi: FastifyPluginAsync<ApiOptions> = async (app, options) =
   const allowed = new Set(options.allowedOrigins ?? []);
   const track = options.track ?? defaultTracker(crm);
   const paneDir = options.paneDir === false ? null : (options.paneDir ?? defaultPaneDir());
-  const headers = baseHeaders(options.https ?? false);
+  const https = options.https ?? false;
 
   app.decorateRequest('operator', null);
   await app.register(cors, {
@@ -60,7 +60,9 @@ export const rapportApi: FastifyPluginAsync<ApiOptions> = async (app, options) =
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
-    reply.headers(headers);
+    reply.headers(BASE_HEADERS);
+    const hsts = hstsFor(https, request.headers.host);
+    if (hsts) reply.header('strict-transport-security', hsts);
     if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', API_CSP);
     if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
     return payload;

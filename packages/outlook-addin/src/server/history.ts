@@ -101,7 +101,15 @@ export async function historyFor(crm: Crm, operator: Operator, address: string, 
 async function hidePrivate(crm: Crm, operator: Operator, items: TimelineItem[]): Promise<TimelineItem[]> {
   const taskOf = (i: TimelineItem) => (i.subjectType === 'task' ? i.subjectId : typeof i.data?.taskId === 'string' ? i.data.taskId : null);
   const hidden = await hiddenTaskIds(crm, operator, items.map(taskOf));
-  return hidden.size ? items.filter((i) => !hidden.has(taskOf(i) ?? '')) : items;
+  // An e-mail to two contacts of one partner has an item per contact: the partner view shows it once.
+  const seen = new Set<string>();
+  return items.filter((i) => {
+    if (hidden.has(taskOf(i) ?? '')) return false;
+    const key = `${i.kind}|${i.subjectType}|${i.subjectId}|${i.at.getTime()}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Done/total stages per task, in one query. */

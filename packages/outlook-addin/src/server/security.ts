@@ -12,14 +12,21 @@ const OFFICE_FRAME_ANCESTORS = [
 ];
 
 /** Headers every response carries. */
-export function baseHeaders(https: boolean): Record<string, string> {
-  return {
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
-    'cross-origin-opener-policy': 'same-origin',
-    'permissions-policy': 'camera=(), microphone=(), geolocation=()',
-    ...(https ? { 'strict-transport-security': 'max-age=31536000' } : {}),
-  };
+export const BASE_HEADERS: Record<string, string> = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=()',
+};
+
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/i;
+
+/**
+ * Strict-Transport-Security for HTTPS, except on loopback: a browser that pinned HSTS for
+ * `localhost` would refuse every other plain-HTTP dev server there.
+ */
+export function hstsFor(https: boolean, host: string | undefined): string | null {
+  return https && host && !LOOPBACK.test(host) ? 'max-age=31536000' : null;
 }
 
 /** CSP for API answers: nothing may run or be framed. */
