@@ -245,3 +245,22 @@ describe('timeline of a partner', () => {
     expect(history.timeline.items.filter((i: { title: string }) => i.title.includes('Do obojga') && i.title.startsWith('←'))).toHaveLength(1);
   });
 });
+
+describe('mail policy', () => {
+  it('answers 403 when the sender is on the blocklist', async () => {
+    const { createCrm, memoryBlobStore } = await import('@rapport/core');
+    const { testStore } = await import('./fixtures.js');
+    const crm = createCrm({ store: await testStore(), blobs: memoryBlobStore(), settings: { mail: { blocklist: ['@spam.example'] } } });
+    const op = await crm.operators.create({ name: 'Anna', email: 'anna@firma.pl' });
+    const { token } = await crm.operators.createToken(op.id);
+    const server = await createApiServer({ crm, paneDir: false });
+    try {
+      const res = await server.inject({ method: 'POST', url: '/api/v1/emails', headers: { ...auth(token), 'content-type': 'message/rfc822' }, payload: message({ from: 'x@spam.example', messageId: 'spam@spam.example' }) });
+      expect(res.statusCode).toBe(403);
+      expect(res.json().error.code).toBe('FORBIDDEN');
+    } finally {
+      await server.close();
+      await crm.close();
+    }
+  });
+});

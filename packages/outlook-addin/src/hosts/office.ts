@@ -1,4 +1,3 @@
-/// <reference path="./office-globals.d.ts" />
 import { base64Utf8, buildMessage, type CurrentMessage, type MailAddress, type MailHost } from './host.js';
 
 const addr = (d: OfficeEmailAddress | null | undefined): MailAddress | null => (d?.emailAddress ? { name: d.displayName ?? '', address: d.emailAddress } : null);

@@ -1,4 +1,3 @@
-/// <reference path="./thunderbird-globals.d.ts" />
 import { bytesToBase64, parseAddress, type CurrentMessage, type MailAddress, type MailHost } from './host.js';
 
 const addresses = (values: string[] | undefined) => (values ?? []).map(parseAddress).filter((a): a is MailAddress => a !== null);
