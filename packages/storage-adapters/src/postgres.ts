@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { postgres } from './dialect.js';
 import { entitySchemas } from './entities.js';
 import { wrapError } from './errors.js';
-import { Engine, sessionOf, SqlStore, type Session } from './sql-store.js';
+import { Engine, SqlStore, type Session } from './sql-store.js';
 import type { MigrationSet } from './migration-plan.js';
 import { coreMigrations } from './migrations/index.js';
 import { MIGRATIONS_TABLE } from './naming.js';
@@ -31,6 +31,22 @@ export interface PostgresStoreOptions {
   migrations?: MigrationSet;
 }
 
+interface PgQueryable {
+  query(sql: string, params?: unknown[]): Promise<{ rows: Array<Record<string, unknown>>; rowCount: number | null }>;
+}
+interface PgPool extends PgQueryable {
+  connect(): Promise<PgQueryable & { release(err?: Error): void }>;
+}
+
+function pgSession(c: PgQueryable): Session {
+  return {
+    async query(sql, params = []) {
+      const r = await c.query(sql, params);
+      return { rows: r.rows, affected: r.rowCount ?? 0 };
+    },
+  };
+}
+
 class PostgresEngine extends Engine {
   constructor(
     private readonly pgSchema: string,
@@ -39,17 +55,17 @@ class PostgresEngine extends Engine {
     super(...rest);
   }
 
-  private async withRunner<R>(fn: (s: Session) => Promise<R>): Promise<R> {
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      return await fn(sessionOf(runner));
-    } finally {
-      await runner.release();
-    }
+  /** pg's own pool, opened and configured by TypeORM; statements skip TypeORM's per-query hooks. */
+  private pool(): PgPool {
+    return (this.dataSource.driver as unknown as { master: PgPool }).master;
+  }
+
+  private withPool<R>(fn: (s: Session) => Promise<R>): Promise<R> {
+    return fn(pgSession(this.pool()));
   }
 
   read<R>(fn: (s: Session) => Promise<R>): Promise<R> {
-    return this.withRunner(fn);
+    return this.withPool(fn);
   }
 
   protected queue<R>(fn: () => Promise<R>): Promise<R> {
@@ -57,35 +73,40 @@ class PostgresEngine extends Engine {
   }
 
   protected autocommit<R>(fn: (s: Session) => Promise<R>): Promise<R> {
-    return this.withRunner(fn);
+    return this.withPool(fn);
   }
 
   // READ COMMITTED: version checks live in the UPDATE's WHERE (re-checked after a row lock),
   // and nextSequence's upsert takes the counter's row lock until commit.
   protected async inTransaction<R>(fn: (s: Session) => Promise<R>): Promise<R> {
-    const runner = this.dataSource.createQueryRunner();
+    const client = await this.pool()
+      .connect()
+      .catch((err: unknown) => {
+        throw wrapError(this.adapter, 'transaction BEGIN', undefined, err);
+      });
     const control = (sql: string) =>
-      runner.query(sql).catch((err: unknown) => {
+      client.query(sql).catch((err: unknown) => {
         throw wrapError(this.adapter, `transaction ${sql}`, undefined, err);
       });
+    let broken: unknown;
     try {
       await control('BEGIN');
       let result: R;
       try {
-        result = await fn(sessionOf(runner));
+        result = await fn(pgSession(client));
       } catch (err) {
-        await runner.query('ROLLBACK').catch(() => undefined);
+        await client.query('ROLLBACK').catch((e: unknown) => (broken = e));
         throw err;
       }
       await control('COMMIT');
       return result;
     } finally {
-      await runner.release();
+      client.release(broken as Error | undefined);
     }
   }
 
   protected override async beforeMigrate() {
-    await this.withRunner((s) => s.query(`CREATE SCHEMA IF NOT EXISTS ${this.dialect.q(this.pgSchema)}`));
+    await this.withPool((s) => s.query(`CREATE SCHEMA IF NOT EXISTS ${this.dialect.q(this.pgSchema)}`));
   }
 
   protected async tableExists(s: Session, name: string): Promise<boolean> {
