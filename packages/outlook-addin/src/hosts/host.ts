@@ -35,6 +35,11 @@ export interface MailHost {
   settings: HostSettings;
   /** The server URL to offer at sign-in when none is stored. */
   defaultServerUrl(): string;
+  /**
+   * True when the pane can only talk to the server it was loaded from (Outlook: the pane page
+   * comes from the Rapport server and its CSP allows `connect-src 'self'` only).
+   */
+  readonly serverFixed: boolean;
   /** Asks the client for access to the CRM server where it needs it (Thunderbird host permission). */
   requestAccess?(serverUrl: string): Promise<boolean>;
 }

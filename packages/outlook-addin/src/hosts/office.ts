@@ -58,6 +58,7 @@ export async function officeHost(): Promise<MailHost> {
       },
     },
     defaultServerUrl: () => location.origin,
+    serverFixed: true,
   };
   return host;
 }

@@ -55,6 +55,7 @@ export function thunderbirdHost(): MailHost {
       },
     },
     defaultServerUrl: () => 'https://localhost:3000',
+    serverFixed: false,
     async requestAccess(serverUrl) {
       if (!messenger.permissions) return true;
       const origin = new URL(serverUrl).origin;

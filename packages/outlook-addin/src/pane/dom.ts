@@ -12,6 +12,7 @@ interface Props {
   id?: string;
   role?: string;
   max?: number;
+  readOnly?: boolean;
   data?: Record<string, string>;
   onclick?: (ev: MouseEvent) => void;
   onsubmit?: (ev: SubmitEvent) => void;
@@ -25,6 +26,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props | 
       const v = props[key];
       if (v !== undefined) el.setAttribute(key, String(v));
     }
+    if (props.readOnly) el.setAttribute('readonly', '');
     for (const [k, v] of Object.entries(props.data ?? {})) el.dataset[k] = v;
     if (props.onclick) el.addEventListener('click', props.onclick as EventListener);
     if (props.onsubmit) el.addEventListener('submit', props.onsubmit as EventListener);

@@ -11,6 +11,7 @@ const root = document.getElementById('app')!;
 let host: MailHost;
 let client: ApiClient | null = null;
 let operatorName = '';
+let lastServerUrl: string | null = null;
 let generation = 0;
 let changedAt = 0;
 
@@ -50,7 +51,8 @@ async function start() {
     void refresh();
   });
   const [server, token] = await Promise.all([host.settings.get('serverUrl'), host.settings.get('token')]);
-  if (!server || !token) return showSignIn();
+  lastServerUrl = server;
+  if (!server || !token || (host.serverFixed && server !== host.defaultServerUrl())) return showSignIn();
   client = apiClient(server, token);
   await refresh();
 }
@@ -58,7 +60,8 @@ async function start() {
 function showSignIn(message?: string) {
   generation++;
   client = null;
-  const server = h('input', { type: 'url', name: 'server', id: 'server', placeholder: 'https://crm.example.com', value: host.defaultServerUrl() });
+  const serverUrl = host.serverFixed ? host.defaultServerUrl() : (lastServerUrl ?? host.defaultServerUrl());
+  const server = h('input', { type: 'url', name: 'server', id: 'server', placeholder: 'https://crm.example.com', value: serverUrl, readOnly: host.serverFixed });
   const token = h('input', { type: 'password', name: 'token', id: 'token', placeholder: 'rpt_…' });
   const status = h('p', { class: 'notice', role: 'status' }, message ?? '');
   const form = h(
@@ -89,6 +92,7 @@ async function signIn(serverUrl: string, token: string, status: HTMLElement) {
     const candidate = apiClient(url.origin, token);
     const me = await candidate.me();
     await host.settings.set({ serverUrl: url.origin, token });
+    lastServerUrl = url.origin;
     client = candidate;
     operatorName = me.operator.name;
     await refresh();

@@ -114,6 +114,9 @@ describe('task pane in Outlook (fake Office host, Chromium)', () => {
   it('signs in with server URL and token kept in roaming settings', async () => {
     const { page, close } = await openPane(jan, { signedIn: false });
     await state(page, 'signin');
+    // In Outlook the pane talks only to the server it came from (CSP connect-src 'self').
+    expect(await page.inputValue('#server')).toBe(server.origin);
+    expect(await page.getAttribute('#server', 'readonly')).toBe('');
     await page.fill('#token', 'rpt_wrong');
     await page.click('#signin');
     await page.waitForSelector('.notice.error:has-text("not accepted")');
