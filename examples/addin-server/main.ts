@@ -1,6 +1,6 @@
 /**
  * Mounting the Rapport add-in API inside your own Fastify application, next to your routes.
- *   npx tsx examples/addin-server/main.ts [path/to/crm.db]
+ *   npx tsx examples/addin-server/main.ts [path/to/crm.db] [--once]
  * Then open https://localhost:3443/pane/taskpane.html (the pane needs `npm run build:pane -w
  * @rapport/outlook-addin` once) or call the API with the printed token.
  */
@@ -11,7 +11,8 @@ import { createCrm, fsBlobStore } from '@rapport/core';
 import { sqliteStore } from '@rapport/storage-adapters';
 import { ensureDevCertificate, rapportApi } from '@rapport/outlook-addin';
 
-const filename = process.argv[2] ?? join(tmpdir(), `rapport-addin-example-${process.pid}.db`);
+const once = process.argv.includes('--once'); // serve, answer one real request, exit (CI)
+const filename = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? join(tmpdir(), `rapport-addin-example-${process.pid}.db`);
 const store = sqliteStore({ filename });
 await store.migrate();
 const crm = createCrm({ store, blobs: fsBlobStore({ dir: `${filename}.blobs` }) });
@@ -43,3 +44,11 @@ const stop = async () => {
 };
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
+
+if (once) {
+  const res = await app.inject({ url: '/api/v1/history?email=jan.fiszka@zefir.pl', headers: { authorization: `Bearer ${token}` } });
+  const body = res.json();
+  console.log(`GET /api/v1/history → ${res.statusCode}: ${body.partner?.code} with ${body.openTasks?.length ?? 0} open task(s)`);
+  await stop();
+  if (res.statusCode !== 200 || body.partner?.code !== 'ZEFIR') process.exitCode = 1;
+}
