@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { RapportError, type Crm, type MailCheckpoint, type MailPolicy } from '@rapport/core';
 import { MailPipeline } from './pipeline.js';
+import { ParsePool, type PoolResult } from './parse-pool.js';
 import { emptyReport, mergeReport, type MailboxReport, type ProgressListener, type SyncReport } from './report.js';
 
 export interface ImapConnection {
@@ -24,6 +25,8 @@ export interface ImapSyncOptions extends ImapConnection {
   since?: Date;
   /** UIDs per batch; the checkpoint advances after each batch has committed (default 200). */
   batchSize?: number;
+  /** Parse messages on a worker thread while the main thread writes to the CRM (default true). */
+  parseWorker?: boolean;
   /** Messages larger than this are streamed (IMAP partial fetches) rather than fetched whole (default 2 MB). */
   streamAbove?: number;
   /** Name of the account in checkpoints and locations (default `imap:USER@HOST`). */
@@ -46,6 +49,22 @@ export interface WatchOptions {
 }
 
 const MAX_BATCH_BYTES = 32 * 1024 * 1024;
+
+interface Fetched {
+  uids: number[];
+  raws: Buffer[];
+  preparsed: Promise<PoolResult[]> | null;
+}
+
+interface Step {
+  kind: 'group' | 'large';
+  uids: number[];
+  /** The last step of a batch: after it, the checkpoint moves to `batchLastUid`. */
+  batchEnd: boolean;
+  batchLastUid: number;
+  /** UIDs of the batch that were expunged before they could be fetched. */
+  missing: number;
+}
 
 const describeTarget = (o: ImapConnection) => `${o.host}:${o.port}`;
 
@@ -125,15 +144,20 @@ export class ImapSync {
   private async syncWith(client: ImapFlow): Promise<SyncReport> {
     const started = Date.now();
     const report = emptyReport();
-    for (const mailbox of this.mailboxes) mergeReport(report, await this.syncMailbox(client, mailbox));
+    const pool = this.options.parseWorker === false ? null : new ParsePool();
+    try {
+      for (const mailbox of this.mailboxes) mergeReport(report, await this.syncMailbox(client, mailbox, pool));
+    } finally {
+      await pool?.close();
+    }
     report.seconds = (Date.now() - started) / 1000;
     return report;
   }
 
-  private async syncMailbox(client: ImapFlow, mailbox: string): Promise<SyncReport> {
+  private async syncMailbox(client: ImapFlow, mailbox: string, pool: ParsePool | null): Promise<SyncReport> {
     const o = this.options;
     const report = emptyReport();
-    const pipeline = new MailPipeline(this.crm, report, o.policy);
+    const pipeline = new MailPipeline(this.crm, report, o.policy, pool);
     const checkpoint = await this.crm.emails.checkpoint(this.account, mailbox);
     const condstore = client.capabilities.has('CONDSTORE');
     let status;
@@ -177,16 +201,26 @@ export class ImapSync {
       const uids = (found || []).filter((u) => u > lastUid).sort((a, b) => a - b);
       const batchSize = Math.max(1, o.batchSize ?? 200);
       let done = 0;
-      for (let i = 0; i < uids.length; i += batchSize) {
-        const batch = uids.slice(i, i + batchSize);
-        await this.importBatch(client, mailbox, uidValidity, batch, pipeline, (n) => {
-          done += n;
-          o.onProgress?.({ done, total: uids.length, report, mailbox });
-        });
-        const last = i + batchSize >= uids.length;
-        // Intermediate checkpoints leave uidNext/messages empty, so an interrupted sync is never skipped.
-        await this.saveCheckpoint(mailbox, { uidValidity, lastUid: batch.at(-1)!, highestModseq: last ? modseq : null, uidNext: last ? (status.uidNext ?? null) : null, messages: last ? (status.messages ?? null) : null });
-        entry.lastUid = batch.at(-1)!;
+      const progress = (n: number) => {
+        done += n;
+        o.onProgress?.({ done, total: uids.length, report, mailbox });
+      };
+      // While one group of messages is parsed and ingested, the next one is already being fetched.
+      const plan = this.plan(client, mailbox, uids, batchSize);
+      let next = await plan.next();
+      let nextData = next.done ? null : this.prefetch(client, mailbox, next.value, pipeline);
+      while (!next.done) {
+        const step = next.value;
+        const data = nextData;
+        next = await plan.next();
+        nextData = next.done ? null : this.prefetch(client, mailbox, next.value, pipeline);
+        await this.importStep(client, mailbox, uidValidity, step, await data, pipeline, progress);
+        if (step.batchEnd) {
+          const last = step.batchLastUid === uids.at(-1);
+          // Intermediate checkpoints leave uidNext/messages empty, so an interrupted sync is never skipped.
+          await this.saveCheckpoint(mailbox, { uidValidity, lastUid: step.batchLastUid, highestModseq: last ? modseq : null, uidNext: last ? (status.uidNext ?? null) : null, messages: last ? (status.messages ?? null) : null });
+          entry.lastUid = step.batchLastUid;
+        }
       }
       if (uids.length === 0) {
         await this.saveCheckpoint(mailbox, { uidValidity, lastUid, highestModseq: modseq, uidNext: status.uidNext ?? null, messages: status.messages ?? null });
@@ -209,52 +243,75 @@ export class ImapSync {
     await this.crm.emails.saveCheckpoint({ account: this.account, mailbox, ...cp });
   }
 
-  private async importBatch(client: ImapFlow, mailbox: string, uidValidity: number, uids: number[], pipeline: MailPipeline, progress: (n: number) => void) {
-    const o = this.options;
-    const streamAbove = o.streamAbove ?? 2 * 1024 * 1024;
-    const sizes = await client.fetchAll(uids.join(','), { uid: true, size: true }, { uid: true });
-    if (!client.usable) throw imapError(Object.assign(new Error('connection closed'), { code: 'EConnectionClosed' }), o, `FETCH ${mailbox}`);
-    const sizeOf = new Map(sizes.map((m) => [m.uid, m.size ?? 0]));
-    // Small messages are fetched whole, several at a time (bounded bytes); large ones stream.
-    let group: number[] = [];
-    let groupBytes = 0;
-    const flush = async () => {
-      if (!group.length) return;
-      const fetched = await client.fetchAll(group.join(','), { uid: true, source: true }, { uid: true });
-      if (!client.usable) throw imapError(Object.assign(new Error('connection closed'), { code: 'EConnectionClosed' }), o, `FETCH ${mailbox}`);
-      const byUid = new Map(fetched.map((m) => [m.uid, m.source]));
-      const items = group.flatMap((uid) => {
-        const raw = byUid.get(uid);
-        return raw ? [{ raw, source: { account: this.account, mailbox, uidValidity, uid } }] : [];
-      });
-      await pipeline.ingestBatch(items);
-      progress(group.length);
-      group = [];
-      groupBytes = 0;
-    };
-    for (const uid of uids) {
-      if (!sizeOf.has(uid)) {
-        progress(1);
-        continue; // expunged since the search
-      }
-      const size = sizeOf.get(uid)!;
-      if (size > streamAbove) {
-        await flush();
-        const download = await client.download(String(uid), undefined, { uid: true, chunkSize: 1024 * 1024 });
-        if (!download?.content) {
-          if (!client.usable) throw imapError(Object.assign(new Error('connection closed'), { code: 'EConnectionClosed' }), o, `FETCH ${mailbox}`);
-          progress(1);
-          continue;
+  /**
+   * The work of a sync in order: per batch of UIDs (one size FETCH each), groups of small
+   * messages (fetched whole, at most MAX_BATCH_BYTES) and single large ones (streamed).
+   */
+  private async *plan(client: ImapFlow, mailbox: string, uids: number[], batchSize: number): AsyncGenerator<Step> {
+    const streamAbove = this.options.streamAbove ?? 2 * 1024 * 1024;
+    for (let i = 0; i < uids.length; i += batchSize) {
+      const batch = uids.slice(i, i + batchSize);
+      const sizes = await client.fetchAll(batch.join(','), { uid: true, size: true }, { uid: true });
+      this.checkUsable(client, `FETCH ${mailbox}`);
+      const sizeOf = new Map(sizes.map((m) => [m.uid, m.size ?? 0]));
+      const steps: Step[] = [];
+      let group: number[] = [];
+      let groupBytes = 0;
+      const close = () => {
+        if (group.length) steps.push({ kind: 'group', uids: group, batchEnd: false, batchLastUid: batch.at(-1)!, missing: 0 });
+        group = [];
+        groupBytes = 0;
+      };
+      let missing = 0;
+      for (const uid of batch) {
+        const size = sizeOf.get(uid);
+        if (size === undefined) missing++; // expunged since the search
+        else if (size > streamAbove) {
+          close();
+          steps.push({ kind: 'large', uids: [uid], batchEnd: false, batchLastUid: batch.at(-1)!, missing: 0 });
+        } else {
+          if (groupBytes + size > MAX_BATCH_BYTES) close();
+          group.push(uid);
+          groupBytes += size;
         }
-        await pipeline.ingestRaw(download.content, { account: this.account, mailbox, uidValidity, uid });
-        progress(1);
-        continue;
       }
-      if (groupBytes + size > MAX_BATCH_BYTES) await flush();
-      group.push(uid);
-      groupBytes += size;
+      close();
+      if (!steps.length) steps.push({ kind: 'group', uids: [], batchEnd: false, batchLastUid: batch.at(-1)!, missing: 0 });
+      steps.at(-1)!.batchEnd = true;
+      steps.at(-1)!.missing = missing;
+      yield* steps;
     }
-    await flush();
+  }
+
+  /** Fetches a group's messages and, as soon as they arrive, starts parsing them on the worker. */
+  private prefetch(client: ImapFlow, mailbox: string, step: Step, pipeline: MailPipeline): Promise<Fetched> | null {
+    if (step.kind !== 'group' || !step.uids.length) return null;
+    const p = client.fetchAll(step.uids.join(','), { uid: true, source: true }, { uid: true }).then((fetched) => {
+      this.checkUsable(client, `FETCH ${mailbox}`);
+      const data = new Map(fetched.flatMap((m) => (m.source ? [[m.uid, m.source] as const] : [])));
+      const uids = step.uids.filter((uid) => data.has(uid));
+      return { uids, raws: uids.map((uid) => data.get(uid)!), preparsed: pipeline.preparse(uids.map((uid) => data.get(uid)!)) };
+    });
+    p.catch(() => undefined); // awaited (and thrown) when its turn comes
+    return p;
+  }
+
+  private async importStep(client: ImapFlow, mailbox: string, uidValidity: number, step: Step, data: Fetched | null, pipeline: MailPipeline, progress: (n: number) => void) {
+    const source = (uid: number) => ({ account: this.account, mailbox, uidValidity, uid });
+    if (step.kind === 'group') {
+      if (data) await pipeline.ingestBatch(data.uids.map((uid, i) => ({ raw: data.raws[i]!, source: source(uid) })), await data.preparsed);
+    } else {
+      const uid = step.uids[0]!;
+      const download = await client.download(String(uid), undefined, { uid: true, chunkSize: 1024 * 1024 });
+      if (download?.content) await pipeline.ingestRaw(download.content, source(uid));
+      else this.checkUsable(client, `FETCH ${mailbox}`);
+    }
+    progress(step.uids.length + step.missing);
+  }
+
+  private checkUsable(client: ImapFlow, doing: string) {
+    // After a server BYE imapflow resolves fetches with nothing: that is an error, not "no mail".
+    if (!client.usable) throw imapError(Object.assign(new Error('connection closed'), { code: 'EConnectionClosed' }), this.options, doing);
   }
 
   private mailboxError(err: unknown, mailbox: string): RapportError {

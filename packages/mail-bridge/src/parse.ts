@@ -12,8 +12,8 @@ export interface ParsedMessage {
 export type StoreBytes = (content: Readable) => Promise<{ key: string; size: number; sha256: string }>;
 
 /** The headers bulk-mail detection looks at. */
-const RULE_HEADERS = new Set(['list-id', 'list-unsubscribe', 'precedence', 'auto-submitted', 'x-auto-response-suppress']);
-const MAX_HTML_TO_TEXT = 2_000_000;
+export const RULE_HEADERS = new Set(['list-id', 'list-unsubscribe', 'precedence', 'auto-submitted', 'x-auto-response-suppress']);
+export const MAX_HTML_TO_TEXT = 2_000_000;
 
 function flatten(value: HeaderValue | undefined): MailAddress[] {
   if (!value) return [];
@@ -40,6 +40,46 @@ export function messageIds(value: HeaderValue | undefined): string[] {
 
 const str = (v: HeaderValue | undefined): string | null => (typeof v === 'string' ? v : null);
 
+/** The unfolded value of a raw header line. */
+export const headerValue = (line: string) => line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+
+/** What MailParser yields for a message, before it becomes an `IncomingEmail`. */
+export interface RawParse {
+  headers: Map<string, HeaderValue>;
+  rules: Record<string, string>;
+  text: string | null;
+  html: string | null;
+  /** The Date header as written: mailparser turns an unreadable one into "now", we into null. */
+  rawDate: string | null;
+}
+
+/** Builds the normalised message from parsed headers and bodies. */
+export function toMessage(raw: RawParse, attachments: IncomingAttachment[]): ParsedMessage {
+  const { headers } = raw;
+  const from = flatten(headers.get('from'))[0] ?? null;
+  const date = headers.get('date');
+  const messageId = messageIds(headers.get('message-id'))[0] ?? str(headers.get('message-id'));
+  const subject = str(headers.get('subject'));
+  const to = flatten(headers.get('to'));
+  const message: IncomingEmail = {
+    messageId,
+    from,
+    to,
+    cc: flatten(headers.get('cc')),
+    replyTo: flatten(headers.get('reply-to')),
+    date: date instanceof Date && raw.rawDate !== null && !Number.isNaN(new Date(raw.rawDate).getTime()) ? date : null,
+    subject,
+    text: raw.text,
+    html: raw.html,
+    references: messageIds(headers.get('references')),
+    inReplyTo: messageIds(headers.get('in-reply-to')).at(-1) ?? null,
+    headers: raw.rules,
+    attachments,
+  };
+  const essentials = [from, raw.rawDate, messageId, subject, to.length ? to : null].filter((v) => v !== null && v !== undefined).length;
+  return { message, essentials };
+}
+
 /**
  * Parses one RFC 5322 message as a stream. Attachments are handed to `store` as streams while
  * parsing, so a large attachment never sits in memory whole.
@@ -53,6 +93,7 @@ export function parseMessage(input: Readable, store: StoreBytes): Promise<Parsed
     const rules: Record<string, string> = {};
     let text: string | null = null;
     let html: string | null = null;
+    let rawDate: string | null = null;
     let failed = false;
     const fail = (err: unknown) => {
       if (failed) return;
@@ -67,7 +108,8 @@ export function parseMessage(input: Readable, store: StoreBytes): Promise<Parsed
     });
     parser.on('headerLines', (lines: Array<{ key: string; line: string }>) => {
       for (const { key, line } of lines) {
-        if (RULE_HEADERS.has(key) && !(key in rules)) rules[key] = line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+        if (key === 'date' && rawDate === null) rawDate = headerValue(line);
+        if (RULE_HEADERS.has(key) && !(key in rules)) rules[key] = headerValue(line);
       }
     });
     parser.on('data', (data: any) => {
@@ -96,29 +138,7 @@ export function parseMessage(input: Readable, store: StoreBytes): Promise<Parsed
     input.on('error', fail);
     parser.on('end', () => {
       Promise.all(pending).then(() => {
-        if (failed) return;
-        const from = flatten(headers.get('from'))[0] ?? null;
-        const date = headers.get('date');
-        const messageId = messageIds(headers.get('message-id'))[0] ?? str(headers.get('message-id'));
-        const subject = str(headers.get('subject'));
-        const to = flatten(headers.get('to'));
-        const message: IncomingEmail = {
-          messageId,
-          from,
-          to,
-          cc: flatten(headers.get('cc')),
-          replyTo: flatten(headers.get('reply-to')),
-          date: date instanceof Date && !Number.isNaN(date.getTime()) ? date : null,
-          subject,
-          text,
-          html,
-          references: messageIds(headers.get('references')),
-          inReplyTo: messageIds(headers.get('in-reply-to')).at(-1) ?? null,
-          headers: rules,
-          attachments: attachments.filter((a) => a.blob),
-        };
-        const essentials = [from, headers.get('date'), messageId, subject, to.length ? to : null].filter((v) => v !== null && v !== undefined).length;
-        resolve({ message, essentials });
+        if (!failed) resolve(toMessage({ headers, rules, text, html, rawDate }, attachments.filter((a) => a.blob)));
       }, fail);
     });
     input.pipe(parser);

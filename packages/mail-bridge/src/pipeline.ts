@@ -1,6 +1,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import { isRapportError, type Crm, type EmailSource, type IncomingEmail, type IngestResult, type MailPolicy } from '@rapport/core';
 import { parseMessage } from './parse.js';
+import type { ParsePool, PoolResult } from './parse-pool.js';
 import type { SyncReport } from './report.js';
 
 /** Raw bytes of a message up to this size are kept with its quarantine entry. */
@@ -20,7 +21,14 @@ export class MailPipeline {
     private readonly crm: Crm,
     private readonly report: SyncReport,
     private readonly policy?: Partial<MailPolicy>,
+    private readonly pool: ParsePool | null = null,
   ) {}
+
+  /** Starts parsing whole messages on the worker thread (when there is one); see `ingestBatch`. */
+  preparse(raws: Buffer[]): Promise<PoolResult[]> | null {
+    const pool = this.pool;
+    return pool ? Promise.all(raws.map((raw) => pool.parse(raw))) : null;
+  }
 
   /** Parses one message (streaming its attachments into the BlobStore); null when it was quarantined. */
   private async parse(raw: Buffer | Readable, source: EmailSource): Promise<IncomingEmail | null> {
@@ -88,11 +96,19 @@ export class MailPipeline {
     }
   }
 
-  /** Parses several whole messages and ingests them in one transaction (one commit per batch). */
-  async ingestBatch(items: Array<{ raw: Buffer; source: EmailSource }>): Promise<void> {
+  /**
+   * Parses several whole messages and ingests them in one transaction (one commit per batch).
+   * `preparsed` are the worker's results for the same items; what it could not do is parsed here.
+   */
+  async ingestBatch(items: Array<{ raw: Buffer; source: EmailSource }>, preparsed?: PoolResult[] | null): Promise<void> {
     const parsed: Array<{ message: IncomingEmail; source: EmailSource; raw: Buffer }> = [];
-    for (const item of items) {
-      const message = await this.parse(item.raw, item.source);
+    for (const [i, item] of items.entries()) {
+      const pre = preparsed?.[i]?.parsed;
+      let message: IncomingEmail | null;
+      if (pre && pre.essentials > 0) {
+        this.report.fetched++;
+        message = pre.message;
+      } else message = await this.parse(item.raw, item.source);
       if (message) parsed.push({ message, source: item.source, raw: item.raw });
     }
     if (!parsed.length) return;

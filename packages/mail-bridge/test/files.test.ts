@@ -75,6 +75,10 @@ describe('mbox and .eml import', () => {
       expect(nested!.attachments.map((a) => a.contentType)).toContain('message/rfc822');
       const huge = await t.crm.emails.findByMessageId('<huge-header@broken.test>');
       expect(huge!.subject!.length).toBeLessThanOrEqual(1000);
+      expect((await t.crm.emails.findByMessageId('<bad-b64@broken.test>'))!.sentAt).toBeNull();
+      // Stable hash ids: importing again stores nothing new, even for messages without Message-ID or Date.
+      const again = await importEml(t.crm, files);
+      expect(again.imported).toBe(0);
       const eight = await t.crm.emails.findByMessageId('<8bit@broken.test>');
       expect(eight!.subject).toBeTruthy();
     } finally {

@@ -246,7 +246,7 @@ describe('ImapSync against Dovecot', () => {
     const t = await makeCrm();
     try {
       const box = await mailbox();
-      fillMaildir(dovecot, USER, box, Array.from({ length: 600 }, (_, i) => rfc822({ messageId: `<bye-${i}@zefir.test>` })));
+      fillMaildir(dovecot, USER, box, Array.from({ length: 3000 }, (_, i) => rfc822({ messageId: `<bye-${i}@zefir.test>` })));
       const sync = new ImapSync(t.crm, opts(box, { batchSize: 50 }));
       let kicked = false;
       const first = await new ImapSync(t.crm, {
@@ -263,7 +263,7 @@ describe('ImapSync against Dovecot', () => {
       expect(isRapportError(first)).toBe(true);
       const second = await sync.sync();
       expect(second.failed).toBe(0);
-      expect(await t.store.count('emails')).toBe(600);
+      expect(await t.store.count('emails')).toBe(3000);
     } finally {
       await t.close();
     }

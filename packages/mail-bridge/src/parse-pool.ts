@@ -1,0 +1,113 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type { HeaderValue } from 'mailparser';
+import { MAX_HTML_TO_TEXT, RULE_HEADERS, toMessage, type ParsedMessage } from './parse.js';
+
+/**
+ * The worker: plain JavaScript (so it runs the same from sources and from the build) that parses
+ * messages without attachments off the main thread. A message with attachments is handed back
+ * (`attachments: true`): the main thread parses it again, streaming them into the BlobStore.
+ */
+/** mailparser's absolute path, so the worker finds it whatever the host's working directory. */
+function mailparserPath(): string {
+  try {
+    return createRequire(import.meta.url).resolve('mailparser');
+  } catch {
+    return 'mailparser';
+  }
+}
+
+const WORKER = () => `
+const { parentPort } = require('node:worker_threads');
+const { Readable } = require('node:stream');
+const { MailParser } = require(${JSON.stringify(mailparserPath())});
+const RULES = new Set(${JSON.stringify([...RULE_HEADERS])});
+parentPort.on('message', ({ id, raw }) => {
+  const parser = new MailParser({ skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true, maxHtmlLengthToParse: ${MAX_HTML_TO_TEXT} });
+  let headers = [];
+  const rules = {};
+  let text = null, html = null, rawDate = null, attachments = false, done = false;
+  const finish = (msg) => { if (!done) { done = true; parentPort.postMessage(msg); } };
+  parser.on('headers', (h) => { headers = [...h.entries()]; });
+  parser.on('headerLines', (lines) => {
+    for (const { key, line } of lines) {
+      const value = line.slice(line.indexOf(':') + 1).replace(/\\r?\\n[ \\t]+/g, ' ').trim();
+      if (key === 'date' && rawDate === null) rawDate = value;
+      if (RULES.has(key) && !(key in rules)) rules[key] = value;
+    }
+  });
+  parser.on('data', (data) => {
+    if (data.type === 'attachment') { finish({ id, attachments: true }); source.unpipe(parser); parser.destroy(); return; }
+    else if (data.type === 'text') { text = typeof data.text === 'string' ? data.text : null; html = typeof data.html === 'string' ? data.html : null; }
+  });
+  parser.on('error', (err) => finish({ id, error: String(err && err.message || err) }));
+  parser.on('end', () => finish({ id, headers, rules, text, html, rawDate, attachments }));
+  const source = Readable.from([Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)]);
+  source.pipe(parser);
+});
+`;
+
+/** Larger messages are parsed on the main thread. */
+const MAX_WORKER_BYTES = 256 * 1024;
+
+type Reply = { id: number; error?: string; headers?: Array<[string, HeaderValue]>; rules?: Record<string, string>; text?: string | null; html?: string | null; rawDate?: string | null; attachments?: boolean };
+
+/** What the pool made of a message: parsed, or to be parsed on the main thread. */
+export type PoolResult = { parsed: ParsedMessage } | { parsed: null; reason: 'attachments' | 'error' | 'unavailable' };
+
+/** One worker thread parsing messages while the main thread writes to the CRM. */
+export class ParsePool {
+  private worker: Worker | null = null;
+  private broken = false;
+  private seq = 0;
+  private readonly waiting = new Map<number, (r: PoolResult) => void>();
+
+  private start(): Worker | null {
+    if (this.worker || this.broken) return this.worker;
+    try {
+      const worker = new Worker(WORKER(), { eval: true });
+      worker.unref();
+      worker.on('message', (reply: Reply) => {
+        const done = this.waiting.get(reply.id);
+        this.waiting.delete(reply.id);
+        if (!done) return;
+        if (reply.error) done({ parsed: null, reason: 'error' });
+        else if (reply.attachments) done({ parsed: null, reason: 'attachments' });
+        else done({ parsed: toMessage({ headers: new Map(reply.headers), rules: reply.rules ?? {}, text: reply.text ?? null, html: reply.html ?? null, rawDate: reply.rawDate ?? null }, []) });
+      });
+      const abandon = (err?: unknown) => {
+        if (err instanceof Error) this.broken = true; // e.g. mailparser not loadable there: parse on the main thread
+        for (const done of this.waiting.values()) done({ parsed: null, reason: 'unavailable' });
+        this.waiting.clear();
+        this.worker = null;
+      };
+      worker.on('error', abandon);
+      worker.on('exit', () => abandon());
+      this.worker = worker;
+    } catch {
+      this.broken = true;
+      return null;
+    }
+    return this.worker;
+  }
+
+  parse(raw: Buffer): Promise<PoolResult> {
+    // Big messages almost always carry attachments, which only the main thread can store.
+    if (raw.length > MAX_WORKER_BYTES) return Promise.resolve({ parsed: null, reason: 'attachments' });
+    const worker = this.start();
+    if (!worker) return Promise.resolve({ parsed: null, reason: 'unavailable' });
+    const id = ++this.seq;
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      // A copy with its own ArrayBuffer, transferred: imapflow's buffers may be views of a larger one.
+      const bytes = new Uint8Array(raw);
+      worker.postMessage({ id, raw: bytes }, [bytes.buffer]);
+    });
+  }
+
+  async close() {
+    const worker = this.worker;
+    this.worker = null;
+    if (worker) await worker.terminate();
+  }
+}
