@@ -27,7 +27,7 @@ export interface ImapSyncOptions extends ImapConnection {
   batchSize?: number;
   /** Parse messages on a worker thread while the main thread writes to the CRM (default true). */
   parseWorker?: boolean;
-  /** Messages larger than this are streamed (IMAP partial fetches) rather than fetched whole (default 2 MB). */
+  /** Messages larger than this are streamed (IMAP partial fetches) rather than fetched whole (default 1 MB). */
   streamAbove?: number;
   /** Name of the account in checkpoints and locations (default `imap:USER@HOST`). */
   account?: string;
@@ -48,7 +48,8 @@ export interface WatchOptions {
   maxBackoffSeconds?: number;
 }
 
-const MAX_BATCH_BYTES = 32 * 1024 * 1024;
+/** Bytes of whole messages fetched at once; with the group fetched ahead, twice this is in memory. */
+const MAX_BATCH_BYTES = 12 * 1024 * 1024;
 
 interface Fetched {
   uids: number[];
@@ -248,7 +249,7 @@ export class ImapSync {
    * messages (fetched whole, at most MAX_BATCH_BYTES) and single large ones (streamed).
    */
   private async *plan(client: ImapFlow, mailbox: string, uids: number[], batchSize: number): AsyncGenerator<Step> {
-    const streamAbove = this.options.streamAbove ?? 2 * 1024 * 1024;
+    const streamAbove = this.options.streamAbove ?? 1024 * 1024;
     for (let i = 0; i < uids.length; i += batchSize) {
       const batch = uids.slice(i, i + batchSize);
       const sizes = await client.fetchAll(batch.join(','), { uid: true, size: true }, { uid: true });

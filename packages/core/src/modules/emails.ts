@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { inUnit, type Context, type Unit } from '../context.js';
+import { inUnit, Unit, type Context } from '../context.js';
 import { domainOf, isFreemail } from '../domain/freemail.js';
 import {
   UNKNOWN_SENDER_POLICIES,
@@ -20,7 +20,7 @@ import type { StoredRecord } from '../store/schema.js';
 import { RapportError, invalid, isRapportError } from '../errors.js';
 import { newId } from '../ids.js';
 import { where, type Filter } from '../store/filter.js';
-import type { Page } from '../store/store.js';
+import type { AggregateQuery, FindQuery, Page, Store } from '../store/store.js';
 import { lookupKey } from './contact-keys.js';
 import { createPartner } from './partners.js';
 import { createPerson } from './persons.js';
@@ -295,6 +295,43 @@ async function openBatch(unit: Unit, messages: Prepared[], policy: MailPolicy): 
   return batch;
 }
 
+const CACHED = new Set(['registers', 'partners', 'persons', 'operators']);
+
+/**
+ * The transaction's store with `get` and `find` of a few reference collections answered from
+ * memory after the first read; any write to a collection forgets what was cached for it.
+ */
+function cachedReads(tx: Store): Store {
+  const cache = new Map<string, Map<string, Promise<unknown>>>();
+  const forget = (collection: string) => cache.delete(collection);
+  const remember = <R>(collection: string, key: string, read: () => Promise<R>): Promise<R> => {
+    if (!CACHED.has(collection)) return read();
+    let entries = cache.get(collection);
+    if (!entries) cache.set(collection, (entries = new Map()));
+    let hit = entries.get(key) as Promise<R> | undefined;
+    if (!hit) {
+      hit = read();
+      entries.set(key, hit);
+      hit.catch(() => entries!.delete(key));
+    }
+    // Callers get their own copy: records are plain objects and may be changed by the caller.
+    return hit.then((v) => structuredClone(v));
+  };
+  return Object.assign(Object.create(tx) as Store, {
+    get: <T extends StoredRecord>(collection: string, id: string) => remember(collection, `get:${id}`, () => tx.get<T>(collection, id)),
+    find: <T extends StoredRecord>(collection: string, query?: FindQuery) => remember(collection, `find:${JSON.stringify(query ?? {})}`, () => tx.find<T>(collection, query)),
+    create: <T extends StoredRecord>(collection: string, record: T) => (forget(collection), tx.create(collection, record)),
+    createMany: <T extends StoredRecord>(collection: string, records: T[]) => (forget(collection), tx.createMany(collection, records)),
+    update: <T extends StoredRecord>(collection: string, id: string, patch: Partial<Omit<T, 'id' | 'version'>>, v: number) => (forget(collection), tx.update<T>(collection, id, patch, v)),
+    delete: (collection: string, id: string, v?: number) => (forget(collection), tx.delete(collection, id, v)),
+    deleteWhere: (collection: string, w: Filter) => (forget(collection), tx.deleteWhere(collection, w)),
+    count: (collection: string, w?: Filter) => tx.count(collection, w),
+    nextSequence: (name: string) => tx.nextSequence(name),
+    aggregate: (collection: string, q: AggregateQuery) => tx.aggregate(collection, q),
+    transaction: <R>(fn: (t: Store) => Promise<R>) => tx.transaction(fn),
+  });
+}
+
 const FILENAME_UNSAFE = /[\u0000-\u001f\u007f/\\:*?"<>|]/g;
 
 /** A file name safe to show and to write: no directories, no control characters, not empty. */
@@ -347,7 +384,18 @@ export function emailsModule(ctx: Context) {
   }
 
   /** Runs ingestIn for prepared messages in one unit: reads shared by the batch, writes at the end. */
-  async function ingestBatch(unit: Unit, items: Array<{ p: Prepared; source: EmailSource | null; attachments: () => Promise<EmailAttachment[]> }>, policy: MailPolicy): Promise<IngestResult[]> {
+  async function ingestBatch(outer: Unit, items: Array<{ p: Prepared; source: EmailSource | null; attachments: () => Promise<EmailAttachment[]> }>, policy: MailPolicy): Promise<IngestResult[]> {
+    // Within a batch the same register, partners and persons are read again and again (by
+    // createTask for every message): serve those reads from memory.
+    const unit = new Unit(cachedReads(outer.tx), outer.now, outer.actorId);
+    try {
+      return await ingestItems(unit, items, policy);
+    } finally {
+      for (const event of unit.events) outer.emit(event);
+    }
+  }
+
+  async function ingestItems(unit: Unit, items: Array<{ p: Prepared; source: EmailSource | null; attachments: () => Promise<EmailAttachment[]> }>, policy: MailPolicy): Promise<IngestResult[]> {
     const batch = await openBatch(unit, items.map((i) => i.p), policy);
     const results: IngestResult[] = [];
     for (const { p, source, attachments } of items) {
