@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { coreSchema, RapportError, type Schema, type Store } from '@rapport/core';
 import { DataSource } from 'typeorm';
 import { postgres } from './dialect.js';
@@ -34,14 +35,31 @@ export interface PostgresStoreOptions {
 interface PgQueryable {
   query(sql: string, params?: unknown[]): Promise<{ rows: Array<Record<string, unknown>>; rowCount: number | null }>;
 }
+interface PgNamedQueryable {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Array<Record<string, unknown>>; rowCount: number | null }>;
+}
 interface PgPool extends PgQueryable {
   connect(): Promise<PgQueryable & { release(err?: Error): void }>;
+}
+
+/**
+ * Reads run as named prepared statements: each pooled connection parses and plans a query
+ * shape once, which is most of the cost of a sub-millisecond indexed read. Shapes are few
+ * (one per filter form), so the per-connection cache stays small.
+ */
+const statementNames = new Map<string, string>();
+function statementName(sql: string): string | undefined {
+  if (!sql.startsWith('SELECT') || sql.length > 4000) return undefined;
+  let name = statementNames.get(sql);
+  if (!name && statementNames.size < 2000) statementNames.set(sql, (name = `rapport_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`));
+  return name;
 }
 
 function pgSession(c: PgQueryable): Session {
   return {
     async query(sql, params = []) {
-      const r = await c.query(sql, params);
+      const name = statementName(sql);
+      const r = name ? await (c as unknown as PgNamedQueryable).query({ name, text: sql, values: params }) : await c.query(sql, params);
       return { rows: r.rows, affected: r.rowCount ?? 0 };
     },
   };
