@@ -105,7 +105,7 @@ export const tasks: CollectionDef = {
   },
   indexes: [
     { name: 'tasks_register_number_uq', fields: ['registerId', 'number'], unique: true },
-    { name: 'tasks_owner_status_due', fields: ['ownerId', 'status', 'dueAt'] },
+    { name: 'tasks_owner_status_due', fields: ['ownerId', 'status', 'dueAt', 'id'] },
     { name: 'tasks_partner', fields: ['partnerId', { field: 'createdAt', desc: true }] },
     { name: 'tasks_parent', fields: ['parentId'] },
     { name: 'tasks_planned', fields: ['plannedAt'] },
