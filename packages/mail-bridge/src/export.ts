@@ -1,6 +1,6 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { RapportError, type Crm, type Task } from '@rapport/core';
-import { connectImap, imapError, type ImapConnection } from './imap-sync.js';
+import { closeClient, connectImap, imapError, type ImapConnection } from './imap-sync.js';
 
 export interface ExportOptions {
   /** IMAP folder the message goes to (created when missing; default "Rapport"). */
@@ -147,6 +147,6 @@ export async function exportTask(crm: Crm, taskId: string, options: ExportOption
   } catch (err) {
     throw err instanceof RapportError ? err : imapError(err, options, `export task to ${folder}`);
   } finally {
-    await client.logout().catch(() => client.close());
+    await closeClient(client);
   }
 }

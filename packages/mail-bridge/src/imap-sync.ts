@@ -77,6 +77,10 @@ export function imapError(err: unknown, o: ImapConnection, doing: string): Rappo
     return new RapportError('FORBIDDEN', `IMAP login as ${o.user} at ${describeTarget(o)} failed: bad credentials${e.responseText ? ` (${e.responseText})` : ''}`, { cause: err });
   }
   const code = e?.code ?? '';
+  if (code === 'NoConnection' || code === 'EConnectionClosed') {
+    const why = (err as { reason?: string })?.reason;
+    return new RapportError('STORAGE', `the connection to IMAP server ${describeTarget(o)} was closed${why ? ` (${why})` : ''} while trying to ${doing}`, { cause: err, details: { kind: 'connection', code } });
+  }
   if (['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'NoConnection', 'EConnectionClosed'].includes(code)) {
     return new RapportError('STORAGE', `IMAP server ${describeTarget(o)} is unreachable (${code}) while trying to ${doing}`, { cause: err, details: { kind: 'connection', code } });
   }
@@ -84,6 +88,31 @@ export function imapError(err: unknown, o: ImapConnection, doing: string): Rappo
     return new RapportError('FORBIDDEN', `TLS with ${describeTarget(o)} failed (${code || e.message}); trust the server's CA with --ca-file, or check --tls/--no-tls`, { cause: err, details: { kind: 'tls', code } });
   }
   return new RapportError('STORAGE', `IMAP ${doing} at ${describeTarget(o)} failed: ${e?.responseText ?? e?.message ?? String(err)}`, { cause: err, details: { kind: 'imap', code } });
+}
+
+/** Logs out politely when the connection still works; a dropped one is just closed (LOGOUT would wait forever). */
+export async function closeClient(client: ImapFlow): Promise<void> {
+  if (!client.usable) {
+    client.close();
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([client.logout().catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, 5000)))]).finally(() => clearTimeout(timer));
+  client.close();
+}
+
+/**
+ * `work`, or a connection error as soon as the client closes: imapflow may leave commands that
+ * were waiting (a mailbox lock, a queued FETCH) pending forever when the server drops it.
+ */
+export function untilClosed<T>(client: ImapFlow, work: Promise<T>): Promise<T> {
+  let onClose: (() => void) | undefined;
+  const closed = new Promise<never>((_, reject) => {
+    onClose = () => reject(Object.assign(new Error('connection closed'), { code: 'EConnectionClosed' }));
+    if (!client.usable) onClose();
+    else client.once('close', onClose);
+  });
+  return Promise.race([work, closed]).finally(() => client.off('close', onClose!));
 }
 
 /** Connects a new imapflow client (imapflow never reconnects: one client per connection). */
@@ -136,13 +165,21 @@ export class ImapSync {
   async sync(): Promise<SyncReport> {
     const client = await connectImap(this.options, this.options.onError);
     try {
-      return await this.syncWith(client);
+      return await untilClosed(client, this.syncWith(client)).catch((err) => Promise.reject(imapError(err, this.options, 'sync')));
     } finally {
-      await client.logout().catch(() => client.close());
+      await closeClient(client);
     }
   }
 
   private async syncWith(client: ImapFlow): Promise<SyncReport> {
+    try {
+      return await this.syncAll(client);
+    } catch (err) {
+      throw imapError(err, this.options, 'sync');
+    }
+  }
+
+  private async syncAll(client: ImapFlow): Promise<SyncReport> {
     const started = Date.now();
     const report = emptyReport();
     const pool = this.options.parseWorker === false ? null : new ParsePool();
@@ -339,7 +376,7 @@ export class ImapSync {
         const onAbort = () => c.close();
         signal?.addEventListener('abort', onAbort, { once: true });
         try {
-          options.onReport?.(await this.syncWith(c));
+          options.onReport?.(await untilClosed(c, this.syncWith(c)));
           backoff = 1000;
           while (!signal?.aborted && c.usable) {
             // IDLE ends when another command runs: a NOOP on new mail or an expunge wakes the loop.
@@ -348,9 +385,19 @@ export class ImapSync {
             c.on('expunge', wake);
             try {
               // IDLE on the first mailbox; every mailbox is checked (one STATUS each) on wake-up.
-              const lock = await c.getMailboxLock(this.mailboxes[0]!, { readOnly: true });
+              const lock = await untilClosed(c, c.getMailboxLock(this.mailboxes[0]!, { readOnly: true }));
               try {
-                await Promise.race([c.idle(), new Promise((r) => setTimeout(r, 5 * 60_000))]);
+                // imapflow may leave idle() pending when the server drops the connection: 'close' ends the wait.
+                let timer: NodeJS.Timeout | undefined;
+                let onClose: (() => void) | undefined;
+                await Promise.race([
+                  c.idle().catch(() => undefined),
+                  new Promise<void>((r) => (timer = setTimeout(r, 5 * 60_000))),
+                  new Promise<void>((r) => c.once('close', (onClose = r))),
+                ]).finally(() => {
+                  clearTimeout(timer);
+                  if (onClose) c.off('close', onClose);
+                });
               } finally {
                 lock.release();
               }
@@ -360,7 +407,7 @@ export class ImapSync {
             }
             if (signal?.aborted) break;
             if (!c.usable) throw imapError(Object.assign(new Error('connection closed'), { code: 'EConnectionClosed' }), this.options, 'IDLE');
-            options.onReport?.(await this.syncWith(c));
+            options.onReport?.(await untilClosed(c, this.syncWith(c)));
           }
         } finally {
           signal?.removeEventListener('abort', onAbort);
@@ -379,7 +426,7 @@ export class ImapSync {
         });
         backoff = Math.min(backoff * 2, maxBackoff);
       } finally {
-        if (client) await client.logout().catch(() => client!.close());
+        if (client) await closeClient(client);
       }
     }
   }

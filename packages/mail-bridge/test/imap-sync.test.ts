@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -225,23 +226,6 @@ describe('ImapSync against Dovecot', () => {
     }
   });
 
-  it('bad credentials, an unreachable host and an unknown mailbox fail with clear RapportErrors', async () => {
-    const t = await makeCrm();
-    try {
-      const bad = await new ImapSync(t.crm, opts('INBOX', { password: 'wrong' })).sync().catch((e) => e);
-      expect(bad).toMatchObject({ code: 'FORBIDDEN' });
-      expect(bad.message).toMatch(/bad credentials/);
-      const down = await new ImapSync(t.crm, opts('INBOX', { port: 1 })).sync().catch((e) => e);
-      expect(down).toMatchObject({ code: 'STORAGE' });
-      expect(down.message).toMatch(/unreachable/);
-      const missing = await new ImapSync(t.crm, opts('No/Such/Box')).sync().catch((e) => e);
-      expect(missing).toMatchObject({ code: 'NOT_FOUND' });
-      expect(missing.message).toMatch(/does not exist/);
-    } finally {
-      await t.close();
-    }
-  });
-
   it('a server BYE in the middle of a sync is an error, never "no new mail", and the next run completes the import', async () => {
     const t = await makeCrm();
     try {
@@ -254,13 +238,14 @@ describe('ImapSync against Dovecot', () => {
         onProgress: ({ done }) => {
           if (done >= 100 && !kicked) {
             kicked = true;
-            void dovecot.doveadm('kick', USER);
+            // Synchronously, so the server drops the connection before the sync can finish.
+            execFileSync('doveadm', ['-c', dovecot.conf, 'kick', USER]);
           }
         },
       })
         .sync()
         .catch((e) => e);
-      expect(isRapportError(first)).toBe(true);
+      expect(isRapportError(first), JSON.stringify(first).slice(0, 400)).toBe(true);
       const second = await sync.sync();
       expect(second.failed).toBe(0);
       expect(await t.store.count('emails')).toBe(3000);
@@ -284,6 +269,49 @@ describe('ImapSync against Dovecot', () => {
       await watching;
       expect(await t.crm.emails.has('<w2@zefir.test>')).toBe(true);
       expect(reports.reduce((a, b) => a + b, 0)).toBe(2);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('watch() survives a dropped connection: it reports the error, reconnects with back-off and imports what arrived', async () => {
+    const t = await makeCrm();
+    try {
+      const box = await mailbox([rfc822({ messageId: '<k1@zefir.test>' })]);
+      const controller = new AbortController();
+      const errors: string[] = [];
+      const watching = new ImapSync(t.crm, opts(box)).watch({ signal: controller.signal, onError: (err) => errors.push(err.message), maxBackoffSeconds: 1 });
+      const until = async (cond: () => Promise<boolean>) => {
+        const deadline = Date.now() + 15_000;
+        while (!(await cond()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      };
+      await until(() => t.crm.emails.has('<k1@zefir.test>'));
+      await dovecot.doveadm('kick', USER);
+      await until(async () => errors.length > 0);
+      await append(box, [rfc822({ messageId: '<k2@zefir.test>' })]);
+      await until(() => t.crm.emails.has('<k2@zefir.test>'));
+      controller.abort();
+      await watching;
+      expect(errors.length).toBeGreaterThan(0);
+      expect(await t.crm.emails.has('<k2@zefir.test>')).toBe(true);
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
+
+  // Last: failed logins make Dovecot delay later logins from this address (auth penalty).
+  it('bad credentials, an unreachable host and an unknown mailbox fail with clear RapportErrors', async () => {
+    const t = await makeCrm();
+    try {
+      const bad = await new ImapSync(t.crm, opts('INBOX', { password: 'wrong' })).sync().catch((e) => e);
+      expect(bad).toMatchObject({ code: 'FORBIDDEN' });
+      expect(bad.message).toMatch(/bad credentials/);
+      const down = await new ImapSync(t.crm, opts('INBOX', { port: 1 })).sync().catch((e) => e);
+      expect(down).toMatchObject({ code: 'STORAGE' });
+      expect(down.message).toMatch(/unreachable/);
+      const missing = await new ImapSync(t.crm, opts('No/Such/Box')).sync().catch((e) => e);
+      expect(missing).toMatchObject({ code: 'NOT_FOUND' });
+      expect(missing.message).toMatch(/does not exist/);
     } finally {
       await t.close();
     }

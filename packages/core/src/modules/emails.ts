@@ -695,7 +695,7 @@ export function emailsModule(ctx: Context) {
             n++;
           }
         }
-        unit.emit({ type: 'email.deleted_on_server', account, mailbox, uidValidity, count: n });
+        if (n > 0) unit.emit({ type: 'email.deleted_on_server', account, mailbox, uidValidity, count: n });
         return n;
       });
     },
