@@ -528,14 +528,16 @@ export function emailsModule(ctx: Context) {
         unit.emit({ type: 'entry.added', entry });
       }
 
-      // Timeline: one item per linked person (with their partner), one per partner nobody stood for.
+      // Timeline: one item per linked person; only the first person of a partner carries the
+      // partner id, so the partner's timeline shows the message once however many of its
+      // people it reached. A partner nobody stood for gets an item of its own.
       const title = `${direction === 'inbound' ? '←' : '→'} ${p.subject ?? '(no subject)'}`.slice(0, 500);
       const data = { from: email.fromAddress, taskId: email.taskId, messageKey: email.messageKey, bulk };
       const kind = direction === 'inbound' ? 'email.received' : 'email.sent';
       const at = p.sentAt ?? now;
       const covered = new Set<string>();
       for (const person of persons.values()) {
-        const partnerId = person.partnerId && partners.has(person.partnerId) ? person.partnerId : null;
+        const partnerId = person.partnerId && partners.has(person.partnerId) && !covered.has(person.partnerId) ? person.partnerId : null;
         if (partnerId) covered.add(partnerId);
         batch.timeline.push({ id: newId(now.getTime()), version: 1, partnerId, personId: person.id, kind, subjectType: 'email', subjectId: email.id, title, data, at, actorId: unit.actorId });
       }
