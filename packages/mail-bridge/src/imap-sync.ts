@@ -375,6 +375,8 @@ export class ImapSync {
         const c = client;
         const onAbort = () => c.close();
         signal?.addEventListener('abort', onAbort, { once: true });
+        // Aborted while connecting: the listener above came too late to see it.
+        if (signal?.aborted) c.close();
         try {
           options.onReport?.(await untilClosed(c, this.syncWith(c)));
           backoff = 1000;

@@ -264,7 +264,8 @@ describe('ImapSync against Dovecot', () => {
       const deadline = Date.now() + 10_000;
       while (!(await t.crm.emails.has('<w1@zefir.test>')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       await append(box, [rfc822({ messageId: '<w2@zefir.test>' })]);
-      while (!(await t.crm.emails.has('<w2@zefir.test>')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      // Wait for the report of the sync that brought it, not just the row (the report comes after the checkpoint).
+      while (reports.reduce((a, b) => a + b, 0) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       controller.abort();
       await watching;
       expect(await t.crm.emails.has('<w2@zefir.test>')).toBe(true);
@@ -280,7 +281,8 @@ describe('ImapSync against Dovecot', () => {
       const box = await mailbox([rfc822({ messageId: '<k1@zefir.test>' })]);
       const controller = new AbortController();
       const errors: string[] = [];
-      const watching = new ImapSync(t.crm, opts(box)).watch({ signal: controller.signal, onError: (err) => errors.push(err.message), maxBackoffSeconds: 1 });
+      let reports = 0;
+      const watching = new ImapSync(t.crm, opts(box)).watch({ signal: controller.signal, onError: (err) => errors.push(err.message), onReport: () => reports++, maxBackoffSeconds: 1 });
       const until = async (cond: () => Promise<boolean>) => {
         const deadline = Date.now() + 15_000;
         while (!(await cond()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -288,6 +290,8 @@ describe('ImapSync against Dovecot', () => {
       await until(() => t.crm.emails.has('<k1@zefir.test>'));
       await dovecot.doveadm('kick', USER);
       await until(async () => errors.length > 0);
+      const before = reports;
+      await until(async () => reports > before); // reconnected and synced: now idling again
       await append(box, [rfc822({ messageId: '<k2@zefir.test>' })]);
       await until(() => t.crm.emails.has('<k2@zefir.test>'));
       controller.abort();
