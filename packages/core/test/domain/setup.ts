@@ -9,7 +9,6 @@ import {
   memoryStore,
   steppingClock,
   type BlobStore,
-  type Crm,
   type DomainEvent,
   type Store,
 } from '@rapport/core';
