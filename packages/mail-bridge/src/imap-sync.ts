@@ -380,6 +380,7 @@ export class ImapSync {
         try {
           options.onReport?.(await untilClosed(c, this.syncWith(c)));
           backoff = 1000;
+          let caughtUp = false;
           while (!signal?.aborted && c.usable) {
             // IDLE ends when another command runs: a NOOP on new mail or an expunge wakes the loop.
             const wake = () => void c.noop().catch(() => undefined);
@@ -389,17 +390,26 @@ export class ImapSync {
               // IDLE on the first mailbox; every mailbox is checked (one STATUS each) on wake-up.
               const lock = await untilClosed(c, c.getMailboxLock(this.mailboxes[0]!, { readOnly: true }));
               try {
+                // Mail that arrived between the sync's STATUS and this SELECT raises no EXISTS during
+                // IDLE: when the selected mailbox is ahead of the checkpoint, sync first (once in a
+                // row, so a server that reports uidNext differently cannot make this spin).
+                const justSynced: boolean = caughtUp;
+                const checkpoint: MailCheckpoint | null = justSynced ? null : await this.crm.emails.checkpoint(this.account, this.mailboxes[0]!);
+                const selected = c.mailbox && typeof c.mailbox === 'object' ? c.mailbox.uidNext : undefined;
+                caughtUp = Boolean(checkpoint?.uidNext && selected && Number(selected) !== Number(checkpoint.uidNext));
                 // imapflow may leave idle() pending when the server drops the connection: 'close' ends the wait.
                 let timer: NodeJS.Timeout | undefined;
                 let onClose: (() => void) | undefined;
-                await Promise.race([
-                  c.idle().catch(() => undefined),
-                  new Promise<void>((r) => (timer = setTimeout(r, 5 * 60_000))),
-                  new Promise<void>((r) => c.once('close', (onClose = r))),
-                ]).finally(() => {
-                  clearTimeout(timer);
-                  if (onClose) c.off('close', onClose);
-                });
+                if (!caughtUp) {
+                  await Promise.race([
+                    c.idle().catch(() => undefined),
+                    new Promise<void>((r) => (timer = setTimeout(r, 5 * 60_000))),
+                    new Promise<void>((r) => c.once('close', (onClose = r))),
+                  ]).finally(() => {
+                    clearTimeout(timer);
+                    if (onClose) c.off('close', onClose);
+                  });
+                }
               } finally {
                 lock.release();
               }
