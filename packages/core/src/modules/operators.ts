@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { inUnit, type Context } from '../context.js';
 import type { ApiToken, Operator } from '../domain/types.js';
-import { RapportError, invalid } from '../errors.js';
+import { RapportError, invalid, isRapportError } from '../errors.js';
 import { newId } from '../ids.js';
 import { where } from '../store/filter.js';
 import type { Page } from '../store/store.js';
@@ -15,6 +15,7 @@ export interface OperatorInput {
 }
 
 const TOKEN_PREFIX = 'rpt_';
+const LAST_USED_RESOLUTION_MS = 60 * 60 * 1000;
 
 /** SHA-256 of a token: what is stored and compared, never the token itself. */
 export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
@@ -107,7 +108,15 @@ export function operatorsModule(ctx: Context) {
       const record = page.items[0];
       if (!record || record.revokedAt) return null;
       const op = await ctx.store.get<Operator>('operators', record.operatorId);
-      return op && op.active ? op : null;
+      if (!op || !op.active) return null;
+      // "Last used" is kept to the hour, so a busy token costs one write an hour, not one a request.
+      const now = ctx.clock.now();
+      if (!record.lastUsedAt || now.getTime() - record.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+        await ctx.store.update<ApiToken>('api_tokens', record.id, { lastUsedAt: now }, record.version).catch((err) => {
+          if (!isRapportError(err, 'CONFLICT')) throw err; // another request recorded it first
+        });
+      }
+      return op;
     },
 
     /** Revokes a token by its record id; a revoked token stops working at once. */
