@@ -92,6 +92,14 @@ export class Unit {
 /** Audit values are JSON: dates become ISO strings so every store gives back what it was given. */
 const auditValue = (value: unknown) => (value instanceof Date ? value.toISOString() : (value ?? null));
 
+/**
+ * Runs a read outside any transaction: a Unit over the plain store that writes nothing and
+ * emits nothing. Reads must not take a transaction: on SQLite that is the writer's lock.
+ */
+export function inRead<R>(ctx: Context, fn: (unit: Unit) => Promise<R>): Promise<R> {
+  return fn(new Unit(ctx.store, ctx.clock.now(), ctx.actorId));
+}
+
 /** Runs `fn` in one transaction and publishes its events after the commit. */
 export async function inUnit<R>(ctx: Context, fn: (unit: Unit) => Promise<R>): Promise<R> {
   let unit!: Unit;

@@ -1,7 +1,7 @@
 export { createCrm } from './crm.js';
 export type { Crm, CrmOptions, CrmModules } from './crm.js';
 export type { CrmSettings, Context } from './context.js';
-export { inUnit, Unit } from './context.js';
+export { inUnit, inRead, Unit } from './context.js';
 export { RapportError, isRapportError } from './errors.js';
 export type { RapportErrorCode } from './errors.js';
 export { newId } from './ids.js';

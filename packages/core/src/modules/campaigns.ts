@@ -1,4 +1,4 @@
-import { inUnit, type Context, type Unit } from '../context.js';
+import { inUnit, type Context, type Unit, inRead } from '../context.js';
 import {
   CAMPAIGN_STATUSES,
   MEMBER_STATES,
@@ -368,7 +368,7 @@ export function campaignsModule(ctx: Context) {
     },
 
     get(id: string): Promise<Campaign> {
-      return run((unit) => unit.load<Campaign>('campaigns', id, 'campaign'));
+      return inRead(ctx, (unit) => unit.load<Campaign>('campaigns', id, 'campaign'));
     },
 
     async findByCode(code: string): Promise<Campaign | null> {

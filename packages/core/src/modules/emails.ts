@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { inUnit, Unit, type Context } from '../context.js';
+import { inUnit, Unit, type Context, inRead } from '../context.js';
 import { domainOf, isFreemail } from '../domain/freemail.js';
 import {
   UNKNOWN_SENDER_POLICIES,
@@ -124,22 +124,11 @@ function checkSource(source: EmailSource | undefined): EmailSource | null {
   return { account: source.account.slice(0, 320), mailbox: source.mailbox.slice(0, 1000), uidValidity: source.uidValidity, uid: source.uid };
 }
 
-interface Prepared {
+/** A message checked and normalised, before it becomes an `Email` record. */
+type Prepared = Pick<Email, 'messageId' | 'from' | 'to' | 'cc' | 'replyTo' | 'subject' | 'sentAt' | 'text' | 'html' | 'references' | 'inReplyTo' | 'headers'> & {
   key: string;
-  messageId: string | null;
   threadRefs: string[];
-  from: MailAddress | null;
-  to: MailAddress[];
-  cc: MailAddress[];
-  replyTo: MailAddress[];
-  subject: string | null;
-  sentAt: Date | null;
-  text: string | null;
-  html: string | null;
-  references: string[];
-  inReplyTo: string | null;
-  headers: Record<string, string>;
-}
+};
 
 function prepare(message: IncomingEmail): Prepared {
   if (!message || typeof message !== 'object') throw invalid('email', 'must be an object', message);
@@ -635,7 +624,7 @@ export function emailsModule(ctx: Context) {
     },
 
     get(id: string): Promise<Email> {
-      return inUnit(ctx, (unit) => unit.load<Email>('emails', id, 'email'));
+      return inRead(ctx, (unit) => unit.load<Email>('emails', id, 'email'));
     },
 
     /** The stored message with this Message-ID (any spelling of it), or null. */

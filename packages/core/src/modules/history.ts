@@ -1,4 +1,4 @@
-import { inUnit, type Context } from '../context.js';
+import { inRead, type Context } from '../context.js';
 import { domainOf, isFreemail } from '../domain/freemail.js';
 import type { Partner, Person, TimelineItem } from '../domain/types.js';
 import { notFound } from '../errors.js';
@@ -56,7 +56,7 @@ export function historyModule(ctx: Context) {
      * timeline, else the partner owning the address's domain (free-mail domains excluded).
      */
     forEmail(address: string, query: HistoryQuery = {}): Promise<EmailHistory> {
-      return inUnit(ctx, async (unit) => {
+      return inRead(ctx, async (unit) => {
         const normalized = v.email('email', address);
         const person = (await personsByEmail(unit, normalized))[0] ?? null;
         let partner: Partner | null = null;

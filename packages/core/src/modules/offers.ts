@@ -1,4 +1,4 @@
-import { inUnit, type Context, type Unit } from '../context.js';
+import { inUnit, type Context, type Unit, inRead } from '../context.js';
 import { OFFER_STATUSES, type Offer, type OfferStatus, type Opportunity, type SalesDocument, type SalesDocumentType } from '../domain/sales-types.js';
 import type { Partner, Person } from '../domain/types.js';
 import { RapportError, invalid } from '../errors.js';
@@ -130,7 +130,7 @@ export function offersModule(ctx: Context, hooks: SalesHooks = {}) {
     },
 
     get(id: string): Promise<Offer> {
-      return run((unit) => unit.load<Offer>('offers', id, 'offer'));
+      return inRead(ctx, (unit) => unit.load<Offer>('offers', id, 'offer'));
     },
 
     /** Changes a draft offer (lines, currency, validity, contact, note); a sent offer is fixed. */

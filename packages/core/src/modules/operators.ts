@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { inUnit, type Context } from '../context.js';
+import { inUnit, type Context, inRead } from '../context.js';
 import type { ApiToken, Operator } from '../domain/types.js';
 import { RapportError, invalid, isRapportError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -47,7 +47,7 @@ export function operatorsModule(ctx: Context) {
     },
 
     get(id: string): Promise<Operator> {
-      return inUnit(ctx, (unit) => unit.load<Operator>('operators', id, 'operator'));
+      return inRead(ctx, (unit) => unit.load<Operator>('operators', id, 'operator'));
     },
 
     async findByEmail(address: string): Promise<Operator | null> {

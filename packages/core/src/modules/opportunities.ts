@@ -1,4 +1,4 @@
-import { inUnit, type Context, type Unit } from '../context.js';
+import { inUnit, type Context, type Unit, inRead } from '../context.js';
 import type { Campaign, Offer, Opportunity, OpportunityStatus, Pipeline, PipelineStage, SalesDocument, StageAction, StageChange } from '../domain/sales-types.js';
 import type { Partner, Person } from '../domain/types.js';
 import { RapportError, invalid } from '../errors.js';
@@ -312,7 +312,7 @@ export function opportunitiesModule(ctx: Context, hooks: SalesHooks = {}) {
     },
 
     get(id: string): Promise<Opportunity> {
-      return run((unit) => load(unit, id));
+      return inRead(ctx, (unit) => load(unit, id));
     },
 
     /** Changes the given fields; owner, amount and expected close are audited. */

@@ -1,4 +1,4 @@
-import { inUnit, type Context, type Unit } from '../context.js';
+import { inUnit, type Context, type Unit, inRead } from '../context.js';
 import { PARTNER_KINDS, type Address, type CustomFields, type Partner, type PartnerKind } from '../domain/types.js';
 import { RapportError, invalid } from '../errors.js';
 import { newId } from '../ids.js';
@@ -108,7 +108,7 @@ export function partnersModule(ctx: Context) {
 
     /** The partner with this id, or NOT_FOUND. */
     get(id: string): Promise<Partner> {
-      return inUnit(ctx, (unit) => unit.load<Partner>('partners', id, 'partner'));
+      return inRead(ctx, (unit) => unit.load<Partner>('partners', id, 'partner'));
     },
 
     /** The partner with this code (case-insensitive), or null. */
@@ -166,7 +166,7 @@ export function partnersModule(ctx: Context) {
 
     /** The partner an e-mail domain belongs to, or null. */
     async findByDomain(domain: string): Promise<Partner | null> {
-      return inUnit(ctx, async (unit) => {
+      return inRead(ctx, async (unit) => {
         const key = (await lookupKey(unit, 'domain', String(domain).trim().toLowerCase(), 'partner'))[0];
         return key ? unit.tx.get<Partner>('partners', key.ownerId) : null;
       });

@@ -1,4 +1,4 @@
-import { inUnit, type Context, type Unit } from '../context.js';
+import { inUnit, type Context, type Unit, inRead } from '../context.js';
 import type { CustomFields, Partner, Person } from '../domain/types.js';
 import { invalid } from '../errors.js';
 import { newId } from '../ids.js';
@@ -41,7 +41,7 @@ export function personsModule(ctx: Context) {
     },
 
     get(id: string): Promise<Person> {
-      return inUnit(ctx, (unit) => unit.load<Person>('persons', id, 'person'));
+      return inRead(ctx, (unit) => unit.load<Person>('persons', id, 'person'));
     },
 
     update(id: string, patch: Partial<PersonInput>, options: { expectedVersion?: number } = {}): Promise<Person> {
@@ -74,7 +74,7 @@ export function personsModule(ctx: Context) {
 
     /** Persons who have this address (any of their addresses, case-insensitive). */
     findByEmail(address: string): Promise<Person[]> {
-      return inUnit(ctx, (unit) => personsByEmail(unit, address));
+      return inRead(ctx, (unit) => personsByEmail(unit, address));
     },
   };
 }

@@ -1,4 +1,4 @@
-import { inUnit, type Context, type Unit } from '../context.js';
+import { inUnit, type Context, type Unit, inRead } from '../context.js';
 import type { Register } from '../domain/types.js';
 import { RapportError, invalid } from '../errors.js';
 import { newId } from '../ids.js';
@@ -89,7 +89,7 @@ export function registersModule(ctx: Context) {
       return inUnit(ctx, (unit) => createRegister(unit, input));
     },
     get(id: string): Promise<Register> {
-      return inUnit(ctx, (unit) => unit.load<Register>('registers', id, 'register'));
+      return inRead(ctx, (unit) => unit.load<Register>('registers', id, 'register'));
     },
     async findByCode(code: string): Promise<Register | null> {
       const page = await ctx.store.find<Register>('registers', { where: where.eq('code', String(code).trim().toUpperCase()), limit: 1 });

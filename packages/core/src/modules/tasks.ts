@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { inUnit, type Context, type Unit } from '../context.js';
+import { inUnit, type Context, type Unit, inRead } from '../context.js';
 import {
   TASK_PRIORITIES,
   TASK_STATUSES,
@@ -291,7 +291,7 @@ export function tasksModule(ctx: Context) {
     },
 
     get(id: string): Promise<Task> {
-      return run((unit) => loadTask(unit, id));
+      return inRead(ctx, (unit) => loadTask(unit, id));
     },
 
     /** The task with this number in a register, or null. */
