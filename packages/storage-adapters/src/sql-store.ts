@@ -1,6 +1,7 @@
 import {
   RapportError,
   afterCursor,
+  checkSequenceCount,
   coreSchema,
   decodeCursor,
   encodeCursor,
@@ -317,13 +318,15 @@ export class SqlStore implements Store {
     return rows.map((r) => decodeAggregate(table, query, r));
   }
 
-  async nextSequence(name: string): Promise<number> {
+  async nextSequence(name: string, count = 1): Promise<number> {
+    checkSequenceCount(count);
     const d = this.engine.dialect;
     const t = d.q(SEQUENCES_TABLE);
+    const value = d.q('value');
     const sql =
-      `INSERT INTO ${t} AS s (${d.q('name')}, ${d.q('value')}) VALUES (${d.placeholder(1)}, 1) ` +
-      `ON CONFLICT (${d.q('name')}) DO UPDATE SET ${d.q('value')} = s.${d.q('value')} + 1 RETURNING ${d.q('value')}`;
-    const { rows } = await this.run('write', 'nextSequence', SEQUENCES_TABLE, (s) => s.query(sql, [name]));
+      `INSERT INTO ${t} AS s (${d.q('name')}, ${value}) VALUES (${d.placeholder(1)}, ${d.placeholder(2)}) ` +
+      `ON CONFLICT (${d.q('name')}) DO UPDATE SET ${value} = s.${value} + excluded.${value} RETURNING ${value}`;
+    const { rows } = await this.run('write', 'nextSequence', SEQUENCES_TABLE, (s) => s.query(sql, [name, count]));
     return Number(rows[0]?.value);
   }
 

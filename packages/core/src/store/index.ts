@@ -1,5 +1,5 @@
 export type { Store, StoreCapabilities, FindQuery, Page, SortField, AggregateQuery, AggregateRow, Measure, GroupKey, MigrationReport } from './store.js';
-export { DEFAULT_LIMIT, MAX_LIMIT } from './store.js';
+export { DEFAULT_LIMIT, MAX_LIMIT, checkSequenceCount } from './store.js';
 export { where, normalizeFilter, matches, readPath, compareScalars, filterFields } from './filter.js';
 export type { Filter, NormalFilter, Scalar } from './filter.js';
 export { Schema, allFields, indexFields, ID_FIELD, VERSION_FIELD } from './schema.js';

@@ -2,7 +2,7 @@ import { RapportError } from '../errors.js';
 import { afterCursor, compareBySort, decodeCursor, encodeCursor, resolveLimit, resolveSort } from './cursor.js';
 import { filterFields, matches, normalizeFilter, readPath, type Filter, type NormalFilter } from './filter.js';
 import { indexFields, Schema, type CollectionDef, type StoredRecord } from './schema.js';
-import type { AggregateQuery, AggregateRow, FindQuery, MigrationReport, Page, Store, StoreCapabilities } from './store.js';
+import { checkSequenceCount, type AggregateQuery, type AggregateRow, type FindQuery, type MigrationReport, type Page, type Store, type StoreCapabilities } from './store.js';
 import { aggregateRecords } from './aggregate.js';
 import { coreSchema } from '../domain/schema.js';
 
@@ -179,9 +179,9 @@ class MemoryEngine {
     return out;
   }
 
-  nextSequence(name: string, undo: Undo | null): number {
+  nextSequence(name: string, count: number, undo: Undo | null): number {
     const before = this.sequences.get(name);
-    const value = (before ?? 0) + 1;
+    const value = (before ?? 0) + count;
     this.sequences.set(name, value);
     undo?.push(() => (before === undefined ? this.sequences.delete(name) : this.sequences.set(name, before)));
     return value;
@@ -269,8 +269,9 @@ class MemoryStore implements Store {
     return aggregateRecords(this.engine.select(collection, query.where), query);
   }
 
-  nextSequence(name: string): Promise<number> {
-    return this.write(() => this.engine.nextSequence(name, this.undo));
+  async nextSequence(name: string, count = 1): Promise<number> {
+    checkSequenceCount(count);
+    return this.write(() => this.engine.nextSequence(name, count, this.undo));
   }
 
   transaction<R>(fn: (tx: Store) => Promise<R>): Promise<R> {

@@ -1,3 +1,4 @@
+import { RapportError } from '../errors.js';
 import type { Filter, Scalar } from './filter.js';
 import type { Schema, StoredRecord } from './schema.js';
 
@@ -48,11 +49,12 @@ export interface Store {
   aggregate(collection: string, query: AggregateQuery): Promise<AggregateRow[]>;
 
   /**
-   * Atomically increments the named counter and returns the new value (1 for a new counter).
-   * Inside a transaction the increment commits or rolls back with it; concurrent callers never
-   * get the same value.
+   * Atomically adds `count` (default 1) to the named counter and returns the new value (a new
+   * counter starts from 0): the caller owns the `count` values ending with it. Inside a
+   * transaction the increment commits or rolls back with it; concurrent callers never get the
+   * same value.
    */
-  nextSequence(name: string): Promise<number>;
+  nextSequence(name: string, count?: number): Promise<number>;
 
   /**
    * Runs `fn` in one transaction: everything it wrote commits together or not at all. Inside,
@@ -128,3 +130,10 @@ export interface StoreOptions {
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 10_000;
+
+/** Checks the `count` given to `nextSequence`: a whole number from 1 to 1,000,000. */
+export function checkSequenceCount(count: number): void {
+  if (!Number.isSafeInteger(count) || count < 1 || count > 1_000_000) {
+    throw new RapportError('VALIDATION', `nextSequence count must be a whole number from 1 to 1000000 (got ${count})`, { details: { field: 'count' } });
+  }
+}

@@ -646,6 +646,25 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
         expect(await store.nextSequence('a')).toBe(3);
       });
 
+      it('takes a block of values at once', async () => {
+        const store = await fresh();
+        expect(await store.nextSequence('blk', 5)).toBe(5);
+        expect(await store.nextSequence('blk')).toBe(6);
+        expect(await store.transaction((tx) => tx.nextSequence('blk', 100))).toBe(106);
+        expect(await store.nextSequence('new', 3)).toBe(3);
+        for (const bad of [0, -1, 1.5, Number.NaN]) {
+          await expect(store.nextSequence('blk', bad)).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining(`got ${bad}`) });
+        }
+        expect(await store.nextSequence('blk')).toBe(107);
+      });
+
+      it('parallel blocks never overlap', async () => {
+        const store = await fresh();
+        const ends = await Promise.all(Array.from({ length: 50 }, (_, i) => store.transaction((tx) => tx.nextSequence('par', (i % 5) + 1))));
+        const taken = ends.flatMap((end, i) => Array.from({ length: (i % 5) + 1 }, (_, k) => end - k));
+        expect(taken.sort((a, b) => a - b)).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
+      });
+
       it('1,000 parallel transactions get 1,000 distinct consecutive values', async () => {
         const store = await fresh();
         const values = await Promise.all(Array.from({ length: 1000 }, () => store.transaction((tx) => tx.nextSequence('k'))));
