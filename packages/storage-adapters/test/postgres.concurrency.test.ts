@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isRapportError, type Store } from '@rapport/core';
+import { createCrm, isRapportError, type Store, type Task } from '@rapport/core';
 import { postgresStore } from '@rapport/storage-adapters';
 import { createPgSchema, dropPgSchema, PG_URL, uniqueSchemaName } from './helpers.js';
 
@@ -58,6 +58,29 @@ describe('postgresStore under concurrent writers', () => {
       const all = await store.find<{ number: string } & { id: string; version: number }>('tasks', { limit: 1000, sort: [{ field: 'number' }] });
       expect(all.items[0]!.number).toBe('0001/2026/CRM');
       expect(all.items[999]!.number).toBe('1000/2026/CRM');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('mail batches from two processes and single task creations share one register without a gap or a repeat', async () => {
+    store = postgresStore({ url: PG_URL, schemaName, poolSize: 10 });
+    const other = postgresStore({ url: PG_URL, schemaName, poolSize: 10 });
+    try {
+      const a = createCrm({ store, mail: { register: 'MAIL' } });
+      const b = createCrm({ store: other, mail: { register: 'MAIL' } });
+      await a.registers.create({ code: 'MAIL', name: 'Mail', numberPattern: 'M{seq:4}' });
+      await a.partners.create({ code: 'ZEFIR', name: 'Zefir', emailDomains: ['zefir.pl'] });
+      const batch = (from: number) =>
+        Array.from({ length: 25 }, (_, k) => ({
+          message: { messageId: `<pg-${from + k}@zefir.pl>`, from: { name: null, address: `c${from + k}@zefir.pl` }, to: [{ name: null, address: 'anna@firma.pl' }], subject: `Q ${from + k}`, date: new Date() },
+        }));
+      await Promise.all([
+        ...Array.from({ length: 8 }, (_, i) => (i % 2 ? b : a).emails.ingestMany(batch(i * 25))),
+        ...Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).tasks.create({ subject: `Manual ${i}`, registerCode: 'MAIL' })),
+      ]);
+      const numbers = (await store.find<Task>('tasks', { limit: 1000 })).items.filter((t) => t.number.startsWith('M')).map((t) => Number(t.number.slice(1)));
+      expect(numbers.sort((x, y) => x - y)).toEqual(Array.from({ length: 240 }, (_, i) => i + 1));
     } finally {
       await other.close();
     }

@@ -20,7 +20,7 @@ import type { StoredRecord } from '../store/schema.js';
 import { RapportError, invalid, isRapportError } from '../errors.js';
 import { newId } from '../ids.js';
 import { where, type Filter } from '../store/filter.js';
-import type { AggregateQuery, FindQuery, Page, Store } from '../store/store.js';
+import { checkSequenceCount, type AggregateQuery, type FindQuery, type Page, type Store } from '../store/store.js';
 import { lookupKey } from './contact-keys.js';
 import { createPartner } from './partners.js';
 import { createPerson } from './persons.js';
@@ -197,6 +197,14 @@ interface Batch {
 
 const CHUNK = 500;
 
+/**
+ * A synchronous driver (better-sqlite3) never gives the event loop a turn inside a batch: the
+ * host's sockets (an IMAP fetch running ahead, an HTTP server) would wait for the whole batch.
+ * Every few messages, the batch lets them run.
+ */
+const YIELD_EVERY = 10;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 async function findIn<T extends StoredRecord>(unit: Unit, collection: string, field: string, values: string[], extra?: Filter): Promise<T[]> {
   const out: T[] = [];
   const unique = [...new Set(values)];
@@ -287,14 +295,49 @@ async function openBatch(unit: Unit, messages: Prepared[], policy: MailPolicy): 
 const CACHED = new Set(['registers', 'partners', 'persons', 'operators']);
 
 /**
- * The transaction's store with `get` and `find` of a few reference collections answered from
- * memory after the first read; any write to a collection forgets what was cached for it.
+ * Callers get their own copy of a cached read: records are plain objects and a caller may change
+ * them. Records hold scalars, dates, arrays and plain objects only, which this copies deeply at
+ * a fraction of structuredClone's cost (which ran for every cached read of a batch).
  */
-function cachedReads(tx: Store): Store {
+function copy<R>(value: R): R {
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Date) return new Date(value.getTime()) as R;
+  if (Array.isArray(value)) return value.map(copy) as R;
+  const out: Record<string, unknown> = {};
+  for (const k in value) out[k] = copy((value as Record<string, unknown>)[k]);
+  return out as R;
+}
+/** Collections whose records a batch creates one by one but writes together at its end. */
+const DEFERRED = new Set(['tasks', 'timeline']);
+
+interface BatchStore {
+  store: Store;
+  /** Writes what was held back: counters advanced by what was taken, then the deferred records. */
+  flush(): Promise<void>;
+}
+
+/**
+ * The transaction's store as a batch of messages uses it: `get` and `find` of a few reference
+ * collections answered from memory after the first read (a write to a collection forgets them);
+ * tasks and timeline items created one by one but written with one `createMany` (any other use
+ * of such a collection writes them first); and counters taken from the store once a batch, the
+ * following values counted here and claimed at `flush`. The transaction holds the counter from
+ * its first increment (row lock or single writer), so nobody else can take those values.
+ */
+function batchStore(tx: Store): BatchStore {
   const cache = new Map<string, Map<string, Promise<unknown>>>();
+  const pending = new Map<string, StoredRecord[]>();
+  const counters = new Map<string, Promise<{ last: number; owed: number }>>();
   const forget = (collection: string) => cache.delete(collection);
+  const writePending = async (collection: string) => {
+    const records = pending.get(collection);
+    pending.delete(collection);
+    if (records?.length) await tx.createMany(collection, records);
+  };
+  /** Runs `op` once the collection's held-back records are written. */
+  const settled = <R>(collection: string, op: () => Promise<R>): Promise<R> => (pending.has(collection) ? writePending(collection).then(op) : op());
   const remember = <R>(collection: string, key: string, read: () => Promise<R>): Promise<R> => {
-    if (!CACHED.has(collection)) return read();
+    if (!CACHED.has(collection)) return settled(collection, read);
     let entries = cache.get(collection);
     if (!entries) cache.set(collection, (entries = new Map()));
     let hit = entries.get(key) as Promise<R> | undefined;
@@ -303,22 +346,54 @@ function cachedReads(tx: Store): Store {
       entries.set(key, hit);
       hit.catch(() => entries!.delete(key));
     }
-    // Callers get their own copy: records are plain objects and may be changed by the caller.
-    return hit.then((v) => structuredClone(v));
+    return hit.then(copy);
   };
-  return Object.assign(Object.create(tx) as Store, {
+  const defer = (collection: string, records: StoredRecord[]) => {
+    forget(collection);
+    const list = pending.get(collection);
+    if (list) list.push(...records);
+    else pending.set(collection, [...records]);
+  };
+  const store = Object.assign(Object.create(tx) as Store, {
     get: <T extends StoredRecord>(collection: string, id: string) => remember(collection, `get:${id}`, () => tx.get<T>(collection, id)),
     find: <T extends StoredRecord>(collection: string, query?: FindQuery) => remember(collection, `find:${JSON.stringify(query ?? {})}`, () => tx.find<T>(collection, query)),
-    create: <T extends StoredRecord>(collection: string, record: T) => (forget(collection), tx.create(collection, record)),
-    createMany: <T extends StoredRecord>(collection: string, records: T[]) => (forget(collection), tx.createMany(collection, records)),
-    update: <T extends StoredRecord>(collection: string, id: string, patch: Partial<Omit<T, 'id' | 'version'>>, v: number) => (forget(collection), tx.update<T>(collection, id, patch, v)),
-    delete: (collection: string, id: string, v?: number) => (forget(collection), tx.delete(collection, id, v)),
-    deleteWhere: (collection: string, w: Filter) => (forget(collection), tx.deleteWhere(collection, w)),
-    count: (collection: string, w?: Filter) => tx.count(collection, w),
-    nextSequence: (name: string) => tx.nextSequence(name),
-    aggregate: (collection: string, q: AggregateQuery) => tx.aggregate(collection, q),
-    transaction: <R>(fn: (t: Store) => Promise<R>) => tx.transaction(fn),
+    create: <T extends StoredRecord>(collection: string, record: T) => {
+      if (!DEFERRED.has(collection)) return (forget(collection), tx.create(collection, record));
+      defer(collection, [record]);
+      return Promise.resolve(record);
+    },
+    createMany: <T extends StoredRecord>(collection: string, records: T[]) => {
+      if (!DEFERRED.has(collection)) return (forget(collection), tx.createMany(collection, records));
+      defer(collection, records);
+      return Promise.resolve();
+    },
+    update: <T extends StoredRecord>(collection: string, id: string, patch: Partial<Omit<T, 'id' | 'version'>>, v: number) => (forget(collection), settled(collection, () => tx.update<T>(collection, id, patch, v))),
+    delete: (collection: string, id: string, v?: number) => (forget(collection), settled(collection, () => tx.delete(collection, id, v))),
+    deleteWhere: (collection: string, w: Filter) => (forget(collection), settled(collection, () => tx.deleteWhere(collection, w))),
+    count: (collection: string, w?: Filter) => settled(collection, () => tx.count(collection, w)),
+    aggregate: (collection: string, q: AggregateQuery) => settled(collection, () => tx.aggregate(collection, q)),
+    nextSequence: (name: string, count = 1) => {
+      checkSequenceCount(count);
+      const before = counters.get(name);
+      const next = before ? before.then((c) => ({ last: c.last + count, owed: c.owed + count })) : tx.nextSequence(name, count).then((last) => ({ last, owed: 0 }));
+      counters.set(name, next);
+      return next.then((c) => c.last);
+    },
+    transaction: <R>(fn: (t: Store) => Promise<R>) => fn(store),
   });
+  return {
+    store,
+    async flush() {
+      for (const [name, counter] of counters) {
+        const { last, owed } = await counter;
+        if (owed === 0) continue;
+        const claimed = await tx.nextSequence(name, owed);
+        if (claimed !== last) throw new RapportError('STORAGE', `counter ${name} moved during the batch: counted to ${last}, the store is at ${claimed}`);
+      }
+      counters.clear();
+      for (const collection of [...pending.keys()]) await writePending(collection);
+    },
+  };
 }
 
 // Control characters are exactly what this pattern is for.
@@ -376,11 +451,14 @@ export function emailsModule(ctx: Context) {
 
   /** Runs ingestIn for prepared messages in one unit: reads shared by the batch, writes at the end. */
   async function ingestBatch(outer: Unit, items: Array<{ p: Prepared; source: EmailSource | null; attachments: () => Promise<EmailAttachment[]> }>, policy: MailPolicy): Promise<IngestResult[]> {
-    // Within a batch the same register, partners and persons are read again and again (by
-    // createTask for every message): serve those reads from memory.
-    const unit = new Unit(cachedReads(outer.tx), outer.now, outer.actorId);
+    // Within a batch the same register, partners and persons are read again and again and a
+    // task is created for many messages (createTask): see batchStore.
+    const batch = batchStore(outer.tx);
+    const unit = new Unit(batch.store, outer.now, outer.actorId);
     try {
-      return await ingestItems(unit, items, policy);
+      const results = await ingestItems(unit, items, policy);
+      await batch.flush();
+      return results;
     } finally {
       for (const event of unit.events) outer.emit(event);
     }
@@ -389,7 +467,8 @@ export function emailsModule(ctx: Context) {
   async function ingestItems(unit: Unit, items: Array<{ p: Prepared; source: EmailSource | null; attachments: () => Promise<EmailAttachment[]> }>, policy: MailPolicy): Promise<IngestResult[]> {
     const batch = await openBatch(unit, items.map((i) => i.p), policy);
     const results: IngestResult[] = [];
-    for (const { p, source, attachments } of items) {
+    for (const [i, { p, source, attachments }] of items.entries()) {
+      if (i > 0 && i % YIELD_EVERY === 0) await yieldToEventLoop();
       if (p.from && isBlocked(p.from.address, policy.blocklist)) results.push(blocked(p));
       else results.push(await ingestIn(unit, batch, p, source, policy, await attachments()));
     }
