@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { RapportError, type Crm, type MailCheckpoint, type MailPolicy } from '@rapport/core';
 import { MailPipeline } from './pipeline.js';
-import { ParsePool, type PoolResult } from './parse-pool.js';
+import { sharedParsePool, type ParsePool, type PoolResult } from './parse-pool.js';
 import { emptyReport, mergeReport, type MailboxReport, type ProgressListener, type SyncReport } from './report.js';
 
 export interface ImapConnection {
@@ -182,12 +182,8 @@ export class ImapSync {
   private async syncAll(client: ImapFlow): Promise<SyncReport> {
     const started = Date.now();
     const report = emptyReport();
-    const pool = this.options.parseWorker === false ? null : new ParsePool();
-    try {
-      for (const mailbox of this.mailboxes) mergeReport(report, await this.syncMailbox(client, mailbox, pool));
-    } finally {
-      await pool?.close();
-    }
+    const pool = this.options.parseWorker === false ? null : sharedParsePool();
+    for (const mailbox of this.mailboxes) mergeReport(report, await this.syncMailbox(client, mailbox, pool));
     report.seconds = (Date.now() - started) / 1000;
     return report;
   }
@@ -321,15 +317,23 @@ export class ImapSync {
     }
   }
 
-  /** Fetches a group's messages and, as soon as they arrive, starts parsing them on the worker. */
+  /** Fetches a group's messages, handing each to the parse worker as it arrives (not when all have). */
   private prefetch(client: ImapFlow, mailbox: string, step: Step, pipeline: MailPipeline): Promise<Fetched> | null {
     if (step.kind !== 'group' || !step.uids.length) return null;
-    const p = client.fetchAll(step.uids.join(','), { uid: true, source: true }, { uid: true }).then((fetched) => {
+    const p = (async (): Promise<Fetched> => {
+      const data = new Map<number, { raw: Buffer; parsed: Promise<PoolResult> | null }>();
+      for await (const m of client.fetch(step.uids.join(','), { uid: true, source: true }, { uid: true })) {
+        if (m.source) data.set(m.uid, { raw: m.source, parsed: pipeline.preparse(m.source) });
+      }
       this.checkUsable(client, `FETCH ${mailbox}`);
-      const data = new Map(fetched.flatMap((m) => (m.source ? [[m.uid, m.source] as const] : [])));
-      const uids = step.uids.filter((uid) => data.has(uid));
-      return { uids, raws: uids.map((uid) => data.get(uid)!), preparsed: pipeline.preparse(uids.map((uid) => data.get(uid)!)) };
-    });
+      const items = step.uids.flatMap((uid) => (data.has(uid) ? [{ uid, ...data.get(uid)! }] : []));
+      const parsed = items.map((i) => i.parsed);
+      return {
+        uids: items.map((i) => i.uid),
+        raws: items.map((i) => i.raw),
+        preparsed: parsed.every((x) => x !== null) ? Promise.all(parsed as Array<Promise<PoolResult>>) : null,
+      };
+    })();
     p.catch(() => undefined); // awaited (and thrown) when its turn comes
     return p;
   }

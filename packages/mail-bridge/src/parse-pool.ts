@@ -61,6 +61,16 @@ export class ParsePool {
   private broken = false;
   private seq = 0;
   private readonly waiting = new Map<number, (r: PoolResult) => void>();
+  private idleTimer: NodeJS.Timeout | null = null;
+
+  /** @param idleMs with nothing to parse for this long, the worker stops (a later parse starts another). */
+  constructor(private readonly idleMs = 0) {}
+
+  private idle() {
+    if (this.waiting.size > 0 || !this.idleMs || !this.worker) return;
+    this.idleTimer = setTimeout(() => void this.close(), this.idleMs);
+    this.idleTimer.unref();
+  }
 
   private start(): Worker | null {
     if (this.worker || this.broken) return this.worker;
@@ -70,6 +80,7 @@ export class ParsePool {
       worker.on('message', (reply: Reply) => {
         const done = this.waiting.get(reply.id);
         this.waiting.delete(reply.id);
+        this.idle();
         if (!done) return;
         if (reply.error) done({ parsed: null, reason: 'error' });
         else if (reply.attachments) done({ parsed: null, reason: 'attachments' });
@@ -94,6 +105,8 @@ export class ParsePool {
   parse(raw: Buffer): Promise<PoolResult> {
     // Big messages almost always carry attachments, which only the main thread can store.
     if (raw.length > MAX_WORKER_BYTES) return Promise.resolve({ parsed: null, reason: 'attachments' });
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     const worker = this.start();
     if (!worker) return Promise.resolve({ parsed: null, reason: 'unavailable' });
     const id = ++this.seq;
@@ -105,9 +118,29 @@ export class ParsePool {
     });
   }
 
+  /** Stops the worker; messages still waiting are answered `unavailable` (parsed on the main thread). */
   async close() {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     const worker = this.worker;
     this.worker = null;
-    if (worker) await worker.terminate();
+    if (!worker) return;
+    worker.removeAllListeners();
+    for (const done of this.waiting.values()) done({ parsed: null, reason: 'unavailable' });
+    this.waiting.clear();
+    await worker.terminate();
   }
+}
+
+/** How long the shared worker waits for the next sync before it stops. */
+const SHARED_IDLE_MS = 30_000;
+let shared: ParsePool | null = null;
+
+/**
+ * The process's parse worker, shared by every sync: a worker starts with a cold JIT and parses
+ * at about half speed for its first few thousand messages, so it is kept between syncs (watch
+ * cycles, several accounts) and stopped after 30 s without work. It never keeps a process alive.
+ */
+export function sharedParsePool(): ParsePool {
+  return (shared ??= new ParsePool(SHARED_IDLE_MS));
 }

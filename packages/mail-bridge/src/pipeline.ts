@@ -24,10 +24,9 @@ export class MailPipeline {
     private readonly pool: ParsePool | null = null,
   ) {}
 
-  /** Starts parsing whole messages on the worker thread (when there is one); see `ingestBatch`. */
-  preparse(raws: Buffer[]): Promise<PoolResult[]> | null {
-    const pool = this.pool;
-    return pool ? Promise.all(raws.map((raw) => pool.parse(raw))) : null;
+  /** Starts parsing a whole message on the worker thread (when there is one); see `ingestBatch`. */
+  preparse(raw: Buffer): Promise<PoolResult> | null {
+    return this.pool ? this.pool.parse(raw) : null;
   }
 
   /** Parses one message (streaming its attachments into the BlobStore); null when it was quarantined. */

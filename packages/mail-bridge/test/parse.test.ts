@@ -31,4 +31,20 @@ describe('parsing', () => {
       await pool.close();
     }
   });
+
+  it('an idle worker stops after its idle time and the next message starts another', async () => {
+    const pool = new ParsePool(50);
+    try {
+      const raw = Buffer.from(rfc822({ messageId: '<idle@zefir.test>' }));
+      expect((await pool.parse(raw)).parsed?.message.messageId).toBe('<idle@zefir.test>');
+      const first = (pool as unknown as { worker: unknown }).worker;
+      expect(first).not.toBeNull();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect((pool as unknown as { worker: unknown }).worker).toBeNull();
+      expect((await pool.parse(raw)).parsed?.message.messageId).toBe('<idle@zefir.test>');
+      expect((pool as unknown as { worker: unknown }).worker).not.toBe(first);
+    } finally {
+      await pool.close();
+    }
+  });
 });
