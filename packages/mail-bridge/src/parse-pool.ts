@@ -66,8 +66,11 @@ export class ParsePool {
   /** @param idleMs with nothing to parse for this long, the worker stops (a later parse starts another). */
   constructor(private readonly idleMs = 0) {}
 
+  /** With nothing waiting, the worker no longer holds the process open, and stops after idleMs. */
   private idle() {
-    if (this.waiting.size > 0 || !this.idleMs || !this.worker) return;
+    if (this.waiting.size > 0 || !this.worker) return;
+    this.worker.unref();
+    if (!this.idleMs) return;
     this.idleTimer = setTimeout(() => void this.close(), this.idleMs);
     this.idleTimer.unref();
   }
@@ -76,7 +79,6 @@ export class ParsePool {
     if (this.worker || this.broken) return this.worker;
     try {
       const worker = new Worker(WORKER(), { eval: true });
-      worker.unref();
       worker.on('message', (reply: Reply) => {
         const done = this.waiting.get(reply.id);
         this.waiting.delete(reply.id);
@@ -94,6 +96,8 @@ export class ParsePool {
       };
       worker.on('error', abandon);
       worker.on('exit', () => abandon());
+      // After the listeners: adding a 'message' listener refs the worker again.
+      worker.unref();
       this.worker = worker;
     } catch {
       this.broken = true;
@@ -110,6 +114,8 @@ export class ParsePool {
     const worker = this.start();
     if (!worker) return Promise.resolve({ parsed: null, reason: 'unavailable' });
     const id = ++this.seq;
+    // While a message is being parsed the worker keeps the process alive (its reply is awaited).
+    worker.ref();
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
       // A copy with its own ArrayBuffer, transferred: imapflow's buffers may be views of a larger one.

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +73,48 @@ describe('rapport import', () => {
       expect(lines[0]).toMatch(/^rapport: /);
       expect(r.stderr).toMatch(reason);
     }
+  }, 90_000);
+
+  it('imap --watch imports mail as it arrives and stops cleanly on SIGTERM', async () => {
+    const db = `sqlite:${join(dir, 'watch.db')}`;
+    const client = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, doSTARTTLS: false, auth: { user: 'carol', pass: PASS }, logger: false } as any);
+    client.on('error', () => undefined);
+    await client.connect();
+    await client.mailboxCreate('Watched');
+    await client.append('Watched', rfc822({ messageId: '<w-0@zefir.test>', subject: 'before the watch' }));
+    const args = ['import', 'imap', '--db', db, '--json', '--watch', '--host', '127.0.0.1', '--port', String(dovecot.port), '--no-tls', '--user', 'carol', '--password-env', 'MAIL_PW', '--mailbox', 'Watched'];
+    const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'packages/cli/src/main.ts'), ...args], { cwd: root, env: { ...process.env, MAIL_PW: PASS } });
+    const reports: Array<{ imported: number }> = [];
+    let stderr = '';
+    let buffered = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.on('data', (d) => {
+      buffered += d;
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      for (const line of lines) if (line.trim()) reports.push(JSON.parse(line));
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const until = async (what: string, ok: () => boolean) => {
+      for (const start = Date.now(); !ok(); await new Promise((r) => setTimeout(r, 100))) {
+        if (Date.now() - start > 45_000) throw new Error(`timed out waiting for ${what}; stderr: ${stderr}`);
+      }
+    };
+    try {
+      await until('the first sync', () => reports.some((r) => r.imported === 1));
+      await client.append('Watched', rfc822({ messageId: '<w-1@zefir.test>', subject: 'during the watch' }));
+      await until('the new message', () => reports.reduce((n, r) => n + r.imported, 0) === 2);
+    } finally {
+      child.kill('SIGTERM');
+      await client.logout();
+    }
+    expect(await exited, stderr).toBe(0);
+    const Database = (await import('better-sqlite3')).default;
+    const raw = new Database(join(dir, 'watch.db'), { readonly: true });
+    const keys = raw.prepare('select message_key from emails order by message_key').all();
+    raw.close();
+    expect(keys).toEqual([{ message_key: 'w-0@zefir.test' }, { message_key: 'w-1@zefir.test' }]);
+    expect(stderr).not.toContain(PASS);
   }, 90_000);
 
   it('mbox and eml import files and report counts', async () => {

@@ -1,7 +1,13 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseMessage } from '../src/parse.js';
-import { ParsePool } from '../src/parse-pool.js';
+import { ParsePool, sharedParsePool } from '../src/parse-pool.js';
 import { malformedMessages } from './support/malformed.js';
 import { rfc822 } from './support/messages.js';
 
@@ -47,4 +53,24 @@ describe('parsing', () => {
       await pool.close();
     }
   });
+
+  it('the shared worker never holds a process open: one that parsed a message exits at once, not after the idle time', async () => {
+    expect(sharedParsePool()).toBe(sharedParsePool());
+    const root = fileURLToPath(new URL('../../..', import.meta.url));
+    const dir = await mkdtemp(join(tmpdir(), 'rapport-pool-'));
+    const script = join(dir, 'parse-once.mts');
+    await writeFile(
+      script,
+      [
+        `const { sharedParsePool } = await import(${JSON.stringify(fileURLToPath(new URL('../src/parse-pool.ts', import.meta.url)))});`,
+        `const r = await sharedParsePool().parse(Buffer.from('Message-ID: <exit@zefir.test>\\r\\nSubject: x\\r\\n\\r\\nbody\\r\\n'));`,
+        'console.log(r.parsed?.message.messageId ?? JSON.stringify(r));',
+      ].join('\n'),
+    );
+    const started = Date.now();
+    const { stdout } = await promisify(execFile)(join(root, 'node_modules/.bin/tsx'), [script], { cwd: root, timeout: 25_000 }).finally(() => rm(dir, { recursive: true, force: true }));
+    expect(stdout.trim()).toBe('<exit@zefir.test>');
+    // The worker idles for 30 s before it stops; the process must not wait for that.
+    expect(Date.now() - started).toBeLessThan(15_000);
+  }, 30_000);
 });
