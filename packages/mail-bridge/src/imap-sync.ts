@@ -46,6 +46,12 @@ export interface WatchOptions {
   onError?: (err: RapportError, retryInSeconds: number) => void;
   /** Longest wait between reconnects (default 300 s). */
   maxBackoffSeconds?: number;
+  /**
+   * IDLE watches one mailbox per connection (the first); the others are checked, one STATUS
+   * each, every `pollSeconds` (default 60 with several mailboxes; with one, IDLE is renewed
+   * every 300 s). From 1 to 1740 (RFC 2177: renew IDLE within 29 minutes).
+   */
+  pollSeconds?: number;
 }
 
 /** Bytes of whole messages fetched at once; with the group fetched ahead, twice this is in memory. */
@@ -371,6 +377,8 @@ export class ImapSync {
   async watch(options: WatchOptions = {}): Promise<void> {
     const { signal } = options;
     const maxBackoff = (options.maxBackoffSeconds ?? 300) * 1000;
+    const poll = options.pollSeconds ?? (this.mailboxes.length > 1 ? 60 : 300);
+    if (typeof poll !== 'number' || !(poll >= 1 && poll <= 1740)) throw new RapportError('VALIDATION', `pollSeconds must be a number of seconds from 1 to 1740 (got ${String(poll)})`, { details: { field: 'pollSeconds' } });
     let backoff = 1000;
     while (!signal?.aborted) {
       let client: ImapFlow | null = null;
@@ -391,7 +399,8 @@ export class ImapSync {
             c.on('exists', wake);
             c.on('expunge', wake);
             try {
-              // IDLE on the first mailbox; every mailbox is checked (one STATUS each) on wake-up.
+              // IDLE on the first mailbox; every mailbox is checked (one STATUS each) on wake-up,
+              // which comes with new mail in the first one or after pollSeconds.
               const lock = await untilClosed(c, c.getMailboxLock(this.mailboxes[0]!, { readOnly: true }));
               try {
                 // Mail that arrived between the sync's STATUS and this SELECT raises no EXISTS during
@@ -407,7 +416,7 @@ export class ImapSync {
                 if (!caughtUp) {
                   await Promise.race([
                     c.idle().catch(() => undefined),
-                    new Promise<void>((r) => (timer = setTimeout(r, 5 * 60_000))),
+                    new Promise<void>((r) => (timer = setTimeout(r, poll * 1000))),
                     new Promise<void>((r) => c.once('close', (onClose = r))),
                   ]).finally(() => {
                     clearTimeout(timer);

@@ -275,6 +275,31 @@ describe('ImapSync against Dovecot', () => {
     }
   });
 
+  it('watch() over several mailboxes: IDLE on the first, the others checked every pollSeconds', async () => {
+    const t = await makeCrm();
+    try {
+      const inbox = await mailbox([rfc822({ messageId: '<p1@zefir.test>' })]);
+      const sent = await mailbox([]);
+      const controller = new AbortController();
+      let imported = 0;
+      await expect(new ImapSync(t.crm, opts(inbox)).watch({ pollSeconds: 0 })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('pollSeconds') });
+      const watching = new ImapSync(t.crm, opts(inbox, { mailboxes: [inbox, sent] })).watch({ signal: controller.signal, pollSeconds: 1, onReport: (r) => (imported += r.imported) });
+      const until = async (n: number) => {
+        for (const deadline = Date.now() + 15_000; imported < n && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+      };
+      await until(1);
+      // New mail in the second mailbox raises nothing on the IDLE connection: the poll finds it.
+      await append(sent, [rfc822({ messageId: '<p2@zefir.test>' })]);
+      await until(2);
+      controller.abort();
+      await watching;
+      expect(imported).toBe(2);
+      expect((await t.crm.emails.locations((await t.crm.emails.findByMessageId('<p2@zefir.test>'))!.id)).map((l) => l.mailbox)).toEqual([sent]);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('watch() survives a dropped connection: it reports the error, reconnects with back-off and imports what arrived', async () => {
     const t = await makeCrm();
     try {

@@ -20,6 +20,11 @@ const port = (value: string) => {
   return n;
 };
 
+const seconds = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1740) throw new InvalidArgumentError('must be a whole number of seconds from 1 to 1740');
+  return n;
+};
 const day = (value: string) => {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(new Date(`${value}T00:00:00Z`).getTime())) throw new InvalidArgumentError('must be a date YYYY-MM-DD');
   return new Date(`${value}T00:00:00Z`);
@@ -109,8 +114,9 @@ export function registerImport(program: Command) {
       .option('--mailbox <path>', 'mailbox to sync (repeatable; default INBOX)', collect)
       .option('--since <YYYY-MM-DD>', 'first sync: only mail since this day', day)
       .option('--watch', 'keep running: wait for new mail (IDLE) and import it; stop with Ctrl-C')
+      .option('--poll <seconds>', 'with --watch: check mailboxes other than the first every N seconds (default 60)', seconds)
       .option('--ca-file <file>', "trust this CA certificate (PEM), e.g. a self-signed server's"),
-  ).action(async (o: PolicyOptions & { host: string; port?: number; tls?: boolean; user: string; passwordEnv: string; mailbox?: string[]; since?: Date; watch?: boolean; caFile?: string }, c: Command) => {
+  ).action(async (o: PolicyOptions & { host: string; port?: number; tls?: boolean; user: string; passwordEnv: string; mailbox?: string[]; since?: Date; watch?: boolean; poll?: number; caFile?: string }, c: Command) => {
     const g = c.optsWithGlobals<GlobalOptions>();
     const password = process.env[o.passwordEnv];
     if (!password) throw new RapportError('VALIDATION', `environment variable ${o.passwordEnv} (--password-env) is not set or empty`);
@@ -146,6 +152,7 @@ export function registerImport(program: Command) {
       try {
         await sync.watch({
           signal: controller.signal,
+          ...(o.poll ? { pollSeconds: o.poll } : {}),
           onReport: (report) => {
             bar.stop();
             if (g.json) process.stdout.write(`${JSON.stringify(report)}\n`);
