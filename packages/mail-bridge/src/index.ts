@@ -4,6 +4,8 @@ export { importMbox, importEml } from './files.js';
 export type { FileImportOptions } from './files.js';
 export { MailPipeline } from './pipeline.js';
 export { parseMessage } from './parse.js';
+export { sanitizeEmailHtml, sanitizerOptions, EMAIL_HTML_POLICY } from './sanitize.js';
+export type { EmailHtmlPolicy } from './sanitize.js';
 export { emptyReport, mergeReport } from './report.js';
 export type { SyncReport, MailboxReport, ProgressListener } from './report.js';
 export { exportTask, buildTaskMessage, taskToVtodo, icalText, icalFold } from './export.js';

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { HeaderValue } from 'mailparser';
 import { MAX_HTML_TO_TEXT, RULE_HEADERS, toMessage, type ParsedMessage } from './parse.js';
+import { EMAIL_HTML_POLICY, sanitizerPath } from './sanitize.js';
 
 /**
  * The worker: plain JavaScript (so it runs the same from sources and from the build) that parses
@@ -21,7 +22,15 @@ const WORKER = () => `
 const { parentPort } = require('node:worker_threads');
 const { Readable } = require('node:stream');
 const { MailParser } = require(${JSON.stringify(mailparserPath())});
+const sanitizeHtml = require(${JSON.stringify(sanitizerPath())});
 const RULES = new Set(${JSON.stringify([...RULE_HEADERS])});
+// The same options as sanitizerOptions() builds on the main thread.
+const { styleSources, ...policy } = ${JSON.stringify(EMAIL_HTML_POLICY)};
+const allowedStyles = {};
+for (const [tag, props] of Object.entries(styleSources)) {
+  allowedStyles[tag] = Object.fromEntries(Object.entries(props).map(([prop, source]) => [prop, [new RegExp(source)]]));
+}
+const SANITIZE = { ...policy, allowedStyles };
 parentPort.on('message', ({ id, raw }) => {
   const parser = new MailParser({ skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true, maxHtmlLengthToParse: ${MAX_HTML_TO_TEXT} });
   let headers = [];
@@ -41,7 +50,13 @@ parentPort.on('message', ({ id, raw }) => {
     else if (data.type === 'text') { text = typeof data.text === 'string' ? data.text : null; html = typeof data.html === 'string' ? data.html : null; }
   });
   parser.on('error', (err) => finish({ id, error: String(err && err.message || err) }));
-  parser.on('end', () => finish({ id, headers, rules, text, html, rawDate, attachments }));
+  parser.on('end', () => {
+    try {
+      finish({ id, headers, rules, text, html: html === null ? null : sanitizeHtml(html, SANITIZE), rawDate, attachments });
+    } catch (err) {
+      finish({ id, error: String(err && err.message || err) });
+    }
+  });
   const source = Readable.from([Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)]);
   source.pipe(parser);
 });
@@ -86,7 +101,7 @@ export class ParsePool {
         if (!done) return;
         if (reply.error) done({ parsed: null, reason: 'error' });
         else if (reply.attachments) done({ parsed: null, reason: 'attachments' });
-        else done({ parsed: toMessage({ headers: new Map(reply.headers), rules: reply.rules ?? {}, text: reply.text ?? null, html: reply.html ?? null, rawDate: reply.rawDate ?? null }, []) });
+        else done({ parsed: toMessage({ headers: new Map(reply.headers), rules: reply.rules ?? {}, text: reply.text ?? null, html: reply.html ?? null, htmlSanitized: true, rawDate: reply.rawDate ?? null }, []) });
       });
       const abandon = (err?: unknown) => {
         if (err instanceof Error) this.broken = true; // e.g. mailparser not loadable there: parse on the main thread

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { MailParser, type AddressObject, type EmailAddress, type HeaderValue } from 'mailparser';
 import type { IncomingAttachment, IncomingEmail, MailAddress } from '@rapport/core';
+import { sanitizeEmailHtml } from './sanitize.js';
 
 /** What the bridge needs from a parse: the normalised message and how many headers it had. */
 export interface ParsedMessage {
@@ -51,6 +52,8 @@ export interface RawParse {
   html: string | null;
   /** The Date header as written: mailparser turns an unreadable one into "now", we into null. */
   rawDate: string | null;
+  /** True when `html` went through sanitizeEmailHtml already (in the parse worker). */
+  htmlSanitized?: boolean;
 }
 
 /** Builds the normalised message from parsed headers and bodies. */
@@ -70,7 +73,8 @@ export function toMessage(raw: RawParse, attachments: IncomingAttachment[]): Par
     date: date instanceof Date && raw.rawDate !== null && !Number.isNaN(new Date(raw.rawDate).getTime()) ? date : null,
     subject,
     text: raw.text,
-    html: raw.html,
+    // Untrusted markup never leaves the bridge: what the CRM stores is safe to display.
+    html: raw.html === null ? null : raw.htmlSanitized ? raw.html : sanitizeEmailHtml(raw.html),
     references: messageIds(headers.get('references')),
     inReplyTo: messageIds(headers.get('in-reply-to')).at(-1) ?? null,
     headers: raw.rules,

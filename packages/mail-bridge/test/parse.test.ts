@@ -73,4 +73,35 @@ describe('parsing', () => {
     // The worker idles for 30 s before it stops; the process must not wait for that.
     expect(Date.now() - started).toBeLessThan(15_000);
   }, 30_000);
+
+  it('HTML is sanitised on both parse paths: scripts, handlers, javascript: links and remote images go, the content stays', async () => {
+    const html = [
+      '<html><head><style>body{background:url(https://t.example/x)}</style><script>alert(1)</script></head>',
+      '<body onload="steal()"><p style="color: red; position: fixed; background-image: url(https://t.example/p)">Offer <b>attached</b></p>',
+      '<a href="javascript:alert(2)">bad</a> <a href="https://zefir.test/offer" onclick="x()">good</a> <a href="mailto:jan@zefir.test">mail</a>',
+      '<img src="https://tracker.example/pixel.gif?u=1" width="1"><img src="cid:logo@zefir.test" alt="logo">',
+      '<iframe src="https://evil.example"></iframe><form action="https://evil.example"><input name="pw"></form>',
+      '<svg><script>alert(3)</script></svg><table><tr><td colspan="2" onmouseover="x()">cell</td></tr></table></body></html>',
+    ].join('');
+    const raw = Buffer.from(
+      ['From: Jan <jan@zefir.test>', 'To: anna@firma.test', 'Subject: html', 'Message-ID: <html@zefir.test>', 'MIME-Version: 1.0', 'Content-Type: text/html; charset=utf-8', '', html, ''].join('\r\n'),
+    );
+    const main = await parseMessage(Readable.from([raw]), noBlobs);
+    const pool = new ParsePool();
+    try {
+      const viaWorker = await pool.parse(raw);
+      expect(viaWorker.parsed).toEqual(main);
+    } finally {
+      await pool.close();
+    }
+    const clean = main.message.html!;
+    for (const gone of ['<script', 'alert(', 'onload', 'onclick', 'onmouseover', 'javascript:', 'tracker.example', 't.example', '<iframe', '<form', '<input', '<style', 'position', 'background-image', '<svg']) {
+      expect(clean, gone).not.toContain(gone);
+    }
+    for (const kept of ['<p style="color:red">Offer <b>attached</b></p>', 'href="https://zefir.test/offer"', 'href="mailto:jan@zefir.test"', 'src="cid:logo@zefir.test"', '<td colspan="2">cell</td>']) {
+      expect(clean, kept).toContain(kept);
+    }
+    // The text part mailparser derives from the HTML is untouched by this (it is plain text).
+    expect(main.message.text).toContain('Offer attached');
+  });
 });

@@ -35,8 +35,8 @@ export interface EmailSource {
  * angle brackets, domain lower-case) or `hash:<sha256>` for messages without one; a unique
  * index on it makes a message stored once however many importers run.
  *
- * `html` is the message's HTML exactly as it was received: untrusted. Anything that displays it
- * must sanitise it first (or show `text`).
+ * `html` is the message's HTML as the transport handed it over: the mail bridge sanitises it
+ * (`sanitizeEmailHtml`), and a host ingesting mail itself must do the same.
  */
 export interface Email extends StoredRecord, Timestamps {
   messageKey: string;
@@ -120,7 +120,7 @@ export interface IncomingEmail {
   date?: Date | null;
   subject?: string | null;
   text?: string | null;
-  /** Raw HTML as received (stored as is, untrusted: see `Email.html`). */
+  /** Sanitised HTML: core stores it as given (see `Email.html`). */
   html?: string | null;
   references?: string[];
   inReplyTo?: string | null;
