@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { postgres } from './dialect.js';
 import { entitySchemas } from './entities.js';
 import { wrapError } from './errors.js';
-import { Engine, SqlStore, type Session } from './sql-store.js';
+import { Engine, silentLogger, SqlStore, type Session } from './sql-store.js';
 import type { MigrationSet } from './migration-plan.js';
 import { coreMigrations } from './migrations/index.js';
 import { MIGRATIONS_TABLE } from './naming.js';
@@ -40,6 +40,9 @@ interface PgNamedQueryable {
 }
 interface PgPool extends PgQueryable {
   connect(): Promise<PgQueryable & { release(err?: Error): void }>;
+  /** The client class and connection options the pool opens connections with. */
+  Client: new (options: unknown) => PgQueryable & { connect(): Promise<void>; end(): Promise<void> };
+  options: unknown;
 }
 
 /**
@@ -123,6 +126,29 @@ class PostgresEngine extends Engine {
     }
   }
 
+  /**
+   * Several processes starting at once (app instances, a CLI beside a server) would each run
+   * the pending migrations and all but one fail on "already exists". A session advisory lock,
+   * per Rapport schema, makes them take turns; the later ones find nothing to do. The lock is
+   * held on a connection of its own, outside the pool, so a pool of one can still migrate;
+   * ending that session releases it, even if this process dies.
+   */
+  protected override async withMigrationLock<R>(fn: () => Promise<R>): Promise<R> {
+    const pool = this.pool();
+    const client = new pool.Client(pool.options);
+    await client.connect().catch((err: unknown) => {
+      throw wrapError(this.adapter, 'migrate (lock)', undefined, err);
+    });
+    try {
+      await client.query('SELECT pg_advisory_lock(hashtext($1))', [`rapport:migrate:${this.pgSchema}`]).catch((err: unknown) => {
+        throw wrapError(this.adapter, 'migrate (lock)', undefined, err);
+      });
+      return await fn();
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
   protected override async beforeMigrate() {
     await this.withPool((s) => s.query(`CREATE SCHEMA IF NOT EXISTS ${this.dialect.q(this.pgSchema)}`));
   }
@@ -159,6 +185,7 @@ export function postgresStore(options: PostgresStoreOptions): Store {
     entities: entitySchemas(schema, 'postgres'),
     migrations: migrations.postgres,
     migrationsTableName: MIGRATIONS_TABLE,
+    logger: silentLogger,
     synchronize: false,
     poolSize: options.poolSize ?? 10,
     // Unqualified names in the store's SQL and in the migrations resolve to this schema.

@@ -19,13 +19,27 @@ import {
   type StoreCapabilities,
   type StoredRecord,
 } from '@rapport/core';
-import type { DataSource, QueryRunner } from 'typeorm';
+import type { DataSource, Logger, QueryRunner } from 'typeorm';
 import { compileAggregate, compileFilter, compileOrderBy, decodeAggregate, Params, tablesOf, type Table } from './compile.js';
 import { createIndexSql, createTableSql } from './ddl.js';
 import type { Dialect } from './dialect.js';
 import { wrapError } from './errors.js';
 import { sameDef, type MigrationSet } from './migration-plan.js';
 import { MIGRATIONS_TABLE, SEQUENCES_TABLE } from './naming.js';
+
+/**
+ * TypeORM's default logger prints migration failures (and slow queries) to the console, which
+ * would corrupt a host's stdout (a CLI's JSON, say). Every failure reaches the caller as a
+ * RapportError instead.
+ */
+export const silentLogger: Logger = {
+  logQuery: () => undefined,
+  logQueryError: () => undefined,
+  logQuerySlow: () => undefined,
+  logSchemaBuild: () => undefined,
+  logMigration: () => undefined,
+  log: () => undefined,
+};
 
 export interface QueryResultRows {
   rows: Array<Record<string, unknown>>;
@@ -70,14 +84,18 @@ export abstract class Engine {
 
   /** Opens the connection (pool) on first use. */
   ready(): Promise<void> {
-    this.initializing ??= this.dataSource
-      .initialize()
+    this.initializing ??= this.open()
       .then(() => this.afterInitialize())
       .catch((err) => {
         this.initializing = undefined;
         throw wrapError(this.adapter, 'connect', undefined, err);
       });
     return this.initializing;
+  }
+
+  /** Opens the DataSource (connection or pool). */
+  protected async open(): Promise<void> {
+    await this.dataSource.initialize();
   }
 
   protected async afterInitialize(): Promise<void> {}
@@ -98,9 +116,17 @@ export abstract class Engine {
   protected abstract inTransaction<R>(fn: (s: Session) => Promise<R>): Promise<R>;
   protected abstract tableExists(s: Session, name: string): Promise<boolean>;
   protected async beforeMigrate(): Promise<void> {}
+  /** Runs `fn` while no other process migrates the same database (where the database can tell). */
+  protected withMigrationLock<R>(fn: () => Promise<R>): Promise<R> {
+    return fn();
+  }
 
   async migrate(): Promise<MigrationReport> {
     await this.ready();
+    return this.withMigrationLock(() => this.migrateLocked());
+  }
+
+  private async migrateLocked(): Promise<MigrationReport> {
     await this.beforeMigrate();
     const known = this.dataSource.migrations.map((m) => m.name ?? m.constructor.name);
     this.checkSchema();

@@ -3,7 +3,7 @@ import { DataSource, type QueryRunner } from 'typeorm';
 import { sqlite } from './dialect.js';
 import { entitySchemas } from './entities.js';
 import { wrapError } from './errors.js';
-import { Engine, sessionOf, SqlStore, type Session } from './sql-store.js';
+import { Engine, sessionOf, silentLogger, SqlStore, type Session } from './sql-store.js';
 import type { MigrationSet } from './migration-plan.js';
 import { coreMigrations } from './migrations/index.js';
 import { MIGRATIONS_TABLE } from './naming.js';
@@ -43,6 +43,18 @@ function directSession(db: RawDatabase, cacheSize = 500): Session {
       return { rows: [], affected: stmt.run(...params).changes };
     },
   };
+}
+
+/** Runs `fn` again (up to 8 times, backing off) while it fails with an error matching `retryable`. */
+async function retryLocked<R>(fn: () => Promise<R>, retryable: RegExp): Promise<R> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= 8 || !retryable.test(`${(err as Error)?.message} ${((err as Error)?.cause as Error | undefined)?.message ?? ''}`)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+    }
+  }
 }
 
 /** Runs one thing at a time, in call order. */
@@ -111,6 +123,23 @@ class SqliteEngine extends Engine {
     return result;
   }
 
+  /**
+   * Two processes opening a new file at once race to switch it to WAL, which SQLite answers
+   * with "database is locked" without waiting: try again.
+   */
+  protected override open(): Promise<void> {
+    return retryLocked(() => super.open(), /database is locked|SQLITE_BUSY/i);
+  }
+
+  /**
+   * SQLite has no advisory lock. When two processes migrate one file at once, the later one's
+   * migration transaction fails on "already exists" (or the file lock) and rolls back whole;
+   * run again, it finds the migrations recorded and does nothing.
+   */
+  protected override withMigrationLock<R>(fn: () => Promise<R>): Promise<R> {
+    return retryLocked(fn, /already exists|database is locked|SQLITE_BUSY/i);
+  }
+
   protected async tableExists(s: Session, name: string): Promise<boolean> {
     const { rows } = await s.query(`SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = ?`, [name]);
     return rows.length > 0;
@@ -134,6 +163,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     entities: entitySchemas(schema, 'sqlite'),
     migrations: migrations.sqlite,
     migrationsTableName: MIGRATIONS_TABLE,
+    logger: silentLogger,
     synchronize: false,
     enableWAL: file,
     statementCacheSize: 500,

@@ -1,4 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -81,6 +84,64 @@ describe('committed migrations', () => {
   it('each dialect has the same migrations in the same order', () => {
     const names = (list: MigrationSet['sqlite']) => list.map((M) => new M().name);
     expect(names(coreMigrations.sqlite)).toEqual(names(coreMigrations.postgres));
+  });
+});
+
+describe('migrating from several processes at once', () => {
+  it('SQLite: three processes migrating one new file at once all succeed, and the migrations run once', async () => {
+    const root = fileURLToPath(new URL('../../..', import.meta.url));
+    const work = mkdtempSync(join(tmpdir(), 'rapport-migrate-race-'));
+    const script = join(work, 'migrate.mts');
+    writeFileSync(
+      script,
+      [
+        `const { sqliteStore } = await import(${JSON.stringify(fileURLToPath(new URL('../src/index.ts', import.meta.url)))});`,
+        'const store = sqliteStore({ filename: process.argv[2] });',
+        // All three start migrating at the same moment, whatever their start-up took.
+        'await new Promise((r) => setTimeout(r, Number(process.argv[3]) - Date.now()));',
+        'const report = await store.migrate();',
+        'await store.close();',
+        'console.log(JSON.stringify(report.applied));',
+      ].join('\n'),
+    );
+    try {
+      // The race is timing-dependent: several rounds.
+      for (let round = 0; round < 3; round++) {
+        const file = join(work, `race-${round}.db`);
+        const startAt = String(Date.now() + 3000);
+        const runs = await Promise.all(
+          Array.from({ length: 3 }, () => promisify(execFile)(join(root, 'node_modules/.bin/tsx'), [script, file, startAt], { cwd: root, timeout: 60_000 })),
+        );
+        const applied = runs.map((r) => { try { return JSON.parse(r.stdout.trim()) as string[]; } catch { throw new Error(r.stdout + r.stderr); } });
+        expect(applied.flat().sort()).toEqual(coreMigrations.sqlite.map((M) => new M().name).sort());
+        const db = new Database(file, { readonly: true });
+        expect(db.prepare('SELECT count(*) AS n FROM rapport_migrations').get()).toEqual({ n: coreMigrations.sqlite.length });
+        db.close();
+      }
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('PostgreSQL: four stores migrating one new schema take turns: one applies, the others find nothing to do', async () => {
+    const schemaName = uniqueSchemaName('mig_race');
+    // Pools of one: the advisory lock must not take the connection the migrations run on.
+    const stores = Array.from({ length: 4 }, () => postgresStore({ url: PG_URL, schemaName, poolSize: 1 }));
+    try {
+      const reports = await Promise.all(stores.map((store) => store.migrate()));
+      const names = coreMigrations.postgres.map((M) => new M().name);
+      expect(reports.map((r) => r.applied.length).sort()).toEqual([0, 0, 0, names.length]);
+      const c = await pgClient();
+      try {
+        const { rows } = await c.query(`SELECT name FROM "${schemaName}".rapport_migrations ORDER BY id`);
+        expect(rows.map((r) => r.name)).toEqual(names);
+      } finally {
+        await c.end();
+      }
+    } finally {
+      for (const store of stores) await store.close();
+      await dropPgSchema(schemaName);
+    }
   });
 });
 
