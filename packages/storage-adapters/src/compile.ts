@@ -129,7 +129,7 @@ export function compileFilter(table: Table, f: NormalFilter, params: Params): st
 /** Literal substring search: instr()/strpos() have no wildcards, so `%` and `_` need no escaping. */
 function containsExpr(d: Dialect, expr: string, needle: string, ignoreCase: boolean): string {
   const fn = d.name === 'postgres' ? 'strpos' : 'instr';
-  return ignoreCase ? `${fn}(lower(${expr}), lower(${needle}))` : `${fn}(${expr}, ${needle})`;
+  return ignoreCase ? `${fn}(${d.lower(expr)}, ${d.lower(needle)})` : `${fn}(${expr}, ${needle})`;
 }
 
 /**

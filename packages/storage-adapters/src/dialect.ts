@@ -19,13 +19,19 @@ export interface Dialect {
   readonly maxParams: number;
   /** Rows per multi-row INSERT: small enough that the statement text repeats and its prepared form is reused. */
   readonly batchRows: number;
+  /** Lower-cases text for case-insensitive search, beyond ASCII (Ł → ł, Ş → ş), as JavaScript does. */
+  lower(expr: string): string;
 }
+
+/** The SQL function sqliteStore registers on its connection: SQLite's own lower() is ASCII-only. */
+export const SQLITE_LOWER = 'rapport_lower';
 
 const quote = (id: string) => `"${id.replace(/"/g, '""')}"`;
 
 export const sqlite: Dialect = {
   name: 'sqlite',
   q: quote,
+  lower: (expr) => `${SQLITE_LOWER}(${expr})`,
   placeholder: () => '?',
   maxParams: 32_000,
   batchRows: 100,
@@ -77,6 +83,9 @@ export const sqlite: Dialect = {
 export const postgres: Dialect = {
   name: 'postgres',
   q: quote,
+  // Columns are COLLATE "C", under which lower() is ASCII-only: case-fold under the database's
+  // default collation instead (Unicode-aware with a UTF-8 LC_CTYPE such as C.UTF-8 or en_US.UTF-8).
+  lower: (expr) => `lower((${expr}) COLLATE "default")`,
   placeholder: (n) => `$${n}`,
   maxParams: 65_000,
   batchRows: 500,

@@ -1,6 +1,6 @@
 import { coreSchema, type Schema, type Store } from '@rapport/core';
 import { DataSource, type QueryRunner } from 'typeorm';
-import { sqlite } from './dialect.js';
+import { sqlite, SQLITE_LOWER } from './dialect.js';
 import { entitySchemas } from './entities.js';
 import { wrapError } from './errors.js';
 import { Engine, sessionOf, silentLogger, SqlStore, type Session } from './sql-store.js';
@@ -26,6 +26,7 @@ interface RawStatement {
 }
 interface RawDatabase {
   prepare(sql: string): RawStatement;
+  function(name: string, options: { deterministic: boolean }, fn: (value: unknown) => unknown): unknown;
 }
 
 /** A session on the better-sqlite3 handle with a small prepared-statement cache. */
@@ -75,6 +76,8 @@ class SqliteEngine extends Engine {
   protected override async afterInitialize() {
     this.runner = this.dataSource.createQueryRunner();
     const db = (this.dataSource.driver as unknown as { databaseConnection?: RawDatabase }).databaseConnection;
+    // Case-insensitive search the way JavaScript (and the memory store) folds case.
+    db?.function(SQLITE_LOWER, { deterministic: true }, (value) => (typeof value === 'string' ? value.toLowerCase() : value));
     // Statements go straight to better-sqlite3 (TypeORM opened and configured the connection
     // and runs the migrations): its query runner adds async hooks per statement that cost more
     // than the query itself on a history page.
