@@ -251,6 +251,42 @@ for (const kind of kinds) {
       }
     });
 
+    withDb('the exclusive-domain migration backfills stored domains; of one claimed twice, the oldest claim keeps it', async () => {
+      // The schema and migrations as they were before ContactKeyExclusive.
+      const keysBefore: CollectionDef = (() => {
+        const k = coreCollections.find((c) => c.name === 'contact_keys')!;
+        const { exclusive: _, ...fields } = k.fields;
+        return { ...k, fields, indexes: k.indexes.filter((i) => i.name !== 'contact_keys_exclusive_uq') };
+      })();
+      const schemaBefore = new Schema(coreCollections.map((c) => (c.name === 'contact_keys' ? keysBefore : c)));
+      const isLast = (M: new () => { name?: string }) => new M().name!.startsWith('ContactKeyExclusive');
+      const before: MigrationSet = {
+        sqlite: coreMigrations.sqlite.filter((M) => !isLast(M)),
+        postgres: coreMigrations.postgres.filter((M) => !isLast(M)),
+        snapshot: { collections: schemaBefore.collections.map(canonical) },
+      };
+      const old = kind.open({ schema: schemaBefore, migrations: before });
+      await old.migrate();
+      const key = (id: string, kind: 'email' | 'domain', value: string, ownerId: string) => ({ id, version: 1, kind, value, ownerType: kind === 'domain' ? 'partner' : 'person', ownerId });
+      await old.createMany('contact_keys', [key('k1', 'domain', 'zefir.pl', 'p1'), key('k2', 'domain', 'zefir.pl', 'p2'), key('k3', 'domain', 'acme.pl', 'p3'), key('k4', 'email', 'jan@zefir.pl', 'x1')]);
+      await old.close();
+
+      const store = kind.open({});
+      try {
+        expect((await store.migrate()).applied).toEqual([coreNames.at(-1)]);
+        const rows = (await store.find<{ id: string; version: number; exclusive: string | null }>('contact_keys', { sort: [{ field: 'id' }] })).items;
+        expect(rows.map((r) => [r.id, r.exclusive])).toEqual([
+          ['k1', 'domain:zefir.pl'],
+          ['k2', null],
+          ['k3', 'domain:acme.pl'],
+          ['k4', null],
+        ]);
+        await expect(store.create('contact_keys', { ...key('k5', 'domain', 'acme.pl', 'p9'), exclusive: 'domain:acme.pl' })).rejects.toMatchObject({ code: 'CONFLICT' });
+      } finally {
+        await store.close();
+      }
+    });
+
     withDb('a database migrated by newer code is refused with a clear message', async () => {
       const newer = kind.open({ schema: schemaV2, migrations: migrationsV2() });
       await newer.migrate();

@@ -86,6 +86,25 @@ describe('postgresStore under concurrent writers', () => {
     }
   });
 
+  it('partners racing to claim one e-mail domain: exactly one gets it, the others are a CONFLICT', async () => {
+    store = postgresStore({ url: PG_URL, schemaName, poolSize: 10 });
+    const other = postgresStore({ url: PG_URL, schemaName, poolSize: 10 });
+    try {
+      const a = createCrm({ store });
+      const b = createCrm({ store: other });
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, i) => (i % 2 ? b : a).partners.create({ code: `RACE${i}`, name: `Race ${i}`, emailDomains: ['race.example'] })),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect(isRapportError(r.reason, 'CONFLICT'), String(r.reason)).toBe(true);
+      const owner = (results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ id: string }>).value;
+      expect((await a.partners.findByDomain('race.example'))?.id).toBe(owner.id);
+      expect(await store.count('partners', { op: 'contains', field: 'code', value: 'RACE' })).toBe(1);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('two updates with the same version: exactly one wins, the other is a CONFLICT', async () => {
     store = postgresStore({ url: PG_URL, schemaName });
     await store.create('tasks', task('race', 'R-1'));

@@ -69,9 +69,11 @@ export const persons: CollectionDef = {
 
 export const contactKeys: CollectionDef = {
   name: 'contact_keys',
-  fields: { kind: str(16), value: str(320), ownerType: str(16), ownerId: str(64) },
+  fields: { kind: str(16), value: str(320), ownerType: str(16), ownerId: str(64), exclusive: optStr(340) },
   indexes: [
     { name: 'contact_keys_value_uq', fields: ['kind', 'value', 'ownerType', 'ownerId'], unique: true },
+    // An e-mail domain belongs to one partner: two writers racing to claim it cannot both win.
+    { name: 'contact_keys_exclusive_uq', fields: ['exclusive'], unique: true },
     { name: 'contact_keys_owner', fields: ['ownerId'] },
   ],
 };

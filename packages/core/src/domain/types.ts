@@ -74,6 +74,8 @@ export interface ContactKey extends StoredRecord {
   value: string;
   ownerType: 'person' | 'partner' | 'operator';
   ownerId: string;
+  /** `domain:<value>` for a key only one owner may hold (a partner's e-mail domain), else null; unique. */
+  exclusive?: string | null;
 }
 
 /** A register (rejestr) of tasks: a kind of matters with a calendar colour and a number series. */

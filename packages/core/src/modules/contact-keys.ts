@@ -14,7 +14,7 @@ export async function syncContactKeys(
   const rows: ContactKey[] = [
     ...keys.emails.map((value) => ({ kind: 'email' as const, value })),
     ...(keys.domains ?? []).map((value) => ({ kind: 'domain' as const, value })),
-  ].map((k) => ({ id: newId(unit.now.getTime()), version: 1, ...k, ownerType, ownerId }));
+  ].map((k) => ({ id: newId(unit.now.getTime()), version: 1, ...k, ownerType, ownerId, exclusive: k.kind === 'domain' ? `domain:${k.value}` : null }));
   if (rows.length > 0) await unit.tx.createMany('contact_keys', rows);
 }
 

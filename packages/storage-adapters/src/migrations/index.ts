@@ -3,11 +3,13 @@ import type { MigrationSet, Snapshot } from '../migration-plan.js';
 import snapshot from '../../migrations/snapshot.json';
 import { Initial1795333962404 as sqliteInitial1795333962404 } from './sqlite/1795333962404-initial.js';
 import { TasksDueIndex1795337426825 as sqliteTasksDueIndex1795337426825 } from './sqlite/1795337426825-tasks-due-index.js';
+import { ContactKeyExclusive1795347239638 as sqliteContactKeyExclusive1795347239638 } from './sqlite/1795347239638-contact-key-exclusive.js';
 import { Initial1795333962404 as postgresInitial1795333962404 } from './postgres/1795333962404-initial.js';
 import { TasksDueIndex1795337426825 as postgresTasksDueIndex1795337426825 } from './postgres/1795337426825-tasks-due-index.js';
+import { ContactKeyExclusive1795347239638 as postgresContactKeyExclusive1795347239638 } from './postgres/1795347239638-contact-key-exclusive.js';
 
 export const coreMigrations: MigrationSet = {
-  sqlite: [sqliteInitial1795333962404, sqliteTasksDueIndex1795337426825],
-  postgres: [postgresInitial1795333962404, postgresTasksDueIndex1795337426825],
+  sqlite: [sqliteInitial1795333962404, sqliteTasksDueIndex1795337426825, sqliteContactKeyExclusive1795347239638],
+  postgres: [postgresInitial1795333962404, postgresTasksDueIndex1795337426825, postgresContactKeyExclusive1795347239638],
   snapshot: snapshot as unknown as Snapshot,
 };
