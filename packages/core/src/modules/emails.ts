@@ -307,6 +307,7 @@ function copy<R>(value: R): R {
   for (const k in value) out[k] = copy((value as Record<string, unknown>)[k]);
   return out as R;
 }
+
 /** Collections whose records a batch creates one by one but writes together at its end. */
 const DEFERRED = new Set(['tasks', 'timeline']);
 
