@@ -253,6 +253,38 @@ export function opportunitiesModule(ctx: Context, hooks: SalesHooks = {}) {
       });
     },
 
+    /**
+     * Changes a pipeline: its name, and its stages (names, probabilities, allowed actions, order,
+     * new stages). Forecasts weigh by the new probabilities at once. A stage that opportunities
+     * are at keeps its key and its outcome: removing it or changing its outcome is a CONFLICT
+     * saying how many are there (move them first). Stage keys are the stages' identity.
+     */
+    updatePipeline(id: string, patch: { name?: string; stages?: PipelineStageInput[] }, expectedVersion?: number): Promise<Pipeline> {
+      return run(async (unit) => {
+        const pipeline = await unit.load<Pipeline>('pipelines', v.id('pipeline.id', id), 'pipeline');
+        if (!patch || typeof patch !== 'object') throw invalid('pipeline', 'must be an object', patch);
+        const given = v.definedOnly(patch);
+        const changes: Partial<Pipeline> = { updatedAt: unit.now };
+        if ('name' in given) changes.name = v.text('pipeline.name', given.name, {});
+        if ('stages' in given) {
+          const stages = checkStages(given.stages);
+          for (const old of pipeline.stages) {
+            const now = stages.find((s) => s.key === old.key);
+            if (now && now.outcome === old.outcome) continue;
+            const at = await unit.tx.count('opportunities', where.and(where.eq('pipelineId', pipeline.id), where.eq('stage', old.key)));
+            if (at === 0) continue;
+            const what = now ? `change the outcome of stage ${old.key} from ${old.outcome} to ${now.outcome}` : `remove stage ${old.key}`;
+            throw new RapportError('CONFLICT', `pipeline ${pipeline.code}: cannot ${what}: ${at} opportunit${at === 1 ? 'y is' : 'ies are'} at it; move them to another stage first`, {
+              details: { field: 'pipeline.stages', stage: old.key, opportunities: at },
+            });
+          }
+          changes.stages = stages;
+          await unit.audit('pipeline', pipeline.id, 'stages', pipeline.stages.map((s) => `${s.key}:${s.probability}`).join(','), stages.map((s) => `${s.key}:${s.probability}`).join(','));
+        }
+        return unit.save('pipelines', pipeline, changes, expectedVersion);
+      });
+    },
+
     /** The pipeline with this id, or the default one (created on first use). */
     pipeline(id?: string): Promise<Pipeline> {
       return run((unit) => (id ? unit.load<Pipeline>('pipelines', id, 'pipeline') : defaultPipeline(unit)));

@@ -139,6 +139,51 @@ describe.each(stores)('opportunities on $name', (kind) => {
   });
 });
 
+describe.each(stores)('editing a pipeline on $name', (kind) => {
+  it('renames, reorders, re-weighs and adds stages; forecasts follow; stages in use keep their key and outcome', async () => {
+    const { crm } = await setup(kind);
+    const p = await crm.partners.create({ code: 'ZEFIR', name: 'Zefir' });
+    const sales = await crm.opportunities.definePipeline({
+      code: 'B2B',
+      name: 'B2B',
+      stages: [
+        { key: 'lead', probability: 5 },
+        { key: 'demo', probability: 20 },
+        { key: 'won', probability: 100, outcome: 'won' },
+        { key: 'lost', probability: 0, outcome: 'lost' },
+      ],
+    });
+    await crm.opportunities.create({ partnerId: p.id, pipelineId: sales.id, stage: 'demo', amount: 10_000, currency: 'EUR', expectedCloseAt: '2026-04-10' });
+    const stages = (over: Record<string, object> = {}, extra: object[] = []) => [
+      ...sales.stages.filter((s) => s.key !== 'lead').map((s) => ({ ...s, ...over[s.key] })),
+      ...extra,
+    ];
+
+    // A stage nobody is at can go; new stages and new probabilities apply at once.
+    const edited = await crm.opportunities.updatePipeline(sales.id, { name: 'B2B sales', stages: stages({ demo: { name: 'Product demo', probability: 40 } }, [{ key: 'trial', probability: 70 }]) }, 1);
+    expect(edited).toMatchObject({ name: 'B2B sales', version: 2 });
+    expect(edited.stages.map((s) => [s.key, s.name, s.probability, s.outcome])).toEqual([
+      ['demo', 'Product demo', 40, 'open'],
+      ['won', 'won', 100, 'won'],
+      ['lost', 'lost', 0, 'lost'],
+      ['trial', 'trial', 70, 'open'],
+    ]);
+    const f = await crm.opportunities.forecast({ from: '2026-04-01', to: '2026-05-01', groupBy: 'stage' });
+    expect(f.rows.map((r) => [r.key, r.weightedAmount])).toEqual([['demo', 4_000]]);
+
+    // The stage an opportunity is at can neither go nor change its outcome.
+    const gone = await failure(() => crm.opportunities.updatePipeline(sales.id, { stages: edited.stages.filter((s) => s.key !== 'demo') }));
+    expect(gone).toEqual({ code: 'CONFLICT', message: 'pipeline B2B: cannot remove stage demo: 1 opportunity is at it; move them to another stage first' });
+    const flipped = await failure(() => crm.opportunities.updatePipeline(sales.id, { stages: edited.stages.map((s) => (s.key === 'demo' ? { ...s, outcome: 'won' as const } : s)) }));
+    expect(flipped.message).toBe('pipeline B2B: cannot change the outcome of stage demo from open to won: 1 opportunity is at it; move them to another stage first');
+    // Still a valid pipeline, and optimistic versions hold.
+    expect((await failure(() => crm.opportunities.updatePipeline(sales.id, { stages: [{ key: 'demo', probability: 40 }, { key: 'won', probability: 100, outcome: 'won' }] }))).code).toBe('VALIDATION');
+    expect((await failure(() => crm.opportunities.updatePipeline(sales.id, { name: 'x' }, 1))).code).toBe('CONFLICT');
+    expect((await failure(() => crm.opportunities.updatePipeline('nope', { name: 'x' }))).code).toBe('NOT_FOUND');
+    expect((await crm.opportunities.pipeline(sales.id)).version).toBe(2);
+  });
+});
+
 describe.each(stores)('forecast on $name', (kind) => {
   async function seed() {
     const ctx = await setup(kind);
