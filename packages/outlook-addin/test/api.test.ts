@@ -38,6 +38,29 @@ describe('authentication', () => {
   });
 });
 
+describe('rate limit', () => {
+  it('answers 429 with Retry-After once an address has made max requests in the window, tokens or not', async () => {
+    const limited = await createApiServer({ crm: s.crm, paneDir: false, rateLimit: { max: 3, windowMs: 60_000 } });
+    try {
+      const from = (ip: string, headers: Record<string, string>) => limited.inject({ url: '/api/v1/me', headers, remoteAddress: ip });
+      expect((await from('10.0.0.1', auth(s.tokens.anna))).statusCode).toBe(200);
+      expect((await from('10.0.0.1', auth('rpt_guess-1'))).statusCode).toBe(401);
+      expect((await from('10.0.0.1', auth('rpt_guess-2'))).statusCode).toBe(401);
+      const refused = await from('10.0.0.1', auth(s.tokens.anna));
+      expect(refused.statusCode).toBe(429);
+      expect(refused.json()).toEqual({ error: { code: 'RATE_LIMITED', message: expect.stringMatching(/^too many requests from this address: at most 3 in 1 minute; try again in \d+ s$/) } });
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      expect(refused.headers['content-security-policy']).toBeDefined();
+      // Another address is counted apart.
+      expect((await from('10.0.0.2', auth(s.tokens.anna))).statusCode).toBe(200);
+    } finally {
+      await limited.close();
+    }
+    // The default server limits too (600 a minute): its headers say so.
+    expect((await app.inject({ url: '/api/v1/me', headers: auth(s.tokens.anna) })).headers['x-ratelimit-limit']).toBe('600');
+  });
+});
+
 describe('GET /api/v1/history', () => {
   it('returns the partner, person, open tasks with overdue flag and stage progress, and the timeline', async () => {
     const res = await app.inject({ url: '/api/v1/history?email=Jan.Fiszka@zefir.pl&limit=3', headers: auth(s.tokens.anna) });

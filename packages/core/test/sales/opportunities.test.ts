@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createCrm, DEFAULT_PIPELINE_STAGES, type Crm, type SalesHooks } from '@rapport/core';
+import { createCrm, DEFAULT_PIPELINE_STAGES, type Crm, type PipelineStageInput, type SalesHooks } from '@rapport/core';
 import { failure, setup, stores } from './setup.js';
 
 describe.each(stores)('opportunities on $name', (kind) => {
@@ -154,7 +154,7 @@ describe.each(stores)('editing a pipeline on $name', (kind) => {
       ],
     });
     await crm.opportunities.create({ partnerId: p.id, pipelineId: sales.id, stage: 'demo', amount: 10_000, currency: 'EUR', expectedCloseAt: '2026-04-10' });
-    const stages = (over: Record<string, object> = {}, extra: object[] = []) => [
+    const stages = (over: Record<string, Partial<PipelineStageInput>> = {}, extra: PipelineStageInput[] = []): PipelineStageInput[] => [
       ...sales.stages.filter((s) => s.key !== 'lead').map((s) => ({ ...s, ...over[s.key] })),
       ...extra,
     ];

@@ -1,4 +1,5 @@
 import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
 import { RapportError, type Crm, type Operator } from '@rapport/core';
 import { ApiError, toErrorResponse } from './errors.js';
@@ -34,6 +35,12 @@ export interface ApiOptions {
    * manifests are then served at /manifests/... with their URLs pointing here.
    */
   publicOrigin?: string;
+  /**
+   * Requests one client address may make to /api per window (default 600 a minute; `false`
+   * turns the limit off). Counted before authentication, so a flood and token guessing are
+   * slowed alike. Behind a reverse proxy, set Fastify's `trustProxy` so clients count apart.
+   */
+  rateLimit?: { max: number; windowMs?: number } | false;
 }
 
 const OPEN_STATUSES = ['open', 'in_progress'] as const;
@@ -79,6 +86,18 @@ export const rapportApi: FastifyPluginAsync<ApiOptions> = async (app, options) =
 
   // The API: every route needs a valid bearer token.
   await app.register(async (api) => {
+    if (options.rateLimit !== false) {
+      const { max, windowMs = 60_000 } = options.rateLimit ?? { max: 600 };
+      await api.register(rateLimit, {
+        global: false,
+        max,
+        timeWindow: windowMs,
+        errorResponseBuilder: (_request, context) => new ApiError(429, 'RATE_LIMITED', `too many requests from this address: at most ${context.max} in ${context.after}; try again in ${Math.ceil(context.ttl / 1000)} s`),
+      });
+      // A hook of the scope, added before authentication: route-level hooks would run after it,
+      // and requests with a bad token would not count.
+      api.addHook('onRequest', api.rateLimit());
+    }
     api.addHook('onRequest', async (request) => {
       if (request.method === 'OPTIONS') return;
       request.operator = await authenticate(crm, request);

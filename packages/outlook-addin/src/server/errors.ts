@@ -1,7 +1,7 @@
 import { isRapportError, type RapportErrorCode } from '@rapport/core';
 
 /** The error codes the HTTP API answers with, beside RapportError's own. */
-export type ApiErrorCode = RapportErrorCode | 'UNAUTHORIZED' | 'BAD_REQUEST' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'INTERNAL';
+export type ApiErrorCode = RapportErrorCode | 'UNAUTHORIZED' | 'BAD_REQUEST' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'RATE_LIMITED' | 'INTERNAL';
 
 /** An error the API reports as `{ error: { code, message } }` with this HTTP status. */
 export class ApiError extends Error {
