@@ -103,7 +103,11 @@ export const opportunities: CollectionDef = {
   },
   indexes: [
     { name: 'opportunities_partner', fields: ['partnerId', { field: 'createdAt', desc: true }] },
-    { name: 'opportunities_status_close', fields: ['status', 'expectedCloseAt'] },
+    // The forecast's filter (open, expected close in a window) plus every column it groups and
+    // sums, so SQL stores answer it from the index alone.
+    { name: 'opportunities_forecast', fields: ['status', 'expectedCloseAt', 'ownerId', 'campaignId', 'pipelineId', 'stage', 'currency', 'amount'] },
+    // Which opportunities are at a stage (updatePipeline refuses to drop a stage in use).
+    { name: 'opportunities_pipeline_stage', fields: ['pipelineId', 'stage'] },
     { name: 'opportunities_owner', fields: ['ownerId', 'status'] },
     { name: 'opportunities_campaign', fields: ['campaignId', 'status'] },
   ],
