@@ -2,27 +2,27 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { HeaderValue } from 'mailparser';
 import { MAX_HTML_TO_TEXT, RULE_HEADERS, toMessage, type ParsedMessage } from './parse.js';
-import { EMAIL_HTML_POLICY, sanitizerPath } from './sanitize.js';
+import { EMAIL_HTML_POLICY } from './sanitize.js';
 
 /**
  * The worker: plain JavaScript (so it runs the same from sources and from the build) that parses
  * messages without attachments off the main thread. A message with attachments is handed back
  * (`attachments: true`): the main thread parses it again, streaming them into the BlobStore.
  */
-/** mailparser's absolute path, so the worker finds it whatever the host's working directory. */
-function mailparserPath(): string {
+/** A package's absolute path, so the worker finds it whatever the host's working directory. */
+function modulePath(name: string): string {
   try {
-    return createRequire(import.meta.url).resolve('mailparser');
+    return createRequire(import.meta.url).resolve(name);
   } catch {
-    return 'mailparser';
+    return name;
   }
 }
 
 const WORKER = () => `
 const { parentPort } = require('node:worker_threads');
 const { Readable } = require('node:stream');
-const { MailParser } = require(${JSON.stringify(mailparserPath())});
-const sanitizeHtml = require(${JSON.stringify(sanitizerPath())});
+const { MailParser } = require(${JSON.stringify(modulePath('mailparser'))});
+const sanitizeHtml = require(${JSON.stringify(modulePath('sanitize-html'))});
 const RULES = new Set(${JSON.stringify([...RULE_HEADERS])});
 // The same options as sanitizerOptions() builds on the main thread.
 const { styleSources, ...policy } = ${JSON.stringify(EMAIL_HTML_POLICY)};

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import sanitizeHtml from 'sanitize-html';
 
 /**
@@ -57,13 +56,4 @@ const OPTIONS = sanitizerOptions();
 /** E-mail HTML made safe to display in a browser (see EMAIL_HTML_POLICY). */
 export function sanitizeEmailHtml(html: string): string {
   return sanitizeHtml(html, OPTIONS);
-}
-
-/** sanitize-html's absolute path, for the parse worker. */
-export function sanitizerPath(): string {
-  try {
-    return createRequire(import.meta.url).resolve('sanitize-html');
-  } catch {
-    return 'sanitize-html';
-  }
 }

@@ -20,6 +20,7 @@ import type { StoredRecord } from '../store/schema.js';
 import { RapportError, invalid, isRapportError } from '../errors.js';
 import { newId } from '../ids.js';
 import { where, type Filter } from '../store/filter.js';
+import { copyRecord } from '../store/copy.js';
 import { checkSequenceCount, type AggregateQuery, type FindQuery, type Page, type Store } from '../store/store.js';
 import { lookupKey } from './contact-keys.js';
 import { createPartner } from './partners.js';
@@ -294,20 +295,6 @@ async function openBatch(unit: Unit, messages: Prepared[], policy: MailPolicy): 
 
 const CACHED = new Set(['registers', 'partners', 'persons', 'operators']);
 
-/**
- * Callers get their own copy of a cached read: records are plain objects and a caller may change
- * them. Records hold scalars, dates, arrays and plain objects only, which this copies deeply at
- * a fraction of structuredClone's cost (which ran for every cached read of a batch).
- */
-function copy<R>(value: R): R {
-  if (value === null || typeof value !== 'object') return value;
-  if (value instanceof Date) return new Date(value.getTime()) as R;
-  if (Array.isArray(value)) return value.map(copy) as R;
-  const out: Record<string, unknown> = {};
-  for (const k in value) out[k] = copy((value as Record<string, unknown>)[k]);
-  return out as R;
-}
-
 /** Collections whose records a batch creates one by one but writes together at its end. */
 const DEFERRED = new Set(['tasks', 'timeline']);
 
@@ -347,7 +334,8 @@ function batchStore(tx: Store): BatchStore {
       entries.set(key, hit);
       hit.catch(() => entries!.delete(key));
     }
-    return hit.then(copy);
+    // Callers get their own copy: records are plain objects and a caller may change them.
+    return hit.then(copyRecord);
   };
   const defer = (collection: string, records: StoredRecord[]) => {
     forget(collection);

@@ -279,7 +279,8 @@ export function opportunitiesModule(ctx: Context, hooks: SalesHooks = {}) {
             });
           }
           changes.stages = stages;
-          await unit.audit('pipeline', pipeline.id, 'stages', pipeline.stages.map((s) => `${s.key}:${s.probability}`).join(','), stages.map((s) => `${s.key}:${s.probability}`).join(','));
+          const summary = (list: PipelineStage[]) => list.map((s) => `${s.key}:${s.probability}`).join(',');
+          await unit.audit('pipeline', pipeline.id, 'stages', summary(pipeline.stages), summary(stages));
         }
         return unit.save('pipelines', pipeline, changes, expectedVersion);
       });

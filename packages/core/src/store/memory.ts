@@ -4,6 +4,7 @@ import { filterFields, matches, normalizeFilter, readPath, type Filter, type Nor
 import { indexFields, Schema, type CollectionDef, type StoredRecord } from './schema.js';
 import { checkSequenceCount, type AggregateQuery, type AggregateRow, type FindQuery, type MigrationReport, type Page, type Store, type StoreCapabilities } from './store.js';
 import { aggregateRecords } from './aggregate.js';
+import { copyRecord } from './copy.js';
 import { coreSchema } from '../domain/schema.js';
 
 type Row = Record<string, unknown> & StoredRecord;
@@ -18,7 +19,7 @@ interface Table {
   lookup: Map<string, Map<string, Set<string>>>;
 }
 
-const clone = <T>(v: T): T => structuredClone(v);
+const clone = copyRecord;
 const keyOf = (v: unknown) => (v instanceof Date ? `d${v.getTime()}` : `${typeof v}:${String(v)}`);
 
 /** The in-memory engine: synchronous operations over plain maps, with an undo log per transaction. */
