@@ -140,7 +140,7 @@ async function main() {
     const mbps: number[] = [];
     const rss: number[] = [];
     for (let r = 0; r < RUNS; r++) {
-      const proc = spawn(process.execPath, ['--import', 'tsx', join(here, '..', 'test', 'support', 'sync-child.ts'), JSON.stringify({ db: join(dir, `large-${r}.db`), blobs: join(dir, `large-${r}-blobs`), host: d.host, port: d.port, user: USER, password: PASS, mailbox: 'Large' })], { stdio: ['ignore', 'pipe', 'inherit'], cwd: join(here, '..', '..', '..') });
+      const proc = spawn(process.execPath, ['--import', 'tsx', join(here, '..', '..', '..', 'tests', 'mail', 'sync-child.ts'), JSON.stringify({ db: join(dir, `large-${r}.db`), blobs: join(dir, `large-${r}-blobs`), host: d.host, port: d.port, user: USER, password: PASS, mailbox: 'Large' })], { stdio: ['ignore', 'pipe', 'inherit'], cwd: join(here, '..', '..', '..') });
       let out = '';
       proc.stdout.on('data', (c) => (out += c));
       const t = performance.now();

@@ -1,9 +1,8 @@
 import { createCrm, memoryBlobStore, memoryStore, steppingClock, type Crm, type Store } from '@rapport/core';
 
-/** A store for tests: SQLite in memory when the storage adapters provide it, else the memory store. */
+/** A store for tests: the memory store (the add-in depends on core and mail-bridge only; SQL stores are tested in tests/). */
 export async function testStore(): Promise<Store> {
-  const adapters = (await import('@rapport/storage-adapters').catch(() => ({}))) as { sqliteStore?: (o: { filename: string }) => Store };
-  const store = adapters.sqliteStore ? adapters.sqliteStore({ filename: ':memory:' }) : memoryStore();
+  const store = memoryStore();
   await store.migrate();
   return store;
 }

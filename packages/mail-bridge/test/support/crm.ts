@@ -1,8 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCrm, fsBlobStore, type Crm, type MailPolicy, type Store } from '@rapport/core';
-import { sqliteStore } from '@rapport/storage-adapters';
+import { createCrm, fsBlobStore, memoryStore, type Crm, type MailPolicy, type Store } from '@rapport/core';
 
 export interface TestCrm {
   crm: Crm;
@@ -11,10 +10,10 @@ export interface TestCrm {
   close(): Promise<void>;
 }
 
-/** A CRM over SQLite (a temp file, or ':memory:') with a temp blob folder. */
-export async function makeCrm(options: { mail?: Partial<MailPolicy>; filename?: string; store?: Store } = {}): Promise<TestCrm> {
+/** A CRM over the memory store (or the given one) with a temp blob folder; SQL stores are tested in tests/. */
+export async function makeCrm(options: { mail?: Partial<MailPolicy>; store?: Store } = {}): Promise<TestCrm> {
   const dir = await mkdtemp(join(tmpdir(), 'rapport-mb-'));
-  const store = options.store ?? sqliteStore({ filename: options.filename ?? ':memory:' });
+  const store = options.store ?? memoryStore();
   await store.migrate();
   const crm = createCrm({ store, blobs: fsBlobStore({ dir: join(dir, 'blobs') }), mail: { ownDomains: ['firma.test'], ...options.mail } });
   return {

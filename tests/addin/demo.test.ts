@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { run } from '../../cli/src/program.js';
+import { run } from '@rapport/cli';
 
 // `rapport demo` and `rapport serve` live in @rapport/cli but exist for the add-in: tested here.
 describe('rapport demo --no-serve', () => {
@@ -42,8 +42,8 @@ describe('rapport demo --no-serve', () => {
 
 describe('rapport serve', () => {
   it('serves the API, the pane and manifests pointing at its own origin over HTTPS', async () => {
-    const { startServer } = await import('../../cli/src/commands/serve.js');
-    const { seed } = await import('./fixtures.js');
+    const { startServer } = await import('../../packages/cli/src/commands/serve.js');
+    const { seed } = await import('../../packages/outlook-addin/test/fixtures.js');
     const { request } = await import('node:https');
     process.env.RAPPORT_CONFIG_DIR = mkdtempSync(join(tmpdir(), 'rapport-config-'));
     const s = await seed();

@@ -6,10 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDovecot, type Dovecot } from './support/dovecot.js';
-import { rfc822 } from './support/messages.js';
+import { startDovecot, type Dovecot } from '../../packages/mail-bridge/test/support/dovecot.js';
+import { rfc822 } from '../../packages/mail-bridge/test/support/messages.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const exec = promisify(execFile);
 
 /** Runs `rapport` (npx tsx packages/cli/src/main.ts) in a child process. */

@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCrm, fsBlobStore, type Email } from '@rapport/core';
 import { postgresStore, sqliteStore } from '@rapport/storage-adapters';
 import { ImapSync } from '@rapport/mail-bridge';
-import { createPgSchema, dropPgSchema, PG_URL, uniqueSchemaName } from '../../storage-adapters/test/helpers.js';
-import { startDovecot, type Dovecot } from './support/dovecot.js';
-import { fillMaildir, rfc822 } from './support/messages.js';
+import { createPgSchema, dropPgSchema, PG_URL, uniqueSchemaName } from '../../packages/storage-adapters/test/helpers.js';
+import { startDovecot, type Dovecot } from '../../packages/mail-bridge/test/support/dovecot.js';
+import { fillMaildir, rfc822 } from '../../packages/mail-bridge/test/support/messages.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 let dovecot: Dovecot;
@@ -41,7 +41,7 @@ async function createMailbox(name: string) {
 const connection = { host: '127.0.0.1', tls: 'none' as const, user: USER, password: PASS };
 
 function child(config: Record<string, unknown>) {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(here, 'support', 'sync-child.ts'), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'], cwd: join(here, '..', '..', '..') });
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(here, 'sync-child.ts'), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'], cwd: join(here, '..', '..') });
   const lines: any[] = [];
   let stderr = '';
   let buf = '';
