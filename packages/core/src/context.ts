@@ -1,7 +1,7 @@
 import { Subject } from 'rxjs';
 import type { BlobStore } from './blobs.js';
 import type { Clock } from './clock.js';
-import { RapportError, notFound } from './errors.js';
+import { RapportError, isRapportError, notFound } from './errors.js';
 import type { DomainEvent } from './events.js';
 import type { AuditEntry, TimelineItem } from './domain/types.js';
 import type { MailPolicy } from './domain/email-types.js';
@@ -109,4 +109,15 @@ export async function inUnit<R>(ctx: Context, fn: (unit: Unit) => Promise<R>): P
   });
   for (const event of unit.events) ctx.events.next(event);
   return result;
+}
+
+/** Runs `fn` again (up to five times in all) while it fails with a CONFLICT: a lost race, not an error. */
+export async function retryConflicts<R>(fn: () => Promise<R>): Promise<R> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isRapportError(err, 'CONFLICT') || attempt >= 5) throw err;
+    }
+  }
 }

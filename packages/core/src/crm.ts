@@ -13,7 +13,7 @@ import { campaignsModule } from './modules/campaigns.js';
 import { opportunitiesModule } from './modules/opportunities.js';
 import { offersModule } from './modules/offers.js';
 import type { SalesHooks } from './modules/offers/documents.js';
-import { emailsModule } from './modules/emails.js';
+import { emailsModule } from './modules/emails/index.js';
 import type { MailPolicy } from './domain/email-types.js';
 import type { Store } from './store/store.js';
 

@@ -24,8 +24,8 @@ export type { TaskInput, TaskPatch, TaskQuery, StageInput } from './modules/task
 export { TRANSITIONS } from './modules/tasks.js';
 export type { HistoryQuery, EmailHistory } from './modules/history.js';
 export * from './domain/email-types.js';
-export type { IngestOptions } from './modules/emails.js';
-export { normalizeMessageId, isBulk, isBlocked, safeFilename, DEFAULT_MAIL_POLICY } from './modules/emails.js';
+export type { IngestOptions } from './modules/emails/index.js';
+export { normalizeMessageId, isBulk, isBlocked, safeFilename, DEFAULT_MAIL_POLICY } from './modules/emails/index.js';
 export * from './domain/sales-types.js';
 export type { CampaignInput, CampaignPatch, CampaignLevelInput, CampaignTransactionInput, CampaignProgress, CampaignRealized, LeadInput } from './modules/campaigns.js';
 export type { OpportunityInput, OpportunityPatch, OpportunityQuery, PipelineInput, PipelineStageInput, Forecast, ForecastQuery, ForecastRow, ForecastGroup } from './modules/opportunities.js';

@@ -1,0 +1,115 @@
+import type { Unit } from '../../context.js';
+import { domainOf, isFreemail } from '../../domain/freemail.js';
+import type { Email, EmailLocation, MailPolicy } from '../../domain/email-types.js';
+import type { ContactKey, Partner, Person, Task, TaskEntry, TimelineItem } from '../../domain/types.js';
+import { where, type Filter } from '../../store/filter.js';
+import type { StoredRecord } from '../../store/schema.js';
+import type { Prepared } from './normalize.js';
+import { isBlocked } from './policy.js';
+import { threadRoot } from './threading.js';
+
+/** What a batch of messages reads once and the records it writes at its end. */
+export interface Batch {
+  /** Stored e-mails by message key: prefetched for the batch, plus those it creates. */
+  known: Map<string, Email>;
+  /** E-mails that may share a thread with the batch's messages. */
+  thread: Email[];
+  tasks: Map<string, Task>;
+  emails: Email[];
+  locations: EmailLocation[];
+  entries: TaskEntry[];
+  timeline: TimelineItem[];
+  participants(addresses: string[], workDomain: (address: string) => boolean): { operatorAddresses: Set<string>; persons: Map<string, Person>; partners: Map<string, Partner> };
+  /** Adds a prospect made during the batch to the address index. */
+  learn(person: Person, partner: Partner | null): void;
+  flush(): Promise<void>;
+}
+
+const CHUNK = 500;
+
+async function findIn<T extends StoredRecord>(unit: Unit, collection: string, field: string, values: string[], extra?: Filter): Promise<T[]> {
+  const out: T[] = [];
+  const unique = [...new Set(values)];
+  for (let i = 0; i < unique.length; i += CHUNK) {
+    const page = await unit.tx.find<T>(collection, { where: where.or(where.in(field, unique.slice(i, i + CHUNK)), extra), limit: 10_000 });
+    out.push(...page.items);
+  }
+  return out;
+}
+
+/**
+ * Reads what a batch of messages needs in a few queries (stored copies, thread relatives,
+ * address owners) instead of several per message, and collects the records to write at the end.
+ */
+export async function openBatch(unit: Unit, messages: Prepared[], policy: MailPolicy): Promise<Batch> {
+  const keys = messages.map((p) => p.key);
+  const known = new Map((await findIn<Email>(unit, 'emails', 'messageKey', keys)).map((e) => [e.messageKey, e]));
+  const refs = messages.flatMap((p) => p.threadRefs);
+  const roots = messages.map(threadRoot);
+  const thread = new Map<string, Email>();
+  for (const e of [...(await findIn<Email>(unit, 'emails', 'messageKey', refs)), ...(await findIn<Email>(unit, 'emails', 'threadKey', [...roots, ...keys]))]) thread.set(e.id, e);
+
+  const addresses = new Set<string>();
+  const domains = new Set<string>();
+  for (const p of messages) {
+    for (const a of [p.from, ...p.to, ...p.cc, ...p.replyTo]) {
+      if (!a || isBlocked(a.address, policy.blocklist)) continue;
+      addresses.add(a.address);
+      if (!isFreemail(domainOf(a.address))) domains.add(domainOf(a.address));
+    }
+  }
+  const contactKeys = await findIn<ContactKey>(unit, 'contact_keys', 'value', [...addresses, ...domains]);
+  const persons = new Map((await findIn<Person>(unit, 'persons', 'id', contactKeys.filter((k) => k.ownerType === 'person').map((k) => k.ownerId))).map((x) => [x.id, x]));
+  const partnerIds = [...contactKeys.filter((k) => k.ownerType === 'partner').map((k) => k.ownerId), ...[...persons.values()].flatMap((x) => (x.partnerId ? [x.partnerId] : []))];
+  const partners = new Map((await findIn<Partner>(unit, 'partners', 'id', partnerIds)).map((x) => [x.id, x]));
+  const sorted = () => [...thread.values()].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1));
+
+  const batch: Batch = {
+    known,
+    thread: sorted(),
+    tasks: new Map(),
+    emails: [],
+    locations: [],
+    entries: [],
+    timeline: [],
+    participants(list, workDomain) {
+      const operatorAddresses = new Set<string>();
+      const found = { persons: new Map<string, Person>(), partners: new Map<string, Partner>() };
+      const wanted = new Set(list);
+      const workDomains = new Set(list.filter(workDomain).map(domainOf));
+      for (const k of contactKeys) if (k.kind === 'email' && k.ownerType === 'operator' && wanted.has(k.value)) operatorAddresses.add(k.value);
+      for (const k of contactKeys) {
+        if (k.kind === 'email' && (!wanted.has(k.value) || operatorAddresses.has(k.value))) continue;
+        if (k.kind === 'domain' && !workDomains.has(k.value)) continue;
+        if (k.ownerType === 'person' && k.kind === 'email') {
+          const person = persons.get(k.ownerId);
+          if (person) found.persons.set(person.id, person);
+        }
+        if (k.ownerType === 'partner') {
+          const partner = partners.get(k.ownerId);
+          if (partner) found.partners.set(partner.id, partner);
+        }
+      }
+      for (const person of found.persons.values()) {
+        const partner = person.partnerId ? partners.get(person.partnerId) : undefined;
+        if (partner) found.partners.set(partner.id, partner);
+      }
+      return { operatorAddresses, ...found };
+    },
+    learn(person, partner) {
+      persons.set(person.id, person);
+      for (const value of person.emails) contactKeys.push({ id: '', version: 1, kind: 'email', value, ownerType: 'person', ownerId: person.id });
+      if (partner) {
+        partners.set(partner.id, partner);
+        for (const value of partner.emailDomains) contactKeys.push({ id: '', version: 1, kind: 'domain', value, ownerType: 'partner', ownerId: partner.id });
+      }
+    },
+    async flush() {
+      if (batch.emails.length) await unit.tx.createMany('emails', batch.emails);
+      if (batch.locations.length) await unit.tx.createMany('email_locations', batch.locations);
+      if (batch.entries.length) await unit.tx.createMany('task_entries', batch.entries);
+      if (batch.timeline.length) await unit.tx.createMany('timeline', batch.timeline);
+    },
+  };
+  return batch;
+}

@@ -1,0 +1,277 @@
+import type { Readable } from 'node:stream';
+import { inUnit, retryConflicts, Unit, type Context } from '../../context.js';
+import type { Email, EmailAttachment, EmailLocation, EmailSource, IncomingEmail, IngestResult, MailPolicy } from '../../domain/email-types.js';
+import type { Task, TaskEntry, TimelineItem } from '../../domain/types.js';
+import { invalid, isRapportError } from '../../errors.js';
+import { newId } from '../../ids.js';
+import { where } from '../../store/filter.js';
+import { batchStore } from '../../store/batch.js';
+import { createTask } from '../tasks.js';
+import { drain, storeAttachments, storeContent } from './attachments.js';
+import { openBatch, type Batch } from './batch.js';
+import { checkSource, isBulk, prepare, type Prepared } from './normalize.js';
+import { addProspect, findParticipants, type Participants } from './participants.js';
+import { isBlocked, resolvePolicy } from './policy.js';
+import { findByKey } from './reads.js';
+import { findThread, type Thread } from './threading.js';
+
+export interface IngestOptions {
+  /** Where the message was seen; recorded as a location (unique per account, mailbox, UIDVALIDITY, UID). */
+  source?: EmailSource;
+  /** Overrides of the CRM's mail policy for this account or import. */
+  policy?: Partial<MailPolicy>;
+}
+
+type IngestItem = { p: Prepared; source: EmailSource | null; attachments: () => Promise<EmailAttachment[]> };
+
+/**
+ * A synchronous driver (better-sqlite3) never gives the event loop a turn inside a batch: the
+ * host's sockets (an IMAP fetch running ahead, an HTTP server) would wait for the whole batch.
+ * Every few messages, the batch lets them run.
+ */
+const YIELD_EVERY = 10;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+const blocked = (p: Prepared): IngestResult => ({
+  status: 'blocked',
+  email: null,
+  reason: `sender ${p.from!.address} is on the blocklist`,
+  taskId: null,
+  createdTask: false,
+  linkedToExisting: false,
+  newLocation: false,
+});
+
+/** `crm.emails.ingest`, `ingestMany` and `storeContent`. */
+export function ingestApi(ctx: Context) {
+  /**
+   * Stores a normalised message, links its participants and thread, and creates or extends a
+   * task, in one transaction. The same message (by normalised Message-ID) is stored once:
+   * ingesting it again records the new location and returns `duplicate`.
+   */
+  async function ingest(message: IncomingEmail, options: IngestOptions = {}): Promise<IngestResult> {
+    const policy = resolvePolicy(ctx, options.policy);
+    const source = checkSource(options.source);
+    const p = prepare(message);
+    if (p.from && isBlocked(p.from.address, policy.blocklist)) {
+      await drain(message);
+      return blocked(p);
+    }
+    // Streams are read only for a message not stored yet (pre-stored blobs cost nothing).
+    const streams = (message.attachments ?? []).some((a) => !a.blob && a.content);
+    const known = streams ? await findByKey(ctx.store, p.key) : null;
+    const attachments = known ? (await drain(message), []) : await storeAttachments(ctx, message);
+    // Two importers racing on one message: the loser's insert hits the unique index (CONFLICT)
+    // and rolls back; on the retry it finds the winner's record and links to it.
+    return retryConflicts(async () => (await inUnit(ctx, (unit) => ingestBatch(ctx, unit, [{ p, source, attachments: async () => attachments }], policy)))[0]!);
+  }
+
+  /**
+   * Ingests several messages in one transaction (what transports use for a batch): the same
+   * result as `ingest` for each, with one commit. Attachments must already be stored (`blob`).
+   * When the batch fails as a whole (e.g. a concurrent importer won a race), every message is
+   * retried on its own, so one message's problem never costs the others.
+   */
+  async function ingestMany(items: Array<{ message: IncomingEmail; source?: EmailSource }>, options: { policy?: Partial<MailPolicy> } = {}): Promise<Array<IngestResult | { status: 'error'; error: unknown }>> {
+    const policy = resolvePolicy(ctx, options.policy);
+    const prepared = items.map(({ message, source }) => {
+      if ((message.attachments ?? []).some((a) => !a.blob && a.content)) throw invalid('ingestMany', 'needs attachments stored already (blob), not streams', message.messageId);
+      return { message, source: checkSource(source), p: prepare(message) };
+    });
+    try {
+      return await inUnit(ctx, (unit) => ingestBatch(ctx, unit, prepared.map(({ message, source, p }) => ({ p, source, attachments: () => storeAttachments(ctx, message) })), policy));
+    } catch {
+      // A store that is down fails again on the first message below, and that error is thrown.
+      const results: Array<IngestResult | { status: 'error'; error: unknown }> = [];
+      for (const { message, source } of items) {
+        try {
+          results.push(await ingest(message, { ...(source ? { source } : {}), ...(options.policy ? { policy: options.policy } : {}) }));
+        } catch (error) {
+          if (!isRapportError(error, 'VALIDATION') && !isRapportError(error, 'NOT_FOUND')) throw error;
+          results.push({ status: 'error', error });
+        }
+      }
+      return results;
+    }
+  }
+
+  return {
+    ingest,
+    ingestMany,
+    /** Streams bytes into the CRM's BlobStore (for transports that store attachments while parsing). */
+    storeContent: (content: Readable | AsyncIterable<Uint8Array> | Uint8Array) => storeContent(ctx, content),
+  };
+}
+
+/** Runs `ingestIn` for prepared messages in one unit: reads shared by the batch, writes at the end. */
+async function ingestBatch(ctx: Context, outer: Unit, items: IngestItem[], policy: MailPolicy): Promise<IngestResult[]> {
+  // Within a batch the same register, partners and persons are read again and again and a
+  // task is created for many messages (createTask): see batchStore.
+  const store = batchStore(outer.tx);
+  const unit = new Unit(store.store, outer.now, outer.actorId);
+  try {
+    const batch = await openBatch(unit, items.map((i) => i.p), policy);
+    const results: IngestResult[] = [];
+    for (const [i, { p, source, attachments }] of items.entries()) {
+      if (i > 0 && i % YIELD_EVERY === 0) await yieldToEventLoop();
+      if (p.from && isBlocked(p.from.address, policy.blocklist)) results.push(blocked(p));
+      else results.push(await ingestIn(ctx, unit, batch, p, source, policy, await attachments()));
+    }
+    await batch.flush();
+    await store.flush();
+    return results;
+  } finally {
+    for (const event of unit.events) outer.emit(event);
+  }
+}
+
+/**
+ * One message of a batch: a duplicate only gains a location; otherwise its participants and
+ * thread are found, the unknown-sender policy applied, and the e-mail, its task, the task's
+ * entry and the timeline items are queued on the batch.
+ */
+async function ingestIn(ctx: Context, unit: Unit, batch: Batch, p: Prepared, source: EmailSource | null, policy: MailPolicy, attachments: EmailAttachment[]): Promise<IngestResult> {
+  const existing = batch.known.get(p.key);
+  if (existing) {
+    const newLocation = await addLocation(unit, batch, existing, source);
+    return { status: 'duplicate', email: existing, taskId: existing.taskId, createdTask: false, linkedToExisting: false, newLocation };
+  }
+
+  const people = findParticipants(batch, p, policy);
+  const thread = await findThread(unit, batch, p);
+  const bulk = isBulk(p.headers);
+  const linkedToExisting = people.persons.size > 0 || people.partners.size > 0 || thread.task !== null;
+  if (!linkedToExisting && people.external.length > 0) {
+    if (policy.unknownSenders === 'ignore') {
+      return { status: 'ignored', email: null, reason: 'unknown sender (policy: ignore)', taskId: null, createdTask: false, linkedToExisting: false, newLocation: false };
+    }
+    if (policy.unknownSenders === 'prospect' && !bulk) await addProspect(unit, batch, p, people);
+  }
+
+  const email = emailRecord(unit.now, p, people, thread, bulk, attachments);
+  const { task, createdTask } = await taskFor(ctx, unit, email, p, people, thread, policy);
+  if (task) batch.tasks.set(task.id, task);
+  email.taskId = task?.id ?? null;
+  // Written together at the end of the batch (createMany); the unique index still guards each.
+  batch.emails.push(email);
+  batch.known.set(email.messageKey, email);
+  batch.thread.push(email);
+  if (source) batch.locations.push({ id: newId(unit.now.getTime()), version: 1, emailId: email.id, ...source, deletedAt: null, createdAt: unit.now });
+  if (task) await addTaskEntry(unit, batch, task, email, createdTask);
+  addTimeline(unit, batch, email, people);
+  unit.emit({ type: 'email.ingested', email, taskId: email.taskId, createdTask });
+  return { status: 'imported', email, taskId: email.taskId, createdTask, linkedToExisting, newLocation: source !== null };
+}
+
+/** Records a location of a stored message; false when it was known already. */
+async function addLocation(unit: Unit, batch: Batch, email: Email, source: EmailSource | null): Promise<boolean> {
+  if (!source) return false;
+  const same = (l: EmailSource) => l.account === source.account && l.mailbox === source.mailbox && l.uidValidity === source.uidValidity && l.uid === source.uid;
+  if (batch.locations.some(same)) return false;
+  const existing = await unit.tx.find<EmailLocation>('email_locations', {
+    where: where.and(where.eq('account', source.account), where.eq('mailbox', source.mailbox), where.eq('uidValidity', source.uidValidity), where.eq('uid', source.uid)),
+    limit: 1,
+  });
+  if (existing.items[0]) return false;
+  batch.locations.push({ id: newId(unit.now.getTime()), version: 1, emailId: email.id, ...source, deletedAt: null, createdAt: unit.now });
+  return true;
+}
+
+/** The e-mail record, before its task is known. */
+function emailRecord(now: Date, p: Prepared, people: Participants, thread: Thread, bulk: boolean, attachments: EmailAttachment[]): Email {
+  return {
+    id: newId(now.getTime()),
+    version: 1,
+    messageKey: p.key,
+    messageId: p.messageId,
+    threadKey: thread.key,
+    inReplyTo: p.inReplyTo,
+    references: p.references,
+    from: p.from,
+    fromAddress: p.from?.address ?? null,
+    to: p.to,
+    cc: p.cc,
+    replyTo: p.replyTo,
+    subject: p.subject,
+    sentAt: p.sentAt,
+    text: p.text,
+    html: p.html,
+    attachments,
+    headers: p.headers,
+    bulk,
+    direction: people.direction,
+    status: people.persons.size > 0 || people.partners.size > 0 ? 'linked' : 'unlinked',
+    taskId: null,
+    partnerIds: [...people.partners.keys()],
+    personIds: [...people.persons.keys()],
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/**
+ * The task a message goes to: its thread's, else a new one for a linked message that is not
+ * bulk (when the policy creates tasks), at the first person's partner.
+ */
+async function taskFor(ctx: Context, unit: Unit, email: Email, p: Prepared, people: Participants, thread: Thread, policy: MailPolicy): Promise<{ task: Task | null; createdTask: boolean }> {
+  if (thread.task) return { task: thread.task, createdTask: false };
+  if (email.bulk || !policy.createTasks || email.status !== 'linked') return { task: null, createdTask: false };
+  const firstPerson = [...people.persons.values()][0] ?? null;
+  const partnerId = firstPerson?.partnerId ?? [...people.partners.keys()][0] ?? null;
+  const task = await createTask(unit, ctx, {
+    ...(policy.register ? { registerCode: policy.register } : {}),
+    subject: p.subject?.slice(0, 500) || '(no subject)',
+    description: p.text ? p.text.slice(0, 10_000) : null,
+    partnerId,
+    personId: firstPerson && (!firstPerson.partnerId || firstPerson.partnerId === partnerId) ? firstPerson.id : null,
+    ownerId: policy.ownerId,
+    ...(p.sentAt ? { plannedAt: p.sentAt } : {}),
+  });
+  return { task, createdTask: true };
+}
+
+/** An `email` entry on the task; an existing task is touched (`updatedAt`) so lists show it moved. */
+async function addTaskEntry(unit: Unit, batch: Batch, task: Task, email: Email, createdTask: boolean): Promise<void> {
+  const entry: TaskEntry = {
+    id: newId(unit.now.getTime()),
+    version: 1,
+    taskId: task.id,
+    kind: 'email',
+    at: unit.now,
+    createdBy: unit.actorId,
+    body: email.subject,
+    file: null,
+    link: null,
+    emailId: email.id,
+  };
+  batch.entries.push(entry);
+  if (!createdTask) {
+    const fresh = (await unit.tx.get<Task>('tasks', task.id)) ?? task;
+    batch.tasks.set(task.id, await unit.save('tasks', fresh, { updatedAt: unit.now }));
+  }
+  unit.emit({ type: 'entry.added', entry });
+}
+
+/**
+ * Timeline: one item per linked person; only the first person of a partner carries the
+ * partner id, so the partner's timeline shows the message once however many of its
+ * people it reached. A partner nobody stood for gets an item of its own.
+ */
+function addTimeline(unit: Unit, batch: Batch, email: Email, people: Participants): void {
+  const now = unit.now;
+  const inbound = email.direction === 'inbound';
+  const title = `${inbound ? '←' : '→'} ${email.subject ?? '(no subject)'}`.slice(0, 500);
+  const data = { from: email.fromAddress, taskId: email.taskId, messageKey: email.messageKey, bulk: email.bulk };
+  const kind = inbound ? 'email.received' : 'email.sent';
+  const at = email.sentAt ?? now;
+  const item = (partnerId: string | null, personId: string | null): TimelineItem => ({ id: newId(now.getTime()), version: 1, partnerId, personId, kind, subjectType: 'email', subjectId: email.id, title, data, at, actorId: unit.actorId });
+  const covered = new Set<string>();
+  for (const person of people.persons.values()) {
+    const partnerId = person.partnerId && people.partners.has(person.partnerId) && !covered.has(person.partnerId) ? person.partnerId : null;
+    if (partnerId) covered.add(partnerId);
+    batch.timeline.push(item(partnerId, person.id));
+  }
+  for (const partner of people.partners.values()) {
+    if (!covered.has(partner.id)) batch.timeline.push(item(partner.id, null));
+  }
+}

@@ -1,0 +1,58 @@
+import { inRead, type Context } from '../../context.js';
+import type { Email, EmailLocation, MailPolicy } from '../../domain/email-types.js';
+import type { Register } from '../../domain/types.js';
+import { where } from '../../store/filter.js';
+import type { Page, Store } from '../../store/store.js';
+import { normalizeMessageId } from './normalize.js';
+import { resolvePolicy } from './policy.js';
+
+/** The stored e-mail with this normalised message key, or null. */
+export async function findByKey(store: Store, key: string): Promise<Email | null> {
+  return (await store.find<Email>('emails', { where: where.eq('messageKey', key), limit: 1 })).items[0] ?? null;
+}
+
+/** Reading stored e-mails: by id, Message-ID, task, status; their locations; the mail register. */
+export function readsApi(ctx: Context) {
+  return {
+    get(id: string): Promise<Email> {
+      return inRead(ctx, (unit) => unit.load<Email>('emails', id, 'email'));
+    },
+
+    /** The stored message with this Message-ID (any spelling of it), or null. */
+    findByMessageId(messageId: string): Promise<Email | null> {
+      const key = normalizeMessageId(messageId);
+      return key ? findByKey(ctx.store, key) : Promise.resolve(null);
+    },
+
+    /** True when a message with this Message-ID is stored (lets transports skip parsing it). */
+    async has(messageId: string | null | undefined): Promise<boolean> {
+      const key = normalizeMessageId(messageId);
+      return key ? (await ctx.store.count('emails', where.eq('messageKey', key))) > 0 : false;
+    },
+
+    /** E-mails of a task, oldest first. */
+    async forTask(taskId: string): Promise<Email[]> {
+      return (await ctx.store.find<Email>('emails', { where: where.eq('taskId', taskId), sort: [{ field: 'sentAt' }], limit: 10_000 })).items;
+    },
+
+    list(query: { status?: Email['status']; limit?: number; cursor?: string } = {}): Promise<Page<Email>> {
+      return ctx.store.find<Email>('emails', {
+        where: query.status ? where.eq('status', query.status) : undefined,
+        sort: [{ field: 'createdAt' }],
+        limit: query.limit ?? 100,
+        ...(query.cursor ? { cursor: query.cursor } : {}),
+      });
+    },
+
+    async locations(emailId: string): Promise<EmailLocation[]> {
+      return (await ctx.store.find<EmailLocation>('email_locations', { where: where.eq('emailId', emailId), limit: 1000 })).items;
+    },
+
+    /** The register tasks from mail go to, per policy (for transports that report it). */
+    async register(policy?: Partial<MailPolicy>): Promise<Register | null> {
+      const code = resolvePolicy(ctx, policy).register;
+      if (!code) return null;
+      return (await ctx.store.find<Register>('registers', { where: where.eq('code', code.toUpperCase()), limit: 1 })).items[0] ?? null;
+    },
+  };
+}
