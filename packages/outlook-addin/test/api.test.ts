@@ -187,7 +187,7 @@ describe('over a real HTTPS socket', () => {
       const port = (server.server.address() as { port: number }).port;
       const get = (token: string, host?: string) =>
         new Promise<{ status: number; body: string; hsts: unknown }>((resolve, reject) => {
-          const req = httpsRequest({ host: '127.0.0.1', port, path: '/api/v1/history?email=jan.fiszka@zefir.pl', ca: cert.cert, servername: 'localhost', headers: { ...auth(token), ...(host ? { host } : {}) } }, (res) => {
+          const req = httpsRequest({ host: '127.0.0.1', port, path: '/api/v1/history?email=jan.fiszka@zefir.pl', ca: cert.ca, servername: 'localhost', headers: { ...auth(token), ...(host ? { host } : {}) } }, (res) => {
             let body = '';
             res.on('data', (c) => (body += c));
             res.on('end', () => resolve({ status: res.statusCode!, body, hsts: res.headers['strict-transport-security'] }));

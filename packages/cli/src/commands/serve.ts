@@ -49,7 +49,7 @@ export async function startServer(crm: Crm, options: ServeOptions): Promise<Runn
   const paths = manifestPaths();
   return {
     url: `${publicOrigin}/pane/taskpane.html`,
-    certificate: cert?.certPath ?? null,
+    certificate: cert?.caPath ?? null,
     manifests: {
       ...paths,
       thunderbirdXpi: existsSync(paths.thunderbirdXpi) ? paths.thunderbirdXpi : null,
@@ -74,7 +74,7 @@ export async function serveUntilStopped(server: RunningServer, crm: Crm): Promis
 export function describeServer(s: RunningServer): string {
   return [
     `Rapport API and task pane: ${s.url}`,
-    s.certificate ? `Dev certificate (trust it to sideload): ${s.certificate}` : 'Plain HTTP (no TLS)',
+    s.certificate ? `Dev CA to trust (docs/addin.md, "Trusting the dev certificate"): ${s.certificate}` : 'Plain HTTP (no TLS)',
     'Manifests:',
     `  Outlook (add-in only, XML): ${s.manifests.outlookXml}`,
     `     served for this server:  ${s.manifests.servedXml}`,

@@ -40,8 +40,24 @@ export interface MailHost {
    * comes from the Rapport server and its CSP allows `connect-src 'self'` only).
    */
   readonly serverFixed: boolean;
-  /** Asks the client for access to the CRM server where it needs it (Thunderbird host permission). */
-  requestAccess?(serverUrl: string): Promise<boolean>;
+  /** Access to the CRM server where the client asks the user for it (Thunderbird host permissions). */
+  access?: ServerAccess;
+  /**
+   * Why a request to `url` failed at the network level, in words ("the certificate is not
+   * trusted", "connection refused"), when the client can tell; null when it cannot.
+   */
+  networkFailure?(url: string): Promise<string | null>;
+}
+
+/** A client permission to reach an origin (`https://host:port`). */
+export interface ServerAccess {
+  /** True when the extension may already reach the origin: no prompt needed. */
+  has(origin: string): Promise<boolean>;
+  /**
+   * Asks the user. Must be called synchronously from a click or submit handler, and the prompt
+   * may close the pane (Thunderbird's popup): persist anything needed to resume before calling.
+   */
+  request(origin: string): Promise<boolean>;
 }
 
 /** Parses `Name <addr@x>` or a bare address; the address is the last `<...>` (names may contain `<`). */

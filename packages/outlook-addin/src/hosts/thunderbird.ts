@@ -2,14 +2,34 @@ import { bytesToBase64, parseAddress, type CurrentMessage, type MailAddress, typ
 
 const addresses = (values: string[] | undefined) => (values ?? []).map(parseAddress).filter((a): a is MailAddress => a !== null);
 
-/** The Thunderbird host: the displayed message of the active tab, messages.getRaw, storage.local. */
+/** Gecko's network error names (webRequest.onErrorOccurred `error`), in the user's words. */
+export function describeNetworkError(error: string): string {
+  if (/^(SEC_ERROR|MOZILLA_PKIX_ERROR|SSL_ERROR)_/.test(error)) return `its certificate is not trusted (${error}); see "Trusting the dev certificate" in docs/addin.md`;
+  if (/CONNECTION_REFUSED/.test(error)) return 'the connection was refused: is the server running on that port?';
+  if (/TIMEOUT|TIMED_OUT/.test(error)) return 'the server did not answer in time';
+  if (/UNKNOWN_HOST/.test(error)) return 'the host name is unknown';
+  if (/NET_RESET|NET_INTERRUPT|CONNECTION_CLOSED/.test(error)) return 'the connection was closed by the server';
+  return `the request failed (${error})`;
+}
+
+/** The Thunderbird host (Manifest V3): the message displayed in the popup's tab, messages.getRaw, storage.local. */
 export function thunderbirdHost(): MailHost {
+  // The popup belongs to the tab that was active when it opened: follow that tab only.
+  const tab = messenger.tabs.query({ active: true, currentWindow: true }).then(([t]) => t?.id);
+  // Network errors Gecko reported for our own requests, by URL (fetch() itself says only "NetworkError").
+  const failures = new Map<string, string>();
+  messenger.webRequest?.onErrorOccurred.addListener(
+    (details) => {
+      failures.set(details.url, details.error);
+      if (failures.size > 20) failures.delete(failures.keys().next().value!);
+    },
+    { urls: ['<all_urls>'] },
+  );
+
   async function displayed(): Promise<TbMessageHeader | null> {
-    const [tab] = await messenger.tabs.query({ active: true, currentWindow: true });
-    const result = await messenger.messageDisplay.getDisplayedMessages(tab?.id);
-    // Thunderbird 128+ answers a MessageList; older versions an array.
-    const messages = Array.isArray(result) ? result : (result?.messages ?? []);
-    return messages.length === 1 ? messages[0]! : null;
+    const list = await messenger.messageDisplay.getDisplayedMessages(await tab);
+    // One message only: a multi-selection (or a list with more pages) has no single sender.
+    return list.messages.length === 1 && !list.id ? list.messages[0]! : null;
   }
 
   return {
@@ -40,7 +60,11 @@ export function thunderbirdHost(): MailHost {
       return bytesToBase64(new Uint8Array(await raw.arrayBuffer()));
     },
     onMessageChanged(listener) {
-      messenger.messageDisplay.onMessageDisplayed.addListener(() => listener());
+      messenger.messageDisplay.onMessagesDisplayed.addListener((shownIn) => {
+        void tab.then((id) => {
+          if (id === undefined || shownIn.id === id) listener();
+        });
+      });
     },
     settings: {
       async get(key) {
@@ -56,10 +80,15 @@ export function thunderbirdHost(): MailHost {
     },
     defaultServerUrl: () => 'https://localhost:3000',
     serverFixed: false,
-    async requestAccess(serverUrl) {
-      if (!messenger.permissions) return true;
-      const origin = new URL(serverUrl).origin;
-      return messenger.permissions.request({ origins: [`${origin}/*`] }).catch(() => false);
+    access: messenger.permissions && {
+      has: (origin) => messenger.permissions!.contains({ origins: [`${origin}/*`] }).catch(() => false),
+      request: (origin) => messenger.permissions!.request({ origins: [`${origin}/*`] }).catch(() => false),
+    },
+    async networkFailure(url) {
+      // onErrorOccurred may arrive just after fetch() rejected.
+      for (let i = 0; i < 5 && !failures.has(url); i++) await new Promise((r) => setTimeout(r, 20));
+      const error = failures.get(url);
+      return error ? describeNetworkError(error) : null;
     },
   };
 }

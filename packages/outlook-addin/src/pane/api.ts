@@ -12,21 +12,33 @@ export class PaneApiError extends Error {
   }
 }
 
+export interface ApiClientOptions {
+  /** Milliseconds before a request counts as timed out (default 20 s). */
+  timeoutMs?: number;
+  /** The host's explanation of a network failure (certificate, refused, …), when it has one. */
+  networkFailure?: (url: string) => Promise<string | null>;
+}
+
 /** The pane's client for the Rapport HTTP API. */
-export function apiClient(serverUrl: string, token: string) {
+export function apiClient(serverUrl: string, token: string, options: ApiClientOptions = {}) {
   const base = serverUrl.replace(/\/+$/, '');
+  const timeoutMs = options.timeoutMs ?? 20_000;
   async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const url = `${base}${path}`;
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), 20_000);
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
     let res: Response;
     try {
-      res = await fetch(`${base}${path}`, {
+      res = await fetch(url, {
         ...init,
         signal: controller.signal,
         headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string> | undefined) },
       });
     } catch {
-      throw new PaneApiError(0, 'NETWORK', `cannot reach ${base}`);
+      if (controller.signal.aborted) throw new PaneApiError(0, 'TIMEOUT', `${base} did not answer within ${Math.round(timeoutMs / 1000)} s`);
+      // Browsers hide why a fetch failed ("Failed to fetch"); a host may know (Thunderbird's webRequest).
+      const why = (await options.networkFailure?.(url).catch(() => null)) ?? 'no connection (is the server running, and is its certificate trusted?)';
+      throw new PaneApiError(0, 'NETWORK', `cannot reach ${base}: ${why}`);
     } finally {
       clearTimeout(timer);
     }

@@ -50,27 +50,49 @@ async function start() {
     changedAt = performance.now();
     void refresh();
   });
-  const [server, token] = await Promise.all([host.settings.get('serverUrl'), host.settings.get('token')]);
-  lastServerUrl = server;
+  const [server, token, name] = await Promise.all(['serverUrl', 'token', 'operatorName'].map((k) => host.settings.get(k)));
+  lastServerUrl = server ?? null;
   if (!server || !token || (host.serverFixed && server !== host.defaultServerUrl())) return showSignIn();
-  client = apiClient(server, token);
+  // A sign-in cut short by the permission prompt (it closes Thunderbird's popup) resumes here.
+  if (host.access && !(await host.access.has(server))) return showSignIn(`Rapport needs your permission to reach ${server}: press Sign in and allow it.`, token);
+  if (!name) return void completeSignIn(server, token, Promise.resolve(true), null);
+  operatorName = name;
+  client = connect(server, token);
   await refresh();
 }
 
-function showSignIn(message?: string) {
+const connect = (server: string, token: string) => apiClient(server, token, { networkFailure: host.networkFailure?.bind(host) });
+
+/** Origins the host already lets the pane reach, learnt before the user presses Sign in. */
+const granted = new Map<string, boolean>();
+function learnAccess(serverUrl: string) {
+  const origin = originOf(serverUrl);
+  if (host.access && origin && !granted.has(origin)) void host.access.has(origin).then((yes) => granted.set(origin, yes));
+}
+function originOf(serverUrl: string): string | null {
+  try {
+    return new URL(serverUrl).origin;
+  } catch {
+    return null;
+  }
+}
+
+function showSignIn(message?: string, pendingToken?: string) {
   generation++;
   client = null;
   const serverUrl = host.serverFixed ? host.defaultServerUrl() : (lastServerUrl ?? host.defaultServerUrl());
   const server = h('input', { type: 'url', name: 'server', id: 'server', placeholder: 'https://crm.example.com', value: serverUrl, readOnly: host.serverFixed });
-  const token = h('input', { type: 'password', name: 'token', id: 'token', placeholder: 'rpt_…' });
-  const status = h('p', { class: 'notice', role: 'status' }, message ?? '');
+  const token = h('input', { type: 'password', name: 'token', id: 'token', placeholder: 'rpt_…', value: pendingToken });
+  const status = h('p', { class: 'notice', role: 'status', id: 'signin-status' }, message ?? '');
+  learnAccess(serverUrl);
+  server.addEventListener('change', () => learnAccess(server.value.trim()));
   const form = h(
     'form',
     {
       class: 'signin',
       onsubmit: (ev) => {
         ev.preventDefault();
-        void signIn(server.value.trim(), token.value.trim(), status);
+        signIn(server.value.trim(), token.value.trim(), status);
       },
     },
     h('h2', null, 'Sign in to Rapport'),
@@ -84,26 +106,52 @@ function showSignIn(message?: string) {
   settle('signin');
 }
 
-async function signIn(serverUrl: string, token: string, status: HTMLElement) {
+/**
+ * Runs synchronously in the submit handler: a permission request is only allowed while the
+ * browser handles the user's action, and its prompt may close the popup, so the URL and token
+ * are stored first and the next opening of the pane resumes the sign-in (see start()).
+ */
+function signIn(serverUrl: string, token: string, status: HTMLElement) {
+  const fail = (message: string) => ((status.textContent = message), (status.className = 'notice error'));
+  const origin = originOf(serverUrl);
+  if (!origin) return fail(`Not a server URL: ${serverUrl}`);
+  const url = new URL(origin);
+  if (url.protocol !== 'https:' && url.hostname !== 'localhost' && url.hostname !== '127.0.0.1') return fail('The server must use https.');
+  if (!token) return fail('Enter an API token.');
+  lastServerUrl = origin;
+  const saved = host.settings.set({ serverUrl: origin, token, operatorName: null });
+  let access = Promise.resolve(true);
+  if (host.access && granted.get(origin) !== true) {
+    status.textContent = `Thunderbird asks you to allow Rapport to reach ${origin}.`;
+    status.className = 'notice';
+    access = host.access.request(origin);
+  }
+  void completeSignIn(origin, token, access, status, saved);
+}
+
+async function completeSignIn(origin: string, token: string, access: Promise<boolean>, status: HTMLElement | null, saved: Promise<void> = Promise.resolve()) {
   try {
-    const url = new URL(serverUrl);
-    if (url.protocol !== 'https:' && url.hostname !== 'localhost' && url.hostname !== '127.0.0.1') throw new Error('The server must use https.');
-    if (host.requestAccess && !(await host.requestAccess(url.origin))) throw new Error(`Access to ${url.origin} was not granted.`);
-    const candidate = apiClient(url.origin, token);
+    await saved;
+    if (!(await access)) throw new Error(`Access to ${origin} was not granted.`);
+    granted.set(origin, true);
+    const candidate = connect(origin, token);
     const me = await candidate.me();
-    await host.settings.set({ serverUrl: url.origin, token });
-    lastServerUrl = url.origin;
-    client = candidate;
     operatorName = me.operator.name;
+    await host.settings.set({ operatorName });
+    client = candidate;
     await refresh();
   } catch (err) {
-    status.textContent = err instanceof PaneApiError && err.status === 401 ? 'The token was not accepted.' : (err as Error).message;
+    const rejected = err instanceof PaneApiError && err.status === 401;
+    if (rejected) await host.settings.set({ token: null, operatorName: null });
+    const message = rejected ? 'The token was not accepted.' : (err as Error).message;
+    if (!status) return showSignIn(message, rejected ? undefined : token);
+    status.textContent = message;
     status.className = 'notice error';
   }
 }
 
 async function signOut() {
-  await host.settings.set({ token: null });
+  await host.settings.set({ token: null, operatorName: null });
   showSignIn('Signed out.');
 }
 

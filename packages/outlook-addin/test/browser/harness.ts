@@ -1,5 +1,4 @@
-import { execSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
 import { createApiServer, ensureDevCertificate } from '@rapport/outlook-addin';
 import { buildPane } from '../../src/build/pane.js';
+import { ensureDebianPackages } from '../debian.js';
 import { seed, type Seeded } from '../fixtures.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -14,8 +14,7 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-backgro
 
 /** Installs Debian's chromium when it is missing (root, no downloads by Playwright). */
 export function ensureChromium() {
-  if (existsSync(CHROMIUM)) return;
-  execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium', { stdio: 'inherit', timeout: 600_000 });
+  ensureDebianPackages({ [CHROMIUM]: 'chromium' });
 }
 
 export function launchChromium(): Promise<Browser> {
@@ -44,7 +43,7 @@ export async function startPaneServer(seeded?: Seeded): Promise<PaneServer> {
   const origin = `https://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   const get = (path: string, token: string) =>
     new Promise((resolve, reject) => {
-      const req = request(`${origin}${path}`, { ca: cert.cert, headers: { authorization: `Bearer ${token}` }, servername: 'localhost' }, (res) => {
+      const req = request(`${origin}${path}`, { ca: cert.ca, headers: { authorization: `Bearer ${token}` }, servername: 'localhost' }, (res) => {
         let body = '';
         res.on('data', (c) => (body += c));
         res.on('end', () => resolve(JSON.parse(body)));
@@ -52,7 +51,7 @@ export async function startPaneServer(seeded?: Seeded): Promise<PaneServer> {
       req.on('error', reject);
       req.end();
     });
-  return { s, app, origin, ca: cert.cert, get, close: async () => (await app.close(), await s.crm.close()) };
+  return { s, app, origin, ca: cert.ca, get, close: async () => (await app.close(), await s.crm.close()) };
 }
 
 /** A new browser context that accepts the dev certificate and reaches nothing but the pane server. */
@@ -124,45 +123,93 @@ export function fakeOffice(init: { settings: Record<string, string>; item: FakeM
   };
 }
 
-/** Installed as an init script: a fake Thunderbird `messenger` showing one message in the active tab. */
-export function fakeMessenger(init: { settings: Record<string, string>; item: FakeMessage | null }) {
+/** What a fake Thunderbird starts with: storage, the displayed message, origins already allowed. */
+export interface FakeMessengerInit {
+  settings: Record<string, string>;
+  item: FakeMessage | null;
+  /** Origins (`https://host:port`) the extension may reach without asking. */
+  granted?: string[];
+}
+
+/**
+ * Installed as an init script: a fake Thunderbird `messenger` (Manifest V3) showing one message
+ * in the active tab. Shaped as Thunderbird's MV3 schema says; test/thunderbird-schema.test.ts
+ * checks it against the schema of the installed Thunderbird.
+ */
+export function fakeMessenger(init: FakeMessengerInit) {
   const w = window as any;
-  const listeners: Array<(tab: unknown, msg: unknown) => void> = [];
+  const listeners: Array<(tab: unknown, displayedMessages: unknown) => void> = [];
   let current = init.item;
   const storage: Record<string, unknown> = { ...init.settings };
+  const granted = new Set((init.granted ?? []).map((o) => `${o}/*`));
+  const requested: string[][] = [];
+  const tab = { id: 1, windowId: 1, index: 0, active: true, highlighted: true, selected: true, type: 'mail', status: 'complete' };
   const header = (m: FakeMessage) => ({
     id: 42,
     author: m.from.name ? `${m.from.name} <${m.from.address}>` : m.from.address,
     recipients: (m.to ?? []).map((a) => `${a.name} <${a.address}>`),
     ccList: [],
+    bccList: [],
     subject: m.subject,
     headerMessageId: m.internetMessageId.replace(/^<|>$/g, ''),
+    date: new Date('2026-11-04T08:15:00Z'),
+    external: false,
+    flagged: false,
+    headersOnly: false,
+    junk: false,
+    junkScore: 0,
+    priority: 'normal',
+    read: true,
+    new: false,
+    size: m.raw ? atob(m.raw).length : 1000,
+    tags: [],
   });
+  // messages.MessageList: one page, no continuation.
+  const list = () => ({ id: null, messages: current ? [header(current)] : [] });
+  const bytes = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
   w.__fake = {
     display(m: FakeMessage | null) {
       current = m;
-      for (const l of listeners) l({ id: 1 }, m && header(m));
+      for (const l of listeners) l(tab, list());
     },
     settings: () => storage,
+    requested: () => requested,
   };
   w.messenger = {
-    tabs: { query: async () => [{ id: 1 }] },
+    tabs: { query: async () => [tab] },
     messageDisplay: {
-      getDisplayedMessages: async () => ({ messages: current ? [header(current)] : [] }),
-      onMessageDisplayed: { addListener: (l: (tab: unknown, msg: unknown) => void) => listeners.push(l) },
+      getDisplayedMessages: async () => list(),
+      onMessagesDisplayed: { addListener: (l: (tab: unknown, displayedMessages: unknown) => void) => void listeners.push(l) },
     },
     messages: {
-      // Thunderbird's binary string: one char per byte.
-      getRaw: async () => atob(current!.raw!),
-      listAttachments: async () => current?.attachments ?? [],
+      continueList: async () => ({ id: null, messages: [] }),
+      // MV3's default format is a DOM File; BinaryString on request.
+      getRaw: async (_id: number, options?: { data_format?: string }) =>
+        options?.data_format === 'BinaryString' ? atob(current!.raw!) : new File([bytes(current!.raw!)], 'message.eml', { type: 'message/rfc822' }),
+      listAttachments: async () =>
+        (current?.attachments ?? []).map((a, i) => ({
+          contentDisposition: 'attachment',
+          contentType: 'application/octet-stream',
+          type: 'normal',
+          headers: { 'content-type': ['application/octet-stream'] },
+          name: a.name,
+          partName: `1.${i + 2}`,
+          size: a.size,
+        })),
     },
     storage: {
       local: {
-        get: async (keys: string[]) => Object.fromEntries(keys.filter((k) => k in storage).map((k) => [k, storage[k]])),
+        get: async (keys: string[] | string) => Object.fromEntries([keys].flat().filter((k) => k in storage).map((k) => [k, storage[k]])),
         set: async (v: Record<string, unknown>) => void Object.assign(storage, v),
-        remove: async (keys: string[]) => keys.forEach((k) => delete storage[k]),
+        remove: async (keys: string[] | string) => [keys].flat().forEach((k) => delete storage[k]),
       },
     },
-    permissions: { request: async () => true },
+    permissions: {
+      contains: async (p: { origins?: string[] }) => (p.origins ?? []).every((o) => granted.has(o)),
+      // Thunderbird's prompt closes the popup: the promise never settles in this page. The test
+      // opens a new popup with the grant, as the user would after allowing.
+      request: (p: { origins?: string[] }) => (requested.push(p.origins ?? []), new Promise<boolean>(() => {})),
+    },
+    webRequest: { onErrorOccurred: { addListener: () => undefined } },
   };
 }

@@ -124,7 +124,7 @@ describe('task pane in Outlook (fake Office host, Chromium)', () => {
     await page.click('#signin');
     await state(page, 'ready', jan.internetMessageId);
     const settings = await page.evaluate(() => (window as any).__fake.settings());
-    expect(settings).toEqual({ serverUrl: server.origin, token: server.s.tokens.anna });
+    expect(settings).toEqual({ serverUrl: server.origin, token: server.s.tokens.anna, operatorName: 'Anna Kowalska' });
     await page.click('#signout');
     await state(page, 'signin');
     await close();

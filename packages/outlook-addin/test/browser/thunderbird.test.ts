@@ -23,10 +23,10 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function openPopup(item: FakeMessage | null, signedIn = true) {
+async function openPopup(item: FakeMessage | null, signedIn: boolean | Record<string, string> = true, granted = [server.origin]) {
   const context = await paneContext(browser, server.origin);
-  const settings: Record<string, string> = signedIn ? { serverUrl: server.origin, token: server.s.tokens.anna } : {};
-  await context.addInitScript(fakeMessenger, { settings, item });
+  const settings: Record<string, string> = signedIn === true ? { serverUrl: server.origin, token: server.s.tokens.anna, operatorName: 'Anna Kowalska' } : signedIn || {};
+  await context.addInitScript(fakeMessenger, { settings, item, granted });
   const page = await context.newPage();
   const dialogs: string[] = [];
   page.on('dialog', (d) => (dialogs.push(d.message()), void d.dismiss()));
@@ -58,7 +58,7 @@ describe('task pane in Thunderbird (fake messenger, Chromium)', () => {
     await close();
   });
 
-  it('re-renders on onMessageDisplayed, shows unknown senders and a clear state with no message', async () => {
+  it('re-renders on onMessagesDisplayed, shows unknown senders and a clear state with no message', async () => {
     const { page, close } = await openPopup(jan);
     await state(page, 'ready', jan.internetMessageId);
     await page.evaluate((m) => (window as any).__fake.display(m), stranger);
@@ -70,14 +70,63 @@ describe('task pane in Thunderbird (fake messenger, Chromium)', () => {
     await close();
   });
 
-  it('keeps the sign-in in extension storage', async () => {
+  it('keeps the sign-in in extension storage, asking no permission it already has', async () => {
     const { page, close } = await openPopup(jan, false);
     await state(page, 'signin');
     await page.fill('#server', server.origin);
     await page.fill('#token', server.s.tokens.anna);
     await page.click('#signin');
     await state(page, 'ready', jan.internetMessageId);
-    expect(await page.evaluate(() => (window as any).__fake.settings())).toEqual({ serverUrl: server.origin, token: server.s.tokens.anna });
+    expect(await page.evaluate(() => (window as any).__fake.settings())).toEqual({ serverUrl: server.origin, token: server.s.tokens.anna, operatorName: 'Anna Kowalska' });
+    expect(await page.evaluate(() => (window as any).__fake.requested())).toEqual([]);
+    expect(await page.textContent('footer')).toContain('Signed in as Anna Kowalska');
+    await close();
+  });
+
+  it('a sign-in interrupted by the permission prompt resumes when the popup opens again', async () => {
+    const first = await openPopup(jan, false, []);
+    await state(first.page, 'signin');
+    await first.page.fill('#server', server.origin);
+    await first.page.fill('#token', server.s.tokens.anna);
+    await first.page.click('#signin');
+    // The pane names the origin it asks for, whatever Thunderbird's prompt shows.
+    await first.page.waitForSelector(`#signin-status:has-text("${server.origin}")`);
+    expect(await first.page.evaluate(() => (window as any).__fake.requested())).toEqual([[`${server.origin}/*`]]);
+    const kept = (await first.page.evaluate(() => (window as any).__fake.settings())) as Record<string, string>;
+    await first.close(); // Thunderbird closes the popup when its prompt opens.
+
+    // The user allowed access and opens the pane again: signed in, without typing anything.
+    const second = await openPopup(jan, kept, [server.origin]);
+    await state(second.page, 'ready', jan.internetMessageId);
+    expect(await second.page.textContent('footer')).toContain('Signed in as Anna Kowalska');
+    await second.close();
+
+    // Not allowed yet: the form comes back filled in, saying what it waits for.
+    const third = await openPopup(jan, kept, []);
+    await state(third.page, 'signin');
+    expect(await third.page.inputValue('#token')).toBe(server.s.tokens.anna);
+    expect(await third.page.textContent('#signin-status')).toContain(server.origin);
+    await third.close();
+  });
+
+  it('says what failed when the server cannot be reached', async () => {
+    const { page, close } = await openPopup(jan, { serverUrl: 'https://127.0.0.1:9', token: server.s.tokens.anna, operatorName: 'Anna' }, ['https://127.0.0.1:9']);
+    await state(page, 'error', jan.internetMessageId);
+    expect(await page.textContent('.notice.error')).toMatch(/cannot reach https:\/\/127\.0\.0\.1:9: .+/);
+    await close();
+  });
+
+  it('sizes the partner view to its content, not to the largest popup', async () => {
+    const long = { ...jan, subject: 'x'.repeat(300), from: { name: 'Jan Fiszka', address: `${'a'.repeat(120)}@zefir.pl` } };
+    const { page, close } = await openPopup(long);
+    await state(page, 'ready', jan.internetMessageId);
+    // A popup takes the page's preferred (max-content) width, up to Thunderbird's 800 px limit.
+    const width = await page.evaluate(() => {
+      document.documentElement.style.width = 'max-content';
+      return document.documentElement.getBoundingClientRect().width;
+    });
+    expect(width).toBeLessThanOrEqual(420);
+    expect(await page.evaluate(() => document.body.scrollWidth <= document.body.clientWidth)).toBe(true);
     await close();
   });
 
