@@ -14,6 +14,7 @@ export * from './store/index.js';
 export * from './domain/types.js';
 export { coreSchema, coreCollections } from './domain/schema.js';
 export { FREEMAIL_DOMAINS, isFreemail, domainOf } from './domain/freemail.js';
+export { canonicalDomain, canonicalAddress, unicodeDomain } from './domain/mail-address.js';
 export type { PartnerInput, PartnerPatch, PartnerQuery } from './modules/partners.js';
 export type { PersonInput } from './modules/persons.js';
 export type { OperatorInput } from './modules/operators.js';

@@ -1,3 +1,4 @@
+import { canonicalAddress, canonicalDomain } from './domain/mail-address.js';
 import { invalid } from './errors.js';
 
 /** Input checks shared by the modules; each throws VALIDATION naming the field and the value. */
@@ -56,14 +57,16 @@ function parseIsoDate(text: string): Date | null {
   return new Date(`${y}-${mo}-${day}T${hh}:${mi}:${ss}${frac}${offset}`);
 }
 
+const DOMAIN = /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
 const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/;
 
-/** A normalised e-mail address: trimmed, lower-case. */
+/** A normalised e-mail address: trimmed, lower-case, its domain in IDNA ASCII (either spelling accepted). */
 export function email(field: string, value: unknown): string {
-  if (typeof value !== 'string' || !EMAIL.test(value.trim()) || value.trim().length > 320) {
-    throw invalid(field, 'must be an e-mail address', value);
-  }
-  return value.trim().toLowerCase();
+  if (typeof value !== 'string' || !EMAIL.test(value.trim())) throw invalid(field, 'must be an e-mail address', value);
+  const domain = canonicalDomain(value.slice(value.lastIndexOf('@') + 1));
+  const address = canonicalAddress(value);
+  if (!domain || !DOMAIN.test(domain) || address.length > 320) throw invalid(field, 'must be an e-mail address', value);
+  return address;
 }
 
 export function emails(field: string, value: unknown): string[] {
@@ -72,16 +75,15 @@ export function emails(field: string, value: unknown): string[] {
   return [...new Set(value.map((v, i) => email(`${field}[${i}]`, v)))];
 }
 
-const DOMAIN = /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
-
 export function domains(field: string, value: unknown): string[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw invalid(field, 'must be a list of domains', value);
   return [
     ...new Set(
       value.map((v, i) => {
-        const d = typeof v === 'string' ? v.trim().toLowerCase().replace(/^@/, '') : v;
-        if (typeof d !== 'string' || !DOMAIN.test(d)) throw invalid(`${field}[${i}]`, 'must be a domain such as example.com', v);
+        // Unicode (żółw.pl) and IDNA ASCII (xn--w-uga1v8h.pl) are one domain, stored as the latter.
+        const d = typeof v === 'string' ? canonicalDomain(v.trim().replace(/^@/, '')) : null;
+        if (!d || !DOMAIN.test(d)) throw invalid(`${field}[${i}]`, 'must be a domain such as example.com', v);
         return d;
       }),
     ),

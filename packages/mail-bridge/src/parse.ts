@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { MailParser, type AddressObject, type EmailAddress, type HeaderValue } from 'mailparser';
-import type { IncomingAttachment, IncomingEmail, MailAddress } from '@rapport/core';
+import { canonicalAddress, type IncomingAttachment, type IncomingEmail, type MailAddress } from '@rapport/core';
 import { sanitizeEmailHtml } from './sanitize.js';
 
 /** What the bridge needs from a parse: the normalised message and how many headers it had. */
@@ -12,8 +12,11 @@ export interface ParsedMessage {
 
 export type StoreBytes = (content: Readable) => Promise<{ key: string; size: number; sha256: string }>;
 
-/** The headers bulk-mail detection looks at. */
-export const RULE_HEADERS = new Set(['list-id', 'list-unsubscribe', 'precedence', 'auto-submitted', 'x-auto-response-suppress']);
+/** The headers linking rules look at (bulk and auto-reply detection, Outlook threads, delivery reports). */
+export const RULE_HEADERS = new Set([
+  'list-id', 'list-unsubscribe', 'precedence', 'auto-submitted', 'x-auto-response-suppress',
+  'x-autoreply', 'x-autorespond', 'thread-index', 'thread-topic', 'content-type',
+]);
 export const MAX_HTML_TO_TEXT = 2_000_000;
 
 function flatten(value: HeaderValue | undefined): MailAddress[] {
@@ -23,7 +26,8 @@ function flatten(value: HeaderValue | undefined): MailAddress[] {
   const walk = (list: EmailAddress[] | undefined) => {
     for (const a of list ?? []) {
       if (a.group) walk(a.group);
-      else if (a.address) out.push({ name: a.name || null, address: a.address });
+      // mailparser turns xn-- domains into Unicode: back to the one spelling the CRM stores.
+      else if (a.address) out.push({ name: a.name || null, address: canonicalAddress(a.address) });
     }
   };
   for (const o of objects) if (o && typeof o === 'object' && 'value' in o) walk(o.value);

@@ -104,4 +104,37 @@ describe('parsing', () => {
     // The text part mailparser derives from the HTML is untouched by this (it is plain text).
     expect(main.message.text).toContain('Offer attached');
   });
+  it('addresses come out in the CRM spelling (IDN domains in xn-- form, whichever way the header wrote them) and the rule headers are kept', async () => {
+    const raw = Buffer.from(
+      [
+        'From: Zofia <zofia@XN--W-UGA1V8H.example>',
+        'To: klaus@münchen.example, Anna <anna@firma.test>',
+        'Subject: =?UTF-8?B?UkU6IFphbcOzd2llbmll?=',
+        'Message-ID: <idn@x.test>',
+        'Thread-Index: AQHZbWVzc2FnZQ==',
+        'Thread-Topic: =?UTF-8?B?WmFtw7N3aWVuaWU=?=',
+        'X-Autoreply: yes',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"',
+        '',
+        '--b',
+        'Content-Type: text/plain',
+        '',
+        'report',
+        '--b--',
+        '',
+      ].join('\r\n'),
+    );
+    const main = await parseMessage(Readable.from([raw]), noBlobs);
+    const pool = new ParsePool();
+    try {
+      expect((await pool.parse(raw)).parsed).toEqual(main);
+    } finally {
+      await pool.close();
+    }
+    expect(main.message.from?.address).toBe('zofia@xn--w-uga1v8h.example');
+    expect(main.message.to?.map((a) => a.address)).toEqual(['klaus@xn--mnchen-3ya.example', 'anna@firma.test']);
+    expect(main.message.headers).toMatchObject({ 'thread-index': 'AQHZbWVzc2FnZQ==', 'thread-topic': '=?UTF-8?B?WmFtw7N3aWVuaWU=?=', 'x-autoreply': 'yes' });
+    expect(main.message.headers!['content-type']).toMatch(/^multipart\/report/);
+  });
 });

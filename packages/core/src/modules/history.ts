@@ -1,11 +1,11 @@
 import { inRead, type Context } from '../context.js';
-import { domainOf, isFreemail } from '../domain/freemail.js';
+import { domainOf } from '../domain/freemail.js';
 import type { Partner, Person, TimelineItem } from '../domain/types.js';
 import { notFound } from '../errors.js';
 import { where } from '../store/filter.js';
 import type { Page } from '../store/store.js';
 import * as v from '../validate.js';
-import { lookupKey } from './contact-keys.js';
+import { lookupAddress, partnerKeyForDomain } from './contact-keys.js';
 import { personsByEmail } from './persons.js';
 
 export interface HistoryQuery {
@@ -53,7 +53,8 @@ export function historyModule(ctx: Context) {
 
     /**
      * The history behind an e-mail address: the person with that address and their partner's
-     * timeline, else the partner owning the address's domain (free-mail domains excluded).
+     * timeline, else the partner owning the address's domain or a parent of it (most specific
+     * first; free-mail domains excluded). `jan+tag@…` is jan@…; IDN domains in either spelling.
      */
     forEmail(address: string, query: HistoryQuery = {}): Promise<EmailHistory> {
       return inRead(ctx, async (unit) => {
@@ -62,9 +63,8 @@ export function historyModule(ctx: Context) {
         let partner: Partner | null = null;
         if (person?.partnerId) partner = await unit.tx.get<Partner>('partners', person.partnerId);
         if (!partner) {
-          const byAddress = (await lookupKey(unit, 'email', normalized, 'partner'))[0];
-          const domain = domainOf(normalized);
-          const byDomain = byAddress ?? (isFreemail(domain) ? undefined : (await lookupKey(unit, 'domain', domain, 'partner'))[0]);
+          const byAddress = (await lookupAddress(unit, normalized, 'partner'))[0];
+          const byDomain = byAddress ?? (await partnerKeyForDomain(unit, domainOf(normalized)));
           if (byDomain) partner = await unit.tx.get<Partner>('partners', byDomain.ownerId);
         }
         const items = partner ? await page('partnerId', partner.id, query) : person ? await page('personId', person.id, query) : { items: [], nextCursor: null };

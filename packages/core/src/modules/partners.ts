@@ -5,8 +5,9 @@ import { newId } from '../ids.js';
 import { where, type Filter } from '../store/filter.js';
 import type { Page } from '../store/store.js';
 import { isFreemail } from '../domain/freemail.js';
+import { canonicalDomain } from '../domain/mail-address.js';
 import * as v from '../validate.js';
-import { lookupKey, syncContactKeys } from './contact-keys.js';
+import { lookupKey, partnerKeyForDomain, syncContactKeys } from './contact-keys.js';
 
 export interface PartnerInput {
   code: string;
@@ -164,10 +165,14 @@ export function partnersModule(ctx: Context) {
       });
     },
 
-    /** The partner an e-mail domain belongs to, or null. */
+    /**
+     * The partner an e-mail domain belongs to (in either spelling, Unicode or xn--): the owner of
+     * the most specific registered domain of it or its parents, or null.
+     */
     async findByDomain(domain: string): Promise<Partner | null> {
       return inRead(ctx, async (unit) => {
-        const key = (await lookupKey(unit, 'domain', String(domain).trim().toLowerCase(), 'partner'))[0];
+        const canonical = canonicalDomain(String(domain).replace(/^\s*@/, ''));
+        const key = canonical ? await partnerKeyForDomain(unit, canonical) : null;
         return key ? unit.tx.get<Partner>('partners', key.ownerId) : null;
       });
     },

@@ -5,7 +5,7 @@ import { newId } from '../ids.js';
 import { where } from '../store/filter.js';
 import type { Page } from '../store/store.js';
 import * as v from '../validate.js';
-import { lookupKey, syncContactKeys } from './contact-keys.js';
+import { lookupAddress, syncContactKeys } from './contact-keys.js';
 
 export interface PersonInput {
   partnerId?: string | null;
@@ -72,7 +72,7 @@ export function personsModule(ctx: Context) {
       });
     },
 
-    /** Persons who have this address (any of their addresses, case-insensitive). */
+    /** Persons who have this address (any spelling of it; `jan+tag@…` is jan@…). */
     findByEmail(address: string): Promise<Person[]> {
       return inRead(ctx, (unit) => personsByEmail(unit, address));
     },
@@ -80,7 +80,7 @@ export function personsModule(ctx: Context) {
 }
 
 export async function personsByEmail(unit: Unit, address: string): Promise<Person[]> {
-  const keys = await lookupKey(unit, 'email', v.email('email', address), 'person');
+  const keys = await lookupAddress(unit, v.email('email', address), 'person');
   const persons = await Promise.all(keys.map((k) => unit.tx.get<Person>('persons', k.ownerId)));
   return persons.filter((p): p is Person => p !== null);
 }

@@ -1,0 +1,56 @@
+import { domainToASCII, domainToUnicode } from 'node:url';
+
+/**
+ * One spelling of a domain everywhere (stored partner domains, person and operator addresses,
+ * parsed mail, lookups): IDNA ASCII (`xn--…`), lower-case, without a trailing dot. Unicode and
+ * xn-- input give the same result (Node's WHATWG URL implementation does the IDNA mapping).
+ * Null when the text is not a domain at all.
+ */
+export function canonicalDomain(domain: string): string | null {
+  const text = domain.trim().replace(/\.$/, '');
+  if (!text) return null;
+  const ascii = domainToASCII(text);
+  return ascii ? ascii.toLowerCase() : null;
+}
+
+/** The domain as people read it (Unicode), for display; the input when it is not a domain. */
+export function unicodeDomain(domain: string): string {
+  return domainToUnicode(domain) || domain;
+}
+
+/**
+ * The canonical spelling of an address: trimmed, lower-case, its domain in IDNA ASCII. An
+ * address whose domain is not a domain comes back lower-cased only.
+ */
+export function canonicalAddress(address: string): string {
+  const text = address.trim().toLowerCase();
+  const at = text.lastIndexOf('@');
+  if (at < 0) return text;
+  const domain = canonicalDomain(text.slice(at + 1));
+  return domain ? `${text.slice(0, at)}@${domain}` : text;
+}
+
+/**
+ * The address without a sub-address tag (`jan+crm@zefir.example` → `jan@zefir.example`); null
+ * when it has none. Mail to and from a tagged address belongs to the owner of the plain one.
+ */
+export function untaggedAddress(address: string): string | null {
+  const at = address.lastIndexOf('@');
+  const plus = address.indexOf('+');
+  if (at < 0 || plus <= 0 || plus > at) return null;
+  return `${address.slice(0, plus)}${address.slice(at)}`;
+}
+
+/** True when `domain` is `parent` or one of its subdomains (both canonical). */
+export const withinDomain = (domain: string, parent: string) => domain === parent || domain.endsWith(`.${parent}`);
+
+/**
+ * The domain and its parents, most specific first, down to two labels (`a.b.example` →
+ * `a.b.example`, `b.example`): the keys under which a registered domain can own it.
+ */
+export function domainAndParents(domain: string): string[] {
+  const labels = domain.split('.');
+  const out: string[] = [];
+  for (let i = 0; i <= labels.length - 2; i++) out.push(labels.slice(i).join('.'));
+  return out.length ? out : [domain];
+}
