@@ -123,6 +123,16 @@ export function id(field: string, value: unknown, optional = false): string | nu
   return value;
 }
 
+export function boolean(field: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw invalid(field, 'must be true or false', value);
+  return value;
+}
+
+/** Names of the patch's fields whose values differ from the record's (compared as JSON, so dates and lists compare by value). */
+export function changedFields<T extends object>(record: T, patch: Partial<T>): string[] {
+  return Object.keys(patch).filter((k) => JSON.stringify(record[k as keyof T]) !== JSON.stringify(patch[k as keyof T]));
+}
+
 /** The object without its undefined properties: an undefined field is one not given. */
 export function definedOnly<T extends object>(input: T): T {
   return Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) as T;

@@ -392,7 +392,7 @@ export function campaignsModule(ctx: Context) {
           const orphan = used.find((r) => !keys.has(String(r.group.level)));
           if (orphan) throw invalid('campaign.levels', `must keep level ${orphan.group.level}: ${orphan.values.n} members are at it`, fields.levels.map((l) => l.key));
         }
-        const changed = Object.keys(fields).filter((k) => JSON.stringify((campaign as any)[k]) !== JSON.stringify((fields as any)[k]));
+        const changed = v.changedFields(campaign, fields);
         const saved = await unit.save('campaigns', campaign, { ...fields, updatedAt: unit.now }, options.expectedVersion);
         for (const field of ['status', 'ownerId', 'startsAt', 'endsAt'] as const) {
           if (changed.includes(field)) await unit.audit('campaign', id, field, campaign[field], saved[field]);

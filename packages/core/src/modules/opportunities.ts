@@ -370,7 +370,7 @@ export function opportunitiesModule(ctx: Context, hooks: SalesHooks = {}) {
         if ('amount' in patch) fields.amount = money('opportunity.amount', patch.amount);
         if ('currency' in patch) fields.currency = currency('opportunity.currency', patch.currency);
         if ('expectedCloseAt' in patch) fields.expectedCloseAt = v.date('opportunity.expectedCloseAt', patch.expectedCloseAt, true);
-        const changed = Object.keys(fields).filter((k) => JSON.stringify((opp as any)[k]) !== JSON.stringify((fields as any)[k]));
+        const changed = v.changedFields(opp, fields);
         const saved = await unit.save('opportunities', opp, { ...fields, updatedAt: unit.now }, options.expectedVersion);
         for (const field of ['ownerId', 'amount', 'currency', 'expectedCloseAt'] as const) {
           if (changed.includes(field)) await unit.audit('opportunity', id, field, opp[field], saved[field]);

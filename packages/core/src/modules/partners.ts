@@ -64,10 +64,7 @@ function checkFields(patch: PartnerPatch): Partial<Partner> {
   if ('turnover' in input) out.turnover = v.integer('partner.turnover', input.turnover, { min: 0, optional: true });
   if ('employees' in input) out.employees = v.integer('partner.employees', input.employees, { min: 0, optional: true });
   if ('ownerId' in input) out.ownerId = v.id('partner.ownerId', input.ownerId, true);
-  if ('salesBlocked' in input) {
-    if (typeof input.salesBlocked !== 'boolean') throw invalid('partner.salesBlocked', 'must be true or false', input.salesBlocked);
-    out.salesBlocked = input.salesBlocked;
-  }
+  if ('salesBlocked' in input) out.salesBlocked = v.boolean('partner.salesBlocked', input.salesBlocked);
   if ('customFields' in input) out.customFields = v.customFields('partner.customFields', input.customFields);
   return out;
 }
@@ -124,7 +121,7 @@ export function partnersModule(ctx: Context) {
         const partner = await unit.load<Partner>('partners', id, 'partner');
         const fields = checkFields(patch);
         await checkReferences(unit, fields, id);
-        const changed = Object.keys(fields).filter((k) => JSON.stringify((partner as any)[k]) !== JSON.stringify((fields as any)[k]));
+        const changed = v.changedFields(partner, fields);
         const saved = await unit.save('partners', partner, { ...fields, updatedAt: unit.now }, options.expectedVersion);
         if (fields.emails || fields.emailDomains) {
           await syncContactKeys(unit, 'partner', id, { emails: saved.emails, domains: saved.emailDomains });

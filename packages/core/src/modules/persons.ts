@@ -49,7 +49,7 @@ export function personsModule(ctx: Context) {
         const person = await unit.load<Person>('persons', id, 'person');
         const fields = checkFields(patch);
         if (fields.partnerId) await unit.load<Partner>('partners', fields.partnerId, 'partner');
-        const changed = Object.keys(fields).filter((k) => JSON.stringify((person as any)[k]) !== JSON.stringify((fields as any)[k]));
+        const changed = v.changedFields(person, fields);
         const saved = await unit.save('persons', person, { ...fields, updatedAt: unit.now }, options.expectedVersion);
         if (fields.emails) await syncContactKeys(unit, 'person', id, { emails: saved.emails });
         if (changed.includes('partnerId')) await unit.audit('person', id, 'partnerId', person.partnerId, saved.partnerId);

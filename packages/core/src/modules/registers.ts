@@ -105,10 +105,7 @@ export function registersModule(ctx: Context) {
         if ('name' in patch) fields.name = v.text('register.name', patch.name, {});
         if ('color' in patch) fields.color = checkColor(patch.color);
         if ('numberPattern' in patch) fields.numberPattern = checkPattern(patch.numberPattern);
-        if (patch.active !== undefined) {
-          if (typeof patch.active !== 'boolean') throw invalid('register.active', 'must be true or false', patch.active);
-          fields.active = patch.active;
-        }
+        if (patch.active !== undefined) fields.active = v.boolean('register.active', patch.active);
         return unit.save('registers', reg, { ...fields, updatedAt: unit.now }, options.expectedVersion);
       });
     },

@@ -100,10 +100,7 @@ function checkPatch(given: TaskPatch): Partial<Task> {
   if ('plannedAt' in patch) out.plannedAt = v.date('task.plannedAt', patch.plannedAt, true);
   if ('dueAt' in patch) out.dueAt = v.date('task.dueAt', patch.dueAt, true);
   if ('priority' in patch) out.priority = v.oneOf('task.priority', patch.priority, TASK_PRIORITIES);
-  if ('private' in patch) {
-    if (typeof patch.private !== 'boolean') throw invalid('task.private', 'must be true or false', patch.private);
-    out.private = patch.private;
-  }
+  if ('private' in patch) out.private = v.boolean('task.private', patch.private);
   if ('customFields' in patch) out.customFields = v.customFields('task.customFields', patch.customFields);
   return out;
 }
@@ -307,7 +304,7 @@ export function tasksModule(ctx: Context) {
         const fields = checkPatch(patch);
         await checkLinks(unit, fields, task);
         checkDates(fields.plannedAt !== undefined ? fields.plannedAt : task.plannedAt, fields.dueAt !== undefined ? fields.dueAt : task.dueAt);
-        const changed = Object.keys(fields).filter((k) => JSON.stringify((task as any)[k]) !== JSON.stringify((fields as any)[k]));
+        const changed = v.changedFields(task, fields);
         const saved = await unit.save('tasks', task, { ...fields, updatedAt: unit.now }, options.expectedVersion);
         for (const field of ['ownerId', 'dueAt'] as const) {
           if (changed.includes(field)) await unit.audit('task', id, field, task[field], saved[field]);
