@@ -43,7 +43,7 @@ export class Unit {
   }
 
   /** Reads a record or throws NOT_FOUND naming what was looked up (and the input field it came from). */
-  async load<T extends StoredRecord>(collection: string, id: string, what = collection.replace(/s$/, ''), field?: string): Promise<T> {
+  async load<T extends StoredRecord>(collection: string, id: string, what = recordName(collection), field?: string): Promise<T> {
     const prefix = field ? `${field}: ` : '';
     if (typeof id !== 'string' || id === '') throw new RapportError('VALIDATION', `${prefix}${what} id must be a non-empty string (got ${JSON.stringify(id)})`, { details: { field: field ?? what } });
     const record = await this.tx.get<T>(collection, id);
@@ -59,7 +59,7 @@ export class Unit {
     if (expectedVersion !== undefined && expectedVersion !== record.version) {
       throw new RapportError(
         'CONFLICT',
-        `${collection.replace(/s$/, '')} ${record.id} is at version ${record.version}, not ${expectedVersion}: reload it and apply the change again`,
+        `${recordName(collection)} ${record.id} is at version ${record.version}, not ${expectedVersion}: reload it and apply the change again`,
         { details: { expectedVersion, actualVersion: record.version } },
       );
     }
@@ -88,6 +88,9 @@ export class Unit {
     await this.tx.create('timeline', record);
   }
 }
+
+/** What one record of a collection is called in messages: `opportunities` → `opportunity`, `campaign_members` → `campaign member`. */
+export const recordName = (collection: string) => collection.replace(/ies$/, 'y').replace(/s$/, '').replace(/_/g, ' ');
 
 /** Audit values are JSON: dates become ISO strings so every store gives back what it was given. */
 const auditValue = (value: unknown) => (value instanceof Date ? value.toISOString() : (value ?? null));

@@ -35,4 +35,16 @@ describe('error messages', () => {
     }
     expect((await all(store, 'tasks')).length).toBe(before);
   });
+
+  it('a stale write names the record in the singular', async () => {
+    const { crm } = await setup();
+    const partner = await crm.partners.create({ code: 'ZEFIR', name: 'Zefir' });
+    const opp = await crm.opportunities.create({ partnerId: partner.id, amount: 100, currency: 'EUR' });
+    const stale = await crm.opportunities.update(opp.id, { amount: 200 }, { expectedVersion: opp.version + 5 }).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    expect(isRapportError(stale, 'CONFLICT')).toBe(true);
+    expect(stale?.message).toBe(`opportunity ${opp.id} is at version ${opp.version}, not ${opp.version + 5}: reload it and apply the change again`);
+  });
 });
