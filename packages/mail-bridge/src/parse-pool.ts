@@ -101,7 +101,16 @@ export class ParsePool {
         if (!done) return;
         if (reply.error) done({ parsed: null, reason: 'error' });
         else if (reply.attachments) done({ parsed: null, reason: 'attachments' });
-        else done({ parsed: toMessage({ headers: new Map(reply.headers), rules: reply.rules ?? {}, text: reply.text ?? null, html: reply.html ?? null, htmlSanitized: true, rawDate: reply.rawDate ?? null }, []) });
+        else {
+          // Inside an event handler a throw would crash the process: the main thread parses it again and quarantines it.
+          let parsed: ParsedMessage | null = null;
+          try {
+            parsed = toMessage({ headers: new Map(reply.headers), rules: reply.rules ?? {}, text: reply.text ?? null, html: reply.html ?? null, htmlSanitized: true, rawDate: reply.rawDate ?? null }, []);
+          } catch {
+            // reported as 'error' below
+          }
+          done(parsed ? { parsed } : { parsed: null, reason: 'error' });
+        }
       });
       const abandon = (err?: unknown) => {
         if (err instanceof Error) this.broken = true; // e.g. mailparser not loadable there: parse on the main thread

@@ -44,6 +44,7 @@ export function messageIds(value: HeaderValue | undefined): string[] {
 }
 
 const str = (v: HeaderValue | undefined): string | null => (typeof v === 'string' ? v : null);
+const stringOr = <T>(v: unknown, fallback: T): string | T => (typeof v === 'string' && v ? v : fallback);
 
 /** The unfolded value of a raw header line. */
 export const headerValue = (line: string) => line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
@@ -126,10 +127,11 @@ export function parseMessage(input: Readable, store: StoreBytes): Promise<Parsed
         attachments.push({});
         const done = store(data.content)
           .then((blob) => {
+            // A part cut off after "Content-Type: " has contentType false: only strings pass.
             attachments[slot] = {
-              filename: data.filename ?? null,
-              contentType: data.contentType ?? 'application/octet-stream',
-              contentId: data.contentId ?? null,
+              filename: stringOr(data.filename, null),
+              contentType: stringOr(data.contentType, 'application/octet-stream'),
+              contentId: stringOr(data.contentId, null),
               inline: data.contentDisposition === 'inline' || data.related === true,
               blob,
             };
@@ -145,9 +147,12 @@ export function parseMessage(input: Readable, store: StoreBytes): Promise<Parsed
     parser.on('error', fail);
     input.on('error', fail);
     parser.on('end', () => {
-      Promise.all(pending).then(() => {
-        if (!failed) resolve(toMessage({ headers, rules, text, html, rawDate }, attachments.filter((a) => a.blob)));
-      }, fail);
+      // A throw while normalising rejects the parse (it must not escape as an unhandled rejection).
+      Promise.all(pending)
+        .then(() => {
+          if (!failed) resolve(toMessage({ headers, rules, text, html, rawDate }, attachments.filter((a) => a.blob)));
+        })
+        .catch(fail);
     });
     input.pipe(parser);
   });

@@ -12,6 +12,17 @@ export type Outcome = 'imported' | 'duplicate' | 'skipped' | 'quarantined';
 const describe = (s: EmailSource) => (s.account.startsWith('imap:') ? `${s.mailbox} UID ${s.uid}` : s.uid > 1 || s.account === 'mbox' ? `${s.mailbox} #${s.uid}` : s.mailbox);
 
 /**
+ * Whether an error while importing one message is the CRM store failing (stop: the next run does
+ * it again) rather than a problem of that message (quarantine it and go on). Anything but a store
+ * failure is the message's: a message that breaks the parser or a normaliser must not stop the
+ * import, nor hold an IMAP checkpoint back forever.
+ */
+const storeFailed = (err: unknown) => isRapportError(err, 'STORAGE');
+
+/** A quarantine reason for an error: RapportErrors say what was wrong; anything else is named as unexpected. */
+const because = (err: unknown) => (isRapportError(err) ? err.message : `unexpected ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+
+/**
  * One path from raw RFC 5322 bytes to `crm.emails.ingest`, shared by IMAP, mbox and .eml:
  * parse (attachments streamed into the BlobStore), ingest, and quarantine what cannot be read.
  * Errors of the CRM store itself are thrown: the caller stops and does not advance its checkpoint.
@@ -29,8 +40,11 @@ export class MailPipeline {
     return this.pool ? this.pool.parse(raw) : null;
   }
 
-  /** Parses one message (streaming its attachments into the BlobStore); null when it was quarantined. */
-  private async parse(raw: Buffer | Readable, source: EmailSource): Promise<IncomingEmail | null> {
+  /**
+   * Parses one message (streaming its attachments into the BlobStore); null when it was
+   * quarantined. `kept` gives the message's bytes (null for a stream over KEEP_RAW_BYTES), for a later quarantine.
+   */
+  private async parse(raw: Buffer | Readable, source: EmailSource): Promise<{ message: IncomingEmail; kept: () => Buffer | null; size: number } | null> {
     this.report.fetched++;
     // Keep the first megabyte of a streamed message, so a small broken one can be quarantined whole.
     const head: Buffer[] = [];
@@ -56,11 +70,11 @@ export class MailPipeline {
     const rawBytes = () => (Buffer.isBuffer(raw) ? raw : total <= KEEP_RAW_BYTES ? Buffer.concat(head) : null);
     try {
       const { message, essentials } = await parseMessage(input, (content) => this.crm.emails.storeContent(content));
-      if (essentials > 0) return message;
+      if (essentials > 0) return { message, kept: rawBytes, size: total };
       await this.quarantine(source, 'not an e-mail message: no From, To, Date, Subject or Message-ID header', rawBytes(), total, null, null);
     } catch (err) {
-      if (isRapportError(err, 'STORAGE')) throw err;
-      await this.quarantine(source, `unreadable MIME: ${(err as Error).message}`, rawBytes(), total, null, null);
+      if (storeFailed(err)) throw err;
+      await this.quarantine(source, `unreadable MIME: ${because(err)}`, rawBytes(), total, null, null);
     }
     return null;
   }
@@ -83,15 +97,14 @@ export class MailPipeline {
 
   /** Parses and ingests one message (a stream stays a stream: large messages never sit in memory). */
   async ingestRaw(raw: Buffer | Readable, source: EmailSource): Promise<Outcome> {
-    const message = await this.parse(raw, source);
-    if (!message) return 'quarantined';
+    const parsed = await this.parse(raw, source);
+    if (!parsed) return 'quarantined';
+    const { message, kept, size } = parsed;
     try {
       return this.tally(await this.crm.emails.ingest(message, { source, ...(this.policy ? { policy: this.policy } : {}) }));
     } catch (err) {
-      if (isRapportError(err, 'VALIDATION') || isRapportError(err, 'NOT_FOUND')) {
-        return this.quarantine(source, `rejected: ${err.message}`, Buffer.isBuffer(raw) ? raw : null, null, message.messageId ?? null, message.subject ?? null);
-      }
-      throw err;
+      if (storeFailed(err)) throw err;
+      return this.quarantine(source, `rejected: ${because(err)}`, kept(), size, message.messageId ?? null, message.subject ?? null);
     }
   }
 
@@ -107,7 +120,7 @@ export class MailPipeline {
       if (pre && pre.essentials > 0) {
         this.report.fetched++;
         message = pre.message;
-      } else message = await this.parse(item.raw, item.source);
+      } else message = (await this.parse(item.raw, item.source))?.message ?? null;
       if (message) parsed.push({ message, source: item.source, raw: item.raw });
     }
     if (!parsed.length) return;
@@ -116,7 +129,7 @@ export class MailPipeline {
       if (result.status !== 'error') this.tally(result);
       else {
         const { message, source, raw } = parsed[i]!;
-        await this.quarantine(source, `rejected: ${(result.error as Error).message}`, raw, raw.length, message.messageId ?? null, message.subject ?? null);
+        await this.quarantine(source, `rejected: ${because(result.error)}`, raw, raw.length, message.messageId ?? null, message.subject ?? null);
       }
     }
   }

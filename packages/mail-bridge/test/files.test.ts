@@ -1,9 +1,9 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importEml, importMbox } from '@rapport/mail-bridge';
+import { CORPUS, corpusFiles } from './support/corpus.js';
 import { makeCrm } from './support/crm.js';
 import { malformedMessages } from './support/malformed.js';
 import { rfc822 } from './support/messages.js';
@@ -34,6 +34,21 @@ describe('mbox and .eml import', () => {
       const again = await importMbox(t.crm, file);
       expect(again).toMatchObject({ imported: 0, duplicates: 2 });
       expect(await t.store.count('emails')).toBe(2);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a message cut off after "Content-Type: " in the middle of an mbox is imported, and so is the rest', async () => {
+    const t = await makeCrm();
+    try {
+      const lf = (s: Buffer | string) => s.toString().replace(/\r\n/g, '\n');
+      const cut = lf(malformedMessages().find((m) => m.name === 'truncated-content-type')!.raw);
+      const file = join(dir, 'Cut');
+      await writeFile(file, [lf(rfc822({ messageId: '<cut-1@zefir.test>' })), `${cut}\n`, lf(rfc822({ messageId: '<cut-2@zefir.test>' }))].map((m) => `From - Mon Mar  2 10:00:00 2026\n${m}`).join('\n'));
+      const report = await importMbox(t.crm, file);
+      expect(report).toMatchObject({ fetched: 3, imported: 3, quarantined: 0, failed: 0 });
+      expect((await t.crm.emails.findByMessageId('<truncated-ct@broken.test>'))!.attachments[0]!.contentType).toBe('application/octet-stream');
     } finally {
       await t.close();
     }
@@ -87,21 +102,11 @@ describe('mbox and .eml import', () => {
   });
 });
 
-// The public MIME corpus (CI has it at ../shared/corpus); these tests pass without it too.
-const corpus = [resolve(process.cwd(), '../shared/corpus'), '/work/shared/corpus'].find((p) => existsSync(p));
-function walk(path: string): string[] {
-  return readdirSync(path).flatMap((name) => {
-    const full = join(path, name);
-    if (statSync(full).isDirectory()) return walk(full);
-    return /license|readme|\.md$|\.json$|\.js$|\.ts$|\.rb$/i.test(name) ? [] : [full];
-  });
-}
-
-describe.skipIf(!corpus)('public MIME corpus', () => {
+describe.skipIf(!CORPUS)('public MIME corpus', () => {
   it('imports every corpus file or quarantines it with a reason, without a crash', async () => {
     const t = await makeCrm();
     try {
-      const files = walk(corpus!);
+      const files = corpusFiles();
       expect(files.length).toBeGreaterThan(10);
       const report = await importEml(t.crm, files);
       expect(report.failed).toBe(0);

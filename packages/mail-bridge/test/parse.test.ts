@@ -22,7 +22,7 @@ describe('parsing', () => {
     try {
       const raws = [
         Buffer.from(rfc822({ messageId: '<w@zefir.test>', cc: 'Ola <ola@x.test>, "Group": a@y.test, b@y.test;', references: '<r1@x> <r2@x>', inReplyTo: '<r2@x>', headers: { 'List-Id': '<l.x.test>' } })),
-        ...malformedMessages().filter((m) => !['path-traversal-filename', 'nested-rfc822', 'huge-header-line'].includes(m.name)).map((m) => m.raw),
+        ...malformedMessages().filter((m) => !['path-traversal-filename', 'nested-rfc822', 'huge-header-line', 'truncated-content-type'].includes(m.name)).map((m) => m.raw),
       ];
       for (const raw of raws) {
         const viaWorker = await pool.parse(raw);

@@ -107,6 +107,37 @@ describe('crm.emails.ingestMany', () => {
     expect(await crm.store.count('emails')).toBe(10);
   });
 
+  it('a message that fails with anything but a store error fails alone: the others are imported, it is reported with its error', async () => {
+    // Every write of message 2 fails with a TypeError, as a normaliser defect that only it triggers would.
+    const store = memoryStore();
+    const poisoned: Store = Object.assign(Object.create(store) as Store, {
+      transaction: <R>(fn: (tx: Store) => Promise<R>) =>
+        store.transaction((tx) =>
+          fn(
+            Object.assign(Object.create(tx) as Store, {
+              createMany: (c: string, rs: Array<{ subject?: string }>) => {
+                if (c === 'emails' && rs.some((r) => r.subject === 'Question 2')) throw new TypeError('poisoned');
+                return tx.createMany(c, rs as never[]);
+              },
+            }),
+          ),
+        ),
+    });
+    const { crm } = await setup(poisoned);
+    const results = await crm.emails.ingestMany(batch(1, 3));
+    expect(results.map((r) => r.status)).toEqual(['imported', 'error', 'imported']);
+    expect((results[1] as { error: Error }).error).toBeInstanceOf(TypeError);
+    expect(await crm.store.count('emails')).toBe(2);
+  });
+
+  it('an attachment whose content type is not a string (a part cut off after "Content-Type: ") is stored as application/octet-stream', async () => {
+    const { crm } = await setup(memoryStore());
+    const blob = { key: 'k1', size: 1, sha256: 'x' };
+    const [result] = await crm.emails.ingestMany([{ message: msg(1, { attachments: [{ blob, contentType: false as never }] }) }]);
+    expect(result).toMatchObject({ status: 'imported' });
+    expect((await crm.emails.findByMessageId('<m1@zefir.pl>'))!.attachments.map((a) => a.contentType)).toEqual(['application/octet-stream']);
+  });
+
   it('lets the event loop run during a long batch (a synchronous driver would otherwise hold it for the whole batch)', async () => {
     const { crm } = await setup(memoryStore());
     let turns = 0;

@@ -131,6 +131,24 @@ export function malformedMessages(): Malformed[] {
     },
     { name: 'binary-garbage', expect: 'quarantined', raw: Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256).filter((b) => b !== 0x3a)) },
     {
+      // The transfer ended inside the header of an attachment: mailparser gives it no content type (false).
+      name: 'truncated-content-type',
+      expect: 'imported',
+      raw: crlf([
+        'From: g@broken.test',
+        'Subject: cut short',
+        'Message-ID: <truncated-ct@broken.test>',
+        'Content-Type: multipart/mixed; boundary="b"',
+        '',
+        '--b',
+        'Content-Type: text/plain',
+        '',
+        'the attachment follows',
+        '--b',
+        'Content-Type: ',
+      ]),
+    },
+    {
       name: 'bad-address-headers',
       expect: 'imported',
       raw: crlf(['From: <<<>>> @@@', 'To: undisclosed-recipients:;', 'Cc: "unterminated <x@', 'Subject: weird addresses', 'Message-ID: <<weird@@broken.test>>', '', 'b']),

@@ -26,24 +26,30 @@ export type Tracker = (raw: Buffer, operator: Operator) => Promise<TrackResult>;
 export function defaultTracker(crm: Crm): Tracker {
   return async (raw, operator) => {
     const as = crm.as(operator.id);
+    // The pane knows no mailbox or UID: the location records who tracked it, numbered in order.
+    const source = async () => ({ account: 'addin', mailbox: operator.email, uidValidity: 1, uid: await crm.store.nextSequence('addin.tracked') });
+    /** A message that breaks the parser or a normaliser is set aside with the reason, as an import does, and answered as bad input. */
+    const quarantine = async (err: unknown, doing: string, message: { messageId?: string | null; subject?: string | null } = {}): Promise<never> => {
+      if (isRapportError(err)) throw err;
+      const reason = `${doing}: unexpected ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
+      const blobKey = (await as.emails.storeContent(raw).catch(() => null))?.key ?? null;
+      await as.emails.quarantine({ ...(await source()), reason, messageId: message.messageId ?? null, subject: message.subject ?? null, blobKey, size: raw.length });
+      throw new RapportError('VALIDATION', `the message could not be tracked and was quarantined (${reason})`);
+    };
     let parsed;
     try {
       parsed = await parseMessage(Readable.from([raw]), (content) => as.emails.storeContent(content));
     } catch (err) {
-      if (isRapportError(err)) throw err;
-      throw new RapportError('VALIDATION', `body is not a readable RFC 5322 message: ${(err as Error).message}`);
+      return quarantine(err, 'unreadable MIME');
     }
     const { message, essentials } = parsed;
     if (essentials === 0 || !message.from) throw new RapportError('VALIDATION', 'body is not an RFC 5322 message: it has no From header');
 
     const known = message.messageId ? await as.emails.findByMessageId(message.messageId) : null;
     if (known) return answer(crm, known, 'duplicate');
-    // The pane knows no mailbox or UID: the location records who tracked it, numbered in order.
-    const uid = await crm.store.nextSequence('addin.tracked');
-    const result = await as.emails.ingest(message, {
-      source: { account: 'addin', mailbox: operator.email, uidValidity: 1, uid },
-      policy: { unknownSenders: 'prospect', ownerId: operator.id },
-    });
+    const result = await as.emails
+      .ingest(message, { source: await source(), policy: { unknownSenders: 'prospect', ownerId: operator.id } })
+      .catch((err: unknown) => quarantine(err, 'rejected', message));
     if (result.status === 'blocked') throw new RapportError('FORBIDDEN', result.reason ?? 'the sender is on the blocklist');
     if (!result.email) return { status: 'ignored', task: null, emailId: null, messageId: message.messageId ?? null, duplicate: false, reason: result.reason ?? 'the mail policy ignores this message' };
     return answer(crm, result.email, result.status === 'duplicate' ? 'duplicate' : 'imported');

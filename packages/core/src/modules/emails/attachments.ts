@@ -26,7 +26,7 @@ export async function storeAttachments(ctx: Context, message: IncomingEmail): Pr
     }
     out.push({
       filename: safeFilename(a.filename, `attachment-${i + 1}`),
-      contentType: (a.contentType ?? 'application/octet-stream').slice(0, 255).toLowerCase(),
+      contentType: (typeof a.contentType === 'string' && a.contentType ? a.contentType : 'application/octet-stream').slice(0, 255).toLowerCase(),
       size: blob.size,
       blobKey: blob.key,
       sha256: blob.sha256,

@@ -74,11 +74,12 @@ export function ingestApi(ctx: Context) {
    */
   async function ingestMany(items: Array<{ message: IncomingEmail; source?: EmailSource }>, options: { policy?: Partial<MailPolicy> } = {}): Promise<Array<IngestResult | { status: 'error'; error: unknown }>> {
     const policy = resolvePolicy(ctx, options.policy);
-    const prepared = items.map(({ message, source }) => {
+    for (const { message } of items) {
       if ((message.attachments ?? []).some((a) => !a.blob && a.content)) throw invalid('ingestMany', 'needs attachments stored already (blob), not streams', message.messageId);
-      return { message, source: checkSource(source), p: prepare(message) };
-    });
+    }
     try {
+      // Inside the try: a message that cannot be prepared fails alone, below.
+      const prepared = items.map(({ message, source }) => ({ message, source: checkSource(source), p: prepare(message) }));
       return await inUnit(ctx, (unit) => ingestBatch(ctx, unit, prepared.map(({ message, source, p }) => ({ p, source, attachments: () => storeAttachments(ctx, message) })), policy));
     } catch {
       // A store that is down fails again on the first message below, and that error is thrown.
@@ -87,7 +88,8 @@ export function ingestApi(ctx: Context) {
         try {
           results.push(await ingest(message, { ...(source ? { source } : {}), ...(options.policy ? { policy: options.policy } : {}) }));
         } catch (error) {
-          if (!isRapportError(error, 'VALIDATION') && !isRapportError(error, 'NOT_FOUND')) throw error;
+          // Only the store failing stops the batch; anything else is this message's problem.
+          if (isRapportError(error, 'STORAGE')) throw error;
           results.push({ status: 'error', error });
         }
       }
