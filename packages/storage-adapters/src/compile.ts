@@ -4,17 +4,18 @@ import {
   groupKeyName,
   type AggregateQuery,
   type CollectionDef,
+  type Measure,
   type FieldDef,
   type NormalFilter,
   type ResolvedSort,
   type Scalar,
   type Schema,
 } from '@rapport/core';
-import type { Dialect } from './dialect.js';
+import type { Dialect, ParamSink } from './dialect.js';
 import { columnName, tableName } from './naming.js';
 
 /** Bound parameters of one statement; `add` returns the placeholder to put in the SQL. */
-export class Params {
+export class Params implements ParamSink {
   readonly values: unknown[] = [];
   constructor(private readonly dialect: Dialect) {}
   add(value: unknown): string {
@@ -97,7 +98,6 @@ export function compileFilter(table: Table, f: NormalFilter, params: Params): st
   if (t.jsonPath.length > 0) return compileJsonLeaf(table, t, f, params);
   const col = d.q(t.column.column);
   const enc = (v: Scalar) => params.add(d.encode(t.column.def, v));
-  const ne = d.name === 'postgres' ? 'IS DISTINCT FROM' : 'IS NOT';
   switch (f.op) {
     case 'isNull':
       return `${col} IS NULL`;
@@ -106,7 +106,7 @@ export function compileFilter(table: Table, f: NormalFilter, params: Params): st
     case 'eq':
       return `${col} = ${enc(f.value)}`;
     case 'ne':
-      return `${col} ${ne} ${enc(f.value)}`;
+      return `${col} ${d.distinctFrom} ${enc(f.value)}`;
     case 'lt':
       return `${col} < ${enc(f.value)}`;
     case 'lte':
@@ -128,8 +128,7 @@ export function compileFilter(table: Table, f: NormalFilter, params: Params): st
 
 /** Literal substring search: instr()/strpos() have no wildcards, so `%` and `_` need no escaping. */
 function containsExpr(d: Dialect, expr: string, needle: string, ignoreCase: boolean): string {
-  const fn = d.name === 'postgres' ? 'strpos' : 'instr';
-  return ignoreCase ? `${fn}(${d.lower(expr)}, ${d.lower(needle)})` : `${fn}(${expr}, ${needle})`;
+  return ignoreCase ? d.position(d.lower(expr), d.lower(needle)) : d.position(expr, needle);
 }
 
 /**
@@ -144,40 +143,22 @@ function compileJsonLeaf(table: Table, t: Target, f: Exclude<NormalFilter, { op:
     return compileFilter(table, { op: f.op === 'in' ? 'or' : 'and', filters: leaves }, params);
   }
   const col = d.q(t.column.column);
-  let text: string;
-  let typed: (v: Scalar) => { expr: string; param: string };
-  if (d.name === 'sqlite') {
-    const path = params.add(`$${t.jsonPath.map((k) => `."${k.replace(/"/g, '')}"`).join('')}`);
-    text = `json_extract(${col}, ${path})`;
-    typed = (v) => ({ expr: text, param: params.add(v instanceof Date ? v.toISOString() : typeof v === 'boolean' ? (v ? 1 : 0) : v) });
-  } else {
-    const path = params.add(t.jsonPath);
-    text = `(${col} #>> ${path}::text[])`;
-    const node = `(${col} #> ${path}::text[])`;
-    typed = (v) => {
-      if (typeof v === 'number') {
-        return { expr: `(CASE WHEN jsonb_typeof(${node}) = 'number' THEN ${text}::double precision END)`, param: `${params.add(v)}::double precision` };
-      }
-      if (typeof v === 'boolean') {
-        return { expr: `(CASE WHEN jsonb_typeof(${node}) = 'boolean' THEN ${text}::boolean END)`, param: `${params.add(v)}::boolean` };
-      }
-      return { expr: `(${text} COLLATE "C")`, param: `${params.add(v instanceof Date ? v.toISOString() : v)}::text` };
-    };
-  }
-  const ne = d.name === 'postgres' ? 'IS DISTINCT FROM' : 'IS NOT';
+  // Each value type matches only JSON values of that type (filter.ts): the typed expression is
+  // NULL for any other, so a comparison is false and its negation true, as in every store.
   const cmp = (op: string, v: Scalar) => {
-    const { expr, param } = typed(v);
-    return `${expr} ${op} ${param}`;
+    const type = typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'boolean' : 'string';
+    const expr = d.jsonTyped(col, t.jsonPath, type, params);
+    return `${expr} ${op} ${d.jsonParam(v instanceof Date ? v.toISOString() : v, type, params)}`;
   };
   switch (f.op) {
     case 'isNull':
-      return `${text} IS NULL`;
+      return `${d.jsonValue(col, t.jsonPath, params)} IS NULL`;
     case 'isNotNull':
-      return `${text} IS NOT NULL`;
+      return `${d.jsonValue(col, t.jsonPath, params)} IS NOT NULL`;
     case 'eq':
       return cmp('=', f.value);
     case 'ne':
-      return cmp(ne, f.value);
+      return cmp(d.distinctFrom, f.value);
     case 'lt':
       return cmp('<', f.value);
     case 'lte':
@@ -187,51 +168,53 @@ function compileJsonLeaf(table: Table, t: Target, f: Exclude<NormalFilter, { op:
     case 'gte':
       return cmp('>=', f.value);
     case 'contains':
-      return `${containsExpr(d, text, params.add(f.value), f.ignoreCase)} > 0`;
-    case 'notContains':
-      return `(${text} IS NULL OR ${containsExpr(d, text, params.add(f.value), f.ignoreCase)} = 0)`;
+    case 'notContains': {
+      // Strings only: a number's digits are not text to search.
+      const found = `COALESCE(${containsExpr(d, d.jsonTyped(col, t.jsonPath, 'string', params), params.add(f.value), f.ignoreCase)}, 0) > 0`;
+      return f.op === 'contains' ? found : `NOT (${found})`;
+    }
   }
 }
 
-/** ORDER BY for a resolved sort: nulls first ascending, last descending (SQLite's default, explicit on PostgreSQL). */
+/** ORDER BY for a resolved sort: nulls first ascending, last descending, in every dialect. */
 export function compileOrderBy(table: Table, sort: ResolvedSort[], params: Params): string {
   const d = table.dialect;
   return sort
     .map((s) => {
       const t = target(table, s.field);
-      let expr = d.q(t.column.column);
-      if (t.jsonPath.length > 0) {
-        expr = d.name === 'sqlite' ? `json_extract(${expr}, ${params.add(`$.${t.jsonPath.join('.')}`)})` : `(${expr} #> ${params.add(t.jsonPath)}::text[])`;
-      }
-      if (d.name === 'sqlite') return `${expr} ${s.desc ? 'DESC' : 'ASC'}`;
-      return `${expr} ${s.desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`;
+      const col = d.q(t.column.column);
+      return d.orderTerm(t.jsonPath.length > 0 ? d.jsonValue(col, t.jsonPath, params) : col, s.desc);
     })
     .join(', ');
 }
 
-/** SELECT list and GROUP BY for an aggregate query; decoding the rows is `decodeAggregate`. */
-export function compileAggregate(table: Table, query: AggregateQuery, whereSql: string, params: Params): string {
+/** SQL of each measure function: a closed map, so nothing a caller passes becomes SQL text. */
+const MEASURE_SQL: Record<Exclude<Measure['fn'], 'count'>, (col: string) => string> = {
+  sum: (col) => `COALESCE(SUM(${col}), 0)`,
+  min: (col) => `MIN(${col})`,
+  max: (col) => `MAX(${col})`,
+  avg: (col) => `AVG(${col})`,
+};
+
+/**
+ * A whole aggregate statement. The SELECT list is compiled before the WHERE clause because its
+ * parameters (JSON paths) come first in the text, and `?` placeholders bind by position.
+ */
+export function compileAggregate(table: Table, query: AggregateQuery, where: NormalFilter, params: Params): string {
   const d = table.dialect;
   const groups = (query.groupBy ?? []).map((key, i) => {
     const t = target(table, groupKeyName(key));
     const col = d.q(t.column.column);
-    if (typeof key === 'string') {
-      if (t.jsonPath.length === 0) return `${col} AS g${i}`;
-      return d.name === 'sqlite'
-        ? `json_extract(${col}, ${params.add(`$.${t.jsonPath.join('.')}`)}) AS g${i}`
-        : `(${col} #>> ${params.add(t.jsonPath)}::text[]) AS g${i}`;
-    }
-    const fmt = { year: ['%Y', 'YYYY'], month: ['%Y-%m', 'YYYY-MM'], day: ['%Y-%m-%d', 'YYYY-MM-DD'] }[key.granularity];
-    return d.name === 'sqlite'
-      ? `strftime('${fmt[0]}', ${col} / 1000, 'unixepoch') AS g${i}`
-      : `to_char(${col} AT TIME ZONE 'UTC', '${fmt[1]}') AS g${i}`;
+    if (typeof key !== 'string') return `${d.dateBucket(col, key.granularity)} AS g${i}`;
+    return `${t.jsonPath.length > 0 ? d.jsonValue(col, t.jsonPath, params) : col} AS g${i}`;
   });
   const measures = Object.values(query.measures).map((m, i) => {
     if (m.fn === 'count') return `COUNT(*) AS m${i}`;
-    const col = d.q(target(table, m.field).column.column);
-    const expr = m.fn === 'sum' ? `COALESCE(SUM(${col}), 0)` : `${m.fn.toUpperCase()}(${col})`;
-    return `${expr} AS m${i}`;
+    const sql = Object.hasOwn(MEASURE_SQL, m.fn) ? MEASURE_SQL[m.fn] : undefined;
+    if (!sql) throw new RapportError('VALIDATION', `${table.name}: unknown measure function ${JSON.stringify(m.fn)}`);
+    return `${sql(d.q(target(table, m.field).column.column))} AS m${i}`;
   });
+  const whereSql = compileFilter(table, where, params);
   const groupBy = groups.length ? ` GROUP BY ${groups.map((_, i) => i + 1).join(', ')} ORDER BY ${groups.map((_, i) => i + 1).join(', ')}` : '';
   return `SELECT ${[...groups, ...measures].join(', ')} FROM ${table.sqlName} WHERE ${whereSql}${groupBy}`;
 }

@@ -14,11 +14,8 @@ export function createTableSql(d: Dialect, def: CollectionDef, ifNotExists = fal
 
 export function createIndexSql(d: Dialect, def: CollectionDef, index: IndexDef, ifNotExists = false): string {
   const cols = indexFields(index).map((f) => {
-    const col = d.q(columnName(f.field));
-    // PostgreSQL sorts nulls last ascending; the store orders nulls first ascending / last
-    // descending, and an index serves ORDER BY only when its null order matches.
-    if (d.name === 'postgres') return `${col} ${f.desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`;
-    return f.desc ? `${col} DESC` : col;
+    // An index serves ORDER BY only when its null order matches the store's.
+    return d.indexTerm(d.q(columnName(f.field)), f.desc ?? false);
   });
   const ine = ifNotExists ? 'IF NOT EXISTS ' : '';
   return `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${ine}${d.q(index.name)} ON ${d.q(tableName(def.name))} (${cols.join(', ')})`;
@@ -33,7 +30,5 @@ export function dropTableSql(d: Dialect, def: CollectionDef): string {
 }
 
 export function sequencesTableSql(d: Dialect): string {
-  const name = d.name === 'postgres' ? 'varchar(255) COLLATE "C"' : 'TEXT';
-  const value = d.name === 'postgres' ? 'bigint' : 'INTEGER';
-  return `CREATE TABLE ${d.q(SEQUENCES_TABLE)} (\n  "name" ${name} NOT NULL PRIMARY KEY,\n  "value" ${value} NOT NULL\n)`;
+  return d.sequencesTable(SEQUENCES_TABLE);
 }

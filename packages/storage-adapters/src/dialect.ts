@@ -1,137 +1,76 @@
+import type { EntitySchemaColumnOptions } from 'typeorm';
 import type { FieldDef } from '@rapport/core';
 
 export type DialectName = 'sqlite' | 'postgres';
 
-/** The SQL spelling and value conversions of one database. */
+/** Adds a bound parameter and returns its placeholder (in SQL text order: `?` counts by position). */
+export interface ParamSink {
+  add(value: unknown): string;
+}
+
+/** The type a JSON value must have to take part in a comparison (filter.ts). */
+export type JsonType = 'string' | 'number' | 'boolean';
+
+/** A date bucket of an aggregate group key. */
+export type Granularity = 'day' | 'month' | 'year';
+
+/**
+ * Everything that differs between SQL databases: spelling, types, conversions. The compiler,
+ * the DDL and the migration planner ask the dialect and never test which database it is, so a
+ * third database is one new file in dialects/ (plus its migrations).
+ */
 export interface Dialect {
   readonly name: DialectName;
   /** Quotes an identifier (identifiers only ever come from the schema). */
   q(identifier: string): string;
   /** The placeholder of the n-th (1-based) bound parameter. */
   placeholder(n: number): string;
-  /** The column type in DDL. */
-  columnType(def: FieldDef): string;
-  /** A domain value as the driver binds it. */
-  encode(def: FieldDef, value: unknown): unknown;
-  /** A driver value as the domain reads it. */
-  decode(def: FieldDef, value: unknown): unknown;
   /** Most parameters one statement may bind. */
   readonly maxParams: number;
   /** Rows per multi-row INSERT: small enough that the statement text repeats and its prepared form is reused. */
   readonly batchRows: number;
+
+  /** The column type in DDL. */
+  columnType(def: FieldDef): string;
+  /** The column as a TypeORM entity column (for hosts using TypeORM repositories). */
+  entityColumn(def: FieldDef): Partial<EntitySchemaColumnOptions>;
+  /** The literal a new NOT NULL column of this type gets in existing rows. */
+  defaultLiteral(def: FieldDef): string;
+  /** Whether a column added with a default keeps it (SQLite cannot drop a default; PostgreSQL should). */
+  readonly dropsAddedDefaults: boolean;
+  /** The DDL of the sequences table (name → value). */
+  sequencesTable(table: string): string;
+
+  /** A domain value as the driver binds it. */
+  encode(def: FieldDef, value: unknown): unknown;
+  /** A driver value as the domain reads it. */
+  decode(def: FieldDef, value: unknown): unknown;
+
+  /** The null-safe "differs from" operator (`IS NOT`, `IS DISTINCT FROM`). */
+  readonly distinctFrom: string;
+  /** The 1-based position of `needle` in `haystack`, 0 when absent (literal: no wildcards). */
+  position(haystack: string, needle: string): string;
   /** Lower-cases text for case-insensitive search, beyond ASCII (Ł → ł, Ş → ş), as JavaScript does. */
   lower(expr: string): string;
+  /** An ORDER BY term: nulls first ascending, last descending (the store's order in every dialect). */
+  orderTerm(expr: string, desc: boolean): string;
+  /** An index column with the same null order as `orderTerm`, so the index serves the ORDER BY. */
+  indexTerm(column: string, desc: boolean): string;
+
+  /** The value at a key path of a JSON column, as text; SQL NULL for a JSON null or a missing key. */
+  jsonText(column: string, keys: string[], params: ParamSink): string;
+  /** The value at a key path as its JSON type (for ORDER BY and GROUP BY); SQL NULL for null or missing. */
+  jsonValue(column: string, keys: string[], params: ParamSink): string;
+  /** The value at a key path when it is of `type` (comparable with `jsonParam`), else SQL NULL. */
+  jsonTyped(column: string, keys: string[], type: JsonType, params: ParamSink): string;
+  /** A bound comparison value for `jsonTyped` of the same type (a Date arrives as ISO text). */
+  jsonParam(value: string | number | boolean, type: JsonType, params: ParamSink): string;
+  /** A date column's UTC bucket as text: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`. */
+  dateBucket(column: string, granularity: Granularity): string;
 }
 
-/** The SQL function sqliteStore registers on its connection: SQLite's own lower() is ASCII-only. */
-export const SQLITE_LOWER = 'rapport_lower';
+export const quoteIdentifier = (id: string) => `"${id.replace(/"/g, '""')}"`;
 
-const quote = (id: string) => `"${id.replace(/"/g, '""')}"`;
-
-export const sqlite: Dialect = {
-  name: 'sqlite',
-  q: quote,
-  lower: (expr) => `${SQLITE_LOWER}(${expr})`,
-  placeholder: () => '?',
-  maxParams: 32_000,
-  batchRows: 100,
-  columnType(def) {
-    switch (def.type) {
-      case 'string':
-      case 'text':
-      case 'json':
-        return 'TEXT';
-      case 'integer':
-      case 'boolean':
-      case 'date':
-        return 'INTEGER';
-      case 'float':
-        return 'REAL';
-    }
-  },
-  encode(def, value) {
-    if (value === null || value === undefined) return null;
-    switch (def.type) {
-      case 'date':
-        return toDate(value).getTime();
-      case 'boolean':
-        return value ? 1 : 0;
-      case 'json':
-        return JSON.stringify(value);
-      default:
-        return value;
-    }
-  },
-  decode(def, value) {
-    if (value === null || value === undefined) return null;
-    switch (def.type) {
-      case 'date':
-        return new Date(Number(value));
-      case 'boolean':
-        return value === 1 || value === true || value === 1n;
-      case 'json':
-        return typeof value === 'string' ? JSON.parse(value) : value;
-      case 'integer':
-      case 'float':
-        return Number(value);
-      default:
-        return value;
-    }
-  },
-};
-
-export const postgres: Dialect = {
-  name: 'postgres',
-  q: quote,
-  // Columns are COLLATE "C", under which lower() is ASCII-only: case-fold under the database's
-  // default collation instead (Unicode-aware with a UTF-8 LC_CTYPE such as C.UTF-8 or en_US.UTF-8).
-  lower: (expr) => `lower((${expr}) COLLATE "default")`,
-  placeholder: (n) => `$${n}`,
-  maxParams: 65_000,
-  batchRows: 500,
-  columnType(def) {
-    switch (def.type) {
-      case 'string':
-        return `varchar(${def.length ?? 255}) COLLATE "C"`;
-      case 'text':
-        return 'text COLLATE "C"';
-      case 'integer':
-        return 'bigint';
-      case 'float':
-        return 'double precision';
-      case 'boolean':
-        return 'boolean';
-      case 'date':
-        return 'timestamptz(3)';
-      case 'json':
-        return 'jsonb';
-    }
-  },
-  encode(def, value) {
-    if (value === null || value === undefined) return null;
-    switch (def.type) {
-      case 'date':
-        return toDate(value);
-      case 'json':
-        return JSON.stringify(value);
-      default:
-        return value;
-    }
-  },
-  decode(def, value) {
-    if (value === null || value === undefined) return null;
-    switch (def.type) {
-      case 'date':
-        return value instanceof Date ? value : new Date(value as string);
-      case 'integer':
-      case 'float':
-        return Number(value);
-      default:
-        return value; // pg parses jsonb itself
-    }
-  },
-};
-
-function toDate(value: unknown): Date {
+export function toDate(value: unknown): Date {
   return value instanceof Date ? value : new Date(value as string | number);
 }

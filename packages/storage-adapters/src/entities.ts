@@ -1,6 +1,7 @@
 import { EntitySchema, type EntitySchemaColumnOptions } from 'typeorm';
 import { allFields, indexFields, type Schema } from '@rapport/core';
 import type { DialectName } from './dialect.js';
+import { dialects } from './dialects/index.js';
 import { columnName, tableName } from './naming.js';
 
 /**
@@ -13,7 +14,7 @@ export function entitySchemas(schema: Schema, dialect: DialectName): EntitySchem
     const columns: Record<string, EntitySchemaColumnOptions> = {};
     for (const [field, fd] of Object.entries(allFields(def))) {
       const base = { name: columnName(field), nullable: fd.nullable ?? false, primary: field === 'id' };
-      columns[field] = { ...base, ...columnType(fd.type, fd.length, dialect) } as EntitySchemaColumnOptions;
+      columns[field] = { ...base, ...dialects[dialect].entityColumn(fd) } as EntitySchemaColumnOptions;
     }
     return new EntitySchema({
       name: def.name,
@@ -26,24 +27,4 @@ export function entitySchemas(schema: Schema, dialect: DialectName): EntitySchem
       })),
     });
   });
-}
-
-function columnType(type: string, length: number | undefined, dialect: DialectName): Partial<EntitySchemaColumnOptions> {
-  const pg = dialect === 'postgres';
-  switch (type) {
-    case 'string':
-      return pg ? { type: 'varchar', length: length ?? 255, collation: 'C' } : { type: 'text' };
-    case 'text':
-      return { type: 'text' };
-    case 'integer':
-      return { type: pg ? 'bigint' : 'integer' };
-    case 'float':
-      return { type: pg ? 'double precision' : 'real' };
-    case 'boolean':
-      return { type: pg ? 'boolean' : 'integer' };
-    case 'date':
-      return pg ? { type: 'timestamptz', precision: 3 } : { type: 'integer' };
-    default:
-      return { type: pg ? 'jsonb' : 'text' };
-  }
 }

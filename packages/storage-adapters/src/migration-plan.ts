@@ -1,6 +1,7 @@
 import { type CollectionDef, type FieldDef, type IndexDef } from '@rapport/core';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { postgres, sqlite, type Dialect } from './dialect.js';
+import type { Dialect } from './dialect.js';
+import { dialects } from './dialects/index.js';
 import { createIndexSql, createTableSql, dropIndexSql, dropTableSql, sequencesTableSql } from './ddl.js';
 import { columnName, SEQUENCES_TABLE, tableName } from './naming.js';
 
@@ -86,10 +87,10 @@ export function planMigration(d: Dialect, prev: CollectionDef[], next: Collectio
       const was = old.fields[field];
       const col = d.q(columnName(field));
       if (!was) {
-        const fallback = f.nullable ? undefined : defaultFor(d, f);
+        const fallback = f.nullable ? undefined : d.defaultLiteral(f);
         if (fallback !== undefined) warnings.push(`${def.name}.${field} is NOT NULL: existing rows get ${fallback}; review the migration`);
         up.push(`ALTER TABLE ${table(def.name)} ADD COLUMN ${col} ${d.columnType(f)}${fallback !== undefined ? ` NOT NULL DEFAULT ${fallback}` : ''}`);
-        if (fallback !== undefined && d.name === 'postgres') up.push(`ALTER TABLE ${table(def.name)} ALTER COLUMN ${col} DROP DEFAULT`);
+        if (fallback !== undefined && d.dropsAddedDefaults) up.push(`ALTER TABLE ${table(def.name)} ALTER COLUMN ${col} DROP DEFAULT`);
         down.unshift(`ALTER TABLE ${table(def.name)} DROP COLUMN ${col}`);
       } else if (JSON.stringify(canonical({ name: '', fields: { x: was }, indexes: [] })) !== JSON.stringify(canonical({ name: '', fields: { x: f }, indexes: [] }))) {
         throw new Error(
@@ -119,20 +120,4 @@ export function planMigration(d: Dialect, prev: CollectionDef[], next: Collectio
   return { up, down, warnings };
 }
 
-function defaultFor(d: Dialect, f: FieldDef): string {
-  switch (f.type) {
-    case 'string':
-    case 'text':
-      return "''";
-    case 'integer':
-    case 'float':
-    case 'date':
-      return d.name === 'postgres' && f.type === 'date' ? "'1970-01-01T00:00:00Z'" : '0';
-    case 'boolean':
-      return d.name === 'postgres' ? 'false' : '0';
-    case 'json':
-      return d.name === 'postgres' ? "'{}'::jsonb" : "'{}'";
-  }
-}
-
-export const dialects = { sqlite, postgres };
+export { dialects };

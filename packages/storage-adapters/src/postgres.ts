@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { coreSchema, RapportError, type Schema, type Store } from '@rapport/core';
 import { DataSource } from 'typeorm';
-import { postgres } from './dialect.js';
+import { postgres } from './dialects/postgres.js';
 import { entitySchemas } from './entities.js';
 import { wrapError } from './errors.js';
 import { Engine, silentLogger, SqlStore, type Session } from './sql-store.js';

@@ -1,9 +1,11 @@
 import {
   RapportError,
-  afterCursor,
+  checkAggregate,
+  checkFilter,
   checkSequenceCount,
+  checkSort,
   coreSchema,
-  decodeCursor,
+  cursorFilter,
   encodeCursor,
   normalizeFilter,
   resolveLimit,
@@ -220,8 +222,15 @@ export class SqlStore implements Store {
     return kind === 'read' ? this.engine.read(guarded) : this.engine.write(guarded);
   }
 
+  /** The filter checked against the schema (fields, value types) and normalised for the compiler. */
+  private normal(table: Table, filter: Filter | undefined) {
+    const f = normalizeFilter(filter);
+    checkFilter(this.engine.schema, table.name, f);
+    return f;
+  }
+
   private whereSql(table: Table, filter: Filter | undefined, params: Params): string {
-    return compileFilter(table, normalizeFilter(filter), params);
+    return compileFilter(table, this.normal(table, filter), params);
   }
 
   migrate(): Promise<MigrationReport> {
@@ -256,10 +265,11 @@ export class SqlStore implements Store {
 
   async find<T extends StoredRecord>(collection: string, query: FindQuery = {}): Promise<Page<T>> {
     const table = this.engine.table(collection);
+    checkSort(this.engine.schema, collection, query.sort);
     const sort = resolveSort(query.sort);
     const limit = resolveLimit(query);
     const filter: Filter | undefined = query.cursor
-      ? { op: 'and', filters: [query.where ?? { op: 'and', filters: [] }, afterCursor(sort, decodeCursor(sort, query.cursor))] }
+      ? { op: 'and', filters: [query.where ?? { op: 'and', filters: [] }, cursorFilter(this.engine.schema, collection, sort, query.cursor)] }
       : query.where;
     const params = new Params(this.engine.dialect);
     const whereSql = this.whereSql(table, filter, params);
@@ -338,8 +348,8 @@ export class SqlStore implements Store {
   async aggregate(collection: string, query: AggregateQuery): Promise<AggregateRow[]> {
     const table = this.engine.table(collection);
     const params = new Params(this.engine.dialect);
-    const whereSql = this.whereSql(table, query.where, params);
-    const sql = compileAggregate(table, query, whereSql, params);
+    checkAggregate(this.engine.schema, collection, query);
+    const sql = compileAggregate(table, query, this.normal(table, query.where), params);
     const { rows } = await this.run('read', 'aggregate', collection, (s) => s.query(sql, params.values));
     return rows.map((r) => decodeAggregate(table, query, r));
   }

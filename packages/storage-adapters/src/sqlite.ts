@@ -1,6 +1,6 @@
 import { coreSchema, type Schema, type Store } from '@rapport/core';
 import { DataSource, type QueryRunner } from 'typeorm';
-import { sqlite, SQLITE_LOWER } from './dialect.js';
+import { sqlite, SQLITE_LOWER } from './dialects/sqlite.js';
 import { entitySchemas } from './entities.js';
 import { wrapError } from './errors.js';
 import { Engine, sessionOf, silentLogger, SqlStore, type Session } from './sql-store.js';

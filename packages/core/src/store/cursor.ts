@@ -1,5 +1,7 @@
 import { RapportError } from '../errors.js';
-import { compareScalars, readPath, type Filter, type Scalar } from './filter.js';
+import { checkFilter } from './check.js';
+import { compareScalars, normalizeFilter, readPath, type Filter, type Scalar } from './filter.js';
+import type { Schema } from './schema.js';
 import { DEFAULT_LIMIT, MAX_LIMIT, type FindQuery, type SortField } from './store.js';
 
 /**
@@ -45,10 +47,17 @@ export function decodeCursor(sort: ResolvedSort[], cursor: string): Array<Scalar
   } catch (cause) {
     throw new RapportError('VALIDATION', `cursor ${JSON.stringify(cursor.slice(0, 40))} is not a valid cursor`, { cause });
   }
-  if (!Array.isArray(values) || values.length !== sort.length) {
-    throw new RapportError('VALIDATION', `cursor does not belong to this sort order (${sort.map((s) => s.field).join(', ')})`);
-  }
-  return values.map((v) => (v !== null && typeof v === 'object' && 'd' in v ? new Date(Number(v.d)) : (v as Scalar | null)));
+  const foreign = () => new RapportError('VALIDATION', `cursor does not belong to this sort order (${sort.map((s) => s.field).join(', ')})`);
+  if (!Array.isArray(values) || values.length !== sort.length) throw foreign();
+  // A forged cursor holds anything JSON can: only what encodeCursor writes is accepted.
+  return values.map((v: unknown) => {
+    if (v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) return v;
+    if (typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && Number.isSafeInteger((v as { d?: unknown }).d)) {
+      const date = new Date((v as { d: number }).d);
+      if (!Number.isNaN(date.getTime())) return date;
+    }
+    throw foreign();
+  });
 }
 
 /** The filter "strictly after the cursor position" for the given sort. */
@@ -90,4 +99,18 @@ export function compareBySort(sort: ResolvedSort[], a: Record<string, unknown>, 
     if (c !== 0) return s.desc ? -c : c;
   }
   return 0;
+}
+
+/**
+ * The "after this cursor" filter of a query, checked against the schema: a cursor that was
+ * forged or made for another collection or sort is VALIDATION, never a database error.
+ */
+export function cursorFilter(schema: Schema, collection: string, sort: ResolvedSort[], cursor: string): Filter {
+  const filter = afterCursor(sort, decodeCursor(sort, cursor));
+  try {
+    checkFilter(schema, collection, normalizeFilter(filter));
+  } catch (cause) {
+    throw new RapportError('VALIDATION', `cursor does not belong to this query on ${collection} (sort ${sort.map((s) => s.field).join(', ')})`, { cause });
+  }
+  return filter;
 }

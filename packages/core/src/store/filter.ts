@@ -7,6 +7,18 @@
  *   false when the field is null or missing;
  * - `eq` with `null` is `isNull`; `ne` is "is distinct from": `ne(f, 'x')` holds when f is null;
  * - `not` negates exactly, so `not(eq(f, 'x'))` holds when f is null.
+ *
+ * Types (checked by `checkFilter` before any store reads):
+ * - a field path names an own field of the schema (`constructor`, `__proto__`, `toString` are
+ *   unknown fields: VALIDATION), then keys inside a JSON field (letters, digits, `_`, `-`,
+ *   starting with a letter or `_`: never an array index);
+ * - a column is compared only with values of its type (a string field with strings, an integer
+ *   with whole numbers, a date with Dates...; anything else is VALIDATION), so no store converts
+ *   `'10'` to `10` or the reverse;
+ * - inside JSON the type is the stored value's: a string matches only JSON strings, a number
+ *   only numbers, a boolean only booleans, and a Date is compared as its ISO 8601 text with
+ *   strings. A comparison between different types is false like one with null (so `ne`,
+ *   `not in` and `not contains` hold); `contains` holds for strings only.
  * `normalizeFilter` pushes every `not` down to the leaves, which lets SQL stores compile each
  * leaf with plain, index-friendly operators and still give these answers.
  */
@@ -110,11 +122,15 @@ export function filterFields(f: NormalFilter): string[] {
   return 'field' in f ? [f.field] : [];
 }
 
-/** Reads a (possibly dotted JSON) path from a record. */
+/**
+ * Reads a (possibly dotted JSON) path from a record: own properties only, never into an array
+ * or through a prototype, as SQL reads a JSON key.
+ */
 export function readPath(record: Record<string, unknown>, path: string): unknown {
   let value: unknown = record;
   for (const key of path.split('.')) {
-    if (value === null || typeof value !== 'object') return undefined;
+    if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Date) return undefined;
+    if (!Object.hasOwn(value, key)) return undefined;
     value = (value as Record<string, unknown>)[key];
   }
   return value;
@@ -132,6 +148,21 @@ export function compareScalars(a: unknown, b: unknown): number {
 }
 
 const isNullish = (v: unknown) => v === null || v === undefined;
+
+/**
+ * Orders a stored value against a filter value of the same type; null when the types differ
+ * (the comparison is then false, as with null). A Date compares with a string as ISO text.
+ */
+function compareTyped(stored: unknown, value: Scalar): number | null {
+  if (value instanceof Date) {
+    if (stored instanceof Date) return stored.getTime() - value.getTime();
+    return typeof stored === 'string' ? compareScalars(stored, value.toISOString()) : null;
+  }
+  if (typeof stored !== typeof value || stored instanceof Date) return null;
+  return compareScalars(stored, value);
+}
+
+const equal = (stored: unknown, value: Scalar) => compareTyped(stored, value) === 0;
 
 /** Evaluates a normalised filter against an in-memory record (the memory store's engine). */
 export function matches(record: Record<string, unknown>, f: NormalFilter): boolean {
@@ -152,32 +183,33 @@ export function matches(record: Record<string, unknown>, f: NormalFilter): boole
   const v = readPath(record, f.field);
   switch (f.op) {
     case 'ne':
-      return isNullish(v) || compareScalars(v, f.value) !== 0;
+      return !equal(v, f.value);
     case 'notIn':
-      return isNullish(v) || !f.values.some((x) => compareScalars(v, x) === 0);
+      return !f.values.some((x) => equal(v, x));
     case 'notContains':
-      return isNullish(v) || !containsText(v, f.value, f.ignoreCase);
-  }
-  if (isNullish(v)) return false;
-  switch (f.op) {
-    case 'eq':
-      return compareScalars(v, f.value) === 0;
-    case 'lt':
-      return compareScalars(v, f.value) < 0;
-    case 'lte':
-      return compareScalars(v, f.value) <= 0;
-    case 'gt':
-      return compareScalars(v, f.value) > 0;
-    case 'gte':
-      return compareScalars(v, f.value) >= 0;
+      return !containsText(v, f.value, f.ignoreCase);
     case 'in':
-      return f.values.some((x) => compareScalars(v, x) === 0);
+      return f.values.some((x) => equal(v, x));
     case 'contains':
       return containsText(v, f.value, f.ignoreCase);
+  }
+  const c = isNullish(v) ? null : compareTyped(v, f.value);
+  if (c === null) return false;
+  switch (f.op) {
+    case 'eq':
+      return c === 0;
+    case 'lt':
+      return c < 0;
+    case 'lte':
+      return c <= 0;
+    case 'gt':
+      return c > 0;
+    case 'gte':
+      return c >= 0;
   }
 }
 
 function containsText(v: unknown, needle: string, ignoreCase: boolean): boolean {
-  const hay = String(v);
-  return ignoreCase ? hay.toLowerCase().includes(needle.toLowerCase()) : hay.includes(needle);
+  if (typeof v !== 'string') return false;
+  return ignoreCase ? v.toLowerCase().includes(needle.toLowerCase()) : v.includes(needle);
 }

@@ -1,6 +1,7 @@
 import { RapportError } from '../errors.js';
-import { afterCursor, compareBySort, decodeCursor, encodeCursor, resolveLimit, resolveSort } from './cursor.js';
-import { filterFields, matches, normalizeFilter, readPath, type Filter, type NormalFilter } from './filter.js';
+import { checkAggregate, checkFilter, checkSort } from './check.js';
+import { compareBySort, cursorFilter, encodeCursor, resolveLimit, resolveSort } from './cursor.js';
+import { matches, normalizeFilter, readPath, type Filter, type NormalFilter } from './filter.js';
 import { indexFields, Schema, type CollectionDef, type StoredRecord } from './schema.js';
 import { checkSequenceCount, type AggregateQuery, type AggregateRow, type FindQuery, type MigrationReport, type Page, type Store, type StoreCapabilities } from './store.js';
 import { aggregateRecords } from './aggregate.js';
@@ -168,13 +169,7 @@ class MemoryEngine {
   select(name: string, where: Filter | undefined): Row[] {
     const t = this.table(name);
     const f = normalizeFilter(where);
-    for (const path of filterFields(f)) {
-      try {
-        this.schema.field(name, path);
-      } catch (cause) {
-        throw new RapportError('VALIDATION', `memory store: ${(cause as Error).message}`, { cause });
-      }
-    }
+    checkFilter(this.schema, name, f);
     const out: Row[] = [];
     for (const row of this.candidates(t, f)) if (matches(row, f)) out.push(row);
     return out;
@@ -232,10 +227,12 @@ class MemoryStore implements Store {
   }
 
   async find<T extends StoredRecord>(collection: string, query: FindQuery = {}): Promise<Page<T>> {
+    this.engine.table(collection);
+    checkSort(this.engine.schema, collection, query.sort);
     const sort = resolveSort(query.sort);
     const limit = resolveLimit(query);
     const where = query.cursor
-      ? { op: 'and' as const, filters: [query.where ?? { op: 'and' as const, filters: [] }, afterCursor(sort, decodeCursor(sort, query.cursor))] }
+      ? { op: 'and' as const, filters: [query.where ?? { op: 'and' as const, filters: [] }, cursorFilter(this.engine.schema, collection, sort, query.cursor)] }
       : query.where;
     const rows = this.engine.select(collection, where).sort((a, b) => compareBySort(sort, a, b));
     const items = rows.slice(0, limit);
@@ -267,6 +264,8 @@ class MemoryStore implements Store {
   }
 
   async aggregate(collection: string, query: AggregateQuery): Promise<AggregateRow[]> {
+    this.engine.table(collection);
+    checkAggregate(this.engine.schema, collection, query);
     return aggregateRecords(this.engine.select(collection, query.where), query);
   }
 

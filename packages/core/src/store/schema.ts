@@ -83,7 +83,9 @@ export class Schema {
   /** The definition of a field; a dotted path (`customFields.region`) resolves to its JSON root. */
   field(collection: string, path: string): { name: string; def: FieldDef; jsonPath: string[] } {
     const [name, ...jsonPath] = path.split('.') as [string, ...string[]];
-    const def = allFields(this.collection(collection))[name];
+    const fields = allFields(this.collection(collection));
+    // Own fields only: `constructor` or `__proto__` must not resolve through Object.prototype.
+    const def = Object.hasOwn(fields, name) ? fields[name] : undefined;
     if (!def) throw new Error(`unknown field ${collection}.${name}`);
     if (jsonPath.length > 0 && def.type !== 'json') {
       throw new Error(`field ${collection}.${name} is not JSON, so ${path} is not a valid path`);

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { isRapportError, type RapportErrorCode } from '../errors.js';
 import { coreSchema } from '../domain/schema.js';
-import { Schema, allFields, type CollectionDef, type FieldDef, type StoredRecord } from '../store/schema.js';
+import { allFields, type CollectionDef, type FieldDef, type Schema } from '../store/schema.js';
+import { conformanceSchema, events, expectCode, item, items, pad, type Rec } from './fixtures.js';
+import { describeHostileQueries } from './hostile.js';
 import { where, type Filter } from '../store/filter.js';
 import type { FindQuery, Store, StoreCapabilities } from '../store/store.js';
 
@@ -21,75 +22,6 @@ export interface StoreConformanceOptions {
   inspect: (collection: string, id: string) => Promise<Record<string, unknown> | null>;
   /** What the store can do; tests needing a missing capability are skipped with the reason. */
   capabilities?: Partial<StoreCapabilities>;
-}
-
-type Rec = StoredRecord & Record<string, unknown>;
-
-const items: CollectionDef = {
-  name: 'conf_items',
-  fields: {
-    code: { type: 'string', length: 64 },
-    name: { type: 'string', nullable: true },
-    body: { type: 'text', nullable: true },
-    qty: { type: 'integer', nullable: true },
-    price: { type: 'float', nullable: true },
-    active: { type: 'boolean', nullable: true },
-    at: { type: 'date', nullable: true },
-    customFields: { type: 'json' },
-    tags: { type: 'json', nullable: true },
-  },
-  indexes: [
-    { name: 'conf_items_code_uq', fields: ['code'], unique: true },
-    { name: 'conf_items_qty_at', fields: ['qty', { field: 'at', desc: true }] },
-  ],
-};
-
-const events: CollectionDef = {
-  name: 'conf_events',
-  fields: {
-    itemId: { type: 'string', length: 64 },
-    kind: { type: 'string', length: 32 },
-    at: { type: 'date' },
-    amount: { type: 'integer' },
-    weight: { type: 'float', nullable: true },
-  },
-  indexes: [{ name: 'conf_events_item_at', fields: ['itemId', { field: 'at', desc: true }, { field: 'id', desc: true }] }],
-};
-
-/** The collections the suite works on: every field type, nullable fields, a unique index, JSON. */
-export const conformanceSchema = new Schema([items, events]);
-
-const pad = (n: number) => String(n).padStart(4, '0');
-
-function item(n: number, over: Partial<Rec> = {}): Rec {
-  return {
-    id: `it-${pad(n)}`,
-    version: 1,
-    code: `C${pad(n)}`,
-    name: `Item ${n}`,
-    body: null,
-    qty: n,
-    price: n + 0.5,
-    active: n % 2 === 0,
-    at: new Date(Date.UTC(2026, 0, 1) + n * 3_600_000),
-    customFields: {},
-    tags: null,
-    ...over,
-  };
-}
-
-async function expectCode(promise: Promise<unknown>, code: RapportErrorCode): Promise<Error> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, `expected a RapportError ${code}`).toBeInstanceOf(Error);
-  if (!isRapportError(caught, code)) {
-    throw new Error(`expected RapportError ${code}, got ${(caught as Error).name}: ${(caught as Error).message}`);
-  }
-  return caught;
 }
 
 /** Normalises raw stored values so tests can check them whatever the column type. */
@@ -769,6 +701,8 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
         expect(await store.aggregate(events.name, { groupBy: ['kind'], measures })).toEqual([]);
       });
     });
+
+    describeHostileQueries({ fresh, seeded, codes });
 
     describe('core schema', () => {
       it('every core collection migrates and round-trips a record with every field set', async () => {

@@ -1,0 +1,141 @@
+import { RapportError } from '../errors.js';
+import type { NormalFilter, Scalar } from './filter.js';
+import type { FieldDef, Schema } from './schema.js';
+import type { AggregateQuery, SortField } from './store.js';
+
+/**
+ * The checks every store runs on a query before it reads: field paths that exist (own fields of
+ * the schema, never `constructor` or `__proto__` through a prototype), values of the field's
+ * type, and aggregate functions and granularities from a closed list. A store that compiles to
+ * SQL relies on them, so nothing a caller passes reaches SQL except as a bound parameter.
+ */
+
+/** The aggregate functions a measure may use; nothing else reaches a store. */
+export const MEASURE_FNS = ['count', 'sum', 'min', 'max', 'avg'] as const;
+/** The date granularities a group key may use. */
+export const GRANULARITIES = ['day', 'month', 'year'] as const;
+
+/** A key inside a JSON field: a name (as custom field names are), never an array index. */
+const JSON_KEY = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
+
+const fail = (message: string, field?: string) => new RapportError('VALIDATION', message, field ? { details: { field } } : {});
+
+/** The field a path names: a schema field, or a key path inside a JSON field. */
+export function checkPath(schema: Schema, collection: string, path: unknown): { def: FieldDef; jsonPath: string[] } {
+  if (typeof path !== 'string' || path === '') throw fail(`${collection}: a field path must be a non-empty string (got ${JSON.stringify(path)})`);
+  let resolved;
+  try {
+    resolved = schema.field(collection, path);
+  } catch (cause) {
+    throw new RapportError('VALIDATION', `${collection}: ${(cause as Error).message}`, { cause, details: { field: path } });
+  }
+  for (const key of resolved.jsonPath) {
+    if (!JSON_KEY.test(key)) throw fail(`${collection}.${path}: ${JSON.stringify(key)} is not a valid key inside a JSON field (letters, digits, _ and -, starting with a letter or _)`, path);
+  }
+  return resolved;
+}
+
+const show = (v: unknown) => (v instanceof Date ? (Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString()) : JSON.stringify(v) ?? String(v));
+
+/** True when `v` is a value the filter language can compare: text, a finite number, a boolean, a valid Date. */
+function isScalar(v: unknown): v is Scalar {
+  if (v instanceof Date) return !Number.isNaN(v.getTime());
+  return typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+}
+
+/** Whether a comparison value fits a column of this type (JSON keys take any scalar). */
+function fits(def: FieldDef, jsonPath: string[], v: unknown): boolean {
+  if (!isScalar(v)) return false;
+  if (jsonPath.length > 0) return true;
+  switch (def.type) {
+    case 'string':
+    case 'text':
+      return typeof v === 'string';
+    case 'integer':
+      return typeof v === 'number' && Number.isInteger(v);
+    case 'float':
+      return typeof v === 'number';
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'date':
+      return v instanceof Date;
+    case 'json':
+      return false;
+  }
+}
+
+function typeName(def: FieldDef, jsonPath: string[]): string {
+  if (jsonPath.length > 0) return 'a string, finite number, boolean or valid Date';
+  return { string: 'a string', text: 'a string', integer: 'a whole number', float: 'a finite number', boolean: 'true or false', date: 'a valid Date', json: 'not comparable as a whole (compare a key inside it)' }[def.type];
+}
+
+/** Checks a normalised filter against the schema: known fields, values of the field's type. */
+export function checkFilter(schema: Schema, collection: string, f: NormalFilter): void {
+  switch (f.op) {
+    case 'true':
+    case 'false':
+      return;
+    case 'and':
+    case 'or':
+      for (const c of f.filters) checkFilter(schema, collection, c);
+      return;
+  }
+  const { def, jsonPath } = checkPath(schema, collection, f.field);
+  const where = `${collection}.${f.field}`;
+  switch (f.op) {
+    case 'isNull':
+    case 'isNotNull':
+      return;
+    case 'contains':
+    case 'notContains':
+      if (typeof f.value !== 'string') throw fail(`contains on ${where} needs a string (got ${show(f.value)})`, f.field);
+      if (jsonPath.length === 0 && def.type !== 'string' && def.type !== 'text') throw fail(`contains needs a text field; ${where} is ${def.type}`, f.field);
+      return;
+    case 'in':
+    case 'notIn':
+      if (!Array.isArray(f.values)) throw fail(`in on ${where} needs a list of values`, f.field);
+      for (const v of f.values) if (!fits(def, jsonPath, v)) throw fail(`${where} is compared with ${typeName(def, jsonPath)} (got ${show(v)})`, f.field);
+      return;
+    default:
+      if (!fits(def, jsonPath, f.value)) throw fail(`${where} is compared with ${typeName(def, jsonPath)} (got ${show(f.value)})`, f.field);
+  }
+}
+
+/** Checks sort fields: known fields of the schema, directions `asc` or `desc`. */
+export function checkSort(schema: Schema, collection: string, sort: SortField[] | undefined): void {
+  for (const s of sort ?? []) {
+    const { def, jsonPath } = checkPath(schema, collection, s?.field);
+    if (def.type === 'json' && jsonPath.length === 0) throw fail(`${collection}.${s.field} is JSON: sort by a key inside it`, s.field);
+    if (s.direction !== undefined && s.direction !== 'asc' && s.direction !== 'desc') throw fail(`sort direction must be asc or desc (got ${show(s.direction)})`, s.field);
+  }
+}
+
+/**
+ * Checks an aggregate query: measure functions and date granularities from the closed lists,
+ * measure fields numeric columns, group fields known (a date granularity only on a date field).
+ */
+export function checkAggregate(schema: Schema, collection: string, query: AggregateQuery): void {
+  if (!query || typeof query.measures !== 'object' || query.measures === null) throw fail('aggregate needs measures, e.g. { n: { fn: "count" } }');
+  for (const [name, m] of Object.entries(query.measures)) {
+    const fn: unknown = m?.fn;
+    if (!MEASURE_FNS.includes(fn as (typeof MEASURE_FNS)[number])) throw fail(`measure ${name}: fn must be one of ${MEASURE_FNS.join(', ')} (got ${show(fn)})`);
+    if (fn === 'count') continue;
+    const field = (m as { field?: unknown }).field;
+    const { def, jsonPath } = checkPath(schema, collection, field);
+    if (jsonPath.length > 0 || (def.type !== 'integer' && def.type !== 'float')) {
+      throw fail(`measure ${name}: ${fn} needs a number field; ${collection}.${String(field)} is ${jsonPath.length > 0 ? 'inside JSON' : def.type}`, String(field));
+    }
+  }
+  if (query.groupBy !== undefined && !Array.isArray(query.groupBy)) throw fail('aggregate groupBy must be a list');
+  for (const key of query.groupBy ?? []) {
+    if (typeof key === 'string') {
+      const { def, jsonPath } = checkPath(schema, collection, key);
+      if (def.type === 'json' && jsonPath.length === 0) throw fail(`${collection}.${key} is JSON: group by a key inside it`, key);
+      continue;
+    }
+    const { def, jsonPath } = checkPath(schema, collection, key?.field);
+    if (!GRANULARITIES.includes(key.granularity)) throw fail(`group ${key.field}: granularity must be one of ${GRANULARITIES.join(', ')} (got ${show(key.granularity)})`, key.field);
+    if (def.type !== 'date' || jsonPath.length > 0) throw fail(`group ${key.field}: a granularity needs a date field; ${collection}.${key.field} is ${def.type}`, key.field);
+  }
+  if (query.where !== undefined && (typeof query.where !== 'object' || query.where === null)) throw fail('aggregate where must be a filter');
+}

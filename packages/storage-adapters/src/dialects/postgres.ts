@@ -1,0 +1,114 @@
+import { quoteIdentifier, toDate, type Dialect } from '../dialect.js';
+
+const BUCKETS = { year: 'YYYY', month: 'YYYY-MM', day: 'YYYY-MM-DD' } as const;
+
+/** PostgreSQL (pg): timestamptz, boolean, jsonb; text columns in byte order (COLLATE "C"). */
+export const postgres: Dialect = {
+  name: 'postgres',
+  q: quoteIdentifier,
+  placeholder: (n) => `$${n}`,
+  maxParams: 65_000,
+  batchRows: 500,
+
+  columnType(def) {
+    switch (def.type) {
+      case 'string':
+        return `varchar(${def.length ?? 255}) COLLATE "C"`;
+      case 'text':
+        return 'text COLLATE "C"';
+      case 'integer':
+        return 'bigint';
+      case 'float':
+        return 'double precision';
+      case 'boolean':
+        return 'boolean';
+      case 'date':
+        return 'timestamptz(3)';
+      case 'json':
+        return 'jsonb';
+    }
+  },
+  entityColumn(def) {
+    switch (def.type) {
+      case 'string':
+        return { type: 'varchar', length: def.length ?? 255, collation: 'C' };
+      case 'text':
+        return { type: 'text' };
+      case 'integer':
+        return { type: 'bigint' };
+      case 'float':
+        return { type: 'double precision' };
+      case 'boolean':
+        return { type: 'boolean' };
+      case 'date':
+        return { type: 'timestamptz', precision: 3 };
+      case 'json':
+        return { type: 'jsonb' };
+    }
+  },
+  defaultLiteral(def) {
+    switch (def.type) {
+      case 'string':
+      case 'text':
+        return "''";
+      case 'integer':
+      case 'float':
+        return '0';
+      case 'date':
+        return "'1970-01-01T00:00:00Z'";
+      case 'boolean':
+        return 'false';
+      case 'json':
+        return "'{}'::jsonb";
+    }
+  },
+  dropsAddedDefaults: true,
+  sequencesTable: (table) => `CREATE TABLE ${quoteIdentifier(table)} (\n  "name" varchar(255) COLLATE "C" NOT NULL PRIMARY KEY,\n  "value" bigint NOT NULL\n)`,
+
+  encode(def, value) {
+    if (value === null || value === undefined) return null;
+    switch (def.type) {
+      case 'date':
+        return toDate(value);
+      case 'json':
+        return JSON.stringify(value);
+      default:
+        return value;
+    }
+  },
+  decode(def, value) {
+    if (value === null || value === undefined) return null;
+    switch (def.type) {
+      case 'date':
+        return value instanceof Date ? value : new Date(value as string);
+      case 'integer':
+      case 'float':
+        return Number(value);
+      default:
+        return value; // pg parses jsonb itself
+    }
+  },
+
+  distinctFrom: 'IS DISTINCT FROM',
+  position: (haystack, needle) => `strpos(${haystack}, ${needle})`,
+  // Columns are COLLATE "C", under which lower() is ASCII-only: case-fold under the database's
+  // default collation instead (Unicode-aware with a UTF-8 LC_CTYPE such as C.UTF-8 or en_US.UTF-8).
+  lower: (expr) => `lower((${expr}) COLLATE "default")`,
+  // PostgreSQL sorts nulls last ascending: say the store's order explicitly.
+  orderTerm: (expr, desc) => `${expr} ${desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`,
+  indexTerm: (column, desc) => `${column} ${desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`,
+
+  jsonText: (column, keys, params) => `(${column} #>> ${params.add(keys)}::text[])`,
+  // jsonb orders numbers as numbers; a JSON null is SQL NULL so it groups with missing keys.
+  jsonValue: (column, keys, params) => `NULLIF(${column} #> ${params.add(keys)}::text[], 'null'::jsonb)`,
+  jsonTyped(column, keys, type, params) {
+    const path = params.add(keys);
+    const text = `(${column} #>> ${path}::text[])`;
+    const when = `jsonb_typeof(${column} #> ${path}::text[]) = '${type}'`;
+    if (type === 'number') return `(CASE WHEN ${when} THEN ${text}::double precision END)`;
+    if (type === 'boolean') return `(CASE WHEN ${when} THEN ${text}::boolean END)`;
+    return `(CASE WHEN ${when} THEN ${text} END COLLATE "C")`;
+  },
+  jsonParam: (value, type, params) => `${params.add(value)}::${type === 'number' ? 'double precision' : type === 'boolean' ? 'boolean' : 'text'}`,
+  dateBucket: (column, granularity) => `to_char(${column} AT TIME ZONE 'UTC', '${BUCKETS[granularity]}')`,
+};
