@@ -146,6 +146,11 @@ export interface MailPolicy {
   ownerId: string | null;
   /** Create a task for a new thread (default true); bulk mail never gets one. */
   createTasks: boolean;
+  /**
+   * Days within which a reply known only by its subject ("RE: Offer", no thread headers) joins
+   * the open task of the same subject and partner (default 30).
+   */
+  replyWindowDays: number;
 }
 
 export type IngestStatus = 'imported' | 'duplicate' | 'ignored' | 'blocked';

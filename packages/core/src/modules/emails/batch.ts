@@ -7,6 +7,14 @@ import type { StoredRecord } from '../../store/schema.js';
 import type { Prepared } from './normalize.js';
 import { isBlocked } from './policy.js';
 import { threadRoot } from './threading.js';
+import { domainAndParents, untaggedAddress } from '../../domain/mail-address.js';
+
+/** Who one address is: its person (the oldest, if several share it) and the partner it belongs to. */
+export interface AddressOwner {
+  person: Person | null;
+  /** The person's partner, else the partner owning the address, else the one owning its domain. */
+  partner: Partner | null;
+}
 
 /** What a batch of messages reads once and the records it writes at its end. */
 export interface Batch {
@@ -19,7 +27,8 @@ export interface Batch {
   locations: EmailLocation[];
   entries: TaskEntry[];
   timeline: TimelineItem[];
-  participants(addresses: string[], workDomain: (address: string) => boolean): { operatorAddresses: Set<string>; persons: Map<string, Person>; partners: Map<string, Partner> };
+  /** Who each address is: operators ("us"), persons and partners linked, and each address's owner. */
+  participants(addresses: string[], workDomain: (address: string) => boolean): { operatorAddresses: Set<string>; persons: Map<string, Person>; partners: Map<string, Partner>; owners: Map<string, AddressOwner> };
   /** Adds a prospect made during the batch to the address index. */
   learn(person: Person, partner: Partner | null): void;
   flush(): Promise<void>;
@@ -55,10 +64,13 @@ export async function openBatch(unit: Unit, messages: Prepared[], policy: MailPo
     for (const a of [p.from, ...p.to, ...p.cc, ...p.replyTo]) {
       if (!a || isBlocked(a.address, policy.blocklist)) continue;
       addresses.add(a.address);
-      if (!isFreemail(domainOf(a.address))) domains.add(domainOf(a.address));
+      const plain = untaggedAddress(a.address);
+      if (plain) addresses.add(plain);
+      if (!isFreemail(domainOf(a.address))) for (const d of domainAndParents(domainOf(a.address))) domains.add(d);
     }
   }
-  const contactKeys = await findIn<ContactKey>(unit, 'contact_keys', 'value', [...addresses, ...domains]);
+  // Oldest first, so "the first owner" never depends on the order a database returns rows in.
+  const contactKeys = (await findIn<ContactKey>(unit, 'contact_keys', 'value', [...addresses, ...domains])).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const persons = new Map((await findIn<Person>(unit, 'persons', 'id', contactKeys.filter((k) => k.ownerType === 'person').map((k) => k.ownerId))).map((x) => [x.id, x]));
   const partnerIds = [...contactKeys.filter((k) => k.ownerType === 'partner').map((k) => k.ownerId), ...[...persons.values()].flatMap((x) => (x.partnerId ? [x.partnerId] : []))];
   const partners = new Map((await findIn<Partner>(unit, 'partners', 'id', partnerIds)).map((x) => [x.id, x]));
@@ -74,25 +86,34 @@ export async function openBatch(unit: Unit, messages: Prepared[], policy: MailPo
     timeline: [],
     participants(list, workDomain) {
       const operatorAddresses = new Set<string>();
-      const found = { persons: new Map<string, Person>(), partners: new Map<string, Partner>() };
-      const wanted = new Set(list);
-      const workDomains = new Set(list.filter(workDomain).map(domainOf));
-      for (const k of contactKeys) if (k.kind === 'email' && k.ownerType === 'operator' && wanted.has(k.value)) operatorAddresses.add(k.value);
-      for (const k of contactKeys) {
-        if (k.kind === 'email' && (!wanted.has(k.value) || operatorAddresses.has(k.value))) continue;
-        if (k.kind === 'domain' && !workDomains.has(k.value)) continue;
-        if (k.ownerType === 'person' && k.kind === 'email') {
-          const person = persons.get(k.ownerId);
-          if (person) found.persons.set(person.id, person);
+      const found = { persons: new Map<string, Person>(), partners: new Map<string, Partner>(), owners: new Map<string, AddressOwner>() };
+      const keysOf = (kind: ContactKey['kind'], value: string) => contactKeys.filter((k) => k.kind === kind && k.value === value);
+      for (const address of list) {
+        // The address itself, else its untagged form (jan+crm@ → jan@).
+        const plain = untaggedAddress(address);
+        let keys = keysOf('email', address);
+        if (keys.length === 0 && plain) keys = keysOf('email', plain);
+        if (keys.some((k) => k.ownerType === 'operator')) {
+          operatorAddresses.add(address);
+          continue;
         }
-        if (k.ownerType === 'partner') {
-          const partner = partners.get(k.ownerId);
-          if (partner) found.partners.set(partner.id, partner);
+        const people = keys.flatMap((k) => (k.ownerType === 'person' && persons.has(k.ownerId) ? [persons.get(k.ownerId)!] : []));
+        const byAddress = keys.flatMap((k) => (k.ownerType === 'partner' && partners.has(k.ownerId) ? [partners.get(k.ownerId)!] : []));
+        // The most specific registered domain of the address's domain or its parents.
+        let byDomain: Partner | null = null;
+        if (workDomain(address)) {
+          for (const d of domainAndParents(domainOf(address))) {
+            const key = keysOf('domain', d).find((k) => k.ownerType === 'partner' && partners.has(k.ownerId));
+            if (key) {
+              byDomain = partners.get(key.ownerId)!;
+              break;
+            }
+          }
         }
-      }
-      for (const person of found.persons.values()) {
-        const partner = person.partnerId ? partners.get(person.partnerId) : undefined;
-        if (partner) found.partners.set(partner.id, partner);
+        const personal = people.flatMap((x) => (x.partnerId && partners.has(x.partnerId) ? [partners.get(x.partnerId)!] : []));
+        for (const x of people) found.persons.set(x.id, x);
+        for (const x of [...personal, ...byAddress, ...(byDomain ? [byDomain] : [])]) found.partners.set(x.id, x);
+        found.owners.set(address, { person: people[0] ?? null, partner: personal[0] ?? byAddress[0] ?? byDomain });
       }
       return { operatorAddresses, ...found };
     },

@@ -10,10 +10,10 @@ import { createTask } from '../tasks.js';
 import { drain, storeAttachments, storeContent } from './attachments.js';
 import { openBatch, type Batch } from './batch.js';
 import { checkSource, isBulk, prepare, type Prepared } from './normalize.js';
-import { addProspect, findParticipants, type Participants } from './participants.js';
+import { addProspect, findParticipants, taskOwner, type Participants } from './participants.js';
 import { isBlocked, resolvePolicy } from './policy.js';
 import { findByKey } from './reads.js';
-import { findThread, type Thread } from './threading.js';
+import { findSubjectTask, findThread, type Thread } from './threading.js';
 
 export interface IngestOptions {
   /** Where the message was seen; recorded as a location (unique per account, mailbox, UIDVALIDITY, UID). */
@@ -141,7 +141,7 @@ async function ingestIn(ctx: Context, unit: Unit, batch: Batch, p: Prepared, sou
 
   const people = findParticipants(batch, p, policy);
   const thread = await findThread(unit, batch, p);
-  const bulk = isBulk(p.headers);
+  const bulk = isBulk(p.headers, p.subject);
   const linkedToExisting = people.persons.size > 0 || people.partners.size > 0 || thread.task !== null;
   if (!linkedToExisting && people.external.length > 0) {
     if (policy.unknownSenders === 'ignore') {
@@ -151,7 +151,7 @@ async function ingestIn(ctx: Context, unit: Unit, batch: Batch, p: Prepared, sou
   }
 
   const email = emailRecord(unit.now, p, people, thread, bulk, attachments);
-  const { task, createdTask } = await taskFor(ctx, unit, email, p, people, thread, policy);
+  const { task, createdTask } = await taskFor(ctx, unit, batch, email, p, people, thread, policy);
   if (task) batch.tasks.set(task.id, task);
   email.taskId = task?.id ?? null;
   // Written together at the end of the batch (createMany); the unique index still guards each.
@@ -212,20 +212,24 @@ function emailRecord(now: Date, p: Prepared, people: Participants, thread: Threa
 }
 
 /**
- * The task a message goes to: its thread's, else a new one for a linked message that is not
- * bulk (when the policy creates tasks), at the first person's partner.
+ * The task a message goes to: its thread's; for a reply known only by its subject, the open task
+ * of that subject and partner within the reply window; else a new one for a linked message that
+ * is not bulk (when the policy creates tasks), at the sender's partner (inbound) or the first
+ * recipient's (outbound).
  */
-async function taskFor(ctx: Context, unit: Unit, email: Email, p: Prepared, people: Participants, thread: Thread, policy: MailPolicy): Promise<{ task: Task | null; createdTask: boolean }> {
+async function taskFor(ctx: Context, unit: Unit, batch: Batch, email: Email, p: Prepared, people: Participants, thread: Thread, policy: MailPolicy): Promise<{ task: Task | null; createdTask: boolean }> {
   if (thread.task) return { task: thread.task, createdTask: false };
-  if (email.bulk || !policy.createTasks || email.status !== 'linked') return { task: null, createdTask: false };
-  const firstPerson = [...people.persons.values()][0] ?? null;
-  const partnerId = firstPerson?.partnerId ?? [...people.partners.keys()][0] ?? null;
+  if (email.status !== 'linked') return { task: null, createdTask: false };
+  const owner = taskOwner(p, people);
+  const bySubject = await findSubjectTask(unit, batch, p, owner, policy.replyWindowDays);
+  if (bySubject) return { task: bySubject, createdTask: false };
+  if (email.bulk || !policy.createTasks) return { task: null, createdTask: false };
   const task = await createTask(unit, ctx, {
     ...(policy.register ? { registerCode: policy.register } : {}),
     subject: p.subject?.slice(0, 500) || '(no subject)',
     description: p.text ? p.text.slice(0, 10_000) : null,
-    partnerId,
-    personId: firstPerson && (!firstPerson.partnerId || firstPerson.partnerId === partnerId) ? firstPerson.id : null,
+    partnerId: owner.partnerId,
+    personId: owner.personId,
     ownerId: policy.ownerId,
     ...(p.sentAt ? { plannedAt: p.sentAt } : {}),
   });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Email, EmailSource, IncomingEmail, MailAddress } from '../../domain/email-types.js';
 import { invalid } from '../../errors.js';
+import { canonicalAddress } from '../../domain/mail-address.js';
 
 const ADDRESS = /^[^\s@<>]+@[^\s@<>]+$/;
 const MAX_TEXT = 2_000_000;
@@ -37,20 +38,65 @@ export function hashMessageKey(message: IncomingEmail): string {
   return `hash:${hash.digest('hex')}`;
 }
 
-/** Mailing lists, newsletters and auto-replies: linked, but they start no task. */
-export function isBulk(headers: Record<string, string> | undefined): boolean {
+/**
+ * Subjects robots give auto-replies and bounces in the languages of the seeds and their
+ * neighbours, for senders that set no Auto-Submitted. Anchored at the start: a person writing
+ * about an "automatic reply" mid-subject is not a robot.
+ */
+const AUTOMATIC_SUBJECT = new RegExp(
+  '^\\s*(' +
+    [
+      'out of (the )?office', 'automatic reply', 'auto[- ]?reply', 'autoresponse', 'automatische antwort', 'abwesenheitsnotiz',
+      'odpowied[źz] automatyczna', 'autoodpowied[źz]', 'automatyczna odpowied[źz]', 'r[ăa]spuns automat', 'autosvar', 'fr[åa]nvaro',
+      'automatisch antwoord', 'r[ée]ponse automatique', 'respuesta autom[áa]tica', 'risposta automatica',
+      'undeliverable', 'undelivered mail', 'delivery status notification', 'mail delivery failed', 'returned mail', 'failure notice',
+    ].join('|') +
+    ')(?![\\p{L}\\p{N}])',
+  'iu',
+);
+
+/**
+ * Mail no person wrote to start a conversation: linked, but it starts no task and makes no
+ * prospect. Mailing lists and newsletters (List-Id, List-Unsubscribe, Precedence bulk/list/junk),
+ * Auto-Submitted other than `no`, delivery reports (multipart/report, message/delivery-status),
+ * auto-replies marked X-Autoreply / X-Autorespond, and auto-reply or bounce subjects.
+ */
+export function isBulk(headers: Record<string, string> | undefined, subject?: string | null): boolean {
+  if (subject && AUTOMATIC_SUBJECT.test(subject)) return true;
   if (!headers) return false;
   const h = (name: string) => headers[name]?.trim().toLowerCase();
-  if (h('list-id') || h('list-unsubscribe')) return true;
+  if (h('list-id') || h('list-unsubscribe') || h('x-autoreply') || h('x-autorespond')) return true;
   const precedence = h('precedence');
   if (precedence && ['bulk', 'list', 'junk'].includes(precedence)) return true;
+  const type = h('content-type');
+  if (type && /^(multipart\/report|message\/delivery-status)\b/.test(type)) return true;
   const auto = h('auto-submitted');
   return !!auto && auto !== 'no';
 }
 
+const REPLY_PREFIX = /^\s*((re|aw|odp|sv|vs|antw|wg|fwd?|tr|rv|enc)(\s*\[\d+\])?\s*:\s*)+/iu;
+
+/** True when the subject starts with a reply or forward prefix (RE:, AW:, Odp:, SV:, Fwd:, FW:, ...). */
+export const hasReplyPrefix = (subject: string | null) => !!subject && REPLY_PREFIX.test(subject);
+
+/** The subject of a conversation: without reply/forward prefixes, spaces collapsed, lower-case. */
+export function normalizeSubject(subject: string | null): string {
+  return (subject ?? '').replace(REPLY_PREFIX, '').replace(/\s+/g, ' ').trim().toLowerCase();
+}
+
+/**
+ * The conversation an Outlook Thread-Index names: its first 22 bytes (a time stamp and the
+ * conversation's GUID; each reply appends 5). Null when the header is missing or malformed.
+ */
+export function threadIndexRoot(value: string | undefined): string | null {
+  if (!value || !/^[A-Za-z0-9+/=\s]+$/.test(value)) return null;
+  const bytes = Buffer.from(value.replace(/\s+/g, ''), 'base64');
+  return bytes.length >= 22 ? `thread-index:${bytes.subarray(0, 22).toString('base64')}` : null;
+}
+
 function cleanAddress(a: unknown): MailAddress | null {
   if (!a || typeof a !== 'object') return null;
-  const address = typeof (a as MailAddress).address === 'string' ? (a as MailAddress).address.trim().toLowerCase() : '';
+  const address = typeof (a as MailAddress).address === 'string' ? canonicalAddress((a as MailAddress).address) : '';
   if (!ADDRESS.test(address) || address.length > 320) return null;
   const name = typeof (a as MailAddress).name === 'string' && (a as MailAddress).name!.trim() ? (a as MailAddress).name!.trim().slice(0, 255) : null;
   return { name, address };
@@ -70,6 +116,8 @@ export function checkSource(source: EmailSource | undefined): EmailSource | null
 export type Prepared = Pick<Email, 'messageId' | 'from' | 'to' | 'cc' | 'replyTo' | 'subject' | 'sentAt' | 'text' | 'html' | 'references' | 'inReplyTo' | 'headers'> & {
   key: string;
   threadRefs: string[];
+  /** The Outlook conversation (Thread-Index) of a message without References/In-Reply-To. */
+  conversation: string | null;
 };
 
 /** Checks and normalises an incoming message: addresses, Message-IDs, dates, bounded text. */
@@ -85,10 +133,12 @@ export function prepare(message: IncomingEmail): Prepared {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(message.headers ?? {})) if (typeof v === 'string') headers[k.toLowerCase()] = v.slice(0, 2000);
   const text = (s: unknown, max: number) => (typeof s === 'string' && s.length > 0 ? s.slice(0, max) : null);
+  const threadRefs = [...new Set([...references, ...(inReplyTo ? [inReplyTo] : [])])];
   return {
     key: messageId ?? hashMessageKey(message),
     messageId,
-    threadRefs: [...new Set([...references, ...(inReplyTo ? [inReplyTo] : [])])],
+    threadRefs,
+    conversation: threadRefs.length === 0 ? threadIndexRoot(headers['thread-index']) : null,
     from: cleanAddress(message.from),
     to: cleanList(message.to),
     cc: cleanList(message.cc),

@@ -3,7 +3,8 @@ import { domainOf, isFreemail } from '../../domain/freemail.js';
 import type { MailAddress } from '../../domain/email-types.js';
 import type { Partner, Person } from '../../domain/types.js';
 import { where } from '../../store/filter.js';
-import { lookupKey } from '../contact-keys.js';
+import { partnerKeyForDomain } from '../contact-keys.js';
+import { unicodeDomain } from '../../domain/mail-address.js';
 import { createPartner } from '../partners.js';
 import { createPerson } from '../persons.js';
 
@@ -16,18 +17,22 @@ export async function createProspect(unit: Unit, who: MailAddress): Promise<{ pe
   const domain = domainOf(who.address);
   let partner: Partner | null = null;
   if (!isFreemail(domain)) {
-    const key = (await lookupKey(unit, 'domain', domain, 'partner'))[0];
+    // A subdomain of a known partner's domain is that partner's, never a new prospect.
+    const key = await partnerKeyForDomain(unit, domain);
     partner = key ? await unit.tx.get<Partner>('partners', key.ownerId) : null;
     if (!partner) {
       const label = domain.split('.').slice(0, -1).join('.') || domain;
       const base = label.toUpperCase().replace(/[^A-Z0-9._-]/g, '-').replace(/^[^A-Z0-9]+/, '').slice(0, 48) || 'PROSPECT';
       let code = base;
       for (let n = 2; (await unit.tx.count('partners', where.eq('code', code))) > 0; n++) code = `${base}-${n}`;
-      partner = await createPartner(unit, { code, name: domain, kind: 'prospect', emailDomains: [domain] });
+      partner = await createPartner(unit, { code, name: unicodeDomain(domain), kind: 'prospect', emailDomains: [domain] });
     }
   }
   const local = who.address.slice(0, who.address.lastIndexOf('@'));
-  const [first, ...rest] = (who.name ?? local).split(/\s+/).filter(Boolean);
+  // A display name holding an address ("jan@zefir.example" <evil@…>) names nobody: it is how
+  // spoofed mail pretends to be someone the reader knows.
+  const name = who.name && !who.name.includes('@') ? who.name : local;
+  const [first, ...rest] = name.split(/\s+/).filter(Boolean);
   const person = await createPerson(unit, {
     partnerId: partner?.id ?? null,
     firstName: (first ?? local).slice(0, 255),
