@@ -2,14 +2,29 @@ import { bytesToBase64, parseAddress, type CurrentMessage, type MailAddress, typ
 
 const addresses = (values: string[] | undefined) => (values ?? []).map(parseAddress).filter((a): a is MailAddress => a !== null);
 
-/** Gecko's network error names (webRequest.onErrorOccurred `error`), in the user's words. */
+/**
+ * Gecko's network errors (webRequest.onErrorOccurred `error`) in the user's words. Connection
+ * errors come as names (NS_ERROR_CONNECTION_REFUSED); certificate errors as NSS's own sentence
+ * ("Peer’s certificate has an invalid signature.") or a name (SEC_ERROR_UNKNOWN_ISSUER).
+ */
 export function describeNetworkError(error: string): string {
-  if (/^(SEC_ERROR|MOZILLA_PKIX_ERROR|SSL_ERROR)_/.test(error)) return `its certificate is not trusted (${error}); see "Trusting the dev certificate" in docs/addin.md`;
+  if (/^(SEC_ERROR|MOZILLA_PKIX_ERROR|SSL_ERROR)_|certificate/i.test(error)) return `its certificate is not trusted (${error}); see "Trusting the dev certificate" in docs/addin.md`;
   if (/CONNECTION_REFUSED/.test(error)) return 'the connection was refused: is the server running on that port?';
   if (/TIMEOUT|TIMED_OUT/.test(error)) return 'the server did not answer in time';
   if (/UNKNOWN_HOST/.test(error)) return 'the host name is unknown';
   if (/NET_RESET|NET_INTERRUPT|CONNECTION_CLOSED/.test(error)) return 'the connection was closed by the server';
   return `the request failed (${error})`;
+}
+
+/**
+ * The host permission for an origin, without its port: a match pattern with a port is never
+ * covered by a granted `https://localhost/*` (Thunderbird's permissions.contains answers false,
+ * and permissions.request shows a prompt that lists nothing), while the portless one covers
+ * every port.
+ */
+export function hostPattern(origin: string): string {
+  const url = new URL(origin);
+  return `${url.protocol}//${url.hostname}/*`;
 }
 
 /** The Thunderbird host (Manifest V3): the message displayed in the popup's tab, messages.getRaw, storage.local. */
@@ -81,8 +96,8 @@ export function thunderbirdHost(): MailHost {
     defaultServerUrl: () => 'https://localhost:3000',
     serverFixed: false,
     access: messenger.permissions && {
-      has: (origin) => messenger.permissions!.contains({ origins: [`${origin}/*`] }).catch(() => false),
-      request: (origin) => messenger.permissions!.request({ origins: [`${origin}/*`] }).catch(() => false),
+      has: (origin) => messenger.permissions!.contains({ origins: [hostPattern(origin)] }).catch(() => false),
+      request: (origin) => messenger.permissions!.request({ origins: [hostPattern(origin)] }).catch(() => false),
     },
     async networkFailure(url) {
       // onErrorOccurred may arrive just after fetch() rejected.

@@ -85,7 +85,7 @@ function showSignIn(message?: string, pendingToken?: string) {
   const token = h('input', { type: 'password', name: 'token', id: 'token', placeholder: 'rpt_…', value: pendingToken });
   const status = h('p', { class: 'notice', role: 'status', id: 'signin-status' }, message ?? '');
   learnAccess(serverUrl);
-  server.addEventListener('change', () => learnAccess(server.value.trim()));
+  server.addEventListener('input', () => learnAccess(server.value.trim()));
   const form = h(
     'form',
     {
@@ -132,7 +132,9 @@ function signIn(serverUrl: string, token: string, status: HTMLElement) {
 async function completeSignIn(origin: string, token: string, access: Promise<boolean>, status: HTMLElement | null, saved: Promise<void> = Promise.resolve()) {
   try {
     await saved;
-    if (!(await access)) throw new Error(`Access to ${origin} was not granted.`);
+    // A request outside a user action is refused even when access is there (granted while the
+    // form was filled in): ask once more whether it is.
+    if (!(await access) && !(await host.access?.has(origin))) throw new Error(`Access to ${origin} was not granted.`);
     granted.set(origin, true);
     const candidate = connect(origin, token);
     const me = await candidate.me();
@@ -218,7 +220,7 @@ function renderHistory(msg: CurrentMessage, v: HistoryView) {
       );
 
   const persons = v.persons.length
-    ? section('Contacts', 'persons', v.persons.map((p) => h('li', { class: p.id === v.person?.id ? 'current' : '' }, h('strong', null, p.name), p.position ? ` · ${p.position}` : '', h('div', { class: 'muted' }, p.emails.join(', ')))))
+    ? more('Contacts', 'persons', v.persons.map((p) => h('li', { class: p.id === v.person?.id ? 'current' : '' }, h('strong', null, p.name), p.position ? ` · ${p.position}` : '', h('div', { class: 'muted' }, p.emails.join(', ')))))
     : null;
 
   const tasks = section(
@@ -245,18 +247,28 @@ function renderHistory(msg: CurrentMessage, v: HistoryView) {
   );
 
   const emails = v.emails.length
-    ? section('Last e-mails', 'emails', v.emails.map((e) => h('li', null, h('div', null, e.subject || '(no subject)'), h('div', { class: 'muted' }, [e.from, when(e.at)].filter(Boolean).join(' · ')), e.snippet ? h('div', { class: 'snippet' }, e.snippet) : null)))
+    ? more('Last e-mails', 'emails', v.emails.map((e) => h('li', null, h('div', null, e.subject || '(no subject)'), h('div', { class: 'muted' }, [e.from, when(e.at)].filter(Boolean).join(' · ')), e.snippet ? h('div', { class: 'snippet' }, e.snippet) : null)))
     : null;
   const opportunities = v.opportunities.length
-    ? section('Opportunities', 'opportunities', v.opportunities.map((o) => h('li', null, o.name, h('span', { class: 'muted' }, ` · ${o.stage} · ${money(o.amount, o.currency)}`))))
+    ? more('Opportunities', 'opportunities', v.opportunities.map((o) => h('li', null, o.name, h('span', { class: 'muted' }, ` · ${o.stage} · ${money(o.amount, o.currency)}`))))
     : null;
-  const timeline = v.timeline.items.length ? section('History', 'timeline', v.timeline.items.slice(0, 8).map((i) => h('li', null, h('span', { class: 'muted' }, when(i.at as unknown as string)), ' ', i.title))) : null;
+  const timeline = v.timeline.items.length ? more('History', 'timeline', v.timeline.items.slice(0, 8).map((i) => h('li', null, h('span', { class: 'muted' }, when(i.at as unknown as string)), ' ', i.title))) : null;
 
   mount(root, messageCard(msg), partnerCard, actions, status, tasks, persons, emails, opportunities, timeline, footer());
 }
 
 function section(title: string, id: string, items: HTMLElement[], empty?: string) {
   return h('section', { class: 'list', id }, h('h3', null, title), items.length ? h('ul', null, ...items) : h('p', { class: 'muted' }, empty ?? ''));
+}
+
+/**
+ * A secondary list. Thunderbird's popup is at most 600 px tall and sizes itself to the page, so
+ * there these lists start folded (title and count) and the partner and open tasks fit unscrolled;
+ * Outlook's task pane is as tall as the window and shows them open.
+ */
+function more(title: string, id: string, items: HTMLElement[]) {
+  if (host.kind !== 'thunderbird') return section(title, id, items);
+  return h('details', { class: 'list', id }, h('summary', null, `${title} (${items.length})`), h('ul', null, ...items));
 }
 
 function footer() {

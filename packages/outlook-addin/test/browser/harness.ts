@@ -141,7 +141,9 @@ export function fakeMessenger(init: FakeMessengerInit) {
   const listeners: Array<(tab: unknown, displayedMessages: unknown) => void> = [];
   let current = init.item;
   const storage: Record<string, unknown> = { ...init.settings };
-  const granted = new Set((init.granted ?? []).map((o) => `${o}/*`));
+  // Granted host permissions are match patterns without a port (`https://localhost/*`, as in the
+  // manifest); Thunderbird's contains() covers a requested pattern only when it is one of them.
+  const granted = new Set((init.granted ?? []).map((o) => `${new URL(o).protocol}//${new URL(o).hostname}/*`));
   const requested: string[][] = [];
   const tab = { id: 1, windowId: 1, index: 0, active: true, highlighted: true, selected: true, type: 'mail', status: 'complete' };
   const header = (m: FakeMessage) => ({

@@ -91,7 +91,7 @@ describe('task pane in Thunderbird (fake messenger, Chromium)', () => {
     await first.page.click('#signin');
     // The pane names the origin it asks for, whatever Thunderbird's prompt shows.
     await first.page.waitForSelector(`#signin-status:has-text("${server.origin}")`);
-    expect(await first.page.evaluate(() => (window as any).__fake.requested())).toEqual([[`${server.origin}/*`]]);
+    expect(await first.page.evaluate(() => (window as any).__fake.requested())).toEqual([['https://127.0.0.1/*']]);
     const kept = (await first.page.evaluate(() => (window as any).__fake.settings())) as Record<string, string>;
     await first.close(); // Thunderbird closes the popup when its prompt opens.
 
@@ -127,6 +127,18 @@ describe('task pane in Thunderbird (fake messenger, Chromium)', () => {
     });
     expect(width).toBeLessThanOrEqual(420);
     expect(await page.evaluate(() => document.body.scrollWidth <= document.body.clientWidth)).toBe(true);
+    await close();
+  });
+
+  it("fits the partner view in Thunderbird's 600 px popup: secondary lists start folded", async () => {
+    const { page, close } = await openPopup(jan);
+    await page.setViewportSize({ width: 380, height: 900 });
+    await state(page, 'ready', jan.internetMessageId);
+    expect(await page.evaluate(() => document.body.getBoundingClientRect().height)).toBeLessThanOrEqual(600);
+    expect(await page.textContent('#timeline summary')).toMatch(/^History \(\d+\)$/);
+    expect(await page.isVisible('#timeline li')).toBe(false);
+    await page.click('#timeline summary');
+    expect(await page.isVisible('#timeline li >> nth=0')).toBe(true);
     await close();
   });
 
