@@ -74,6 +74,15 @@ export async function openBatch(unit: Unit, messages: Prepared[], policy: MailPo
   const persons = new Map((await findIn<Person>(unit, 'persons', 'id', contactKeys.filter((k) => k.ownerType === 'person').map((k) => k.ownerId))).map((x) => [x.id, x]));
   const partnerIds = [...contactKeys.filter((k) => k.ownerType === 'partner').map((k) => k.ownerId), ...[...persons.values()].flatMap((x) => (x.partnerId ? [x.partnerId] : []))];
   const partners = new Map((await findIn<Partner>(unit, 'partners', 'id', partnerIds)).map((x) => [x.id, x]));
+  // The batch's slice of the contact index by kind and value, each list oldest first.
+  const index = new Map<string, ContactKey[]>();
+  const indexKey = (k: Pick<ContactKey, 'kind' | 'value'>) => `${k.kind}:${k.value}`;
+  const addKey = (k: ContactKey) => {
+    const list = index.get(indexKey(k));
+    if (list) list.push(k);
+    else index.set(indexKey(k), [k]);
+  };
+  for (const k of contactKeys) addKey(k);
   const sorted = () => [...thread.values()].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1));
 
   const batch: Batch = {
@@ -87,7 +96,7 @@ export async function openBatch(unit: Unit, messages: Prepared[], policy: MailPo
     participants(list, workDomain) {
       const operatorAddresses = new Set<string>();
       const found = { persons: new Map<string, Person>(), partners: new Map<string, Partner>(), owners: new Map<string, AddressOwner>() };
-      const keysOf = (kind: ContactKey['kind'], value: string) => contactKeys.filter((k) => k.kind === kind && k.value === value);
+      const keysOf = (kind: ContactKey['kind'], value: string) => index.get(indexKey({ kind, value })) ?? [];
       for (const address of list) {
         // The address itself, else its untagged form (jan+crm@ → jan@).
         const plain = untaggedAddress(address);
@@ -119,10 +128,10 @@ export async function openBatch(unit: Unit, messages: Prepared[], policy: MailPo
     },
     learn(person, partner) {
       persons.set(person.id, person);
-      for (const value of person.emails) contactKeys.push({ id: '', version: 1, kind: 'email', value, ownerType: 'person', ownerId: person.id });
+      for (const value of person.emails) addKey({ id: '', version: 1, kind: 'email', value, ownerType: 'person', ownerId: person.id });
       if (partner) {
         partners.set(partner.id, partner);
-        for (const value of partner.emailDomains) contactKeys.push({ id: '', version: 1, kind: 'domain', value, ownerType: 'partner', ownerId: partner.id });
+        for (const value of partner.emailDomains) addKey({ id: '', version: 1, kind: 'domain', value, ownerType: 'partner', ownerId: partner.id });
       }
     },
     async flush() {
