@@ -8,6 +8,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@rapport\/core\/testing$/, replacement: src('core/src/testing/index.ts') },
+      { find: /^@rapport\/core\/store$/, replacement: src('core/src/store/index.ts') },
       { find: /^@rapport\/core$/, replacement: src('core/src/index.ts') },
       { find: /^@rapport\/storage-adapters$/, replacement: src('storage-adapters/src/index.ts') },
       { find: /^@rapport\/mail-bridge$/, replacement: src('mail-bridge/src/index.ts') },

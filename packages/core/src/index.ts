@@ -1,38 +1,54 @@
+/**
+ * @rapport/core: the CRM a host application embeds. `createCrm({ store })` returns the modules
+ * (`crm.tasks`, `crm.emails`, …); the records they return and the inputs they take are typed
+ * below. Writing a storage adapter? The Store port and its helpers are in `@rapport/core/store`.
+ */
+
+// The CRM and the ports it is built with
 export { createCrm } from './crm.js';
 export type { Crm, CrmOptions, CrmModules } from './crm.js';
-export type { CrmSettings, Context } from './context.js';
-export { inUnit, inRead, Unit } from './context.js';
-export { RapportError, isRapportError } from './errors.js';
-export type { RapportErrorCode } from './errors.js';
-export { newId } from './ids.js';
-export { systemClock, steppingClock } from './clock.js';
-export type { Clock } from './clock.js';
+export type { CrmSettings } from './context.js';
+export type { Store, Page, FindQuery } from './store/store.js';
+export { memoryStore } from './store/memory.js';
+export { where } from './store/filter.js';
+export type { Filter } from './store/filter.js';
 export { fsBlobStore, memoryBlobStore } from './blobs.js';
 export type { BlobStore, BlobInfo } from './blobs.js';
+export { systemClock, steppingClock } from './clock.js';
+export type { Clock } from './clock.js';
+
+// Errors and events
+export { RapportError, isRapportError } from './errors.js';
+export type { RapportErrorCode } from './errors.js';
 export type { DomainEvent, DomainEventType } from './events.js';
-export * from './store/index.js';
+
+// Records
 export * from './domain/types.js';
-export { coreSchema, coreCollections } from './domain/schema.js';
-export { FREEMAIL_DOMAINS, isFreemail, domainOf } from './domain/freemail.js';
-export { canonicalDomain, canonicalAddress, unicodeDomain } from './domain/mail-address.js';
+export * from './domain/email-types.js';
+export * from './domain/sales-types.js';
+
+// What the modules take
 export type { PartnerInput, PartnerPatch, PartnerQuery } from './modules/partners.js';
 export type { PersonInput } from './modules/persons.js';
 export type { OperatorInput } from './modules/operators.js';
-export { hashToken } from './modules/operators.js';
 export type { RegisterInput } from './modules/registers.js';
-export { formatNumber } from './modules/registers.js';
 export type { TaskInput, TaskPatch, TaskQuery, StageInput } from './modules/tasks.js';
-export { TRANSITIONS } from './modules/tasks.js';
 export type { HistoryQuery, EmailHistory } from './modules/history.js';
-export * from './domain/email-types.js';
 export type { IngestOptions } from './modules/emails/index.js';
-export { normalizeMessageId, isBulk, isBlocked, safeFilename, DEFAULT_MAIL_POLICY } from './modules/emails/index.js';
-export * from './domain/sales-types.js';
 export type { CampaignInput, CampaignPatch, CampaignLevelInput, CampaignTransactionInput, CampaignProgress, CampaignRealized, LeadInput } from './modules/campaigns.js';
 export type { OpportunityInput, OpportunityPatch, OpportunityQuery, PipelineInput, PipelineStageInput, Forecast, ForecastQuery, ForecastRow, ForecastGroup } from './modules/opportunities.js';
-export { DEFAULT_PIPELINE_STAGES, DEFAULT_PIPELINE_CODE } from './modules/opportunities.js';
 export type { OfferInput, OfferPatch } from './modules/offers.js';
-export { OFFER_TRANSITIONS } from './modules/offers.js';
 export type { OfferLineInput } from './modules/offers/money.js';
-export { offerLine, offerTotals } from './modules/offers/money.js';
 export type { SalesHooks, HostDocument, OrderRequest, ConvertRequest } from './modules/offers/documents.js';
+
+// Rules and helpers a host may show or reuse
+export { newId } from './ids.js';
+export { TRANSITIONS } from './modules/tasks.js';
+export { formatNumber } from './modules/registers.js';
+export { hashToken } from './modules/operators.js';
+export { FREEMAIL_DOMAINS, isFreemail, domainOf } from './domain/freemail.js';
+export { canonicalDomain, canonicalAddress, unicodeDomain } from './domain/mail-address.js';
+export { normalizeMessageId, isBulk, isBlocked, safeFilename, DEFAULT_MAIL_POLICY } from './modules/emails/index.js';
+export { DEFAULT_PIPELINE_STAGES, DEFAULT_PIPELINE_CODE } from './modules/opportunities.js';
+export { OFFER_TRANSITIONS } from './modules/offers.js';
+export { offerLine, offerTotals } from './modules/offers/money.js';

@@ -1,6 +1,7 @@
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryStore, type StoredRecord, type Store } from '@rapport/core';
+import { memoryStore, type Store } from '@rapport/core';
+import type { StoredRecord } from '@rapport/core/store';
 import { ImapSync } from '@rapport/mail-bridge';
 import { startDovecot, type Dovecot } from './support/dovecot.js';
 import { makeCrm } from './support/crm.js';

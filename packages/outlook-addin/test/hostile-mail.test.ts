@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { createCrm, memoryBlobStore, type StoredRecord, type Store } from '@rapport/core';
+import { createCrm, memoryBlobStore, type Store } from '@rapport/core';
+import type { StoredRecord } from '@rapport/core/store';
 import { createApiServer } from '@rapport/outlook-addin';
 import { seed, type Seeded } from './fixtures.js';
 

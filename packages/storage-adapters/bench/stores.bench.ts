@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { where, type Store } from '@rapport/core';
+import { where, type Store } from '@rapport/core/store';
 import { postgresStore, sqliteStore } from '../src/index.js';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);

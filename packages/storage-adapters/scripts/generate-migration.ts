@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { coreSchema } from '@rapport/core';
+import { coreSchema } from '@rapport/core/store';
 import { canonical, dialects, planMigration, sameDef, type Snapshot } from '../src/migration-plan.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,16 +1,4 @@
-import {
-  RapportError,
-  allFields,
-  groupKeyName,
-  type AggregateQuery,
-  type CollectionDef,
-  type Measure,
-  type FieldDef,
-  type NormalFilter,
-  type ResolvedSort,
-  type Scalar,
-  type Schema,
-} from '@rapport/core';
+import { RapportError, allFields, groupKeyName, type AggregateQuery, type CollectionDef, type Measure, type FieldDef, type NormalFilter, type ResolvedSort, type Scalar, type Schema } from '@rapport/core/store';
 import type { Dialect, ParamSink } from './dialect.js';
 import { columnName, tableName } from './naming.js';
 

@@ -1,4 +1,4 @@
-import { allFields, indexFields, type CollectionDef, type IndexDef } from '@rapport/core';
+import { allFields, indexFields, type CollectionDef, type IndexDef } from '@rapport/core/store';
 import type { Dialect } from './dialect.js';
 import { columnName, SEQUENCES_TABLE, tableName } from './naming.js';
 

@@ -1,5 +1,5 @@
 import type { EntitySchemaColumnOptions } from 'typeorm';
-import type { FieldDef } from '@rapport/core';
+import type { FieldDef } from '@rapport/core/store';
 
 export type DialectName = 'sqlite' | 'postgres';
 

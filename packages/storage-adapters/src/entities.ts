@@ -1,5 +1,5 @@
 import { EntitySchema, type EntitySchemaColumnOptions } from 'typeorm';
-import { allFields, indexFields, type Schema } from '@rapport/core';
+import { allFields, indexFields, type Schema } from '@rapport/core/store';
 import type { DialectName } from './dialect.js';
 import { dialects } from './dialects/index.js';
 import { columnName, tableName } from './naming.js';

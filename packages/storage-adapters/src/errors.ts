@@ -1,4 +1,4 @@
-import { RapportError } from '@rapport/core';
+import { RapportError } from '@rapport/core/store';
 
 /** Driver codes that mean "someone else won": unique violations, serialization failures, deadlocks. */
 const CONFLICT_CODES = new Set(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY', '23505', '40001', '40P01']);

@@ -1,4 +1,4 @@
-import { type CollectionDef, type FieldDef, type IndexDef } from '@rapport/core';
+import { type CollectionDef, type FieldDef, type IndexDef } from '@rapport/core/store';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import type { Dialect } from './dialect.js';
 import { dialects } from './dialects/index.js';

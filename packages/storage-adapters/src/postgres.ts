@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { coreSchema, RapportError, type Schema, type Store } from '@rapport/core';
+import { coreSchema, RapportError, type Schema, type Store } from '@rapport/core/store';
 import { DataSource } from 'typeorm';
 import { postgres } from './dialects/postgres.js';
 import { entitySchemas } from './entities.js';

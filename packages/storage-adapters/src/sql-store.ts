@@ -1,26 +1,4 @@
-import {
-  RapportError,
-  checkAggregate,
-  checkFilter,
-  checkSequenceCount,
-  checkSort,
-  coreSchema,
-  cursorFilter,
-  encodeCursor,
-  normalizeFilter,
-  resolveLimit,
-  resolveSort,
-  type AggregateQuery,
-  type AggregateRow,
-  type Filter,
-  type FindQuery,
-  type MigrationReport,
-  type Page,
-  type Schema,
-  type Store,
-  type StoreCapabilities,
-  type StoredRecord,
-} from '@rapport/core';
+import { RapportError, checkAggregate, checkFilter, checkSequenceCount, checkSort, coreSchema, cursorFilter, encodeCursor, normalizeFilter, resolveLimit, resolveSort, type AggregateQuery, type AggregateRow, type Filter, type FindQuery, type MigrationReport, type Page, type Schema, type Store, type StoreCapabilities, type StoredRecord } from '@rapport/core/store';
 import type { DataSource, Logger, QueryRunner } from 'typeorm';
 import { compileAggregate, compileFilter, compileOrderBy, decodeAggregate, Params, tablesOf, type Table } from './compile.js';
 import { createIndexSql, createTableSql } from './ddl.js';

@@ -1,4 +1,4 @@
-import { coreSchema, type Schema, type Store } from '@rapport/core';
+import { coreSchema, type Schema, type Store } from '@rapport/core/store';
 import { DataSource, type QueryRunner } from 'typeorm';
 import { sqlite, SQLITE_LOWER } from './dialects/sqlite.js';
 import { entitySchemas } from './entities.js';

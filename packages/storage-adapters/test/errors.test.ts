@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isRapportError, RapportError, type Store } from '@rapport/core';
+import { isRapportError, RapportError, type Store } from '@rapport/core/store';
 import { postgresStore, sqliteStore } from '@rapport/storage-adapters';
 import { createPgSchema, dropPgSchema, PG_URL, uniqueSchemaName } from './helpers.js';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coreCollections, coreSchema, isRapportError, Schema, type CollectionDef, type Store } from '@rapport/core';
+import { coreCollections, coreSchema, isRapportError, Schema, type CollectionDef, type Store } from '@rapport/core/store';
 import { coreMigrations, postgresStore, sqliteStore, type MigrationSet } from '@rapport/storage-adapters';
 import { canonical, dialects, planMigration, sameDef, sqlMigration } from '../src/migration-plan.js';
 import { createPgSchema, dropPgSchema, PG_URL, pgClient, uniqueSchemaName } from './helpers.js';

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createCrm, isRapportError, type Store, type Task } from '@rapport/core';
+import { createCrm, type Task } from '@rapport/core';
+import { isRapportError, type Store } from '@rapport/core/store';
 import { postgresStore } from '@rapport/storage-adapters';
 import { createPgSchema, dropPgSchema, PG_URL, uniqueSchemaName } from './helpers.js';
 

@@ -1,4 +1,4 @@
-import type { Store } from '@rapport/core';
+import type { Store } from '@rapport/core/store';
 import { describeStoreConformance } from '@rapport/core/testing';
 import { sqliteStore } from '@rapport/storage-adapters';
 import { DataSource } from 'typeorm';

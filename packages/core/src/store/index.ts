@@ -1,3 +1,8 @@
+/**
+ * @rapport/core/store: what a storage adapter author needs. The `Store` port (store.ts states
+ * every promise), the filter AST and its semantics, the schema a store must hold, and the
+ * helpers every store shares (cursors, sorting, aggregation), so each adapter compiles only.
+ */
 export type { Store, StoreCapabilities, FindQuery, Page, SortField, AggregateQuery, AggregateRow, Measure, GroupKey, MigrationReport } from './store.js';
 export { DEFAULT_LIMIT, MAX_LIMIT, checkSequenceCount } from './store.js';
 export { where, normalizeFilter, matches, readPath, compareScalars, filterFields } from './filter.js';
@@ -9,3 +14,6 @@ export { checkFilter, checkSort, checkAggregate, checkPath, MEASURE_FNS, GRANULA
 export type { ResolvedSort } from './cursor.js';
 export { aggregateRecords, groupKeyName, groupValue } from './aggregate.js';
 export { memoryStore } from './memory.js';
+export { coreSchema, coreCollections } from '../domain/schema.js';
+export { RapportError, isRapportError } from '../errors.js';
+export type { RapportErrorCode } from '../errors.js';

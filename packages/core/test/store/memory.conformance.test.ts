@@ -1,5 +1,6 @@
 import { describeStoreConformance } from '@rapport/core/testing';
-import { memoryStore, type Store, type StoredRecord } from '@rapport/core';
+import { memoryStore, type Store } from '@rapport/core';
+import { type StoredRecord } from '@rapport/core/store';
 
 let current: Store | undefined;
 
