@@ -6,6 +6,7 @@ import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
 import { createApiServer, ensureDevCertificate } from '@rapport/outlook-addin';
 import { buildPane } from '../../src/build/pane.js';
+import type { OfficeApi, OfficeReadItem } from '../../src/hosts/office.js';
 import { ensureDebianPackages } from '../debian.js';
 import { seed, type Seeded } from '../fixtures.js';
 
@@ -77,21 +78,46 @@ export interface FakeMessage {
   raw?: string;
 }
 
-/** Installed as an init script: a fake `Office` with a mailbox whose item the test can change. */
+/**
+ * Installed as an init script: a fake `Office` with a mailbox whose item the test can change.
+ * Typed against @types/office-js (OfficeApi: the part of office.js the host uses), so it cannot
+ * drift from the real API's names and shapes. Enum values are the strings office.js uses; the
+ * casts are type-only because this function runs in the page, before any Office exists.
+ */
 export function fakeOffice(init: { settings: Record<string, string>; item: FakeMessage | null; mailbox114: boolean }) {
   const w = window as any;
   const handlers: Array<(e: unknown) => void> = [];
-  const toItem = (m: FakeMessage | null) =>
+  // office.js's enums are plain strings at run time.
+  const en = <E,>(value: string) => value as unknown as E;
+  const ok = <T,>(value: T) => ({ status: en<Office.AsyncResultStatus.Succeeded>('succeeded'), value }) as Office.AsyncResult<T>;
+  // office.js's optional-argument convention: (…, options?, callback?) — the callback is the last function.
+  const callbackOf = <T,>(args: unknown[]) => args.find((a): a is (r: Office.AsyncResult<T>) => void => typeof a === 'function');
+  const address = (a: { name: string; address: string }): Office.EmailAddressDetails => ({
+    displayName: a.name,
+    emailAddress: a.address,
+    recipientType: en<Office.MailboxEnums.RecipientType>('externalUser'),
+    appointmentResponse: en<Office.MailboxEnums.ResponseType>('none'),
+  });
+  const toItem = (m: FakeMessage | null): OfficeReadItem | null =>
     m && {
-      from: { displayName: m.from.name, emailAddress: m.from.address },
-      to: (m.to ?? []).map((a) => ({ displayName: a.name, emailAddress: a.address })),
+      from: address(m.from),
+      sender: address(m.from),
+      to: (m.to ?? []).map(address),
       cc: [],
       subject: m.subject,
       internetMessageId: m.internetMessageId,
-      dateTimeCreated: '2026-11-04T08:15:00Z',
-      attachments: (m.attachments ?? []).map((a) => ({ ...a, contentType: 'application/octet-stream' })),
-      body: { getAsync: (_c: string, cb: (r: unknown) => void) => cb({ status: 'succeeded', value: m.body ?? '' }) },
-      ...(init.mailbox114 && m.raw ? { getAsFileAsync: (cb: (r: unknown) => void) => setTimeout(() => cb({ status: 'succeeded', value: m.raw }), 0) } : {}),
+      dateTimeCreated: new Date('2026-11-04T08:15:00Z'),
+      attachments: (m.attachments ?? []).map((a, i) => ({
+        id: `AAMk${i}`,
+        name: a.name,
+        size: a.size,
+        contentType: 'application/octet-stream',
+        attachmentType: en<Office.MailboxEnums.AttachmentType>('file'),
+        isInline: false,
+        contentId: '',
+      })),
+      body: { getAsync: (_coercion: Office.CoercionType, ...rest: unknown[]) => callbackOf<string>(rest)?.(ok(m.body ?? '')) },
+      ...(init.mailbox114 && m.raw ? { getAsFileAsync: (...args: unknown[]) => void setTimeout(() => callbackOf<string>(args)?.(ok(m.raw!)), 0) } : {}),
     };
   const fake = { item: toItem(init.item), settings: { ...init.settings } as Record<string, unknown>, saved: 0 };
   w.__fake = {
@@ -101,26 +127,32 @@ export function fakeOffice(init: { settings: Record<string, string>; item: FakeM
     },
     settings: () => fake.settings,
   };
-  w.Office = {
-    onReady: () => Promise.resolve({ host: 'Outlook', platform: 'OfficeOnline' }),
-    EventType: { ItemChanged: 'olkItemSelectedChanged' },
-    CoercionType: { Text: 'text' },
+  const office: OfficeApi = {
+    onReady: () => Promise.resolve({ host: en<Office.HostType>('Outlook'), platform: en<Office.PlatformType>('OfficeOnline') }),
+    EventType: { ItemChanged: en<Office.EventType.ItemChanged>('olkItemSelectedChanged') },
+    CoercionType: { Text: en<Office.CoercionType.Text>('text') },
+    AsyncResultStatus: { Succeeded: en<Office.AsyncResultStatus.Succeeded>('succeeded'), Failed: en<Office.AsyncResultStatus.Failed>('failed') },
     context: {
       mailbox: {
         get item() {
           return fake.item;
         },
-        addHandlerAsync: (_e: string, h: (e: unknown) => void, cb?: (r: unknown) => void) => (handlers.push(h), cb?.({ status: 'succeeded' })),
+        addHandlerAsync: (_event: Office.EventType, handler: (e: unknown) => void, ...rest: unknown[]) => {
+          handlers.push(handler);
+          callbackOf<void>(rest)?.(ok(undefined));
+        },
       },
-      requirements: { isSetSupported: (name: string, version?: string) => name === 'Mailbox' && (init.mailbox114 || Number(version ?? '1.1') <= 1.13) },
+      // Requirement-set versions compare by minor number: Mailbox 1.5 < 1.13 < 1.14.
+      requirements: { isSetSupported: (name: string, version?: string | number) => name === 'Mailbox' && Number(String(version ?? '1.1').split('.')[1] ?? 0) <= (init.mailbox114 ? 14 : 13) },
       roamingSettings: {
         get: (k: string) => fake.settings[k],
         set: (k: string, v: unknown) => void (fake.settings[k] = v),
         remove: (k: string) => void delete fake.settings[k],
-        saveAsync: (cb: (r: unknown) => void) => (fake.saved++, cb({ status: 'succeeded' })),
+        saveAsync: (...args: unknown[]) => (fake.saved++, callbackOf<void>(args)?.(ok(undefined))),
       },
     },
   };
+  w.Office = office;
 }
 
 /** What a fake Thunderbird starts with: storage, the displayed message, origins already allowed. */
