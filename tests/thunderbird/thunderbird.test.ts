@@ -1,6 +1,6 @@
 // The Rapport extension in a real Thunderbird (Debian's ESR) under Xvfb, against a real Dovecot
 // and the real HTTPS API, driven over Marionette. Asserts on what the pane shows.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,10 +24,11 @@ let origin: string;
 let xvfb: Awaited<ReturnType<typeof startXvfb>>;
 let tb: Thunderbird;
 let pane: PaneDriver;
+let dir: string;
 
 beforeAll(async () => {
   ensureThunderbirdInstalled();
-  const dir = mkdtempSync(join(tmpdir(), 'rapport-tb-e2e-'));
+  dir = mkdtempSync(join(tmpdir(), 'rapport-tb-e2e-'));
   let xpi: Awaited<ReturnType<typeof buildXpi>>;
   [dovecot, s, xpi, xvfb] = await Promise.all([startDovecot(), seed(), buildXpi(join(dir, 'xpi')), startXvfb()]);
   fillMaildir(dovecot, 'anna', 'INBOX', [
@@ -65,6 +66,7 @@ afterAll(async () => {
   await app?.close();
   await s?.crm.close();
   await dovecot?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 /** Fails with what Thunderbird printed, which is where the pane's own errors go. */
