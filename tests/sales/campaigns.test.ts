@@ -167,12 +167,12 @@ describe.each(stores)('campaigns on $name', (kind) => {
     const c = await crm.campaigns.create({ code: 'LEADS', name: 'Lead generation' });
     const rival = await crm.partners.create({ code: 'RIVAL', name: 'Rival SRL', kind: 'competitor' });
     const customer = await crm.partners.create({ code: 'CUST', name: 'Customer' });
-    const bad = await failure(() => crm.campaigns.createLead({ code: 'L0', name: 'Bad lead', competitorIds: [customer.id] }));
+    const bad = await failure(() => crm.partners.createLead({ code: 'L0', name: 'Bad lead', competitorIds: [customer.id] }));
     expect(bad).toMatchObject({ code: 'VALIDATION' });
     expect(bad.message).toContain('competitor');
     expect(await crm.partners.findByCode('L0')).toBeNull();
 
-    const lead = await crm.campaigns.createLead({
+    const lead = await crm.partners.createLead({
       code: 'ALFA',
       name: 'Alfa Trading SRL',
       industry: 'Retail',
@@ -182,19 +182,19 @@ describe.each(stores)('campaigns on $name', (kind) => {
       competitorIds: [rival.id],
     });
     expect(lead).toMatchObject({ kind: 'lead', industry: 'Retail', turnover: 250_000_000, employees: 40 });
-    expect((await crm.campaigns.competitors(lead.id)).map((p) => p.code)).toEqual(['RIVAL']);
+    expect((await crm.partners.competitors(lead.id)).map((p) => p.code)).toEqual(['RIVAL']);
     expect((await crm.campaigns.memberships(lead.id)).map((m) => m.campaignId)).toEqual([c.id]);
     const opp = await crm.opportunities.create({ partnerId: lead.id, amount: 10_000, currency: 'RON', campaignId: c.id });
 
-    const converted = await crm.campaigns.convertLead(lead.id);
+    const converted = await crm.partners.convertLead(lead.id);
     expect(converted.id).toBe(lead.id);
     expect(converted.kind).toBe('customer');
-    expect((await failure(() => crm.campaigns.convertLead(lead.id))).code).toBe('VALIDATION');
+    expect((await failure(() => crm.partners.convertLead(lead.id))).code).toBe('VALIDATION');
     const kinds = (await crm.history.forPartner(lead.id)).items.map((i) => i.kind);
     expect(kinds).toEqual(['partner.kind_changed', 'opportunity.created', 'campaign.registered', 'partner.created']);
     expect((await crm.opportunities.list({ partnerId: lead.id })).items.map((o) => o.id)).toEqual([opp.id]);
-    expect((await crm.campaigns.competitors(lead.id)).map((p) => p.code)).toEqual(['RIVAL']);
-    await crm.campaigns.setCompetitors(lead.id, []);
-    expect(await crm.campaigns.competitors(lead.id)).toEqual([]);
+    expect((await crm.partners.competitors(lead.id)).map((p) => p.code)).toEqual(['RIVAL']);
+    await crm.partners.setCompetitors(lead.id, []);
+    expect(await crm.partners.competitors(lead.id)).toEqual([]);
   });
 });

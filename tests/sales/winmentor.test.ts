@@ -17,7 +17,7 @@ describe.each(stores)('the WinMENTOR sales sequence on $name', (kind) => {
       status: 'active',
     });
     const rival = await crm.partners.create({ code: 'RIVAL', name: 'Rival Soft SRL', kind: 'competitor' });
-    const lead = await crm.campaigns.createLead({
+    const lead = await crm.partners.createLead({
       code: 'ALFA',
       name: 'Alfa Retail SRL',
       industry: 'Retail',
@@ -62,7 +62,7 @@ describe.each(stores)('the WinMENTOR sales sequence on $name', (kind) => {
 
     const won = await crm.opportunities.win(opp.id);
     expect(won).toMatchObject({ status: 'won', stage: 'won' });
-    const customer = await crm.campaigns.convertLead(lead.id);
+    const customer = await crm.partners.convertLead(lead.id);
     expect(customer.kind).toBe('customer');
 
     const history = await crm.history.forPartner(lead.id, { limit: 100 });

@@ -28,14 +28,14 @@ export * from './domain/email-types.js';
 export * from './domain/sales-types.js';
 
 // What the modules take
-export type { PartnerInput, PartnerPatch, PartnerQuery } from './modules/partners.js';
+export type { PartnerInput, PartnerPatch, PartnerQuery, LeadInput } from './modules/partners/index.js';
 export type { PersonInput } from './modules/persons.js';
 export type { OperatorInput } from './modules/operators.js';
 export type { RegisterInput } from './modules/registers.js';
 export type { TaskInput, TaskPatch, TaskQuery, StageInput } from './modules/tasks.js';
 export type { HistoryQuery, EmailHistory } from './modules/history.js';
 export type { IngestOptions } from './modules/emails/index.js';
-export type { CampaignInput, CampaignPatch, CampaignLevelInput, CampaignTransactionInput, CampaignProgress, CampaignRealized, LeadInput } from './modules/campaigns.js';
+export type { CampaignInput, CampaignPatch, CampaignLevelInput, CampaignTransactionInput, CampaignProgress, CampaignRealized } from './modules/campaigns/index.js';
 export type { OpportunityInput, OpportunityPatch, OpportunityQuery, PipelineInput, PipelineStageInput, Forecast, ForecastQuery, ForecastRow, ForecastGroup } from './modules/opportunities.js';
 export type { OfferInput, OfferPatch } from './modules/offers.js';
 export type { OfferLineInput } from './modules/offers/money.js';

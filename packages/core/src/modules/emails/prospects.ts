@@ -5,7 +5,7 @@ import type { Partner, Person } from '../../domain/types.js';
 import { where } from '../../store/filter.js';
 import { partnerKeyForDomain } from '../contact-keys.js';
 import { unicodeDomain } from '../../domain/mail-address.js';
-import { createPartner } from '../partners.js';
+import { createPartner } from '../partners/index.js';
 import { createPerson } from '../persons.js';
 
 /**
