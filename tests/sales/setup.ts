@@ -1,51 +1,8 @@
-import pg from 'pg';
-import { afterAll, afterEach } from 'vitest';
-import { createCrm, memoryStore, steppingClock, type HostDocument, type SalesHooks, type Store } from '@rapport/core';
-import { postgresStore, sqliteStore } from '@rapport/storage-adapters';
+import { createCrm, steppingClock, type HostDocument, type SalesHooks } from '@rapport/core';
+import type { StoreKind } from '../support/stores.js';
 
-export interface StoreKind {
-  name: string;
-  make(): Promise<Store>;
-}
-
-const PG_URL = process.env.RAPPORT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const open: Store[] = [];
-const pgSchemas: string[] = [];
-
-async function migrated(store: Store): Promise<Store> {
-  open.push(store);
-  await store.migrate();
-  return store;
-}
-
-/** The stores the sales tests run on: each test gets a fresh, migrated one. */
-export const stores: StoreKind[] = [
-  { name: 'memory', make: async () => memoryStore() },
-  { name: 'sqlite', make: () => migrated(sqliteStore({ filename: ':memory:' })) },
-  {
-    name: 'postgres',
-    make: () => {
-      const schemaName = `sales_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-      pgSchemas.push(schemaName);
-      return migrated(postgresStore({ url: PG_URL, schemaName }));
-    },
-  },
-];
-
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
-
-afterAll(async () => {
-  if (pgSchemas.length === 0) return;
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    for (const name of pgSchemas.splice(0)) await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
-  } finally {
-    await client.end();
-  }
-});
+/** The stores the sales tests run on (`describe.each(stores)`): each test gets a fresh, migrated one. */
+export { stores } from '../support/stores.js';
 
 /** A CRM over a fresh store, with host hooks that record what they were asked to do. */
 export async function setup(kind: StoreKind, start = '2026-03-02T09:00:00Z') {

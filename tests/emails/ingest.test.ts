@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createCrm, memoryBlobStore, memoryStore, normalizeMessageId, safeFilename, steppingClock, type DomainEvent, type IncomingEmail, type MailPolicy } from '@rapport/core';
+import { createCrm, memoryBlobStore, normalizeMessageId, safeFilename, steppingClock, type DomainEvent, type IncomingEmail, type MailPolicy } from '@rapport/core';
+import { testStore } from '../support/stores.js';
 
 async function setup(mail: Partial<MailPolicy> = {}) {
-  const crm = createCrm({ store: memoryStore(), blobs: memoryBlobStore(), clock: steppingClock('2026-03-02T08:00:00Z'), mail: { ownDomains: ['firma.pl'], ...mail } });
+  const crm = createCrm({ store: await testStore(), blobs: memoryBlobStore(), clock: steppingClock('2026-03-02T08:00:00Z'), mail: { ownDomains: ['firma.pl'], ...mail } });
   const admin = await crm.operators.create({ name: 'Anna Admin', email: 'anna@firma.pl' });
   const zefir = await crm.partners.create({ code: 'ZEFIR', name: 'Zefir sp. z o.o.', emailDomains: ['zefir.pl'] });
   const jan = await crm.persons.create({ partnerId: zefir.id, firstName: 'Jan', lastName: 'Fiszka', emails: ['jan.fiszka@zefir.pl', 'jan.private@gmail.com'] });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { memoryStore, RapportError, type Store, type TimelineItem } from '@rapport/core';
+import { RapportError, type Store, type TimelineItem } from '@rapport/core';
+import { testStore } from '../support/stores.js';
 import { all, rejects, setup, snapshot } from './setup.js';
 
 async function pageAll(fetch: (before?: string) => Promise<{ items: TimelineItem[]; nextCursor: string | null }>) {
@@ -101,9 +102,9 @@ describe('partner history', () => {
   });
 });
 
-/** A memory store whose writes to one collection fail once `armed` is set. */
-function failingStore(collection: string) {
-  const inner = memoryStore();
+/** A store whose writes to one collection fail once `armed` is set. */
+async function failingStore(collection: string) {
+  const inner = await testStore();
   const state = { armed: false };
   const wrap = (s: Store): Store =>
     new Proxy(s, {
@@ -123,7 +124,7 @@ function failingStore(collection: string) {
 
 describe('one transaction per change', () => {
   it('a failed timeline write leaves no task, no audit, no timeline item and no used number', async () => {
-    const { store, state } = failingStore('timeline');
+    const { store, state } = await failingStore('timeline');
     const { crm, events } = await setup({ store });
     const p = await crm.partners.create({ code: 'Z', name: 'Z' });
     await crm.tasks.create({ subject: 'first', partnerId: p.id });
@@ -146,7 +147,7 @@ describe('one transaction per change', () => {
   });
 
   it('a failed close leaves the stages and status as they were', async () => {
-    const { store, state } = failingStore('timeline');
+    const { store, state } = await failingStore('timeline');
     const { crm } = await setup({ store });
     const p = await crm.partners.create({ code: 'Z', name: 'Z' });
     const t = await crm.tasks.create({ subject: 'x', partnerId: p.id, stages: [{ subject: 'one' }] });
