@@ -367,11 +367,16 @@ describe('optimistic concurrency', () => {
     expect((await crm.tasks.get(t.id)).subject).toBe(winner.subject);
   });
 
-  it('concurrent updates of different fields without expectedVersion both land', async () => {
+  it('concurrent updates of different fields without expectedVersion all land', async () => {
     const { crm } = await setup();
     const t = await crm.tasks.create({ subject: 'x' });
-    await Promise.all([crm.tasks.update(t.id, { subject: 'new subject' }), crm.tasks.update(t.id, { priority: 'high' })]);
+    await Promise.all([
+      crm.tasks.update(t.id, { subject: 'new subject' }),
+      crm.tasks.update(t.id, { priority: 'high' }),
+      crm.tasks.update(t.id, { description: 'details' }),
+      crm.tasks.update(t.id, { private: true }),
+    ]);
     const now = await crm.tasks.get(t.id);
-    expect(now).toMatchObject({ subject: 'new subject', priority: 'high', version: 3 });
+    expect(now).toMatchObject({ subject: 'new subject', priority: 'high', description: 'details', private: true, version: 5 });
   });
 });

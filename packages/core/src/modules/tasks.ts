@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { inUnit, type Context, type Unit, inRead } from '../context.js';
+import { inUnit, type Context, type Unit, inRead, retryConflicts } from '../context.js';
 import {
   TASK_PRIORITIES,
   TASK_STATUSES,
@@ -297,9 +297,12 @@ export function tasksModule(ctx: Context) {
       return page.items[0] ?? null;
     },
 
-    /** Changes task fields; changes of owner and due date are audited. */
+    /**
+     * Changes task fields; changes of owner and due date are audited. Without `expectedVersion`
+     * a concurrent change is not the caller's conflict: the patch is applied again over it.
+     */
     update(id: string, patch: TaskPatch, options: { expectedVersion?: number } = {}): Promise<Task> {
-      return run(async (unit) => {
+      const attempt = () => run(async (unit) => {
         const task = await loadTask(unit, id);
         const fields = checkPatch(patch);
         await checkLinks(unit, fields, task);
@@ -315,6 +318,7 @@ export function tasksModule(ctx: Context) {
         unit.emit({ type: 'task.updated', task: saved, changed });
         return saved;
       });
+      return options.expectedVersion === undefined ? retryConflicts(attempt) : attempt();
     },
 
     /** Moves a task to another status, following the allowed transitions. */
