@@ -42,8 +42,14 @@ const stop = async () => {
   await app.close();
   await crm.close();
 };
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
+const stopOnSignal = () => {
+  stop().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+};
+process.once('SIGINT', stopOnSignal);
+process.once('SIGTERM', stopOnSignal);
 
 if (once) {
   const res = await app.inject({ url: '/api/v1/history?email=jan.fiszka@zefir.pl', headers: { authorization: `Bearer ${token}` } });

@@ -48,15 +48,13 @@ export function fsBlobStore(options: { dir: string }): BlobStore {
         await pipeline(
           toStream(source),
           new Writable({
-            async write(chunk: Buffer, _enc, done) {
-              try {
-                hash.update(chunk);
-                size += chunk.length;
-                await file.write(chunk);
-                done();
-              } catch (err) {
-                done(err as Error);
-              }
+            write(chunk: Buffer, _enc, done) {
+              hash.update(chunk);
+              size += chunk.length;
+              file.write(chunk).then(
+                () => done(),
+                (err: Error) => done(err),
+              );
             },
           }),
         );

@@ -81,6 +81,8 @@ export function compileFilter(table: Table, f: NormalFilter, params: Params): st
     case 'and':
     case 'or':
       return `(${f.filters.map((c) => compileFilter(table, c, params)).join(f.op === 'and' ? ' AND ' : ' OR ')})`;
+    default:
+      break; // a leaf: below
   }
   const t = target(table, f.field);
   if (t.jsonPath.length > 0) return compileJsonLeaf(table, t, f, params);

@@ -179,6 +179,8 @@ export function matches(record: Record<string, unknown>, f: NormalFilter): boole
       return isNullish(readPath(record, f.field));
     case 'isNotNull':
       return !isNullish(readPath(record, f.field));
+    default:
+      break; // a comparison: below
   }
   const v = readPath(record, f.field);
   switch (f.op) {
@@ -192,6 +194,8 @@ export function matches(record: Record<string, unknown>, f: NormalFilter): boole
       return f.values.some((x) => equal(v, x));
     case 'contains':
       return containsText(v, f.value, f.ignoreCase);
+    default:
+      break; // an ordering: below
   }
   const c = isNullish(v) ? null : compareTyped(v, f.value);
   if (c === null) return false;
