@@ -79,6 +79,8 @@ export function checkFilter(schema: Schema, collection: string, f: NormalFilter)
     case 'or':
       for (const c of f.filters) checkFilter(schema, collection, c);
       return;
+    default:
+      break; // a leaf: below
   }
   const { def, jsonPath } = checkPath(schema, collection, f.field);
   const where = `${collection}.${f.field}`;
