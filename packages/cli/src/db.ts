@@ -22,7 +22,19 @@ export function openStore(url: string): Store {
 
 /** Hides a password in a database URL before it is printed. */
 export function redact(url: string): string {
-  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+  // The URL parser splits user info at the last `@`, so a password holding `@`, `:` or `/` is
+  // hidden whole; what it cannot parse loses everything up to its last `@`.
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    const at = url.lastIndexOf('@');
+    const start = url.indexOf('//');
+    return at > start && start >= 0 ? `${url.slice(0, start + 2)}***${url.slice(at)}` : url;
+  }
+  if (!parsed.password) return url;
+  parsed.password = '***';
+  return parsed.href;
 }
 
 /** Where attachments go: RAPPORT_BLOBS, else a folder beside the SQLite file, else ./rapport-blobs. */
