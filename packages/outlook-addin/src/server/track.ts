@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { isRapportError, RapportError, type Crm, type Email, type Operator } from '@rapport/core';
 import { parseMessage } from '@rapport/mail-bridge';
+import { canSeeTask } from './visibility.js';
 
 /** What tracking an e-mail answers: the task it landed on, and whether it was already tracked. */
 export interface TrackResult {
@@ -45,19 +46,29 @@ export function defaultTracker(crm: Crm): Tracker {
     const { message, essentials } = parsed;
     if (essentials === 0 || !message.from) throw new RapportError('VALIDATION', 'body is not an RFC 5322 message: it has no From header');
 
-    const known = message.messageId ? await as.emails.findByMessageId(message.messageId) : null;
-    if (known) return answer(crm, known, 'duplicate');
+    // A message tracked before gains no new location; it goes through ingest all the same, so
+    // the caller's rule decides which task it may land on.
+    const known = message.messageId ? await as.emails.has(message.messageId) : false;
     const result = await as.emails
-      .ingest(message, { source: await source(), policy: { unknownSenders: 'prospect', ownerId: operator.id } })
+      .ingest(message, {
+        ...(known ? {} : { source: await source() }),
+        policy: { unknownSenders: 'prospect', ownerId: operator.id },
+        // Never extend, nor answer with, a task the operator may not see: a message on one
+        // gets a task of its own, answered as a new one.
+        canFileOn: (task) => canSeeTask(task, operator),
+      })
       .catch((err: unknown) => quarantine(err, 'rejected', message));
     if (result.status === 'blocked') throw new RapportError('FORBIDDEN', result.reason ?? 'the sender is on the blocklist');
     if (!result.email) return { status: 'ignored', task: null, emailId: null, messageId: message.messageId ?? null, duplicate: false, reason: result.reason ?? 'the mail policy ignores this message' };
-    return answer(crm, result.email, result.status === 'duplicate' ? 'duplicate' : 'imported');
+    const fresh = result.status === 'imported' || result.createdTask;
+    return answer(crm, operator, result.email, result.taskId, fresh ? 'imported' : 'duplicate');
   };
 }
 
-async function answer(crm: Crm, email: Email, status: 'imported' | 'duplicate'): Promise<TrackResult> {
-  const task = email.taskId ? await crm.tasks.get(email.taskId) : null;
+async function answer(crm: Crm, operator: Operator, email: Email, taskId: string | null, status: 'imported' | 'duplicate'): Promise<TrackResult> {
+  const found = taskId ? await crm.tasks.get(taskId) : null;
+  // The last line of defence: whatever ingest chose, a task the operator may not see is not named.
+  const task = found && canSeeTask(found, operator) ? found : null;
   return {
     status,
     task: task ? { id: task.id, number: task.number, subject: task.subject } : null,

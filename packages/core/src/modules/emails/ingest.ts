@@ -20,6 +20,18 @@ export interface IngestOptions {
   source?: EmailSource;
   /** Overrides of the CRM's mail policy for this account or import. */
   policy?: Partial<MailPolicy>;
+  /**
+   * The tasks this message may be filed on (default: any). A thread whose task it rejects is
+   * not extended, and a stored message on such a task is filed on one it accepts (found by the
+   * message's entries, else created): how a tracker keeps out of a task its operator may not see.
+   */
+  canFileOn?: (task: Task) => boolean;
+}
+
+/** What every message of one ingest call shares. */
+interface IngestRules {
+  policy: MailPolicy;
+  canFileOn: ((task: Task) => boolean) | null;
 }
 
 type IngestItem = { p: Prepared; source: EmailSource | null; attachments: () => Promise<EmailAttachment[]> };
@@ -63,7 +75,8 @@ export function ingestApi(ctx: Context) {
     const attachments = known ? (await drain(message), []) : await storeAttachments(ctx, message);
     // Two importers racing on one message: the loser's insert hits the unique index (CONFLICT)
     // and rolls back; on the retry it finds the winner's record and links to it.
-    return retryConflicts(async () => (await inUnit(ctx, (unit) => ingestBatch(ctx, unit, [{ p, source, attachments: async () => attachments }], policy)))[0]!);
+    const rules = { policy, canFileOn: options.canFileOn ?? null };
+    return retryConflicts(async () => (await inUnit(ctx, (unit) => ingestBatch(ctx, unit, [{ p, source, attachments: async () => attachments }], rules)))[0]!);
   }
 
   /**
@@ -80,7 +93,7 @@ export function ingestApi(ctx: Context) {
     try {
       // Inside the try: a message that cannot be prepared fails alone, below.
       const prepared = items.map(({ message, source }) => ({ message, source: checkSource(source), p: prepare(message) }));
-      return await inUnit(ctx, (unit) => ingestBatch(ctx, unit, prepared.map(({ message, source, p }) => ({ p, source, attachments: () => storeAttachments(ctx, message) })), policy));
+      return await inUnit(ctx, (unit) => ingestBatch(ctx, unit, prepared.map(({ message, source, p }) => ({ p, source, attachments: () => storeAttachments(ctx, message) })), { policy, canFileOn: null }));
     } catch {
       // A store that is down fails again on the first message below, and that error is thrown.
       const results: Array<IngestResult | { status: 'error'; error: unknown }> = [];
@@ -106,7 +119,8 @@ export function ingestApi(ctx: Context) {
 }
 
 /** Runs `ingestIn` for prepared messages in one unit: reads shared by the batch, writes at the end. */
-async function ingestBatch(ctx: Context, outer: Unit, items: IngestItem[], policy: MailPolicy): Promise<IngestResult[]> {
+async function ingestBatch(ctx: Context, outer: Unit, items: IngestItem[], rules: IngestRules): Promise<IngestResult[]> {
+  const { policy } = rules;
   // Within a batch the same register, partners and persons are read again and again and a
   // task is created for many messages (createTask): see batchStore.
   const store = batchStore(outer.tx);
@@ -117,7 +131,7 @@ async function ingestBatch(ctx: Context, outer: Unit, items: IngestItem[], polic
     for (const [i, { p, source, attachments }] of items.entries()) {
       if (i > 0 && i % YIELD_EVERY === 0) await yieldToEventLoop();
       if (p.from && isBlocked(p.from.address, policy.blocklist)) results.push(blocked(p));
-      else results.push(await ingestIn(ctx, unit, batch, p, source, policy, await attachments()));
+      else results.push(await ingestIn(ctx, unit, batch, p, source, rules, await attachments()));
     }
     await batch.flush();
     await store.flush();
@@ -132,15 +146,17 @@ async function ingestBatch(ctx: Context, outer: Unit, items: IngestItem[], polic
  * thread are found, the unknown-sender policy applied, and the e-mail, its task, the task's
  * entry and the timeline items are queued on the batch.
  */
-async function ingestIn(ctx: Context, unit: Unit, batch: Batch, p: Prepared, source: EmailSource | null, policy: MailPolicy, attachments: EmailAttachment[]): Promise<IngestResult> {
+async function ingestIn(ctx: Context, unit: Unit, batch: Batch, p: Prepared, source: EmailSource | null, rules: IngestRules, attachments: EmailAttachment[]): Promise<IngestResult> {
+  const { policy } = rules;
   const existing = batch.known.get(p.key);
   if (existing) {
     const newLocation = await addLocation(unit, batch, existing, source);
-    return { status: 'duplicate', email: existing, taskId: existing.taskId, createdTask: false, linkedToExisting: false, newLocation };
+    const { taskId, createdTask } = await fileDuplicate(ctx, unit, batch, existing, p, rules);
+    return { status: 'duplicate', email: existing, taskId, createdTask, linkedToExisting: false, newLocation };
   }
 
   const people = findParticipants(batch, p, policy);
-  const thread = await findThread(unit, batch, p);
+  const thread = await findThread(unit, batch, p, rules.canFileOn);
   const bulk = isBulk(p.headers, p.subject);
   const linkedToExisting = people.persons.size > 0 || people.partners.size > 0 || thread.task !== null;
   if (!linkedToExisting && people.external.length > 0) {
@@ -151,7 +167,7 @@ async function ingestIn(ctx: Context, unit: Unit, batch: Batch, p: Prepared, sou
   }
 
   const email = emailRecord(unit.now, p, people, thread, bulk, attachments);
-  const { task, createdTask } = await taskFor(ctx, unit, batch, email, p, people, thread, policy);
+  const { task, createdTask } = await taskFor(ctx, unit, batch, email, p, people, thread, rules);
   if (task) batch.tasks.set(task.id, task);
   email.taskId = task?.id ?? null;
   // Written together at the end of the batch (createMany); the unique index still guards each.
@@ -212,16 +228,39 @@ function emailRecord(now: Date, p: Prepared, people: Participants, thread: Threa
 }
 
 /**
+ * The task a stored message is on for this call: its own, unless `canFileOn` rejects it; then
+ * another task it was filed on that the rule accepts, else a new one (as for a new message).
+ */
+async function fileDuplicate(ctx: Context, unit: Unit, batch: Batch, email: Email, p: Prepared, rules: IngestRules): Promise<{ taskId: string | null; createdTask: boolean }> {
+  const { canFileOn } = rules;
+  if (!canFileOn || !email.taskId) return { taskId: email.taskId, createdTask: false };
+  const own = batch.tasks.get(email.taskId) ?? (await unit.tx.get<Task>('tasks', email.taskId));
+  if (!own || canFileOn(own)) return { taskId: email.taskId, createdTask: false };
+  const entries = await unit.tx.find<TaskEntry>('task_entries', { where: where.and(where.eq('emailId', email.id), where.eq('kind', 'email')), sort: [{ field: 'at' }], limit: 100 });
+  for (const entry of entries.items) {
+    const task = entry.taskId === email.taskId ? null : (batch.tasks.get(entry.taskId) ?? (await unit.tx.get<Task>('tasks', entry.taskId)));
+    if (task && canFileOn(task)) return { taskId: task.id, createdTask: false };
+  }
+  const people = findParticipants(batch, p, rules.policy);
+  const { task } = await taskFor(ctx, unit, batch, { ...email, status: 'linked', bulk: false }, p, people, { key: email.threadKey, task: null }, rules);
+  if (!task) return { taskId: null, createdTask: false };
+  batch.tasks.set(task.id, task);
+  await addTaskEntry(unit, batch, task, email, true);
+  return { taskId: task.id, createdTask: true };
+}
+
+/**
  * The task a message goes to: its thread's; for a reply known only by its subject, the open task
  * of that subject and partner within the reply window; else a new one for a linked message that
  * is not bulk (when the policy creates tasks), at the sender's partner (inbound) or the first
  * recipient's (outbound).
  */
-async function taskFor(ctx: Context, unit: Unit, batch: Batch, email: Email, p: Prepared, people: Participants, thread: Thread, policy: MailPolicy): Promise<{ task: Task | null; createdTask: boolean }> {
+async function taskFor(ctx: Context, unit: Unit, batch: Batch, email: Email, p: Prepared, people: Participants, thread: Thread, rules: IngestRules): Promise<{ task: Task | null; createdTask: boolean }> {
+  const { policy } = rules;
   if (thread.task) return { task: thread.task, createdTask: false };
   if (email.status !== 'linked') return { task: null, createdTask: false };
   const owner = taskOwner(p, people);
-  const bySubject = await findSubjectTask(unit, batch, p, owner, policy.replyWindowDays);
+  const bySubject = await findSubjectTask(unit, batch, p, owner, policy.replyWindowDays, rules.canFileOn);
   if (bySubject) return { task: bySubject, createdTask: false };
   if (email.bulk || !policy.createTasks) return { task: null, createdTask: false };
   const task = await createTask(unit, ctx, {

@@ -22,13 +22,18 @@ export interface Thread {
  * The thread of a message: an earlier message it refers to, or one that shares its root. Also
  * finds replies that arrived before this message: they named it as their root.
  */
-export async function findThread(unit: Unit, batch: Batch, p: Prepared): Promise<Thread> {
+export async function findThread(unit: Unit, batch: Batch, p: Prepared, canFileOn: ((task: Task) => boolean) | null = null): Promise<Thread> {
   const root = threadRoot(p);
   const related = batch.thread.filter((e) => e.threadKey === root || e.threadKey === p.key || p.threadRefs.includes(e.messageKey));
   const key = related[0]?.threadKey ?? root;
-  const withTask = related.find((e) => e.taskId);
-  const task = withTask?.taskId ? (batch.tasks.get(withTask.taskId) ?? (await unit.tx.get<Task>('tasks', withTask.taskId))) : null;
-  return { key, task };
+  // The first relative's task; with a rule, the first one the rule accepts.
+  for (const e of related) {
+    if (!e.taskId) continue;
+    const task = batch.tasks.get(e.taskId) ?? (await unit.tx.get<Task>('tasks', e.taskId));
+    if (task && (!canFileOn || canFileOn(task))) return { key, task };
+    if (!canFileOn) break;
+  }
+  return { key, task: null };
 }
 
 /** A reply known only by its subject: a RE:/AW:/Odp:/SV:/Fwd: prefix and no thread header at all. */
@@ -40,9 +45,16 @@ const OPEN = ['open', 'in_progress'];
 /**
  * The open task a subject-only reply joins: the same normalised subject, the same partner (or,
  * without one, the same person), and mail on it within `windowDays` of this message; the one
- * with the latest such mail when several qualify. Null when none does.
+ * with the latest such mail when several qualify, among those `canFileOn` accepts. Null when none does.
  */
-export async function findSubjectTask(unit: Unit, batch: Batch, p: Prepared, owner: { partnerId: string | null; personId: string | null }, windowDays: number): Promise<Task | null> {
+export async function findSubjectTask(
+  unit: Unit,
+  batch: Batch,
+  p: Prepared,
+  owner: { partnerId: string | null; personId: string | null },
+  windowDays: number,
+  canFileOn: ((task: Task) => boolean) | null = null,
+): Promise<Task | null> {
   if (!isSubjectOnlyReply(p) || (!owner.partnerId && !owner.personId)) return null;
   const subject = normalizeSubject(p.subject);
   if (!subject) return null;
@@ -55,7 +67,7 @@ export async function findSubjectTask(unit: Unit, batch: Batch, p: Prepared, own
       limit: 500,
       ...(cursor ? { cursor } : {}),
     });
-    candidates.push(...page.items.filter((t) => normalizeSubject(t.subject) === subject));
+    candidates.push(...page.items.filter((t) => normalizeSubject(t.subject) === subject && (!canFileOn || canFileOn(t))));
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
   if (candidates.length === 0) return null;
