@@ -48,7 +48,7 @@ describe('rate limit', () => {
       expect((await from('10.0.0.1', auth('rpt_guess-2'))).statusCode).toBe(401);
       const refused = await from('10.0.0.1', auth(s.tokens.anna));
       expect(refused.statusCode).toBe(429);
-      expect(refused.json()).toEqual({ error: { code: 'RATE_LIMITED', message: expect.stringMatching(/^too many requests from this address: at most 3 in 1 minute; try again in \d+ s$/) } });
+      expect(refused.json()).toEqual({ error: { code: 'RATE_LIMITED', message: expect.stringMatching(/^too many requests from this address: at most 3 per minute; try again in \d+ s$/) } });
       expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
       expect(refused.headers['content-security-policy']).toBeDefined();
       // Another address is counted apart.

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Crm } from '@rapport/core';
-import { buildPane, createApiServer, defaultPaneDir, ensureDevCertificate, manifestPaths } from '@rapport/outlook-addin';
+import { buildPane, createApiServer, defaultPaneDir, ensureDevCertificate, manifestPaths, type InternalErrorReport } from '@rapport/outlook-addin';
 import { openCrm } from '../db.js';
 import { emit, type GlobalOptions } from '../output.js';
 
@@ -36,7 +36,7 @@ export async function startServer(crm: Crm, options: ServeOptions): Promise<Runn
   const displayHost = options.host === '0.0.0.0' || options.host === '127.0.0.1' ? 'localhost' : options.host;
   // The public origin is known only once the port is (port 0 picks a free one): listen first.
   let publicOrigin = `${scheme}://${displayHost}:${options.port}`;
-  const make = () => createApiServer({ crm, ...(cert ? { tls: cert } : {}), allowedOrigins: options.origins ?? [], publicOrigin, logger: false });
+  const make = () => createApiServer({ crm, ...(cert ? { tls: cert } : {}), allowedOrigins: options.origins ?? [], publicOrigin, logger: false, onInternalError: logInternalError });
   let app = await make();
   await app.listen({ port: options.port, host: options.host });
   const actual = (app.server.address() as { port: number }).port;
@@ -58,6 +58,14 @@ export async function startServer(crm: Crm, options: ServeOptions): Promise<Runn
     },
     close: () => app.close(),
   };
+}
+
+/** One 500 on stderr: when, the request id the client was told, the request, the error with its causes. */
+export function logInternalError(report: InternalErrorReport): void {
+  const causes: string[] = [];
+  for (let e: unknown = report.error; e instanceof Error && causes.length < 5; e = e.cause) causes.push(e.stack ?? `${e.name}: ${e.message}`);
+  if (causes.length === 0) causes.push(String(report.error));
+  process.stderr.write(`${new Date().toISOString()} 500 request ${report.requestId} ${report.method} ${report.url}: ${causes.join('\ncaused by: ')}\n`);
 }
 
 /** Runs until SIGINT/SIGTERM, then closes the server and the CRM. */

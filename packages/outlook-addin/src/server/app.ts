@@ -1,6 +1,7 @@
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
 import { RapportError, type Crm, type Operator } from '@rapport/core';
 import { ApiError, toErrorResponse } from './errors.js';
 import { historyFor } from './history.js';
@@ -41,6 +42,19 @@ export interface ApiOptions {
    * slowed alike. Behind a reverse proxy, set Fastify's `trustProxy` so clients count apart.
    */
   rateLimit?: { max: number; windowMs?: number } | false;
+  /**
+   * Called for every request that fails with a 500, with the request id the client is told
+   * (the body says "see its log"). Default: Fastify's logger at level error.
+   */
+  onInternalError?: (report: InternalErrorReport) => void;
+}
+
+/** A request that failed on the server's side. */
+export interface InternalErrorReport {
+  requestId: string;
+  method: string;
+  url: string;
+  error: unknown;
 }
 
 const OPEN_STATUSES = ['open', 'in_progress'] as const;
@@ -76,12 +90,19 @@ export const rapportApi: FastifyPluginAsync<ApiOptions> = async (app, options) =
   });
 
   app.setErrorHandler((err, request, reply) => {
-    const { status, body, internal } = toErrorResponse(err);
-    if (internal) request.log.error({ err }, 'request failed');
+    const { status, body, internal } = toErrorResponse(err, request.id);
+    if (internal) {
+      const report = { requestId: request.id, method: request.method, url: request.url.split('?')[0]!, error: err };
+      if (options.onInternalError) options.onInternalError(report);
+      else request.log.error({ err, requestId: request.id }, 'request failed');
+    }
     if (status === 401) reply.header('www-authenticate', 'Bearer realm="rapport"');
     return reply.status(status).type('application/json; charset=utf-8').send(body);
   });
 
+  // Fastify reads text/plain as a string by default; here it is refused (415) like any other
+  // type the routes do not take.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser(['message/rfc822', 'application/octet-stream'], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   // The API: every route needs a valid bearer token.
@@ -92,7 +113,8 @@ export const rapportApi: FastifyPluginAsync<ApiOptions> = async (app, options) =
         global: false,
         max,
         timeWindow: windowMs,
-        errorResponseBuilder: (_request, context) => new ApiError(429, 'RATE_LIMITED', `too many requests from this address: at most ${context.max} in ${context.after}; try again in ${Math.ceil(context.ttl / 1000)} s`),
+        // context.after is the time left, not the window: say both, each for what it is.
+        errorResponseBuilder: (_request, context) => new ApiError(429, 'RATE_LIMITED', `too many requests from this address: at most ${context.max} per ${duration(windowMs)}; try again in ${Math.ceil(context.ttl / 1000)} s`),
       });
       // A hook of the scope, added before authentication: route-level hooks would run after it,
       // and requests with a bad token would not count.
@@ -199,6 +221,13 @@ export const rapportApi: FastifyPluginAsync<ApiOptions> = async (app, options) =
   }
 };
 
+/** A window as people say it: `minute`, `5 minutes`, `30 s`. */
+function duration(ms: number): string {
+  if (ms === 60_000) return 'minute';
+  if (ms % 60_000 === 0) return `${ms / 60_000} minutes`;
+  return `${Math.ceil(ms / 1000)} s`;
+}
+
 async function authenticate(crm: Crm, request: FastifyRequest): Promise<Operator> {
   const header = request.headers.authorization;
   if (!header) throw new ApiError(401, 'UNAUTHORIZED', 'send Authorization: Bearer <token> (create one with: rapport tokens create --operator EMAIL)');
@@ -257,9 +286,19 @@ export interface ServerOptions extends ApiOptions {
 
 /** A Fastify server with the API and the pane mounted: `await (await createApiServer(o)).listen({ port })`. */
 export async function createApiServer(options: ServerOptions): Promise<FastifyInstance> {
-  const app = (options.tls
-    ? Fastify({ https: { key: options.tls.key, cert: options.tls.cert }, logger: options.logger ?? false, bodyLimit: 64 * 1024 })
-    : Fastify({ logger: options.logger ?? false, bodyLimit: 64 * 1024 })) as unknown as FastifyInstance;
+  const base = {
+    logger: options.logger ?? false,
+    bodyLimit: 64 * 1024,
+    genReqId: () => randomBytes(6).toString('hex'),
+    // Errors the router raises before any route (a path segment over 100 characters, broken
+    // percent-encoding) answer in the API's shape, not Fastify's.
+    frameworkErrors: (err: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const message = tooLong ? 'a path segment is longer than 100 characters (ids are at most 64)' : 'the URL is not valid (broken percent-encoding)';
+      return reply.status(tooLong ? 414 : 400).type('application/json; charset=utf-8').send({ error: { code: tooLong ? 'URI_TOO_LONG' : 'BAD_REQUEST', message } });
+    },
+  };
+  const app = (options.tls ? Fastify({ ...base, https: { key: options.tls.key, cert: options.tls.cert } }) : Fastify(base)) as unknown as FastifyInstance;
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
   );

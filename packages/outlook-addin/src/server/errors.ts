@@ -1,7 +1,7 @@
 import { isRapportError, type RapportErrorCode } from '@rapport/core';
 
 /** The error codes the HTTP API answers with, beside RapportError's own. */
-export type ApiErrorCode = RapportErrorCode | 'UNAUTHORIZED' | 'BAD_REQUEST' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'RATE_LIMITED' | 'INTERNAL';
+export type ApiErrorCode = RapportErrorCode | 'UNAUTHORIZED' | 'BAD_REQUEST' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'URI_TOO_LONG' | 'RATE_LIMITED' | 'INTERNAL';
 
 /** An error the API reports as `{ error: { code, message } }` with this HTTP status. */
 export class ApiError extends Error {
@@ -31,11 +31,11 @@ export interface ErrorBody {
  * Maps anything thrown by a route to a status and a body the client may see. Storage and
  * unexpected errors get a generic message: their details go to the log, never to the client.
  */
-export function toErrorResponse(err: unknown): { status: number; body: ErrorBody; internal: boolean } {
+export function toErrorResponse(err: unknown, requestId?: string): { status: number; body: ErrorBody; internal: boolean } {
   if (err instanceof ApiError) return { status: err.status, body: { error: { code: err.code, message: err.message } }, internal: false };
   if (isRapportError(err)) {
     const status = STATUS[err.code];
-    if (status >= 500) return internalError();
+    if (status >= 500) return internalError(requestId);
     return { status, body: { error: { code: err.code, message: err.message } }, internal: false };
   }
   const e = err as { statusCode?: number; code?: string; message?: string };
@@ -48,13 +48,14 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
     }
     return client(e.statusCode === 401 || e.statusCode === 403 || e.statusCode === 404 || e.statusCode === 409 ? e.statusCode : 400, 'BAD_REQUEST', 'the request is malformed');
   }
-  return internalError();
+  return internalError(requestId);
 }
 
 function client(status: number, code: ApiErrorCode, message: string) {
   return { status, body: { error: { code, message } }, internal: false };
 }
 
-function internalError() {
-  return { status: 500, body: { error: { code: 'INTERNAL' as const, message: 'the server could not complete the request; see its log' } }, internal: true };
+function internalError(requestId: string | undefined) {
+  const log = requestId ? `see its log (request id ${requestId})` : 'see its log';
+  return { status: 500, body: { error: { code: 'INTERNAL' as const, message: `the server could not complete the request; ${log}` } }, internal: true };
 }
