@@ -107,4 +107,15 @@ describe('POST /api/v1/emails', () => {
     expect((await track(s.tokens.piotr, second)).json().task.id).toBe(res.json().task.id);
     expect(await entries()).toBe(before);
   });
+
+  it("a reply known only by its subject does not join another operator's private task of that subject", async () => {
+    const { task, entries } = await annasPrivateThread('subject-only');
+    const before = await entries();
+    const reply = message({ messageId: 'subject-only-reply@zefir.pl', subject: `RE: ${task.subject}` });
+    const res = await track(s.tokens.piotr, reply);
+    expect(res.statusCode).toBe(201);
+    expect(res.json().task.id).not.toBe(task.id);
+    expect(res.body).not.toContain(task.id);
+    expect(await entries()).toBe(before);
+  });
 });
