@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createCrm, isBulk, memoryStore, steppingClock, type IncomingEmail, type MailPolicy } from '@rapport/core';
+import { hasReplyPrefix, normalizeSubject } from '../../src/modules/emails/normalize.js';
 import { rejects } from '../domain/setup.js';
 
 async function setup(mail: Partial<MailPolicy> = {}) {
@@ -53,6 +54,15 @@ describe('linking rules (docs/mail.md)', () => {
     const reply = await crm.emails.ingest(mail({ from: anna, to: [{ name: 'Jan', address: 'jan@zefir.example' }], subject: 'RE: Invoice', day: 90, headers: { 'thread-index': index([...root22, 1, 2, 3, 4, 5]) } }));
     expect(reply.taskId).toBe(first.taskId);
     expect(reply.createdTask).toBe(false);
+  });
+
+  it('reply and forward prefixes of common mail clients are recognised and removed, repeated or numbered', () => {
+    for (const s of ['RE: Offer', 'Re[2]: Offer', 'AW: WG: Offer', 'Odp: PD: Offer', 'SV: VS: Offer', 'Antw: Offer', 'Fwd: Offer', 'FW: TR: RV: Offer', 'RES: ENC: Offer', 'Vá: Offer']) {
+      expect(hasReplyPrefix(s), s).toBe(true);
+      expect(normalizeSubject(s), s).toBe('offer');
+    }
+    for (const s of ['Offer', 'Report: Q1', 'Regarding: offer', 'Pumps RE: offer']) expect(hasReplyPrefix(s), s).toBe(false);
+    expect(normalizeSubject('Re:  [Orion]   Pallets ')).toBe('[orion] pallets');
   });
 
   it('a reply known only by its subject joins the open task of that subject and partner within the window, else starts its own', async () => {

@@ -74,7 +74,9 @@ export function isBulk(headers: Record<string, string> | undefined, subject?: st
   return !!auto && auto !== 'no';
 }
 
-const REPLY_PREFIX = /^\s*((re|aw|odp|sv|vs|antw|wg|fwd?|tr|rv|enc)(\s*\[\d+\])?\s*:\s*)+/iu;
+// English, German, Polish (Odp, PD), Nordic, Dutch, French, Spanish, Portuguese and Hungarian
+// mail clients' prefixes for replies and forwards.
+const REPLY_PREFIX = /^\s*((re|res|aw|odp|pd|sv|vs|antw|wg|fwd?|tr|rv|enc|vá)(\s*\[\d+\])?\s*:\s*)+/iu;
 
 /** True when the subject starts with a reply or forward prefix (RE:, AW:, Odp:, SV:, Fwd:, FW:, ...). */
 export const hasReplyPrefix = (subject: string | null) => !!subject && REPLY_PREFIX.test(subject);
