@@ -102,13 +102,14 @@ export function paneDriver(m: Marionette) {
     size: () =>
       m.execute<{ width: number; height: number }>(`${FIND_POPUP} const r = popup.getBoundingClientRect(); return { width: r.width, height: r.height };`),
 
-    /** Waits until the pane settles in `state` (for `messageId`, when given), and returns what it shows. */
-    async waitFor(state: string, messageId?: string, timeoutMs = 15_000): Promise<PaneSnapshot> {
+    /** Waits until the pane settles in `state` (one of them; for `messageId`, when given), and returns what it shows. */
+    async waitFor(state: string | string[], messageId?: string, timeoutMs = 15_000): Promise<PaneSnapshot> {
+      const states = [state].flat();
       const deadline = Date.now() + timeoutMs;
       let last: PaneSnapshot | string = 'nothing';
       while (Date.now() < deadline) {
         last = await snapshot().catch((e: Error) => e.message);
-        if (typeof last === 'object' && last.state === state && (messageId === undefined || last.messageId === messageId)) return last;
+        if (typeof last === 'object' && states.includes(last.state) && (messageId === undefined || last.messageId === messageId)) return last;
         await new Promise((r) => setTimeout(r, 100));
       }
       throw new Error(`the pane did not reach ${state}${messageId ? ` for ${messageId}` : ''}; last: ${JSON.stringify(last)}`);

@@ -1,5 +1,6 @@
 // The Rapport extension in a real Thunderbird (Debian's ESR) under Xvfb, against a real Dovecot
 // and the real HTTPS API, driven over Marionette. Asserts on what the pane shows.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,7 @@ let xvfb: Awaited<ReturnType<typeof startXvfb>>;
 let tb: Thunderbird;
 let pane: PaneDriver;
 let dir: string;
+let certDir: string;
 
 beforeAll(async () => {
   ensureThunderbirdInstalled();
@@ -35,7 +37,8 @@ beforeAll(async () => {
     message({ messageId: KNOWN, subject: 'Harmonogram wdrożenia' }),
     message({ from: 'Biuro <biuro@nowy-klient.example>', messageId: UNKNOWN, subject: 'Zapytanie ofertowe' }),
   ]);
-  const cert = ensureDevCertificate(join(dir, 'certs'));
+  certDir = join(dir, 'certs');
+  const cert = ensureDevCertificate(certDir);
   app = await createApiServer({ crm: s.crm, tls: cert, paneDir: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   origin = `https://localhost:${(app.server.address() as { port: number }).port}`;
@@ -81,8 +84,8 @@ async function step<T>(what: string, run: () => Promise<T>): Promise<T> {
 async function signedInPane(messageId: string) {
   await pane.select(messageId);
   await pane.open();
-  const now = await pane.waitFor('ready', `<${messageId}>`).catch(() => null);
-  if (now) return now;
+  const now = await pane.waitFor(['ready', 'signin']);
+  if (now.state === 'ready') return pane.waitFor('ready', `<${messageId}>`);
   await signIn();
   return pane.waitFor('ready', `<${messageId}>`);
 }
@@ -161,6 +164,64 @@ describe('the Rapport pane in a real Thunderbird', () => {
     const task = res.json().openTasks.find((t: { subject: string }) => t.subject === 'Harmonogram wdrożenia');
     expect(task).toBeDefined();
     expect((await pane.snapshot()).text).toContain(`${task.number} Harmonogram wdrożenia`);
+  });
+
+  it("names another server's host, asks Thunderbird for it, and the sign-in survives the prompt closing the pane", { timeout: 90_000 }, async () => {
+    // A second server at 127.0.0.2, which the manifest's host permissions do not cover, with a
+    // leaf for that address from the same (trusted) dev CA.
+    const key = join(dir, 'other-key.pem');
+    const crt = join(dir, 'other.pem');
+    execFileSync('openssl', ['req', '-x509', '-CA', join(certDir, 'rapport-dev-ca.pem'), '-CAkey', join(certDir, 'rapport-dev-ca-key.pem'), '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.2', '-addext', 'basicConstraints=critical,CA:FALSE', '-addext', 'extendedKeyUsage=serverAuth', '-addext', 'subjectAltName=IP:127.0.0.2', '-keyout', key, '-out', crt], { stdio: 'pipe' });
+    const other = await createApiServer({ crm: s.crm, tls: { key: readFileSync(key), cert: readFileSync(crt) }, paneDir: false });
+    await other.listen({ port: 0, host: '127.0.0.2' });
+    const otherOrigin = `https://127.0.0.2:${(other.server.address() as { port: number }).port}`;
+    try {
+      await step('signed in to the first server', () => signedInPane(KNOWN));
+      await pane.inPopup(`(c) => c.document.getElementById('signout').click()`);
+      await pane.waitFor('signin');
+      // Typed and clicked as a user would: trusted events, so permissions.request is allowed.
+      const said = await pane.inPopup<string>(`(c) => {
+        const d = c.document;
+        for (const [id, value] of [['server', ${JSON.stringify(otherOrigin)}], ['token', ${JSON.stringify(s.tokens.anna)}]]) {
+          d.getElementById(id).value = value;
+          d.getElementById(id).dispatchEvent(new c.Event('input', { bubbles: true }));
+        }
+        const r = d.getElementById('signin').getBoundingClientRect();
+        // Window.synthesizeMouseEvent (privileged, what Gecko's EventUtils uses): trusted events
+        // inside the page, no X click (which would close the popup on bare Xvfb).
+        for (const [type, buttons] of [['mousedown', 1], ['mouseup', 0]]) {
+          c.synthesizeMouseEvent(type, r.left + r.width / 2, r.top + r.height / 2, { button: 0, buttons, clickCount: 1 }, { isDOMEventSynthesized: true, isWidgetEventSynthesized: false, isAsyncEnabled: false });
+        }
+        // The submit handler ran synchronously: what the pane said as it asked.
+        return d.getElementById('signin-status').textContent;
+      }`);
+      // Thunderbird 153's prompt lists no host permission (its list stays empty), so the pane
+      // names the host itself before asking.
+      expect(said).toContain(otherOrigin);
+      const prompt = await step("Thunderbird's permission prompt", () =>
+        tb.marionette.execute<string>(
+          `for (let i = 0; i < 100; i++) {
+            const n = PopupNotifications.getNotification('addon-webext-permissions');
+            const panel = document.getElementById('addon-webext-permissions-notification');
+            if (n && panel) return panel.querySelector('.popup-notification-description').textContent;
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          throw new Error('no permission prompt');`,
+        ),
+      );
+      expect(prompt).toContain('Rapport CRM requests additional permissions');
+      // The user allows it.
+      await tb.marionette.execute(`document.getElementById('addon-webext-permissions-notification').button.click();`);
+      await pane.close();
+      await pane.open();
+      const view = await step('reopened after allowing', () => pane.waitFor('ready', `<${KNOWN}>`));
+      expect(view.text).toContain('Zefir J. Nowak i E. Nowak');
+      expect(await pane.inPopup(`(c) => c.wrappedJSObject.messenger.storage.local.get('serverUrl').then((v) => v.serverUrl)`)).toBe(otherOrigin);
+    } finally {
+      await pane.inPopup(`(c) => c.wrappedJSObject.messenger.storage.local.set({ serverUrl: ${JSON.stringify(origin)} })`).catch(() => undefined);
+      await pane.close().catch(() => undefined);
+      await other.close();
+    }
   });
 
   it('says why the server cannot be reached: an untrusted certificate, a refused connection', { timeout: 60_000 }, async () => {
