@@ -1,12 +1,15 @@
-export { ImapSync, connectImap, imapError } from './imap-sync.js';
+// IMAP: keep the CRM's e-mail in step with mailboxes, once (`sync`) or as mail arrives (`watch`).
+export { ImapSync } from './imap-sync.js';
 export type { ImapConnection, ImapSyncOptions, WatchOptions } from './imap-sync.js';
+// Mailbox files: mbox (Thunderbird local folders) and .eml.
 export { importMbox, importEml } from './files.js';
 export type { FileImportOptions } from './files.js';
-export { MailPipeline } from './pipeline.js';
-export { parseMessage } from './parse.js';
-export { sanitizeEmailHtml, sanitizerOptions, EMAIL_HTML_POLICY } from './sanitize.js';
-export type { EmailHtmlPolicy } from './sanitize.js';
-export { emptyReport, mergeReport } from './report.js';
+// What an import did.
 export type { SyncReport, MailboxReport, ProgressListener } from './report.js';
-export { exportTask, buildTaskMessage, taskToVtodo, icalText, icalFold } from './export.js';
+// One message: parse it as every import does, and make e-mail HTML safe to display.
+export { parseMessage } from './parse.js';
+export type { ParsedMessage, StoreBytes } from './parse.js';
+export { sanitizeEmailHtml } from './sanitize.js';
+// A task back to a mailbox (with an iCalendar VTODO).
+export { exportTask, buildTaskMessage } from './export.js';
 export type { ExportOptions, ExportResult } from './export.js';

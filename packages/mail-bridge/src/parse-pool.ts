@@ -1,71 +1,25 @@
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { HeaderValue } from 'mailparser';
-import { MAX_HTML_TO_TEXT, RULE_HEADERS, toMessage, type ParsedMessage } from './parse.js';
-import { EMAIL_HTML_POLICY } from './sanitize.js';
+import { toMessage, type ParsedMessage } from './parse.js';
+import type { WorkerReply, WorkerRequest } from './parse-worker.js';
 
 /**
- * The worker: plain JavaScript (so it runs the same from sources and from the build) that parses
- * messages without attachments off the main thread. A message with attachments is handed back
- * (`attachments: true`): the main thread parses it again, streaming them into the BlobStore.
+ * The worker's entry beside this module: parse-worker.js or .cjs in the build (a tsup entry of
+ * its own), parse-worker.ts in the sources — which Node cannot load alone, so tsx (there from
+ * the workspace's devDependencies wherever the sources run) is registered in the worker first.
  */
-/** A package's absolute path, so the worker finds it whatever the host's working directory. */
-function modulePath(name: string): string {
-  try {
-    return createRequire(import.meta.url).resolve(name);
-  } catch {
-    return name;
-  }
+function startWorker(): Worker {
+  const here = import.meta.url;
+  const ext = /\.(c?js|ts)$/.exec(here)?.[1] ?? 'js';
+  const entry = new URL(`./parse-worker.${ext}`, here);
+  if (ext !== 'ts') return new Worker(entry);
+  const tsx = pathToFileURL(createRequire(here).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  return new Worker(`import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`, { eval: true });
 }
-
-const WORKER = () => `
-const { parentPort } = require('node:worker_threads');
-const { Readable } = require('node:stream');
-const { MailParser } = require(${JSON.stringify(modulePath('mailparser'))});
-const sanitizeHtml = require(${JSON.stringify(modulePath('sanitize-html'))});
-const RULES = new Set(${JSON.stringify([...RULE_HEADERS])});
-// The same options as sanitizerOptions() builds on the main thread.
-const { styleSources, ...policy } = ${JSON.stringify(EMAIL_HTML_POLICY)};
-const allowedStyles = {};
-for (const [tag, props] of Object.entries(styleSources)) {
-  allowedStyles[tag] = Object.fromEntries(Object.entries(props).map(([prop, source]) => [prop, [new RegExp(source)]]));
-}
-const SANITIZE = { ...policy, allowedStyles };
-parentPort.on('message', ({ id, raw }) => {
-  const parser = new MailParser({ skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true, maxHtmlLengthToParse: ${MAX_HTML_TO_TEXT} });
-  let headers = [];
-  const rules = {};
-  let text = null, html = null, rawDate = null, attachments = false, done = false;
-  const finish = (msg) => { if (!done) { done = true; parentPort.postMessage(msg); } };
-  parser.on('headers', (h) => { headers = [...h.entries()]; });
-  parser.on('headerLines', (lines) => {
-    for (const { key, line } of lines) {
-      const value = line.slice(line.indexOf(':') + 1).replace(/\\r?\\n[ \\t]+/g, ' ').trim();
-      if (key === 'date' && rawDate === null) rawDate = value;
-      if (RULES.has(key) && !(key in rules)) rules[key] = value;
-    }
-  });
-  parser.on('data', (data) => {
-    if (data.type === 'attachment') { finish({ id, attachments: true }); source.unpipe(parser); parser.destroy(); return; }
-    else if (data.type === 'text') { text = typeof data.text === 'string' ? data.text : null; html = typeof data.html === 'string' ? data.html : null; }
-  });
-  parser.on('error', (err) => finish({ id, error: String(err && err.message || err) }));
-  parser.on('end', () => {
-    try {
-      finish({ id, headers, rules, text, html: html === null ? null : sanitizeHtml(html, SANITIZE), rawDate, attachments });
-    } catch (err) {
-      finish({ id, error: String(err && err.message || err) });
-    }
-  });
-  const source = Readable.from([Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)]);
-  source.pipe(parser);
-});
-`;
 
 /** Larger messages are parsed on the main thread. */
 const MAX_WORKER_BYTES = 256 * 1024;
-
-type Reply = { id: number; error?: string; headers?: Array<[string, HeaderValue]>; rules?: Record<string, string>; text?: string | null; html?: string | null; rawDate?: string | null; attachments?: boolean };
 
 /** What the pool made of a message: parsed, or to be parsed on the main thread. */
 export type PoolResult = { parsed: ParsedMessage } | { parsed: null; reason: 'attachments' | 'error' | 'unavailable' };
@@ -93,24 +47,12 @@ export class ParsePool {
   private start(): Worker | null {
     if (this.worker || this.broken) return this.worker;
     try {
-      const worker = new Worker(WORKER(), { eval: true });
-      worker.on('message', (reply: Reply) => {
+      const worker = startWorker();
+      worker.on('message', (reply: WorkerReply) => {
         const done = this.waiting.get(reply.id);
         this.waiting.delete(reply.id);
         this.idle();
-        if (!done) return;
-        if (reply.error) done({ parsed: null, reason: 'error' });
-        else if (reply.attachments) done({ parsed: null, reason: 'attachments' });
-        else {
-          // Inside an event handler a throw would crash the process: the main thread parses it again and quarantines it.
-          let parsed: ParsedMessage | null = null;
-          try {
-            parsed = toMessage({ headers: new Map(reply.headers), rules: reply.rules ?? {}, text: reply.text ?? null, html: reply.html ?? null, htmlSanitized: true, rawDate: reply.rawDate ?? null }, []);
-          } catch {
-            // reported as 'error' below
-          }
-          done(parsed ? { parsed } : { parsed: null, reason: 'error' });
-        }
+        done?.(this.result(reply));
       });
       const abandon = (err?: unknown) => {
         if (err instanceof Error) this.broken = true; // e.g. mailparser not loadable there: parse on the main thread
@@ -130,6 +72,17 @@ export class ParsePool {
     return this.worker;
   }
 
+  private result(reply: WorkerReply): PoolResult {
+    if ('error' in reply) return { parsed: null, reason: 'error' };
+    if ('attachments' in reply) return { parsed: null, reason: 'attachments' };
+    try {
+      return { parsed: toMessage({ ...reply, headers: new Map(reply.headers), htmlSanitized: true }, []) };
+    } catch {
+      // Thrown in an event handler it would crash the process: the main thread parses it again and quarantines it.
+      return { parsed: null, reason: 'error' };
+    }
+  }
+
   parse(raw: Buffer): Promise<PoolResult> {
     // Big messages almost always carry attachments, which only the main thread can store.
     if (raw.length > MAX_WORKER_BYTES) return Promise.resolve({ parsed: null, reason: 'attachments' });
@@ -144,7 +97,7 @@ export class ParsePool {
       this.waiting.set(id, resolve);
       // A copy with its own ArrayBuffer, transferred: imapflow's buffers may be views of a larger one.
       const bytes = new Uint8Array(raw);
-      worker.postMessage({ id, raw: bytes }, [bytes.buffer]);
+      worker.postMessage({ id, raw: bytes } satisfies WorkerRequest, [bytes.buffer]);
     });
   }
 

@@ -1,6 +1,7 @@
-import { Readable } from 'node:stream';
-import { MailParser, type AddressObject, type EmailAddress, type HeaderValue } from 'mailparser';
+import type { Readable } from 'node:stream';
+import type { AddressObject, EmailAddress, HeaderValue } from 'mailparser';
 import { canonicalAddress, type IncomingAttachment, type IncomingEmail, type MailAddress } from '@rapport/core';
+import { runParser, type RawParse } from './parser.js';
 import { sanitizeEmailHtml } from './sanitize.js';
 
 /** What the bridge needs from a parse: the normalised message and how many headers it had. */
@@ -11,13 +12,6 @@ export interface ParsedMessage {
 }
 
 export type StoreBytes = (content: Readable) => Promise<{ key: string; size: number; sha256: string }>;
-
-/** The headers linking rules look at (bulk and auto-reply detection, Outlook threads, delivery reports). */
-export const RULE_HEADERS = new Set([
-  'list-id', 'list-unsubscribe', 'precedence', 'auto-submitted', 'x-auto-response-suppress',
-  'x-autoreply', 'x-autorespond', 'thread-index', 'thread-topic', 'content-type',
-]);
-export const MAX_HTML_TO_TEXT = 2_000_000;
 
 function flatten(value: HeaderValue | undefined): MailAddress[] {
   if (!value) return [];
@@ -45,21 +39,6 @@ export function messageIds(value: HeaderValue | undefined): string[] {
 
 const str = (v: HeaderValue | undefined): string | null => (typeof v === 'string' ? v : null);
 const stringOr = <T>(v: unknown, fallback: T): string | T => (typeof v === 'string' && v ? v : fallback);
-
-/** The unfolded value of a raw header line. */
-export const headerValue = (line: string) => line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
-
-/** What MailParser yields for a message, before it becomes an `IncomingEmail`. */
-export interface RawParse {
-  headers: Map<string, HeaderValue>;
-  rules: Record<string, string>;
-  text: string | null;
-  html: string | null;
-  /** The Date header as written: mailparser turns an unreadable one into "now", we into null. */
-  rawDate: string | null;
-  /** True when `html` went through sanitizeEmailHtml already (in the parse worker). */
-  htmlSanitized?: boolean;
-}
 
 /** Builds the normalised message from parsed headers and bodies. */
 export function toMessage(raw: RawParse, attachments: IncomingAttachment[]): ParsedMessage {
@@ -93,67 +72,29 @@ export function toMessage(raw: RawParse, attachments: IncomingAttachment[]): Par
  * Parses one RFC 5322 message as a stream. Attachments are handed to `store` as streams while
  * parsing, so a large attachment never sits in memory whole.
  */
-export function parseMessage(input: Readable, store: StoreBytes): Promise<ParsedMessage> {
-  return new Promise<ParsedMessage>((resolve, reject) => {
-    const parser = new MailParser({ skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true, maxHtmlLengthToParse: MAX_HTML_TO_TEXT });
-    const attachments: IncomingAttachment[] = [];
-    const pending: Promise<void>[] = [];
-    let headers: Map<string, HeaderValue> = new Map();
-    const rules: Record<string, string> = {};
-    let text: string | null = null;
-    let html: string | null = null;
-    let rawDate: string | null = null;
-    let failed = false;
-    const fail = (err: unknown) => {
-      if (failed) return;
-      failed = true;
-      input.unpipe(parser);
-      input.resume();
-      reject(err instanceof Error ? err : new Error(String(err)));
-    };
-
-    parser.on('headers', (h: Map<string, HeaderValue>) => {
-      headers = h;
-    });
-    parser.on('headerLines', (lines: Array<{ key: string; line: string }>) => {
-      for (const { key, line } of lines) {
-        if (key === 'date' && rawDate === null) rawDate = headerValue(line);
-        if (RULE_HEADERS.has(key) && !(key in rules)) rules[key] = headerValue(line);
-      }
-    });
-    parser.on('data', (data: any) => {
-      if (data.type === 'attachment') {
-        const slot = attachments.length;
-        attachments.push({});
-        const done = store(data.content)
-          .then((blob) => {
-            // A part cut off after "Content-Type: " has contentType false: only strings pass.
-            attachments[slot] = {
-              filename: stringOr(data.filename, null),
-              contentType: stringOr(data.contentType, 'application/octet-stream'),
-              contentId: stringOr(data.contentId, null),
-              inline: data.contentDisposition === 'inline' || data.related === true,
-              blob,
-            };
-          })
-          .finally(() => data.release());
-        pending.push(done);
-        done.catch(fail);
-      } else if (data.type === 'text') {
-        text = typeof data.text === 'string' ? data.text : null;
-        html = typeof data.html === 'string' ? data.html : null;
-      }
-    });
-    parser.on('error', fail);
-    input.on('error', fail);
-    parser.on('end', () => {
-      // A throw while normalising rejects the parse (it must not escape as an unhandled rejection).
-      Promise.all(pending)
-        .then(() => {
-          if (!failed) resolve(toMessage({ headers, rules, text, html, rawDate }, attachments.filter((a) => a.blob)));
-        })
-        .catch(fail);
-    });
-    input.pipe(parser);
+export async function parseMessage(input: Readable, store: StoreBytes): Promise<ParsedMessage> {
+  const attachments: IncomingAttachment[] = [];
+  const pending: Promise<void>[] = [];
+  const raw = await runParser(input, (part, stop) => {
+    const slot = attachments.length;
+    attachments.push({});
+    const done = store(part.content)
+      .then((blob) => {
+        // A part cut off after "Content-Type: " has contentType false: only strings pass.
+        attachments[slot] = {
+          filename: stringOr(part.filename, null),
+          contentType: stringOr(part.contentType, 'application/octet-stream'),
+          contentId: stringOr(part.contentId, null),
+          inline: part.contentDisposition === 'inline' || part.related === true,
+          blob,
+        };
+      })
+      .finally(() => part.release());
+    pending.push(done);
+    done.catch(stop);
   });
+  await Promise.all(pending);
+  // null only when stopped without an error, which this caller never does.
+  if (!raw) throw new Error('the parse was stopped');
+  return toMessage(raw, attachments.filter((a) => a.blob));
 }

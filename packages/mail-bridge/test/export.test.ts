@@ -1,7 +1,8 @@
 import { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTaskMessage, exportTask, icalFold, icalText } from '@rapport/mail-bridge';
+import { buildTaskMessage, exportTask } from '@rapport/mail-bridge';
+import { icalFold, icalText } from '../src/export.js';
 import { startDovecot, type Dovecot } from './support/dovecot.js';
 import { makeCrm } from './support/crm.js';
 
