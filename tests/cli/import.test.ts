@@ -59,8 +59,8 @@ describe('rapport import', () => {
     const db = `sqlite:${join(dir, 'fail.db')}`;
     const base = ['import', 'imap', '--db', db, '--host', '127.0.0.1', '--no-tls', '--user', 'carol', '--password-env', 'MAIL_PW'];
     const cases: Array<[string[], Record<string, string>, RegExp]> = [
-      [[...base, '--port', String(dovecot.port)], { MAIL_PW: 'wrong' }, /bad credentials/],
-      [[...base, '--port', '1'], { MAIL_PW: PASS }, /unreachable/],
+      [[...base, '--port', String(dovecot.port)], { MAIL_PW: 'wrong' }, /FORBIDDEN: .*bad credentials.*; check --user and the password in --password-env/],
+      [[...base, '--port', '1'], { MAIL_PW: PASS }, /CONNECTION: IMAP server 127\.0\.0\.1:1 is unreachable .*; check --host and --port/],
       [[...base, '--port', String(dovecot.port), '--mailbox', 'Nope'], { MAIL_PW: PASS }, /mailbox "Nope" does not exist/],
       [[...base, '--port', String(dovecot.port)], {}, /MAIL_PW .* not set/],
     ];

@@ -1,5 +1,9 @@
-/** Stable error codes every Rapport package uses. */
-export type RapportErrorCode = 'NOT_FOUND' | 'CONFLICT' | 'VALIDATION' | 'FORBIDDEN' | 'STORAGE';
+/**
+ * Stable error codes every Rapport package uses. `STORAGE`: the CRM's store (or blob store)
+ * failed. `CONNECTION`: a remote server the CRM talks to (an IMAP server) could not be reached or
+ * dropped the connection — the CRM's own data is fine, and trying again later may work.
+ */
+export type RapportErrorCode = 'NOT_FOUND' | 'CONFLICT' | 'VALIDATION' | 'FORBIDDEN' | 'STORAGE' | 'CONNECTION';
 
 /** The one error type Rapport throws: a stable `code` and a message naming the field and value. */
 export class RapportError extends Error {

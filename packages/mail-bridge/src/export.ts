@@ -1,6 +1,6 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { RapportError, type Crm, type Task } from '@rapport/core';
-import { closeClient, connectImap, imapError, type ImapConnection } from './imap-sync.js';
+import { closeClient, connectImap, imapError, type ImapConnection } from './connection.js';
 
 export interface ExportOptions {
   /** IMAP folder the message goes to (created when missing; default "Rapport"). */

@@ -1,22 +1,10 @@
-import { isIP } from 'node:net';
-import { ImapFlow, type ImapFlowOptions } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
+import { Observable } from 'rxjs';
 import { RapportError, type Crm, type MailCheckpoint, type MailPolicy } from '@rapport/core';
+import { closeClient, connectImap, connectionClosed, describeTarget, imapError, untilClosed, type ImapConnection } from './connection.js';
 import { MailPipeline } from './pipeline.js';
 import { sharedParsePool, type ParsePool, type PoolResult } from './parse-pool.js';
 import { emptyReport, mergeReport, type MailboxReport, type ProgressListener, type SyncReport } from './report.js';
-
-export interface ImapConnection {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  /** `implicit`: TLS from the first byte (993); `starttls`: upgrade, required; `none`: plain. Default: implicit on 993, else starttls. */
-  tls?: 'implicit' | 'starttls' | 'none';
-  /** Extra CA certificates to trust (PEM), e.g. a self-signed server certificate. */
-  ca?: string | Buffer | Array<string | Buffer>;
-  /** Seconds for connecting and for the greeting (default 15). */
-  timeoutSeconds?: number;
-}
 
 export interface ImapSyncOptions extends ImapConnection {
   /** Mailboxes to sync (default INBOX). */
@@ -39,9 +27,6 @@ export interface ImapSyncOptions extends ImapConnection {
 }
 
 export interface WatchOptions {
-  signal?: AbortSignal;
-  /** Called with the report of every sync (the first one, and one per change). */
-  onReport?: (report: SyncReport) => void;
   /** Called when a connection fails; the watcher reconnects with back-off. */
   onError?: (err: RapportError, retryInSeconds: number) => void;
   /** Longest wait between reconnects (default 300 s). */
@@ -73,82 +58,6 @@ interface Step {
   missing: number;
 }
 
-const describeTarget = (o: ImapConnection) => `${o.host}:${o.port}`;
-
-/** Turns imapflow/socket errors into one-line RapportErrors (bad credentials, unreachable, TLS). */
-export function imapError(err: unknown, o: ImapConnection, doing: string): RapportError {
-  if (err instanceof RapportError) return err;
-  const e = err as Error & { authenticationFailed?: boolean; code?: string; responseText?: string; mailboxMissing?: boolean };
-  if (e?.authenticationFailed) {
-    return new RapportError('FORBIDDEN', `IMAP login as ${o.user} at ${describeTarget(o)} failed: bad credentials${e.responseText ? ` (${e.responseText})` : ''}`, { cause: err });
-  }
-  const code = e?.code ?? '';
-  if (code === 'NoConnection' || code === 'EConnectionClosed') {
-    const why = (err as { reason?: string })?.reason;
-    return new RapportError('STORAGE', `the connection to IMAP server ${describeTarget(o)} was closed${why ? ` (${why})` : ''} while trying to ${doing}`, { cause: err, details: { kind: 'connection', code } });
-  }
-  if (['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'NoConnection', 'EConnectionClosed'].includes(code)) {
-    return new RapportError('STORAGE', `IMAP server ${describeTarget(o)} is unreachable (${code}) while trying to ${doing}`, { cause: err, details: { kind: 'connection', code } });
-  }
-  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|SSL/i.test(code) || /certificate|SSL routines|wrong version number/i.test(e?.message ?? '')) {
-    return new RapportError('FORBIDDEN', `TLS with ${describeTarget(o)} failed (${code || e.message}); trust the server's CA with --ca-file, or check --tls/--no-tls`, { cause: err, details: { kind: 'tls', code } });
-  }
-  return new RapportError('STORAGE', `IMAP ${doing} at ${describeTarget(o)} failed: ${e?.responseText ?? e?.message ?? String(err)}`, { cause: err, details: { kind: 'imap', code } });
-}
-
-/** Logs out politely when the connection still works; a dropped one is just closed (LOGOUT would wait forever). */
-export async function closeClient(client: ImapFlow): Promise<void> {
-  if (!client.usable) {
-    client.close();
-    return;
-  }
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([client.logout().catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, 5000)))]).finally(() => clearTimeout(timer));
-  client.close();
-}
-
-/**
- * `work`, or a connection error as soon as the client closes: imapflow may leave commands that
- * were waiting (a mailbox lock, a queued FETCH) pending forever when the server drops it.
- */
-export function untilClosed<T>(client: ImapFlow, work: Promise<T>): Promise<T> {
-  let onClose: (() => void) | undefined;
-  const closed = new Promise<never>((_, reject) => {
-    onClose = () => reject(Object.assign(new Error('connection closed'), { code: 'EConnectionClosed' }));
-    if (!client.usable) onClose();
-    else client.once('close', onClose);
-  });
-  return Promise.race([work, closed]).finally(() => client.off('close', onClose!));
-}
-
-/** Connects a new imapflow client (imapflow never reconnects: one client per connection). */
-export async function connectImap(o: ImapConnection, onError?: (err: Error) => void): Promise<ImapFlow> {
-  const tls = o.tls ?? (o.port === 993 ? 'implicit' : 'starttls');
-  const timeout = (o.timeoutSeconds ?? 15) * 1000;
-  const options: ImapFlowOptions = {
-    host: o.host,
-    port: o.port,
-    secure: tls === 'implicit',
-    auth: { user: o.user, pass: o.password },
-    logger: false,
-    disableAutoIdle: true,
-    connectionTimeout: timeout,
-    greetingTimeout: timeout,
-    tls: { ...(o.ca ? { ca: Array.isArray(o.ca) ? o.ca : [o.ca] } : {}), ...(isIP(o.host) ? {} : { servername: o.host }) },
-  };
-  (options as ImapFlowOptions & { doSTARTTLS?: boolean }).doSTARTTLS = tls === 'starttls' ? true : tls === 'none' ? false : undefined;
-  const client = new ImapFlow(options);
-  // An 'error' event without a listener would crash the host process.
-  client.on('error', (err: Error) => onError?.(err));
-  try {
-    await client.connect();
-  } catch (err) {
-    client.close();
-    throw imapError(err, o, 'connect');
-  }
-  return client;
-}
-
 /**
  * Keeps CRM e-mail in step with IMAP mailboxes. Per mailbox it keeps a checkpoint
  * {uidValidity, lastUid, highestModseq} in the CRM store and advances it only after a batch has
@@ -171,7 +80,7 @@ export class ImapSync {
   async sync(): Promise<SyncReport> {
     const client = await connectImap(this.options, this.options.onError);
     try {
-      return await untilClosed(client, this.syncWith(client)).catch((err) => Promise.reject(imapError(err, this.options, 'sync')));
+      return await untilClosed(client, this.syncWith(client), this.options, 'sync');
     } finally {
       await closeClient(client);
     }
@@ -206,7 +115,7 @@ export class ImapSync {
     } catch (err) {
       throw this.mailboxError(err, mailbox);
     }
-    if (!client.usable) throw imapError(Object.assign(new Error('connection closed'), { code: 'EConnectionClosed' }), o, `STATUS ${mailbox}`);
+    if (!client.usable) throw connectionClosed(o, `STATUS ${mailbox}`);
     if (!status) throw new RapportError('NOT_FOUND', `mailbox ${JSON.stringify(mailbox)} does not exist at ${describeTarget(o)}`);
     const uidValidity = Number(status.uidValidity ?? 0);
     const modseq = status.highestModseq !== undefined ? String(status.highestModseq) : null;
@@ -237,7 +146,7 @@ export class ImapSync {
       if (openUidValidity !== uidValidity) throw new RapportError('CONFLICT', `UIDVALIDITY of ${mailbox} changed during the sync; run it again`);
       // `UID SEARCH n:*` includes the last message even when n is past it: keep only uid > lastUid.
       const found = await client.search({ uid: `${lastUid + 1}:*`, ...(first && o.since ? { since: o.since } : {}) }, { uid: true });
-      if (!client.usable) throw imapError(Object.assign(new Error('connection closed'), { code: 'EConnectionClosed' }), o, `SEARCH ${mailbox}`);
+      if (!client.usable) throw connectionClosed(o, `SEARCH ${mailbox}`);
       const uids = (found || []).filter((u) => u > lastUid).sort((a, b) => a - b);
       const batchSize = Math.max(1, o.batchSize ?? 200);
       let done = 0;
@@ -269,7 +178,7 @@ export class ImapSync {
       // Fewer messages than before plus the new ones: something was expunged.
       if (checkpoint && !resync && checkpoint.messages !== null && (status.messages ?? 0) < checkpoint.messages + uids.length) {
         const onServer = new Set((await client.search({ all: true }, { uid: true })) || []);
-        if (!client.usable) throw imapError(Object.assign(new Error('connection closed'), { code: 'EConnectionClosed' }), o, `SEARCH ${mailbox}`);
+        if (!client.usable) throw connectionClosed(o, `SEARCH ${mailbox}`);
         const gone = (await this.crm.emails.knownUids(this.account, mailbox, uidValidity)).filter((u) => !onServer.has(u));
         if (gone.length) report.deletedOnServer += await this.crm.emails.markDeletedOnServer(this.account, mailbox, uidValidity, gone);
       }
@@ -359,7 +268,7 @@ export class ImapSync {
 
   private checkUsable(client: ImapFlow, doing: string) {
     // After a server BYE imapflow resolves fetches with nothing: that is an error, not "no mail".
-    if (!client.usable) throw imapError(Object.assign(new Error('connection closed'), { code: 'EConnectionClosed' }), this.options, doing);
+    if (!client.usable) throw connectionClosed(this.options, doing);
   }
 
   private mailboxError(err: unknown, mailbox: string): RapportError {
@@ -371,29 +280,42 @@ export class ImapSync {
   }
 
   /**
-   * Syncs, then waits for new mail with IDLE and syncs again, until `signal` aborts. A dropped
-   * connection is reported to `onError` and reconnected with exponential back-off (1 s … max).
+   * Syncs, then waits for new mail with IDLE and syncs again while subscribed: emits the report
+   * of every sync (the first one, and one per change). A failed connection is reported to
+   * `onError` and reconnected with exponential back-off (1 s … max); bad credentials or an
+   * unknown mailbox end it with an error. Unsubscribing stops it.
    */
-  async watch(options: WatchOptions = {}): Promise<void> {
-    const { signal } = options;
+  watch(options: WatchOptions = {}): Observable<SyncReport> {
+    return new Observable<SyncReport>((subscriber) => {
+      const controller = new AbortController();
+      this.watchUntil(controller.signal, options, (report) => subscriber.next(report)).then(
+        () => subscriber.complete(),
+        (err: unknown) => subscriber.error(err),
+      );
+      return () => controller.abort();
+    });
+  }
+
+  private async watchUntil(signal: AbortSignal, options: WatchOptions, emit: (report: SyncReport) => void): Promise<void> {
     const maxBackoff = (options.maxBackoffSeconds ?? 300) * 1000;
     const poll = options.pollSeconds ?? (this.mailboxes.length > 1 ? 60 : 300);
     if (typeof poll !== 'number' || !(poll >= 1 && poll <= 1740)) throw new RapportError('VALIDATION', `pollSeconds must be a number of seconds from 1 to 1740 (got ${String(poll)})`, { details: { field: 'pollSeconds' } });
     let backoff = 1000;
-    while (!signal?.aborted) {
+    while (!signal.aborted) {
       let client: ImapFlow | null = null;
       try {
         client = await connectImap(this.options, this.options.onError);
         const c = client;
         const onAbort = () => c.close();
-        signal?.addEventListener('abort', onAbort, { once: true });
+        signal.addEventListener('abort', onAbort, { once: true });
         // Aborted while connecting: the listener above came too late to see it.
-        if (signal?.aborted) c.close();
+        if (signal.aborted) c.close();
         try {
-          options.onReport?.(await untilClosed(c, this.syncWith(c)));
+          emit(await untilClosed(c, this.syncWith(c), this.options, 'sync'));
           backoff = 1000;
-          let caughtUp = false;
-          while (!signal?.aborted && c.usable) {
+          // The selected mailbox was ahead of the checkpoint last round (mail came between STATUS and SELECT).
+          let aheadOfCheckpoint = false;
+          while (!signal.aborted && c.usable) {
             // IDLE ends when another command runs: a NOOP on new mail or an expunge wakes the loop.
             const wake = () => void c.noop().catch(() => undefined);
             c.on('exists', wake);
@@ -401,19 +323,19 @@ export class ImapSync {
             try {
               // IDLE on the first mailbox; every mailbox is checked (one STATUS each) on wake-up,
               // which comes with new mail in the first one or after pollSeconds.
-              const lock = await untilClosed(c, c.getMailboxLock(this.mailboxes[0]!, { readOnly: true }));
+              const lock = await untilClosed(c, c.getMailboxLock(this.mailboxes[0]!, { readOnly: true }), this.options, `open mailbox ${this.mailboxes[0]!}`);
               try {
                 // Mail that arrived between the sync's STATUS and this SELECT raises no EXISTS during
                 // IDLE: when the selected mailbox is ahead of the checkpoint, sync first (once in a
                 // row, so a server that reports uidNext differently cannot make this spin).
-                const justSynced: boolean = caughtUp;
+                const justSynced: boolean = aheadOfCheckpoint;
                 const checkpoint: MailCheckpoint | null = justSynced ? null : await this.crm.emails.checkpoint(this.account, this.mailboxes[0]!);
                 const selected = c.mailbox && typeof c.mailbox === 'object' ? c.mailbox.uidNext : undefined;
-                caughtUp = Boolean(checkpoint?.uidNext && selected && Number(selected) !== Number(checkpoint.uidNext));
+                aheadOfCheckpoint = Boolean(checkpoint?.uidNext && selected && Number(selected) !== Number(checkpoint.uidNext));
                 // imapflow may leave idle() pending when the server drops the connection: 'close' ends the wait.
                 let timer: NodeJS.Timeout | undefined;
                 let onClose: (() => void) | undefined;
-                if (!caughtUp) {
+                if (!aheadOfCheckpoint) {
                   await Promise.race([
                     c.idle().catch(() => undefined),
                     new Promise<void>((r) => (timer = setTimeout(r, poll * 1000))),
@@ -430,21 +352,21 @@ export class ImapSync {
               c.off('exists', wake);
               c.off('expunge', wake);
             }
-            if (signal?.aborted) break;
-            if (!c.usable) throw imapError(Object.assign(new Error('connection closed'), { code: 'EConnectionClosed' }), this.options, 'IDLE');
-            options.onReport?.(await untilClosed(c, this.syncWith(c)));
+            if (signal.aborted) break;
+            if (!c.usable) throw connectionClosed(this.options, 'IDLE');
+            emit(await untilClosed(c, this.syncWith(c), this.options, 'sync'));
           }
         } finally {
-          signal?.removeEventListener('abort', onAbort);
+          signal.removeEventListener('abort', onAbort);
         }
       } catch (err) {
-        if (signal?.aborted) break;
+        if (signal.aborted) break;
         const rerr = imapError(err, this.options, 'watch');
         if (rerr.code === 'FORBIDDEN' || rerr.code === 'NOT_FOUND') throw rerr;
         options.onError?.(rerr, backoff / 1000);
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, backoff);
-          signal?.addEventListener('abort', () => {
+          signal.addEventListener('abort', () => {
             clearTimeout(t);
             resolve();
           }, { once: true });

@@ -1,6 +1,7 @@
 // IMAP: keep the CRM's e-mail in step with mailboxes, once (`sync`) or as mail arrives (`watch`).
 export { ImapSync } from './imap-sync.js';
-export type { ImapConnection, ImapSyncOptions, WatchOptions } from './imap-sync.js';
+export type { ImapSyncOptions, WatchOptions } from './imap-sync.js';
+export type { ImapConnection } from './connection.js';
 // Mailbox files: mbox (Thunderbird local folders) and .eml.
 export { importMbox, importEml } from './files.js';
 export type { FileImportOptions } from './files.js';

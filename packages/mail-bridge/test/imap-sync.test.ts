@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isRapportError, type Email } from '@rapport/core';
+import { firstValueFrom } from 'rxjs';
+import { isRapportError, type Email, type RapportError } from '@rapport/core';
 import { ImapSync, type ImapSyncOptions } from '@rapport/mail-bridge';
 import { startDovecot, type Dovecot } from './support/dovecot.js';
 import { makeCrm, type TestCrm } from './support/crm.js';
@@ -245,7 +246,7 @@ describe('ImapSync against Dovecot', () => {
       })
         .sync()
         .catch((e) => e);
-      expect(isRapportError(first), JSON.stringify(first).slice(0, 400)).toBe(true);
+      expect(isRapportError(first, 'CONNECTION'), JSON.stringify(first).slice(0, 400)).toBe(true);
       const second = await sync.sync();
       expect(second.failed).toBe(0);
       expect(await t.store.count('emails')).toBe(3000);
@@ -254,22 +255,24 @@ describe('ImapSync against Dovecot', () => {
     }
   });
 
-  it('watch() imports new mail as it arrives (IDLE) and stops on abort', async () => {
+  it('watch() emits a report per sync, imports new mail as it arrives (IDLE) and stops when unsubscribed', async () => {
     const t = await makeCrm();
     try {
       const box = await mailbox([rfc822({ messageId: '<w1@zefir.test>' })]);
-      const controller = new AbortController();
       const reports: number[] = [];
-      const watching = new ImapSync(t.crm, opts(box)).watch({ signal: controller.signal, onReport: (r) => reports.push(r.imported) });
+      const watching = new ImapSync(t.crm, opts(box)).watch().subscribe((r) => reports.push(r.imported));
       const deadline = Date.now() + 10_000;
       while (!(await t.crm.emails.has('<w1@zefir.test>')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       await append(box, [rfc822({ messageId: '<w2@zefir.test>' })]);
       // Wait for the report of the sync that brought it, not just the row (the report comes after the checkpoint).
       while (reports.reduce((a, b) => a + b, 0) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      controller.abort();
-      await watching;
+      watching.unsubscribe();
       expect(await t.crm.emails.has('<w2@zefir.test>')).toBe(true);
       expect(reports.reduce((a, b) => a + b, 0)).toBe(2);
+      // Unsubscribed: mail arriving now stays on the server.
+      await append(box, [rfc822({ messageId: '<w3@zefir.test>' })]);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await t.crm.emails.has('<w3@zefir.test>')).toBe(false);
     } finally {
       await t.close();
     }
@@ -280,10 +283,9 @@ describe('ImapSync against Dovecot', () => {
     try {
       const inbox = await mailbox([rfc822({ messageId: '<p1@zefir.test>' })]);
       const sent = await mailbox([]);
-      const controller = new AbortController();
       let imported = 0;
-      await expect(new ImapSync(t.crm, opts(inbox)).watch({ pollSeconds: 0 })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('pollSeconds') });
-      const watching = new ImapSync(t.crm, opts(inbox, { mailboxes: [inbox, sent] })).watch({ signal: controller.signal, pollSeconds: 1, onReport: (r) => (imported += r.imported) });
+      await expect(firstValueFrom(new ImapSync(t.crm, opts(inbox)).watch({ pollSeconds: 0 }))).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('pollSeconds') });
+      const watching = new ImapSync(t.crm, opts(inbox, { mailboxes: [inbox, sent] })).watch({ pollSeconds: 1 }).subscribe((r) => (imported += r.imported));
       const until = async (n: number) => {
         for (const deadline = Date.now() + 15_000; imported < n && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
       };
@@ -291,8 +293,7 @@ describe('ImapSync against Dovecot', () => {
       // New mail in the second mailbox raises nothing on the IDLE connection: the poll finds it.
       await append(sent, [rfc822({ messageId: '<p2@zefir.test>' })]);
       await until(2);
-      controller.abort();
-      await watching;
+      watching.unsubscribe();
       expect(imported).toBe(2);
       expect((await t.crm.emails.locations((await t.crm.emails.findByMessageId('<p2@zefir.test>'))!.id)).map((l) => l.mailbox)).toEqual([sent]);
     } finally {
@@ -304,10 +305,11 @@ describe('ImapSync against Dovecot', () => {
     const t = await makeCrm();
     try {
       const box = await mailbox([rfc822({ messageId: '<k1@zefir.test>' })]);
-      const controller = new AbortController();
-      const errors: string[] = [];
+      const errors: RapportError[] = [];
       let reports = 0;
-      const watching = new ImapSync(t.crm, opts(box)).watch({ signal: controller.signal, onError: (err) => errors.push(err.message), onReport: () => reports++, maxBackoffSeconds: 1 });
+      const watching = new ImapSync(t.crm, opts(box))
+        .watch({ onError: (err) => errors.push(err), maxBackoffSeconds: 1 })
+        .subscribe(() => reports++);
       const until = async (cond: () => Promise<boolean>) => {
         const deadline = Date.now() + 15_000;
         while (!(await cond()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -319,9 +321,10 @@ describe('ImapSync against Dovecot', () => {
       await until(async () => reports > before); // reconnected and synced: now idling again
       await append(box, [rfc822({ messageId: '<k2@zefir.test>' })]);
       await until(() => t.crm.emails.has('<k2@zefir.test>'));
-      controller.abort();
-      await watching;
+      watching.unsubscribe();
       expect(errors.length).toBeGreaterThan(0);
+      // A dropped connection is the IMAP server's doing, not the CRM store's.
+      expect(errors[0]).toMatchObject({ code: 'CONNECTION', message: expect.stringMatching(/connection to IMAP server .* was closed/) });
       expect(await t.crm.emails.has('<k2@zefir.test>')).toBe(true);
     } finally {
       await t.close();
@@ -336,7 +339,7 @@ describe('ImapSync against Dovecot', () => {
       expect(bad).toMatchObject({ code: 'FORBIDDEN' });
       expect(bad.message).toMatch(/bad credentials/);
       const down = await new ImapSync(t.crm, opts('INBOX', { port: 1 })).sync().catch((e) => e);
-      expect(down).toMatchObject({ code: 'STORAGE' });
+      expect(down).toMatchObject({ code: 'CONNECTION' });
       expect(down.message).toMatch(/unreachable/);
       const missing = await new ImapSync(t.crm, opts('No/Such/Box')).sync().catch((e) => e);
       expect(missing).toMatchObject({ code: 'NOT_FOUND' });

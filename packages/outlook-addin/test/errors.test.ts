@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import { RapportError } from '@rapport/core';
 import { createApiServer, type InternalErrorReport } from '@rapport/outlook-addin';
+import { toErrorResponse } from '../src/server/errors.js';
 import { seed, type Seeded } from './fixtures.js';
 
 // Every error, whoever raises it (a route, the store, Fastify's router or body parser, the rate
@@ -86,5 +88,13 @@ describe('rate limit message', () => {
     } finally {
       await limited.close();
     }
+  });
+});
+
+describe('error codes', () => {
+  it('a server the API depends on failing (CONNECTION) is a 502 whose details stay in the log', () => {
+    const res = toErrorResponse(new RapportError('CONNECTION', 'IMAP server mail.internal:993 is unreachable (ECONNREFUSED) while trying to connect'));
+    expect(res).toEqual({ status: 502, body: { error: { code: 'INTERNAL', message: 'the server could not complete the request; see its log' } }, internal: true });
+    expect(toErrorResponse(new RapportError('STORAGE', 'sqlite: insert failed')).status).toBe(500);
   });
 });

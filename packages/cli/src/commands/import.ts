@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { RapportError, UNKNOWN_SENDER_POLICIES, type Crm, type MailPolicy } from '@rapport/core';
+import { isRapportError, RapportError, UNKNOWN_SENDER_POLICIES, type Crm, type MailPolicy } from '@rapport/core';
 import { ImapSync, importEml, importMbox, type ProgressListener, type SyncReport } from '@rapport/mail-bridge';
 import { openCrm } from '../db.js';
 import { emit, type GlobalOptions } from '../output.js';
@@ -98,6 +98,18 @@ function finish(g: GlobalOptions, report: SyncReport) {
   }
 }
 
+/** The bridge's IMAP errors name no CLI flags: the flags that fix them are named here. */
+function withFlags<E>(err: E): E | RapportError {
+  if (!isRapportError(err)) return err;
+  const kind = err.details?.kind;
+  const hint =
+    kind === 'tls' ? "trust the server's CA with --ca-file, or check --tls/--no-tls and --port"
+    : kind === 'unreachable' ? 'check --host and --port'
+    : err.code === 'FORBIDDEN' ? 'check --user and the password in --password-env'
+    : null;
+  return hint ? new RapportError(err.code, `${err.message}; ${hint}`, { cause: err, ...(err.details ? { details: err.details } : {}) }) : err;
+}
+
 export function registerImport(program: Command) {
   const cmd = program.command('import').description('import e-mail as CRM tasks: from an IMAP mailbox, mbox files or .eml files');
 
@@ -140,30 +152,36 @@ export function registerImport(program: Command) {
         onProgress: bar.onProgress,
       });
       if (!o.watch) {
-        const report = await sync.sync();
+        const report = await sync.sync().catch((err: unknown) => Promise.reject(withFlags(err)));
         bar.stop();
         finish(g, report);
         return;
       }
-      const controller = new AbortController();
-      const stop = () => controller.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      try {
-        await sync.watch({
-          signal: controller.signal,
-          ...(o.poll ? { pollSeconds: o.poll } : {}),
-          onReport: (report) => {
-            bar.stop();
-            if (g.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-            else if (report.fetched > 0 || report.deletedOnServer > 0) process.stdout.write(`${new Date().toISOString()} ${human(report)}\n`);
-          },
-          onError: (err, retry) => process.stderr.write(`rapport: ${err.message}; reconnecting in ${retry} s\n`),
-        });
-      } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-      }
+      await new Promise<void>((resolve, reject) => {
+        const subscription = sync
+          .watch({
+            ...(o.poll ? { pollSeconds: o.poll } : {}),
+            onError: (err, retry) => process.stderr.write(`rapport: ${withFlags(err).message}; reconnecting in ${retry} s\n`),
+          })
+          .subscribe({
+            next: (report) => {
+              bar.stop();
+              if (g.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+              else if (report.fetched > 0 || report.deletedOnServer > 0) process.stdout.write(`${new Date().toISOString()} ${human(report)}\n`);
+            },
+            error: (err: unknown) => done(() => reject(withFlags(err))),
+            complete: () => done(resolve),
+          });
+        const stop = () => done(resolve);
+        const done = (then: () => void) => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          subscription.unsubscribe();
+          then();
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
     } finally {
       bar.stop();
       await crm.close();

@@ -21,6 +21,8 @@ const STATUS: Record<RapportErrorCode, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   STORAGE: 500,
+  // A server this one depends on (e.g. an IMAP server) failed: a gateway error, details in the log.
+  CONNECTION: 502,
 };
 
 export interface ErrorBody {
@@ -35,7 +37,7 @@ export function toErrorResponse(err: unknown, requestId?: string): { status: num
   if (err instanceof ApiError) return { status: err.status, body: { error: { code: err.code, message: err.message } }, internal: false };
   if (isRapportError(err)) {
     const status = STATUS[err.code];
-    if (status >= 500) return internalError(requestId);
+    if (status >= 500) return internalError(requestId, status);
     return { status, body: { error: { code: err.code, message: err.message } }, internal: false };
   }
   const e = err as { statusCode?: number; code?: string; message?: string };
@@ -55,7 +57,7 @@ function client(status: number, code: ApiErrorCode, message: string) {
   return { status, body: { error: { code, message } }, internal: false };
 }
 
-function internalError(requestId: string | undefined) {
+function internalError(requestId: string | undefined, status = 500) {
   const log = requestId ? `see its log (request id ${requestId})` : 'see its log';
-  return { status: 500, body: { error: { code: 'INTERNAL' as const, message: `the server could not complete the request; ${log}` } }, internal: true };
+  return { status, body: { error: { code: 'INTERNAL' as const, message: `the server could not complete the request; ${log}` } }, internal: true };
 }
