@@ -48,7 +48,7 @@ async function policyOf(crm: Crm, o: PolicyOptions): Promise<Partial<MailPolicy>
   if (o.block?.length) policy.blocklist = o.block;
   if (o.register) policy.register = o.register;
   if (o.owner) {
-    const owner = (await crm.operators.list({ limit: 10_000 })).items.find((op) => op.email === o.owner!.trim().toLowerCase());
+    const owner = await crm.operators.findByEmail(o.owner.trim());
     if (!owner) throw new RapportError('NOT_FOUND', `operator with e-mail ${JSON.stringify(o.owner)} does not exist (--owner)`);
     policy.ownerId = owner.id;
   }

@@ -8,6 +8,7 @@ import type { Page } from '../store/store.js';
 import * as v from '../validate.js';
 import { checkHostDocument, markCancelled, recordDocument, withHostDocument, type SalesHooks } from './offers/documents.js';
 import { currency, offerLine, offerTotals, type OfferLineInput } from './offers/money.js';
+import { readAll } from '../store/find-all.js';
 
 export interface OfferInput {
   partnerId: string;
@@ -192,9 +193,9 @@ export function offersModule(ctx: Context, hooks: SalesHooks = {}) {
     /** Marks every sent offer whose `validUntil` has passed as expired; returns them. */
     expireDue(): Promise<Offer[]> {
       return run(async (unit) => {
-        const due = await unit.tx.find<Offer>('offers', { where: where.and(where.eq('status', 'sent'), where.lt('validUntil', unit.now)), limit: 10_000 });
+        const due = await readAll<Offer>(unit.tx, 'offers', { where: where.and(where.eq('status', 'sent'), where.lt('validUntil', unit.now)) });
         const out: Offer[] = [];
-        for (const offer of due.items) out.push(await changeOfferStatus(unit, offer, 'expired'));
+        for (const offer of due) out.push(await changeOfferStatus(unit, offer, 'expired'));
         return out;
       });
     },
@@ -235,17 +236,14 @@ export function offersModule(ctx: Context, hooks: SalesHooks = {}) {
 
     /** Host documents created from an offer, an opportunity or for a partner. */
     async documents(query: { offerId?: string; opportunityId?: string; partnerId?: string }): Promise<SalesDocument[]> {
-      return (
-        await ctx.store.find<SalesDocument>('sales_documents', {
-          where: where.and(
-            query.offerId ? where.eq('offerId', query.offerId) : undefined,
-            query.opportunityId ? where.eq('opportunityId', query.opportunityId) : undefined,
-            query.partnerId ? where.eq('partnerId', query.partnerId) : undefined,
-          ),
-          sort: [{ field: 'createdAt' }],
-          limit: 10_000,
-        })
-      ).items;
+      return readAll<SalesDocument>(ctx.store, 'sales_documents', {
+        where: where.and(
+          query.offerId ? where.eq('offerId', query.offerId) : undefined,
+          query.opportunityId ? where.eq('opportunityId', query.opportunityId) : undefined,
+          query.partnerId ? where.eq('partnerId', query.partnerId) : undefined,
+        ),
+        sort: [{ field: 'createdAt' }],
+      });
     },
 
     /** Cancels a host document the CRM created: `hooks.cancelDocument` first, then the CRM records it. */

@@ -20,6 +20,7 @@ import { where, type Filter } from '../store/filter.js';
 import type { Page, SortField } from '../store/store.js';
 import * as v from '../validate.js';
 import { defaultRegister, nextNumber } from './registers.js';
+import { readAll } from '../store/find-all.js';
 
 export interface StageInput {
   subject: string;
@@ -185,7 +186,7 @@ export async function createTask(unit: Unit, ctx: Context, input: TaskInput): Pr
 }
 
 async function stagesOf(unit: Unit, taskId: string): Promise<Stage[]> {
-  return (await unit.tx.find<Stage>('stages', { where: where.eq('taskId', taskId), sort: [{ field: 'position' }], limit: 10_000 })).items;
+  return (await readAll<Stage>(unit.tx, 'stages', { where: where.eq('taskId', taskId), sort: [{ field: 'position' }] }));
 }
 
 async function addStage(unit: Unit, task: Task, input: StageInput): Promise<Stage> {
@@ -368,7 +369,7 @@ export function tasksModule(ctx: Context) {
 
     /** Direct subtasks of a task, oldest first. */
     async subtasks(id: string): Promise<Task[]> {
-      return (await ctx.store.find<Task>('tasks', { where: where.eq('parentId', id), sort: [{ field: 'createdAt' }], limit: 10_000 })).items;
+      return (await readAll<Task>(ctx.store, 'tasks', { where: where.eq('parentId', id), sort: [{ field: 'createdAt' }] }));
     },
 
     /** Tasks matching the query, page by page (default: by due date, undated last... then newest). */
@@ -416,7 +417,7 @@ export function tasksModule(ctx: Context) {
     },
 
     async stages(taskId: string): Promise<Stage[]> {
-      return (await ctx.store.find<Stage>('stages', { where: where.eq('taskId', taskId), sort: [{ field: 'position' }], limit: 10_000 })).items;
+      return (await readAll<Stage>(ctx.store, 'stages', { where: where.eq('taskId', taskId), sort: [{ field: 'position' }] }));
     },
 
     /** Adds a note (notatka): a summary of a call or meeting. */
@@ -480,15 +481,13 @@ export function tasksModule(ctx: Context) {
     /** Every recorded change of the task and its stages (status, owner, due date, stages), oldest first. */
     async auditTrail(taskId: string): Promise<AuditEntry[]> {
       const stageIds = (await this.stages(taskId)).map((s) => s.id);
-      const page = await ctx.store.find<AuditEntry>('audit', {
+      return readAll<AuditEntry>(ctx.store, 'audit', {
         where: where.or(
           where.and(where.eq('entityType', 'task'), where.eq('entityId', taskId)),
           stageIds.length ? where.and(where.eq('entityType', 'stage'), where.in('entityId', stageIds)) : undefined,
         ),
         sort: [{ field: 'at' }],
-        limit: 10_000,
       });
-      return page.items;
     },
   };
 }

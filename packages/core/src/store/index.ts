@@ -14,6 +14,7 @@ export { checkFilter, checkSort, checkAggregate, checkPath, MEASURE_FNS, GRANULA
 export type { ResolvedSort } from './cursor.js';
 export { aggregateRecords, groupKeyName, groupValue } from './aggregate.js';
 export { memoryStore } from './memory.js';
+export { findAll, readAll } from './find-all.js';
 export { coreSchema, coreCollections } from '../domain/schema.js';
 export { RapportError, isRapportError } from '../errors.js';
 export type { RapportErrorCode } from '../errors.js';

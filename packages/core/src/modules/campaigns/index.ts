@@ -9,6 +9,7 @@ import { checkDates, checkFields, checkLevels, type CampaignPatch, type Campaign
 import { linksApi } from './links.js';
 import { membersApi } from './members.js';
 import { checkParent, subtreeIds } from './tree.js';
+import { readAll } from '../../store/find-all.js';
 
 export type { CampaignInput, CampaignPatch, CampaignLevelInput } from './fields.js';
 export type { CampaignTransactionInput, CampaignRealized } from './links.js';
@@ -112,7 +113,7 @@ export function campaignsModule(ctx: Context) {
 
     /** Direct sub-campaigns, by name; `null` lists the top-level campaigns. */
     async children(parentId: string | null): Promise<Campaign[]> {
-      return (await ctx.store.find<Campaign>('campaigns', { where: where.eq('parentId', parentId), sort: [{ field: 'name' }], limit: 10_000 })).items;
+      return (await readAll<Campaign>(ctx.store, 'campaigns', { where: where.eq('parentId', parentId), sort: [{ field: 'name' }] }));
     },
 
     /** A campaign and every campaign below it (breadth first). */
@@ -120,7 +121,7 @@ export function campaignsModule(ctx: Context) {
       return run(async (unit) => {
         await unit.load<Campaign>('campaigns', id, 'campaign');
         const ids = await subtreeIds(unit, id);
-        const found = (await unit.tx.find<Campaign>('campaigns', { where: where.in('id', ids), limit: 10_000 })).items;
+        const found = (await readAll<Campaign>(unit.tx, 'campaigns', { where: where.in('id', ids) }));
         return ids.map((i) => found.find((c) => c.id === i)!).filter(Boolean);
       });
     },

@@ -7,6 +7,7 @@ import { where } from '../../store/filter.js';
 import * as v from '../../validate.js';
 import { currency, money } from '../offers/money.js';
 import { subtreeIds } from './tree.js';
+import { readAll } from '../../store/find-all.js';
 
 /** A transaction of the host application counted in a campaign (WinMENTOR: "Adaugă la costuri/venituri campanie"). */
 export interface CampaignTransactionInput {
@@ -117,7 +118,7 @@ export function linksApi(ctx: Context) {
 
     /** Transactions linked to a campaign, by date. */
     async links(campaignId: string): Promise<CampaignLink[]> {
-      return (await ctx.store.find<CampaignLink>('campaign_links', { where: where.eq('campaignId', campaignId), sort: [{ field: 'date' }], limit: 10_000 })).items;
+      return (await readAll<CampaignLink>(ctx.store, 'campaign_links', { where: where.eq('campaignId', campaignId), sort: [{ field: 'date' }] }));
     },
 
     /** Realized costs and revenues (net of VAT) of a campaign, or of its whole subtree, per currency; summed by the store. */

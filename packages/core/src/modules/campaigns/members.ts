@@ -7,6 +7,7 @@ import { where } from '../../store/filter.js';
 import type { Page } from '../../store/store.js';
 import * as v from '../../validate.js';
 import { subtreeIds } from './tree.js';
+import { readAll } from '../../store/find-all.js';
 
 export interface CampaignProgress {
   campaignIds: string[];
@@ -168,7 +169,7 @@ export function membersApi(ctx: Context) {
 
     /** Campaigns a partner is registered in. */
     async memberships(partnerId: string): Promise<CampaignMember[]> {
-      return (await ctx.store.find<CampaignMember>('campaign_members', { where: where.eq('partnerId', partnerId), sort: [{ field: 'createdAt' }], limit: 10_000 })).items;
+      return (await readAll<CampaignMember>(ctx.store, 'campaign_members', { where: where.eq('partnerId', partnerId), sort: [{ field: 'createdAt' }] }));
     },
 
     /**

@@ -2,6 +2,7 @@ import type { Context, Unit } from '../../context.js';
 import type { Campaign } from '../../domain/sales-types.js';
 import { RapportError, invalid } from '../../errors.js';
 import { where } from '../../store/filter.js';
+import { findAll } from '../../store/find-all.js';
 
 const MAX_DEPTH = 100;
 
@@ -12,12 +13,7 @@ export async function subtreeIds(unit: Unit | { tx: Context['store'] }, rootId: 
   for (let depth = 0; frontier.length > 0; depth++) {
     if (depth > MAX_DEPTH) throw new RapportError('VALIDATION', `campaign ${rootId} has a tree deeper than ${MAX_DEPTH} levels`);
     const next: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await unit.tx.find<Campaign>('campaigns', { where: where.in('parentId', frontier), limit: 10_000, ...(cursor ? { cursor } : {}) });
-      next.push(...page.items.map((c) => c.id));
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
+    for await (const c of findAll<Campaign>(unit.tx, 'campaigns', { where: where.in('parentId', frontier) })) next.push(c.id);
     ids.push(...next);
     frontier = next;
   }

@@ -8,6 +8,7 @@ import type { Prepared } from './normalize.js';
 import { isBlocked } from './policy.js';
 import { threadRoot } from './threading.js';
 import { domainAndParents, untaggedAddress } from '../../domain/mail-address.js';
+import { readAll } from '../../store/find-all.js';
 
 /** Who one address is: its person (the oldest, if several share it) and the partner it belongs to. */
 export interface AddressOwner {
@@ -40,8 +41,7 @@ async function findIn<T extends StoredRecord>(unit: Unit, collection: string, fi
   const out: T[] = [];
   const unique = [...new Set(values)];
   for (let i = 0; i < unique.length; i += CHUNK) {
-    const page = await unit.tx.find<T>(collection, { where: where.or(where.in(field, unique.slice(i, i + CHUNK)), extra), limit: 10_000 });
-    out.push(...page.items);
+    out.push(...(await readAll<T>(unit.tx, collection, { where: where.or(where.in(field, unique.slice(i, i + CHUNK)), extra) })));
   }
   return out;
 }

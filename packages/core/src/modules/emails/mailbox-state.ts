@@ -3,6 +3,7 @@ import type { EmailLocation, MailCheckpoint, QuarantinedEmail } from '../../doma
 import { newId } from '../../ids.js';
 import { where } from '../../store/filter.js';
 import type { Page } from '../../store/store.js';
+import { findAll } from '../../store/find-all.js';
 
 /** What a transport keeps per mailbox: known UIDs, deletions on the server, checkpoints, quarantine. */
 export function mailboxStateApi(ctx: Context) {
@@ -10,17 +11,11 @@ export function mailboxStateApi(ctx: Context) {
     /** UIDs recorded for a mailbox generation (not deleted on the server), ascending. */
     async knownUids(account: string, mailbox: string, uidValidity: number): Promise<number[]> {
       const uids: number[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await ctx.store.find<EmailLocation>('email_locations', {
-          where: where.and(where.eq('account', account), where.eq('mailbox', mailbox), where.eq('uidValidity', uidValidity), where.eq('deletedAt', null)),
-          sort: [{ field: 'uid' }],
-          limit: 10_000,
-          ...(cursor ? { cursor } : {}),
-        });
-        for (const l of page.items) uids.push(l.uid);
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor);
+      const locations = findAll<EmailLocation>(ctx.store, 'email_locations', {
+        where: where.and(where.eq('account', account), where.eq('mailbox', mailbox), where.eq('uidValidity', uidValidity), where.eq('deletedAt', null)),
+        sort: [{ field: 'uid' }],
+      });
+      for await (const l of locations) uids.push(l.uid);
       return uids;
     },
 

@@ -5,6 +5,7 @@ import { where } from '../../store/filter.js';
 import type { Page, Store } from '../../store/store.js';
 import { normalizeMessageId } from './normalize.js';
 import { resolvePolicy } from './policy.js';
+import { readAll } from '../../store/find-all.js';
 
 /** The stored e-mail with this normalised message key, or null. */
 export async function findByKey(store: Store, key: string): Promise<Email | null> {
@@ -32,7 +33,7 @@ export function readsApi(ctx: Context) {
 
     /** E-mails of a task, oldest first. */
     async forTask(taskId: string): Promise<Email[]> {
-      return (await ctx.store.find<Email>('emails', { where: where.eq('taskId', taskId), sort: [{ field: 'sentAt' }], limit: 10_000 })).items;
+      return (await readAll<Email>(ctx.store, 'emails', { where: where.eq('taskId', taskId), sort: [{ field: 'sentAt' }] }));
     },
 
     list(query: { status?: Email['status']; limit?: number; cursor?: string } = {}): Promise<Page<Email>> {

@@ -7,6 +7,7 @@ import { where } from '../../store/filter.js';
 import * as v from '../../validate.js';
 import { registerMember } from '../campaigns/members.js';
 import { createPartner, type PartnerInput, type PartnerPatch } from './partner.js';
+import { readAll } from '../../store/find-all.js';
 
 export interface LeadInput extends Omit<PartnerInput, 'kind'> {
   campaignId?: string | null;
@@ -23,7 +24,7 @@ async function setCompetitors(unit: Unit, partnerId: string, competitorIds: unkn
     const competitor = await unit.load<Partner>('partners', cid, 'partner', 'competitorIds');
     if (competitor.kind !== 'competitor') throw invalid('competitorIds', `must be partners of kind competitor (${competitor.code} is a ${competitor.kind})`, cid);
   }
-  const existing = (await unit.tx.find<PartnerCompetitor>('partner_competitors', { where: where.eq('partnerId', partnerId), limit: 10_000 })).items;
+  const existing = (await readAll<PartnerCompetitor>(unit.tx, 'partner_competitors', { where: where.eq('partnerId', partnerId) }));
   for (const e of existing) if (!ids.includes(e.competitorId)) await unit.tx.delete('partner_competitors', e.id);
   for (const cid of ids) {
     if (existing.some((e) => e.competitorId === cid)) continue;
@@ -53,9 +54,9 @@ export function leadsApi(ctx: Context, update: (id: string, patch: PartnerPatch,
 
     /** A partner's competitors. */
     async competitors(partnerId: string): Promise<Partner[]> {
-      const links = (await ctx.store.find<PartnerCompetitor>('partner_competitors', { where: where.eq('partnerId', partnerId), limit: 10_000 })).items;
+      const links = (await readAll<PartnerCompetitor>(ctx.store, 'partner_competitors', { where: where.eq('partnerId', partnerId) }));
       if (links.length === 0) return [];
-      return (await ctx.store.find<Partner>('partners', { where: where.in('id', links.map((l) => l.competitorId)), sort: [{ field: 'name' }], limit: 10_000 })).items;
+      return (await readAll<Partner>(ctx.store, 'partners', { where: where.in('id', links.map((l) => l.competitorId)), sort: [{ field: 'name' }] }));
     },
 
     /**
