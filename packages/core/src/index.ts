@@ -32,7 +32,7 @@ export type { PartnerInput, PartnerPatch, PartnerQuery, LeadInput } from './modu
 export type { PersonInput } from './modules/persons.js';
 export type { OperatorInput } from './modules/operators.js';
 export type { RegisterInput } from './modules/registers.js';
-export type { TaskInput, TaskPatch, TaskQuery, StageInput } from './modules/tasks.js';
+export type { TaskInput, TaskPatch, TaskQuery, StageInput, StageProgress } from './modules/tasks.js';
 export type { HistoryQuery, EmailHistory } from './modules/history.js';
 export type { IngestOptions } from './modules/emails/index.js';
 export type { CampaignInput, CampaignPatch, CampaignLevelInput, CampaignTransactionInput, CampaignProgress, CampaignRealized } from './modules/campaigns/index.js';

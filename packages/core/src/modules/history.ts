@@ -13,6 +13,19 @@ export interface HistoryQuery {
   limit?: number;
   /** `nextCursor` of the previous page. */
   before?: string;
+  /** One item per event: the same e-mail reaching two people shows once (the page may come back shorter). */
+  distinct?: boolean;
+}
+
+/** The items without repeats of one event (same kind, subject and time), first kept. */
+export function distinctItems(items: TimelineItem[]): TimelineItem[] {
+  const seen = new Set<string>();
+  return items.filter((i) => {
+    const key = `${i.kind}|${i.subjectType}|${i.subjectId}|${i.at.getTime()}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 export interface EmailHistory extends Page<TimelineItem> {
@@ -25,13 +38,15 @@ const NEWEST_FIRST = [{ field: 'at', direction: 'desc' as const }];
 
 /** The partner history (historia kontrahenta): one timeline, newest first, one indexed read per page. */
 export function historyModule(ctx: Context) {
-  const page = (field: 'partnerId' | 'personId', id: string, query: HistoryQuery) =>
-    ctx.store.find<TimelineItem>('timeline', {
+  const page = async (field: 'partnerId' | 'personId', id: string, query: HistoryQuery): Promise<Page<TimelineItem>> => {
+    const found = await ctx.store.find<TimelineItem>('timeline', {
       where: where.eq(field, v.id(field, id)),
       sort: NEWEST_FIRST,
       limit: query.limit ?? 50,
       ...(query.before ? { cursor: query.before } : {}),
     });
+    return query.distinct ? { ...found, items: distinctItems(found.items) } : found;
+  };
 
   // An unknown id is NOT_FOUND rather than an empty history, so a wrong id never looks like a quiet partner.
   const known = async (collection: 'partners' | 'persons', field: 'partnerId' | 'personId', id: string) => {

@@ -52,6 +52,13 @@ export type TaskPatch = Partial<
   Pick<TaskInput, 'subject' | 'description' | 'partnerId' | 'personId' | 'ownerId' | 'plannedAt' | 'dueAt' | 'priority' | 'private' | 'customFields'>
 >;
 
+/** How far a task's stages are: done of total, and the subject of the first open one. */
+export interface StageProgress {
+  done: number;
+  total: number;
+  current: string | null;
+}
+
 export interface TaskQuery {
   ownerId?: string | null;
   status?: TaskStatus | TaskStatus[];
@@ -414,6 +421,28 @@ export function tasksModule(ctx: Context) {
         await unit.save('tasks', task, { updatedAt: unit.now });
         return saved;
       });
+    },
+
+    /** The tasks with these ids that exist, in no particular order. */
+    async byIds(ids: string[]): Promise<Task[]> {
+      const unique = [...new Set(ids)];
+      if (unique.length === 0) return [];
+      return (await ctx.store.find<Task>('tasks', { where: where.in('id', unique), limit: unique.length })).items;
+    },
+
+    /** Done and total stages of each task, and the subject of its first open stage, in one read. */
+    async stageProgress(taskIds: string[]): Promise<Map<string, StageProgress>> {
+      const out = new Map<string, StageProgress>();
+      if (taskIds.length === 0) return out;
+      const stages = await ctx.store.find<Stage>('stages', { where: where.in('taskId', taskIds), sort: [{ field: 'position' }], limit: 10_000 });
+      for (const s of stages.items) {
+        const p = out.get(s.taskId) ?? { done: 0, total: 0, current: null };
+        p.total += 1;
+        if (s.status === 'done') p.done += 1;
+        else if (p.current === null) p.current = s.subject;
+        out.set(s.taskId, p);
+      }
+      return out;
     },
 
     async stages(taskId: string): Promise<Stage[]> {

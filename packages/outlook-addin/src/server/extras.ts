@@ -1,4 +1,4 @@
-import { where, type Crm, type Email, type Operator, type Task, type TimelineItem } from '@rapport/core';
+import type { Crm, Operator } from '@rapport/core';
 import { canSeeTask } from './visibility.js';
 
 export interface EmailView {
@@ -25,21 +25,11 @@ type Scope = { partnerId: string } | { personId: string };
 
 /** The last e-mails of a partner or person, through the timeline index (newest first). */
 export async function recentEmails(crm: Crm, scope: Scope, operator: Operator, limit = 5): Promise<EmailView[]> {
-  const field = 'partnerId' in scope ? 'partnerId' : 'personId';
-  const value = 'partnerId' in scope ? scope.partnerId : scope.personId;
-  const items = await crm.store.find<TimelineItem>('timeline', {
-    where: where.and(where.eq(field, value), where.eq('subjectType', 'email')),
-    sort: [{ field: 'at', direction: 'desc' }],
-    limit: limit * 2,
-  });
-  const ids = [...new Set(items.items.map((i) => i.subjectId))];
-  if (ids.length === 0) return [];
-  const emails = (await crm.store.find<Email>('emails', { where: where.in('id', ids), limit: ids.length })).items;
+  // Twice as many as shown: some may be on tasks the operator may not see.
+  const emails = await crm.emails.recent(scope, { limit: limit * 2 });
   const hidden = await hiddenTaskIds(crm, operator, emails.map((e) => e.taskId));
-  const byId = new Map(emails.map((e) => [e.id, e]));
-  return ids
-    .map((id) => byId.get(id))
-    .filter((e): e is Email => !!e && !(e.taskId && hidden.has(e.taskId)))
+  return emails
+    .filter((e) => !(e.taskId && hidden.has(e.taskId)))
     .slice(0, limit)
     .map((e) => ({
       id: e.id,
@@ -66,8 +56,6 @@ export async function openOpportunities(crm: Crm, partnerId: string): Promise<Op
 
 /** Of these task ids, those the operator may not see. */
 export async function hiddenTaskIds(crm: Crm, operator: Operator, taskIds: Array<string | null>): Promise<Set<string>> {
-  const ids = [...new Set(taskIds.filter((id): id is string => !!id))];
-  if (ids.length === 0) return new Set();
-  const tasks = await crm.store.find<Task>('tasks', { where: where.in('id', ids), limit: ids.length });
-  return new Set(tasks.items.filter((t) => !canSeeTask(t, operator)).map((t) => t.id));
+  const tasks = await crm.tasks.byIds(taskIds.filter((id): id is string => !!id));
+  return new Set(tasks.filter((t) => !canSeeTask(t, operator)).map((t) => t.id));
 }

@@ -1,4 +1,4 @@
-import { where, type Crm, type Operator, type Partner, type Person, type Stage, type Task, type TimelineItem } from '@rapport/core';
+import type { Crm, Operator, Partner, Person, Task, TimelineItem } from '@rapport/core';
 import { visibleTasksFilter } from './visibility.js';
 import { hiddenTaskIds, openOpportunities, recentEmails, type EmailView, type OpportunityView } from './extras.js';
 
@@ -57,7 +57,8 @@ const personView = (p: Person): PersonView => ({
 
 /** Builds the pane's view of an e-mail address: partner card, persons, open tasks, e-mails, timeline. */
 export async function historyFor(crm: Crm, operator: Operator, address: string, query: { limit: number; before?: string }): Promise<HistoryView> {
-  const history = await crm.history.forEmail(address, { limit: query.limit, ...(query.before ? { before: query.before } : {}) });
+  // An e-mail to two contacts of one partner has an item per contact: the pane shows it once.
+  const history = await crm.history.forEmail(address, { limit: query.limit, distinct: true, ...(query.before ? { before: query.before } : {}) });
   const { partner, person } = history;
   const scope = partner ? { partnerId: partner.id } : person ? { personId: person.id } : null;
   const now = crm.clock.now();
@@ -70,7 +71,7 @@ export async function historyFor(crm: Crm, operator: Operator, address: string, 
     partner ? openOpportunities(crm, partner.id) : [],
   ]);
 
-  const progress = await stageProgress(crm, tasks.items.map((t) => t.id));
+  const progress = await crm.tasks.stageProgress(tasks.items.map((t) => t.id));
   return {
     address: history.address,
     partner: partner
@@ -101,28 +102,5 @@ export async function historyFor(crm: Crm, operator: Operator, address: string, 
 async function hidePrivate(crm: Crm, operator: Operator, items: TimelineItem[]): Promise<TimelineItem[]> {
   const taskOf = (i: TimelineItem) => (i.subjectType === 'task' ? i.subjectId : typeof i.data?.taskId === 'string' ? i.data.taskId : null);
   const hidden = await hiddenTaskIds(crm, operator, items.map(taskOf));
-  // An e-mail to two contacts of one partner has an item per contact: the partner view shows it once.
-  const seen = new Set<string>();
-  return items.filter((i) => {
-    if (hidden.has(taskOf(i) ?? '')) return false;
-    const key = `${i.kind}|${i.subjectType}|${i.subjectId}|${i.at.getTime()}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-/** Done/total stages per task, in one query. */
-async function stageProgress(crm: Crm, taskIds: string[]) {
-  const out = new Map<string, { done: number; total: number; current: string | null }>();
-  if (taskIds.length === 0) return out;
-  const stages = await crm.store.find<Stage>('stages', { where: where.in('taskId', taskIds), sort: [{ field: 'position' }], limit: 10_000 });
-  for (const s of stages.items) {
-    const p = out.get(s.taskId) ?? { done: 0, total: 0, current: null };
-    p.total += 1;
-    if (s.status === 'done') p.done += 1;
-    else if (p.current === null) p.current = s.subject;
-    out.set(s.taskId, p);
-  }
-  return out;
+  return items.filter((i) => !hidden.has(taskOf(i) ?? ''));
 }

@@ -1,6 +1,6 @@
 import { inRead, type Context } from '../../context.js';
 import type { Email, EmailLocation, MailPolicy } from '../../domain/email-types.js';
-import type { Register } from '../../domain/types.js';
+import type { Register, TimelineItem } from '../../domain/types.js';
 import { where } from '../../store/filter.js';
 import type { Page, Store } from '../../store/store.js';
 import { normalizeMessageId } from './normalize.js';
@@ -43,6 +43,24 @@ export function readsApi(ctx: Context) {
         limit: query.limit ?? 100,
         ...(query.cursor ? { cursor: query.cursor } : {}),
       });
+    },
+
+    /**
+     * The last e-mails of a partner or a person, newest first, through the timeline index: each
+     * message once, however many of the partner's people it reached.
+     */
+    async recent(scope: { partnerId: string } | { personId: string }, options: { limit?: number } = {}): Promise<Email[]> {
+      const field = 'partnerId' in scope ? 'partnerId' : 'personId';
+      const value = 'partnerId' in scope ? scope.partnerId : scope.personId;
+      const items = await ctx.store.find<TimelineItem>('timeline', {
+        where: where.and(where.eq(field, value), where.eq('subjectType', 'email')),
+        sort: [{ field: 'at', direction: 'desc' }],
+        limit: options.limit ?? 10,
+      });
+      const ids = [...new Set(items.items.map((i) => i.subjectId))];
+      if (ids.length === 0) return [];
+      const byId = new Map((await ctx.store.find<Email>('emails', { where: where.in('id', ids), limit: ids.length })).items.map((e) => [e.id, e]));
+      return ids.map((id) => byId.get(id)).filter((e): e is Email => !!e);
     },
 
     async locations(emailId: string): Promise<EmailLocation[]> {
