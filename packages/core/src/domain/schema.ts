@@ -1,4 +1,4 @@
-import { Schema, type CollectionDef, type FieldDef } from '../store/schema.js';
+import { Schema, type CollectionDef, type FieldDef, type IndexDef } from '../store/schema.js';
 import { salesCollections } from './sales-schema.js';
 import { emailCollections } from './email-schema.js';
 
@@ -84,6 +84,8 @@ export const registers: CollectionDef = {
   indexes: [{ name: 'registers_code_uq', fields: ['code'], unique: true }],
 };
 
+const DEFAULT_TASK_ORDER: IndexDef['fields'] = ['dueAt', { field: 'createdAt', desc: true }, { field: 'id', desc: true }];
+
 export const tasks: CollectionDef = {
   name: 'tasks',
   fields: {
@@ -111,6 +113,13 @@ export const tasks: CollectionDef = {
     { name: 'tasks_partner', fields: ['partnerId', { field: 'createdAt', desc: true }] },
     { name: 'tasks_parent', fields: ['parentId'] },
     { name: 'tasks_planned', fields: ['plannedAt'] },
+    // The default task list order (due ascending, newest first, then the id tiebreak the cursor
+    // adds with the last field's direction), per scope the CLI, API and pane list by: an index
+    // that returns rows in that order spares a sort of every matching task.
+    { name: 'tasks_owner_due', fields: ['ownerId', ...DEFAULT_TASK_ORDER] },
+    { name: 'tasks_partner_due', fields: ['partnerId', ...DEFAULT_TASK_ORDER] },
+    { name: 'tasks_person_due', fields: ['personId', ...DEFAULT_TASK_ORDER] },
+    { name: 'tasks_due', fields: [...DEFAULT_TASK_ORDER] },
   ],
 };
 
