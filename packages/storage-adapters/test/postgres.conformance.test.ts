@@ -24,5 +24,4 @@ describeStoreConformance({
     const { rows } = await raw.query(`SELECT * FROM "${schemaName}"."${collection}" WHERE id = $1`, [id]);
     return rows[0] ? fieldsOf(rows[0]) : null;
   },
-  capabilities: { nativeJson: true, nativeDates: true, nativeBooleans: true, transactions: true, concurrentWriters: true },
 });

@@ -28,5 +28,4 @@ describeStoreConformance({
       db.close();
     }
   },
-  capabilities: { transactions: true },
 });

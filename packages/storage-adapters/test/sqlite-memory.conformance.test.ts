@@ -17,5 +17,4 @@ describeStoreConformance({
     const row = db.prepare(`SELECT * FROM "${collection}" WHERE id = ?`).get(id) as Record<string, unknown> | undefined;
     return row ? fieldsOf(row) : null;
   },
-  capabilities: { transactions: true },
 });

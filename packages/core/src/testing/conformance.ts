@@ -20,8 +20,6 @@ export interface StoreConformanceOptions {
    * Returns null when no row has that id.
    */
   inspect: (collection: string, id: string) => Promise<Record<string, unknown> | null>;
-  /** What the store can do; tests needing a missing capability are skipped with the reason. */
-  capabilities?: Partial<StoreCapabilities>;
 }
 
 /** Normalises raw stored values so tests can check them whatever the column type. */
@@ -47,14 +45,6 @@ const raw = {
 
 /** Registers the conformance tests for one store. */
 export function describeStoreConformance(options: StoreConformanceOptions): void {
-  const caps: StoreCapabilities = {
-    nativeJson: false,
-    nativeDates: false,
-    nativeBooleans: false,
-    transactions: true,
-    concurrentWriters: false,
-    ...options.capabilities,
-  };
   const open: Store[] = [];
 
   async function fresh(schema: Schema = conformanceSchema): Promise<Store> {
@@ -77,6 +67,11 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
     const n = await store.count(items.name, filter);
     expect(n, `count() must agree with find() for ${JSON.stringify(filter)}`).toBe(out.length);
     return query.sort ? out : out.sort();
+  }
+
+  /** Skips a test, saying why, when the store declares it lacks a capability (store.capabilities). */
+  function skipWithout(store: Store, need: keyof StoreCapabilities, skip: (condition: boolean, note?: string) => void) {
+    skip(!store.capabilities[need], `skipped: ${store.name} declares capabilities.${need} false`);
   }
 
   describe(`Store conformance: ${options.name}`, () => {
@@ -198,6 +193,12 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
         await expectCode(store.find(items.name, { limit: 10_001 }), 'VALIDATION');
         await expectCode(store.find(items.name, { limit: 2.5 }), 'VALIDATION');
         expect((await store.find(items.name)).items).toHaveLength(100);
+      });
+
+      it('declares its capabilities once, every flag true or false', async () => {
+        const store = await fresh();
+        const flags: Array<keyof StoreCapabilities> = ['nativeJson', 'nativeDates', 'nativeBooleans', 'transactions', 'concurrentWriters'];
+        for (const flag of flags) expect(typeof store.capabilities[flag], flag).toBe('boolean');
       });
 
       it('a second migrate() applies nothing', async () => {
@@ -499,10 +500,9 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
     });
 
     describe('transactions', () => {
-      const noTx = !caps.transactions;
-
-      it.skipIf(noTx)('commits everything written inside (skipped: store has no transactions)', async () => {
+      it('commits everything written inside', async ({ skip }) => {
         const store = await fresh();
+        skipWithout(store, 'transactions', skip);
         const result = await store.transaction(async (tx) => {
           await tx.create(items.name, item(1));
           await tx.create(events.name, { id: 'e1', version: 1, itemId: 'it-0001', kind: 'made', at: new Date(), amount: 1, weight: null });
@@ -513,8 +513,9 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
         expect(await options.inspect(events.name, 'e1')).not.toBeNull();
       });
 
-      it.skipIf(noTx)('a failed transaction leaves no trace (skipped: store has no transactions)', async () => {
+      it('a failed transaction leaves no trace', async ({ skip }) => {
         const store = await seeded([item(1), item(2)]);
+        skipWithout(store, 'transactions', skip);
         const seqBefore = await store.nextSequence('rollback-seq');
         const boom = new Error('boom');
         await expect(
@@ -537,8 +538,9 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
         expect(await store.nextSequence('rollback-seq')).toBe(seqBefore + 1);
       });
 
-      it.skipIf(noTx)('a nested transaction joins the outer one (skipped: store has no transactions)', async () => {
+      it('a nested transaction joins the outer one', async ({ skip }) => {
         const store = await fresh();
+        skipWithout(store, 'transactions', skip);
         await expect(
           store.transaction(async (tx) => {
             await tx.create(items.name, item(1));
@@ -557,8 +559,9 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
         expect(await store.count(items.name)).toBe(1);
       });
 
-      it.skipIf(noTx)('concurrent transactions do not see or undo each other (skipped: store has no transactions)', async () => {
+      it('concurrent transactions do not see or undo each other', async ({ skip }) => {
         const store = await fresh();
+        skipWithout(store, 'transactions', skip);
         const results = await Promise.allSettled(
           Array.from({ length: 20 }, (_, i) =>
             store.transaction(async (tx) => {
@@ -609,8 +612,9 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
         expect([...values].sort((a, b) => a - b)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
       });
 
-      it.skipIf(!caps.transactions)('a value taken in a rolled-back transaction is given out again (skipped: no transactions)', async () => {
+      it('a value taken in a rolled-back transaction is given out again', async ({ skip }) => {
         const store = await fresh();
+        skipWithout(store, 'transactions', skip);
         expect(await store.nextSequence('r')).toBe(1);
         await expect(
           store.transaction(async (tx) => {
