@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { createCrm, fsBlobStore, RapportError, type Crm, type Store } from '@rapport/core';
 import { postgresStore, sqliteStore } from '@rapport/storage-adapters';
 
@@ -9,11 +10,20 @@ export function resolveDb(option: string | undefined): string {
   return option ?? process.env.RAPPORT_DB ?? DEFAULT_DB;
 }
 
+/** The folder a `sqlite:PATH` database lives in, when it does not exist yet (else null). */
+export function missingSqliteDir(url: string): string | null {
+  if (!url.startsWith('sqlite:') || url.endsWith(':memory:')) return null;
+  const dir = dirname(resolve(url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '')));
+  return existsSync(dir) ? null : dir;
+}
+
 /** Opens a store for a `sqlite:PATH` or `postgres://` URL. */
 export function openStore(url: string): Store {
   if (url.startsWith('sqlite:')) {
     const filename = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (!filename) throw new RapportError('VALIDATION', `--db ${url} names no file (use sqlite:./rapport.db or sqlite::memory:)`);
+    const missing = missingSqliteDir(url);
+    if (missing) throw new RapportError('VALIDATION', `--db ${url}: the folder ${missing} does not exist (rapport init creates it)`);
     return sqliteStore({ filename });
   }
   if (/^postgres(ql)?:\/\//.test(url)) return postgresStore({ url });
@@ -45,12 +55,17 @@ export function blobDir(url: string): string {
 }
 
 /** Opens the store, applies pending migrations and builds the CRM (the caller closes it). */
-export async function openCrm(dbOption: string | undefined): Promise<{ crm: Crm; url: string; applied: string[] }> {
+export async function openCrm(
+  dbOption: string | undefined,
+  options: { createDirectory?: boolean } = {},
+): Promise<{ crm: Crm; url: string; applied: string[]; createdDirectory: string | null }> {
   const url = resolveDb(dbOption);
+  const createdDirectory = options.createDirectory ? missingSqliteDir(url) : null;
+  if (createdDirectory) mkdirSync(createdDirectory, { recursive: true });
   const store = openStore(url);
   try {
     const report = await store.migrate();
-    return { crm: createCrm({ store, blobs: fsBlobStore({ dir: blobDir(url) }) }), url, applied: report.applied };
+    return { crm: createCrm({ store, blobs: fsBlobStore({ dir: blobDir(url) }) }), url, applied: report.applied, createdDirectory };
   } catch (err) {
     await store.close().catch(() => undefined);
     throw err;

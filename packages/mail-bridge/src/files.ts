@@ -1,11 +1,12 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { once } from 'node:events';
 import type { Crm, MailPolicy } from '@rapport/core';
 import { MailPipeline } from './pipeline.js';
 import { emptyReport, type ProgressListener, type SyncReport } from './report.js';
+import { requireBlobStore } from './require-blobs.js';
 
 export interface FileImportOptions {
   /** Mail policy overrides for this import. */
@@ -60,17 +61,43 @@ async function* mboxMessages(path: string): AsyncGenerator<AsyncGenerator<Buffer
   }
 }
 
+/**
+ * Why a file cannot be imported as an mbox (missing, unreadable, a folder, empty, or not starting
+ * with a "From " line, such as a PNG), or null. Checked first, so such a file is a failure with a
+ * reason rather than an import of nothing.
+ */
+async function notAnMbox(path: string): Promise<string | null> {
+  let head: Buffer;
+  try {
+    const s = await stat(path);
+    if (s.isDirectory()) return `${path} is a folder, not an mbox file`;
+    const handle = await open(path, 'r');
+    try {
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(1024), 0, 1024, 0);
+      head = buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    return `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+  }
+  if (head.length === 0) return `${path} is empty, not an mbox file`;
+  // Leading blank lines are tolerated; then an mbox starts with its first "From " separator.
+  if (!FROM_LINE.test(head.toString('latin1').replace(/^[\r\n]+/, ''))) return `${path} is not an mbox file (it does not start with a "From " line)`;
+  return null;
+}
+
 /** Imports a mailbox file (Thunderbird local folder, mboxrd or mboxo) through the ingest pipeline. */
 export async function importMbox(crm: Crm, files: string | string[], options: FileImportOptions = {}): Promise<SyncReport> {
+  requireBlobStore(crm, 'importMbox');
   const started = Date.now();
   const report = emptyReport();
   const pipeline = new MailPipeline(crm, report, options.policy);
   for (const file of Array.isArray(files) ? files : [files]) {
     const path = resolve(file);
-    try {
-      await stat(path);
-    } catch (err) {
-      pipeline.fail(path, `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    const problem = await notAnMbox(path);
+    if (problem) {
+      pipeline.fail(path, problem);
       continue;
     }
     let n = 0;
@@ -96,6 +123,7 @@ export async function importMbox(crm: Crm, files: string | string[], options: Fi
 
 /** Imports .eml files (one message each) through the ingest pipeline. */
 export async function importEml(crm: Crm, files: string | string[], options: FileImportOptions = {}): Promise<SyncReport> {
+  requireBlobStore(crm, 'importEml');
   const started = Date.now();
   const report = emptyReport();
   const pipeline = new MailPipeline(crm, report, options.policy);

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { isRapportError, RapportError, UNKNOWN_SENDER_POLICIES, type Crm, type MailPolicy } from '@rapport/core';
 import { ImapSync, importEml, importMbox, type ProgressListener, type SyncReport } from '@rapport/mail-bridge';
+import { day, host, portFrom } from '../args.js';
 import { openCrm } from '../db.js';
 import { emit, type GlobalOptions } from '../output.js';
 
@@ -14,20 +15,10 @@ interface PolicyOptions {
   owner?: string;
 }
 
-const port = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65_535) throw new InvalidArgumentError('must be a port number from 1 to 65535');
-  return n;
-};
-
 const seconds = (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 1740) throw new InvalidArgumentError('must be a whole number of seconds from 1 to 1740');
   return n;
-};
-const day = (value: string) => {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(new Date(`${value}T00:00:00Z`).getTime())) throw new InvalidArgumentError('must be a date YYYY-MM-DD');
-  return new Date(`${value}T00:00:00Z`);
 };
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -46,7 +37,13 @@ async function policyOf(crm: Crm, o: PolicyOptions): Promise<Partial<MailPolicy>
   if (o.ownDomain?.length) policy.ownDomains = o.ownDomain;
   if (o.unknownSenders) policy.unknownSenders = o.unknownSenders;
   if (o.block?.length) policy.blocklist = o.block;
-  if (o.register) policy.register = o.register;
+  if (o.register) {
+    if (!(await crm.registers.findByCode(o.register))) {
+      const known = (await crm.registers.list()).map((r) => r.code).join(', ');
+      throw new RapportError('NOT_FOUND', `register ${JSON.stringify(o.register)} does not exist (--register${known ? `; registers: ${known}` : ''})`);
+    }
+    policy.register = o.register;
+  }
   if (o.owner) {
     const owner = await crm.operators.findByEmail(o.owner.trim());
     if (!owner) throw new RapportError('NOT_FOUND', `operator with e-mail ${JSON.stringify(o.owner)} does not exist (--owner)`);
@@ -117,8 +114,8 @@ export function registerImport(program: Command) {
     cmd
       .command('imap')
       .description('sync IMAP mailboxes (checkpointed: a re-run fetches only new mail)')
-      .requiredOption('--host <host>', 'IMAP server')
-      .option('--port <port>', 'IMAP port (default 993 with --tls, else 143)', port)
+      .requiredOption('--host <host>', 'IMAP server', host)
+      .option('--port <port>', 'IMAP port (default 993 with --tls, else 143)', portFrom(1))
       .option('--tls', 'implicit TLS (IMAPS)')
       .option('--no-tls', 'plain IMAP, no STARTTLS (test servers only)')
       .requiredOption('--user <user>', 'login name')

@@ -1,16 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import type { Crm } from '@rapport/core';
 import { buildPane, createApiServer, defaultPaneDir, ensureDevCertificate, manifestPaths, type InternalErrorReport } from '@rapport/outlook-addin';
+import { host, origins, portFrom } from '../args.js';
 import { openCrm } from '../db.js';
 import { emit, type GlobalOptions } from '../output.js';
 
-export const port = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError('must be a port number from 0 to 65535');
-  return n;
-};
+/** `--port` of serve and demo (0 picks a free port). */
+export const port = portFrom(0);
 
 export interface ServeOptions {
   port: number;
@@ -96,8 +94,8 @@ export function registerServe(program: Command) {
     .command('serve')
     .description('serve the HTTP API and the Outlook/Thunderbird task pane (HTTPS with a dev certificate)')
     .option('--port <port>', 'port to listen on', port, 3000)
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--origin <origin...>', 'extra origins allowed by CORS')
+    .option('--host <host>', 'address to listen on', host, '127.0.0.1')
+    .option('--origin <origin...>', 'extra origins allowed by CORS, e.g. https://crm.example.com', origins)
     .option('--no-tls', 'plain HTTP (only behind a TLS-terminating proxy)')
     .action(async (opts: { port: number; host: string; origin?: string[]; tls: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();

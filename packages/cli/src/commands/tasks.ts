@@ -1,5 +1,5 @@
-import type { Command } from 'commander';
-import { RapportError } from '@rapport/core';
+import { Option, type Command } from 'commander';
+import { RapportError, TASK_STATUSES, type TaskStatus } from '@rapport/core';
 import { openCrm } from '../db.js';
 import { day, emit, table, type GlobalOptions } from '../output.js';
 import { positiveInt } from './history.js';
@@ -11,9 +11,9 @@ export function registerTasks(program: Command) {
     .description('list tasks, by due date')
     .option('--owner <email>', 'tasks of this operator')
     .option('--overdue', 'only open tasks past their due date')
-    .option('--status <status...>', 'open, in_progress, done, cancelled')
+    .addOption(new Option('--status <status...>', 'only tasks with these statuses').choices(TASK_STATUSES))
     .option('--limit <n>', 'tasks to show', positiveInt, 100)
-    .action(async (opts: { owner?: string; overdue?: boolean; status?: any[]; limit: number }, cmd: Command) => {
+    .action(async (opts: { owner?: string; overdue?: boolean; status?: TaskStatus[]; limit: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const { crm } = await openCrm(g.db);
       try {

@@ -1,7 +1,19 @@
 import type { Command } from 'commander';
-import { RapportError } from '@rapport/core';
+import { RapportError, type ApiToken, type Crm, type Operator } from '@rapport/core';
 import { openCrm } from '../db.js';
-import { emit, type GlobalOptions } from '../output.js';
+import { day, emit, table, type GlobalOptions } from '../output.js';
+
+/** Every operator, page by page. */
+async function allOperators(crm: Crm): Promise<Operator[]> {
+  const all: Operator[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await crm.operators.list({ limit: 500, ...(cursor ? { cursor } : {}) });
+    all.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return all;
+}
 
 export function registerOperators(program: Command) {
   const operators = program.command('operators').description('users of the CRM');
@@ -22,6 +34,22 @@ export function registerOperators(program: Command) {
       }
     });
 
+  operators
+    .command('list')
+    .description('list operators')
+    .action(async (_opts, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      const { crm } = await openCrm(g.db);
+      try {
+        const list = await allOperators(crm);
+        emit(g, { operators: list }, () =>
+          list.length ? table(['email', 'name', 'groups', 'active', 'id'], list.map((o) => [o.email, o.name, o.groups.join(', '), o.active ? 'yes' : 'no', o.id])) : '(no operators: add one with rapport operators add)',
+        );
+      } finally {
+        await crm.close();
+      }
+    });
+
   const tokens = program.command('tokens').description('API tokens of operators');
   tokens
     .command('create')
@@ -36,6 +64,34 @@ export function registerOperators(program: Command) {
         if (!op) throw new RapportError('NOT_FOUND', `operator ${JSON.stringify(opts.operator)} does not exist (add it with: rapport operators add)`);
         const { token, record } = await crm.operators.createToken(op.id, opts.label ? { label: opts.label } : {});
         emit(g, { token, tokenId: record.id, operator: op.email }, () => `${token}\n(token ${record.id} for ${op.email}; it is shown only once)`);
+      } finally {
+        await crm.close();
+      }
+    });
+  tokens
+    .command('list')
+    .description('list API tokens (never the token itself: it is stored hashed)')
+    .option('--operator <email>', "only this operator's tokens")
+    .action(async (opts: { operator?: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      const { crm } = await openCrm(g.db);
+      try {
+        let owners: Operator[];
+        if (opts.operator) {
+          const op = await crm.operators.findByEmail(opts.operator);
+          if (!op) throw new RapportError('NOT_FOUND', `operator ${JSON.stringify(opts.operator)} does not exist`);
+          owners = [op];
+        } else owners = await allOperators(crm);
+        const rows: Array<{ id: string; operator: string; label: string | null; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null }> = [];
+        for (const op of owners) {
+          const page = await crm.operators.tokens(op.id);
+          rows.push(...page.items.map((t: ApiToken) => ({ id: t.id, operator: op.email, label: t.label, createdAt: t.createdAt, lastUsedAt: t.lastUsedAt, revokedAt: t.revokedAt })));
+        }
+        emit(g, { tokens: rows }, () =>
+          rows.length
+            ? table(['id', 'operator', 'label', 'created', 'last used', 'revoked'], rows.map((t) => [t.id, t.operator, t.label ?? '', day(t.createdAt), day(t.lastUsedAt), t.revokedAt ? day(t.revokedAt) : '']))
+            : '(no tokens)',
+        );
       } finally {
         await crm.close();
       }
