@@ -57,6 +57,8 @@ export interface Crm extends CrmModules {
   readonly events$: Observable<DomainEvent>;
   readonly store: Store;
   readonly clock: Clock;
+  /** Where attachment bytes go; null when none was configured (mail with attachments cannot be imported). */
+  readonly blobs: BlobStore | null;
   /** The same CRM, with changes attributed to this operator (created by, audit trail). */
   as(operatorId: string | null): Crm;
   /** Releases the store. */
@@ -80,6 +82,7 @@ export function createCrm(options: CrmOptions): Crm {
       events$: events.asObservable(),
       store: base.store,
       clock: base.clock,
+      blobs: base.blobs,
       as: (operatorId) => build(operatorId),
       close: async () => {
         events.complete();

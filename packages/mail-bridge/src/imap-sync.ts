@@ -5,6 +5,7 @@ import { closeClient, connectImap, connectionClosed, describeTarget, imapError, 
 import { MailPipeline } from './pipeline.js';
 import { sharedParsePool, type ParsePool, type PoolResult } from './parse-pool.js';
 import { emptyReport, mergeReport, type MailboxReport, type ProgressListener, type SyncReport } from './report.js';
+import { requireBlobStore } from './require-blobs.js';
 
 export interface ImapSyncOptions extends ImapConnection {
   /** Mailboxes to sync (default INBOX). */
@@ -72,6 +73,7 @@ export class ImapSync {
     private readonly crm: Crm,
     private readonly options: ImapSyncOptions,
   ) {
+    requireBlobStore(crm, 'ImapSync');
     this.account = options.account ?? `imap:${options.user}@${options.host}`;
     this.mailboxes = options.mailboxes?.length ? options.mailboxes : ['INBOX'];
   }
