@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createCrm, fsBlobStore, RapportError, type Crm, type Store } from '@rapport/core';
-import { postgresStore, sqliteStore } from '@rapport/storage-adapters';
 
 export const DEFAULT_DB = 'sqlite:./rapport.db';
 
@@ -17,16 +16,20 @@ export function missingSqliteDir(url: string): string | null {
   return existsSync(dir) ? null : dir;
 }
 
-/** Opens a store for a `sqlite:PATH` or `postgres://` URL. */
-export function openStore(url: string): Store {
+/** Opens a store for a `sqlite:PATH` or `postgres://` URL (loading the adapters only then). */
+export async function openStore(url: string): Promise<Store> {
   if (url.startsWith('sqlite:')) {
     const filename = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (!filename) throw new RapportError('VALIDATION', `--db ${url} names no file (use sqlite:./rapport.db or sqlite::memory:)`);
     const missing = missingSqliteDir(url);
     if (missing) throw new RapportError('VALIDATION', `--db ${url}: the folder ${missing} does not exist (rapport init creates it)`);
+    const { sqliteStore } = await import('@rapport/storage-adapters');
     return sqliteStore({ filename });
   }
-  if (/^postgres(ql)?:\/\//.test(url)) return postgresStore({ url });
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const { postgresStore } = await import('@rapport/storage-adapters');
+    return postgresStore({ url });
+  }
   throw new RapportError('VALIDATION', `--db must be sqlite:PATH or postgres://... (got ${JSON.stringify(redact(url))})`);
 }
 
@@ -62,7 +65,7 @@ export async function openCrm(
   const url = resolveDb(dbOption);
   const createdDirectory = options.createDirectory ? missingSqliteDir(url) : null;
   if (createdDirectory) mkdirSync(createdDirectory, { recursive: true });
-  const store = openStore(url);
+  const store = await openStore(url);
   try {
     const report = await store.migrate();
     return { crm: createCrm({ store, blobs: fsBlobStore({ dir: blobDir(url) }) }), url, applied: report.applied, createdDirectory };

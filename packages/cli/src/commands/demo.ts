@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { Crm, IncomingEmail, Operator, Partner, PartnerKind, Person } from '@rapport/core';
-import { importMbox, type SyncReport } from '@rapport/mail-bridge';
+import type { SyncReport } from '@rapport/mail-bridge';
 import { openCrm } from '../db.js';
 import { day, emit, table, type GlobalOptions } from '../output.js';
 import { describeServer, port, serveUntilStopped, startServer, type RunningServer } from './serve.js';
@@ -226,6 +226,7 @@ export function registerDemo(program: Command) {
         let imported: SyncReport | null = null;
         if (!existing) {
           seeded = await seed(crm);
+          const { importMbox } = await import('@rapport/mail-bridge');
           imported = await importMbox(crm.as(seeded.operator.id), sampleMbox(), { policy: { ownDomains: [OWN_DOMAIN], ownerId: seeded.operator.id } });
         }
         const operator = seeded?.operator ?? (await crm.operators.findByEmail(`anna@${OWN_DOMAIN}`));

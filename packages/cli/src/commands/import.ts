@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import cliProgress from 'cli-progress';
 import { isRapportError, RapportError, UNKNOWN_SENDER_POLICIES, type Crm, type MailPolicy } from '@rapport/core';
-import { ImapSync, importEml, importMbox, type ProgressListener, type SyncReport } from '@rapport/mail-bridge';
+import type { ProgressListener, SyncReport } from '@rapport/mail-bridge';
 import { day, host, portFrom } from '../args.js';
 import { openCrm } from '../db.js';
 import { emit, type GlobalOptions } from '../output.js';
@@ -53,8 +52,9 @@ async function policyOf(crm: Crm, o: PolicyOptions): Promise<Partial<MailPolicy>
 }
 
 /** A progress bar on stderr when it is a terminal (and not --json); otherwise nothing. */
-function progressBar(g: GlobalOptions): { onProgress: ProgressListener; stop(): void } {
+async function progressBar(g: GlobalOptions): Promise<{ onProgress: ProgressListener; stop(): void }> {
   if (g.json || !process.stderr.isTTY) return { onProgress: () => undefined, stop: () => undefined };
+  const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
     { stream: process.stderr, format: ' {bar} {value}/{total} | imported {imported} · duplicates {duplicates} · quarantined {quarantined} | {mailbox}', hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,
@@ -134,8 +134,9 @@ export function registerImport(program: Command) {
     const portNumber = o.port ?? (tls === 'implicit' ? 993 : 143);
     const ca = o.caFile ? await readFile(o.caFile).catch((err) => Promise.reject(new RapportError('VALIDATION', `--ca-file ${o.caFile} cannot be read (${err.code ?? err.message})`))) : undefined;
     const { crm } = await openCrm(g.db);
-    const bar = progressBar(g);
+    const bar = await progressBar(g);
     try {
+      const { ImapSync } = await import('@rapport/mail-bridge');
       const sync = new ImapSync(crm, {
         host: o.host,
         port: portNumber,
@@ -194,8 +195,9 @@ export function registerImport(program: Command) {
     ).action(async (files: string[], o: PolicyOptions, c: Command) => {
       const g = c.optsWithGlobals<GlobalOptions>();
       const { crm } = await openCrm(g.db);
-      const bar = progressBar(g);
+      const bar = await progressBar(g);
       try {
+        const { importEml, importMbox } = await import('@rapport/mail-bridge');
         const options = { policy: await policyOf(crm, o), onProgress: bar.onProgress };
         const report = kind === 'mbox' ? await importMbox(crm, files, options) : await importEml(crm, files, options);
         bar.stop();

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Crm } from '@rapport/core';
-import { buildPane, createApiServer, defaultPaneDir, ensureDevCertificate, manifestPaths, type InternalErrorReport } from '@rapport/outlook-addin';
+import type { InternalErrorReport } from '@rapport/outlook-addin';
 import { host, origins, portFrom } from '../args.js';
 import { openCrm } from '../db.js';
 import { emit, type GlobalOptions } from '../output.js';
@@ -28,6 +28,7 @@ export interface RunningServer {
 
 /** Starts the HTTP API and the task pane for a CRM (building the pane first if needed). */
 export async function startServer(crm: Crm, options: ServeOptions): Promise<RunningServer> {
+  const { buildPane, createApiServer, defaultPaneDir, ensureDevCertificate, manifestPaths } = await import('@rapport/outlook-addin');
   if (!existsSync(join(defaultPaneDir(), 'pane.js'))) await buildPane();
   const cert = options.tls ? ensureDevCertificate() : null;
   const scheme = cert ? 'https' : 'http';
