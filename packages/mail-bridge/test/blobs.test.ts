@@ -2,8 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createCrm } from '@rapport/core';
-import { sqliteStore } from '@rapport/storage-adapters';
+import { createCrm, memoryStore } from '@rapport/core';
 import { ImapSync, importEml, importMbox } from '@rapport/mail-bridge';
 
 let dir: string;
@@ -37,8 +36,7 @@ const withAttachment = [
 ].join('\r\n');
 
 it('a mail import into a CRM without a BlobStore is refused up front, nothing imported', async () => {
-  const store = sqliteStore({ filename: ':memory:' });
-  await store.migrate();
+  const store = memoryStore();
   const crm = createCrm({ store });
   try {
     const eml = join(dir, 'offer.eml');
