@@ -20,7 +20,7 @@ import { where, type Filter } from '../store/filter.js';
 import type { Page, SortField } from '../store/store.js';
 import * as v from '../validate.js';
 import { defaultRegister, nextNumber } from './registers.js';
-import { readAll } from '../store/find-all.js';
+import { findAll, readAll } from '../store/find-all.js';
 
 export interface StageInput {
   subject: string;
@@ -434,8 +434,7 @@ export function tasksModule(ctx: Context) {
     async stageProgress(taskIds: string[]): Promise<Map<string, StageProgress>> {
       const out = new Map<string, StageProgress>();
       if (taskIds.length === 0) return out;
-      const stages = await ctx.store.find<Stage>('stages', { where: where.in('taskId', taskIds), sort: [{ field: 'position' }], limit: 10_000 });
-      for (const s of stages.items) {
+      for await (const s of findAll<Stage>(ctx.store, 'stages', { where: where.in('taskId', taskIds), sort: [{ field: 'position' }] })) {
         const p = out.get(s.taskId) ?? { done: 0, total: 0, current: null };
         p.total += 1;
         if (s.status === 'done') p.done += 1;
