@@ -74,15 +74,18 @@ try {
     mkdirSync(tarballs);
     sh('npm', ['pack', '--workspaces', '--pack-destination', tarballs, '--silent'], root);
   });
-  const files = readdirSync(tarballs).filter((f) => f.endsWith('.tgz')).map((f) => join(tarballs, f));
+  const files = readdirSync(tarballs)
+    .filter((f) => f.endsWith('.tgz'))
+    .map((f) => join(tarballs, f));
 
-  if (!process.argv.includes('--skip-lint')) await step('publint --strict and attw --profile node16 on each tarball', () => {
-    for (const file of files) {
-      sh(bin('publint'), ['run', '--strict', file], root);
-      // node16: Node 20 resolution from CJS and ESM, and bundlers (node10 is older than our engines).
-      sh(bin('attw'), [file, '--profile', 'node16', '--format', 'ascii', '--no-emoji'], root);
-    }
-  });
+  if (!process.argv.includes('--skip-lint'))
+    await step('publint --strict and attw --profile node16 on each tarball', () => {
+      for (const file of files) {
+        sh(bin('publint'), ['run', '--strict', file], root);
+        // node16: Node 20 resolution from CJS and ESM, and bundlers (node10 is older than our engines).
+        sh(bin('attw'), [file, '--profile', 'node16', '--format', 'ascii', '--no-emoji'], root);
+      }
+    });
 
   await step('npm install the tarballs into a fresh project', () => {
     mkdirSync(app);
@@ -94,7 +97,21 @@ try {
     for (const file of files) overrides[tarballName(file)] = `$${tarballName(file)}`;
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'rapport-user', private: true, version: '0.0.0', overrides }, null, 2));
     const versions = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).devDependencies as Record<string, string>;
-    sh('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...files, `typescript@${versions.typescript}`, `@types/node@${versions['@types/node']}`], app);
+    sh(
+      'npm',
+      [
+        'install',
+        '--ignore-scripts',
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        '--loglevel=error',
+        ...files,
+        `typescript@${versions.typescript}`,
+        `@types/node@${versions['@types/node']}`,
+      ],
+      app,
+    );
   });
 
   await step('README quick start type-checked with tsc --strict (ESM and CommonJS)', () => {
@@ -102,7 +119,25 @@ try {
     writeFileSync(join(app, 'quickstart.mts'), `${esm}\n${EVERY_PACKAGE}\n`);
     writeFileSync(join(app, 'quickstart.cts'), `${asCommonJs(esm)}\n${EVERY_PACKAGE}\n`);
     // Strict, node16 resolution, and the packages' own .d.ts checked too (no skipLibCheck).
-    sh(join(app, 'node_modules', '.bin', 'tsc'), ['--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--outDir', 'out', 'quickstart.mts', 'quickstart.cts'], app);
+    sh(
+      join(app, 'node_modules', '.bin', 'tsc'),
+      [
+        '--strict',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--target',
+        'es2022',
+        '--types',
+        'node',
+        '--outDir',
+        'out',
+        'quickstart.mts',
+        'quickstart.cts',
+      ],
+      app,
+    );
   });
 
   await step('README quick start run as ESM and as CommonJS', () => {
@@ -128,7 +163,10 @@ try {
 
 /** Starts the installed `rapport serve` on a free port over plain HTTP and fetches both manifests. */
 async function serveManifests(): Promise<void> {
-  const child = spawn(join(app, 'node_modules', '.bin', 'rapport'), ['serve', '--port', '0', '--no-tls', '--json', '--db', 'sqlite:./rapport-demo.db'], { cwd: app, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(join(app, 'node_modules', '.bin', 'rapport'), ['serve', '--port', '0', '--no-tls', '--json', '--db', 'sqlite:./rapport-demo.db'], {
+    cwd: app,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     let out = '';
     const started = await new Promise<{ manifests: { servedXml: string; servedJson: string } }>((resolve, reject) => {

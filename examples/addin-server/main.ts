@@ -24,7 +24,12 @@ if (!(await crm.partners.findByCode('ZEFIR'))) {
   const me = crm.as(operator.id);
   const zefir = await me.partners.create({ code: 'ZEFIR', name: 'Zefir J. Nowak i E. Nowak', emailDomains: ['zefir.pl'] });
   const jan = await me.persons.create({ partnerId: zefir.id, firstName: 'Jan', lastName: 'Fiszka', emails: ['jan.fiszka@zefir.pl'] });
-  await me.tasks.create({ subject: 'Informacje o systemie enova', personId: jan.id, dueAt: new Date(Date.now() - 86_400_000), stages: [{ subject: 'Wysłać materiały pocztą' }, { subject: 'Wysłać prezentację e-mailem' }] });
+  await me.tasks.create({
+    subject: 'Informacje o systemie enova',
+    personId: jan.id,
+    dueAt: new Date(Date.now() - 86_400_000),
+    stages: [{ subject: 'Wysłać materiały pocztą' }, { subject: 'Wysłać prezentację e-mailem' }],
+  });
 }
 
 // Your application: its own routes, with Rapport's API and pane registered beside them.

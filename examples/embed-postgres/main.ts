@@ -15,14 +15,12 @@ const crm = createCrm({ store });
 try {
   const email = 'admin@example.com';
   const admin =
-    (await crm.operators.list({ limit: 100 })).items.find((o) => o.email === email) ??
-    (await crm.operators.create({ name: 'Administrator', email }));
+    (await crm.operators.list({ limit: 100 })).items.find((o) => o.email === email) ?? (await crm.operators.create({ name: 'Administrator', email }));
   const me = crm.as(admin.id);
 
   // Re-running the example reuses the partner and person and adds another task.
   const zefir =
-    (await me.partners.findByCode('ZEFIR')) ??
-    (await me.partners.create({ code: 'ZEFIR', name: 'Zefir J. Nowak i E. Nowak', emailDomains: ['zefir.pl'] }));
+    (await me.partners.findByCode('ZEFIR')) ?? (await me.partners.create({ code: 'ZEFIR', name: 'Zefir J. Nowak i E. Nowak', emailDomains: ['zefir.pl'] }));
   const jan =
     (await me.persons.findByEmail('jan@zefir.pl'))[0] ??
     (await me.persons.create({ partnerId: zefir.id, firstName: 'Jan', lastName: 'Fiszka', emails: ['jan@zefir.pl'] }));

@@ -20,8 +20,7 @@ try {
   const me = crm.as(admin.id);
 
   const zefir =
-    (await me.partners.findByCode('ZEFIR')) ??
-    (await me.partners.create({ code: 'ZEFIR', name: 'Zefir J. Nowak i E. Nowak', emailDomains: ['zefir.pl'] }));
+    (await me.partners.findByCode('ZEFIR')) ?? (await me.partners.create({ code: 'ZEFIR', name: 'Zefir J. Nowak i E. Nowak', emailDomains: ['zefir.pl'] }));
   const jan = await me.persons.create({ partnerId: zefir.id, firstName: 'Jan', lastName: 'Fiszka', emails: ['jan@zefir.pl'] });
   const task = await me.tasks.create({
     subject: 'Informacje o systemie enova',

@@ -29,7 +29,9 @@ describe('rapport demo --no-serve', () => {
     expect(report.import).toMatchObject({ fetched: 12, imported: 12, failed: 0 });
     expect(report.token).toMatch(/^rpt_/);
     expect(report.partner.code).toBe('ZEFIR');
-    expect(report.openTasks).toContainEqual(expect.objectContaining({ number: expect.stringMatching(/^0001\/\d{4}\/CRM$/), subject: 'Informacje o systemie enova', overdue: true }));
+    expect(report.openTasks).toContainEqual(
+      expect.objectContaining({ number: expect.stringMatching(/^0001\/\d{4}\/CRM$/), subject: 'Informacje o systemie enova', overdue: true }),
+    );
     expect(report.history.map((i: { kind: string }) => i.kind)).toContain('stage.completed');
 
     out = '';

@@ -28,7 +28,14 @@ const PASS = 'cli-secret-9';
 beforeAll(async () => {
   dovecot = await startDovecot({ users: [{ user: 'carol', password: PASS }] });
   dir = await mkdtemp(join(tmpdir(), 'rapport-cli-import-'));
-  const client = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, doSTARTTLS: false, auth: { user: 'carol', pass: PASS }, logger: false } as any);
+  const client = new ImapFlow({
+    host: dovecot.host,
+    port: dovecot.port,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user: 'carol', pass: PASS },
+    logger: false,
+  } as any);
   client.on('error', () => undefined);
   await client.connect();
   for (let i = 0; i < 4; i++) await client.append('INBOX', rfc822({ messageId: `<cli-${i}@zefir.test>`, subject: `cli ${i}` }));
@@ -42,7 +49,22 @@ afterAll(async () => {
 describe('rapport import', () => {
   it('imap --json prints one report object; a re-run imports nothing; the password never reaches the output', async () => {
     const db = `sqlite:${join(dir, 'imap.db')}`;
-    const args = ['import', 'imap', '--db', db, '--json', '--host', '127.0.0.1', '--port', String(dovecot.port), '--no-tls', '--user', 'carol', '--password-env', 'MAIL_PW'];
+    const args = [
+      'import',
+      'imap',
+      '--db',
+      db,
+      '--json',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(dovecot.port),
+      '--no-tls',
+      '--user',
+      'carol',
+      '--password-env',
+      'MAIL_PW',
+    ];
     const first = await rapport(args, { MAIL_PW: PASS });
     expect(first.code, first.stderr).toBe(0);
     const report = JSON.parse(first.stdout);
@@ -51,7 +73,27 @@ describe('rapport import', () => {
     expect(first.stdout + first.stderr).not.toContain(PASS);
     const again = await rapport(args, { MAIL_PW: PASS });
     expect(JSON.parse(again.stdout)).toMatchObject({ fetched: 0, imported: 0 });
-    const tls = await rapport(['import', 'imap', '--db', db, '--json', '--host', '127.0.0.1', '--port', String(dovecot.tlsPort), '--tls', '--ca-file', dovecot.caFile, '--user', 'carol', '--password-env', 'MAIL_PW'], { MAIL_PW: PASS });
+    const tls = await rapport(
+      [
+        'import',
+        'imap',
+        '--db',
+        db,
+        '--json',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(dovecot.tlsPort),
+        '--tls',
+        '--ca-file',
+        dovecot.caFile,
+        '--user',
+        'carol',
+        '--password-env',
+        'MAIL_PW',
+      ],
+      { MAIL_PW: PASS },
+    );
     expect(tls.code, tls.stderr).toBe(0);
   }, 90_000);
 
@@ -68,7 +110,10 @@ describe('rapport import', () => {
       const r = await rapport(args, env);
       expect(r.code).toBe(1);
       // npx itself may warn about the npm config on stderr; the CLI writes exactly one line.
-      const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('npm warn'));
+      const lines = r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('npm warn'));
       expect(lines, r.stderr).toHaveLength(1);
       expect(lines[0]).toMatch(/^rapport: /);
       expect(r.stderr).toMatch(reason);
@@ -77,13 +122,41 @@ describe('rapport import', () => {
 
   it('imap --watch imports mail as it arrives and stops cleanly on SIGTERM', async () => {
     const db = `sqlite:${join(dir, 'watch.db')}`;
-    const client = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, doSTARTTLS: false, auth: { user: 'carol', pass: PASS }, logger: false } as any);
+    const client = new ImapFlow({
+      host: dovecot.host,
+      port: dovecot.port,
+      secure: false,
+      doSTARTTLS: false,
+      auth: { user: 'carol', pass: PASS },
+      logger: false,
+    } as any);
     client.on('error', () => undefined);
     await client.connect();
     await client.mailboxCreate('Watched');
     await client.append('Watched', rfc822({ messageId: '<w-0@zefir.test>', subject: 'before the watch' }));
-    const args = ['import', 'imap', '--db', db, '--json', '--watch', '--host', '127.0.0.1', '--port', String(dovecot.port), '--no-tls', '--user', 'carol', '--password-env', 'MAIL_PW', '--mailbox', 'Watched'];
-    const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'packages/cli/src/main.ts'), ...args], { cwd: root, env: { ...process.env, MAIL_PW: PASS } });
+    const args = [
+      'import',
+      'imap',
+      '--db',
+      db,
+      '--json',
+      '--watch',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(dovecot.port),
+      '--no-tls',
+      '--user',
+      'carol',
+      '--password-env',
+      'MAIL_PW',
+      '--mailbox',
+      'Watched',
+    ];
+    const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'packages/cli/src/main.ts'), ...args], {
+      cwd: root,
+      env: { ...process.env, MAIL_PW: PASS },
+    });
     const reports: Array<{ imported: number }> = [];
     let stderr = '';
     let buffered = '';

@@ -97,7 +97,13 @@ describe('partner history', () => {
 
   it('answers an unknown address with nulls and no items, and refuses a malformed one', async () => {
     const { crm } = await setup();
-    expect(await crm.history.forEmail('nobody@nowhere.example')).toEqual({ address: 'nobody@nowhere.example', person: null, partner: null, items: [], nextCursor: null });
+    expect(await crm.history.forEmail('nobody@nowhere.example')).toEqual({
+      address: 'nobody@nowhere.example',
+      person: null,
+      partner: null,
+      items: [],
+      nextCursor: null,
+    });
     await rejects(crm.history.forEmail('nobody'), 'VALIDATION', 'email', '"nobody"');
   });
 });
@@ -142,7 +148,11 @@ describe('one transaction per change', () => {
     const { crm, store } = await setup();
     const p = await crm.partners.create({ code: 'Z', name: 'Z' });
     const before = await snapshot(store);
-    await rejects(crm.tasks.create({ subject: 'x', partnerId: p.id, stages: [{ subject: 'ok' }, { subject: 'bad', ownerId: 'ghost' }] }), 'NOT_FOUND', '"ghost"');
+    await rejects(
+      crm.tasks.create({ subject: 'x', partnerId: p.id, stages: [{ subject: 'ok' }, { subject: 'bad', ownerId: 'ghost' }] }),
+      'NOT_FOUND',
+      '"ghost"',
+    );
     expect(await snapshot(store)).toEqual(before);
   });
 

@@ -20,7 +20,15 @@ describe('task creation', () => {
   it('numbers the first task of the default register 0001/2026/CRM and records who created it', async () => {
     const { crm, admin } = await setup();
     const t = await crm.tasks.create({ subject: 'Informacje o systemie enova' });
-    expect(t).toMatchObject({ number: '0001/2026/CRM', status: 'open', priority: 'normal', createdBy: admin.id, ownerId: admin.id, doneAt: null, private: false });
+    expect(t).toMatchObject({
+      number: '0001/2026/CRM',
+      status: 'open',
+      priority: 'normal',
+      createdBy: admin.id,
+      ownerId: admin.id,
+      doneAt: null,
+      private: false,
+    });
   });
 
   it('defaults the owner to the acting operator and keeps an explicit owner', async () => {
@@ -95,7 +103,8 @@ describe('task creation', () => {
   it('refuses a bad priority and accepts the known ones', async () => {
     const { crm } = await setup();
     await rejects(crm.tasks.create({ subject: 'x', priority: 'asap' as never }), 'VALIDATION', 'task.priority', '"asap"');
-    for (const priority of ['low', 'normal', 'high', 'urgent'] as const) expect((await crm.tasks.create({ subject: priority, priority })).priority).toBe(priority);
+    for (const priority of ['low', 'normal', 'high', 'urgent'] as const)
+      expect((await crm.tasks.create({ subject: priority, priority })).priority).toBe(priority);
     const t = await crm.tasks.create({ subject: 'x', priority: undefined });
     expect(t.priority).toBe('normal');
   });
@@ -184,7 +193,12 @@ describe('task status', () => {
     expect(reopened.status).toBe('open');
     const now = await crm.tasks.complete(t.id);
     expect(now.doneAt).toBeInstanceOf(Date);
-    await rejects(crm.tasks.reopen(t.id).then(() => crm.tasks.complete(t.id, { doneAt: '2026-02-30' })), 'VALIDATION', 'task.doneAt', '2026-02-30');
+    await rejects(
+      crm.tasks.reopen(t.id).then(() => crm.tasks.complete(t.id, { doneAt: '2026-02-30' })),
+      'VALIDATION',
+      'task.doneAt',
+      '2026-02-30',
+    );
   });
 
   it('cancelling keeps doneAt empty and records the reason on the timeline', async () => {

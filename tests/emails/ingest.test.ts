@@ -1,10 +1,24 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createCrm, memoryBlobStore, normalizeMessageId, safeFilename, steppingClock, type DomainEvent, type IncomingEmail, type MailPolicy } from '@rapport/core';
+import {
+  createCrm,
+  memoryBlobStore,
+  normalizeMessageId,
+  safeFilename,
+  steppingClock,
+  type DomainEvent,
+  type IncomingEmail,
+  type MailPolicy,
+} from '@rapport/core';
 import { testStore } from '../support/stores.js';
 
 async function setup(mail: Partial<MailPolicy> = {}) {
-  const crm = createCrm({ store: await testStore(), blobs: memoryBlobStore(), clock: steppingClock('2026-03-02T08:00:00Z'), mail: { ownDomains: ['firma.pl'], ...mail } });
+  const crm = createCrm({
+    store: await testStore(),
+    blobs: memoryBlobStore(),
+    clock: steppingClock('2026-03-02T08:00:00Z'),
+    mail: { ownDomains: ['firma.pl'], ...mail },
+  });
   const admin = await crm.operators.create({ name: 'Anna Admin', email: 'anna@firma.pl' });
   const zefir = await crm.partners.create({ code: 'ZEFIR', name: 'Zefir sp. z o.o.', emailDomains: ['zefir.pl'] });
   const jan = await crm.persons.create({ partnerId: zefir.id, firstName: 'Jan', lastName: 'Fiszka', emails: ['jan.fiszka@zefir.pl', 'jan.private@gmail.com'] });
@@ -97,7 +111,16 @@ describe('crm.emails.ingest', () => {
   it('own domains are never matched to partners and make mail outbound', async () => {
     const { crm, zefir } = await setup();
     await crm.partners.create({ code: 'US', name: 'Us', emailDomains: ['sales.firma.pl'] });
-    const r = await crm.emails.ingest(msg({ messageId: '<o1@firma.pl>', from: { name: 'Anna', address: 'anna@firma.pl' }, to: [{ name: null, address: 'boss@sales.firma.pl' }, { name: null, address: 'office@zefir.pl' }] }));
+    const r = await crm.emails.ingest(
+      msg({
+        messageId: '<o1@firma.pl>',
+        from: { name: 'Anna', address: 'anna@firma.pl' },
+        to: [
+          { name: null, address: 'boss@sales.firma.pl' },
+          { name: null, address: 'office@zefir.pl' },
+        ],
+      }),
+    );
     expect(r.email!.direction).toBe('outbound');
     expect(r.email!.partnerIds).toEqual([zefir.id]);
     expect((await crm.history.forPartner(zefir.id)).items.map((i) => i.kind)).toContain('email.sent');
@@ -106,10 +129,20 @@ describe('crm.emails.ingest', () => {
   it('a reply lands on the task of its thread, by References or In-Reply-To, even when it arrives first', async () => {
     const { crm } = await setup();
     const root = await crm.emails.ingest(msg());
-    const reply = await crm.emails.ingest(msg({ messageId: '<r1@firma.pl>', from: { name: null, address: 'anna@firma.pl' }, to: [{ name: null, address: 'jan.fiszka@zefir.pl' }], subject: 'Re: Offer request', inReplyTo: '<offer-1@zefir.pl>' }));
+    const reply = await crm.emails.ingest(
+      msg({
+        messageId: '<r1@firma.pl>',
+        from: { name: null, address: 'anna@firma.pl' },
+        to: [{ name: null, address: 'jan.fiszka@zefir.pl' }],
+        subject: 'Re: Offer request',
+        inReplyTo: '<offer-1@zefir.pl>',
+      }),
+    );
     expect(reply.taskId).toBe(root.taskId);
     expect(reply.createdTask).toBe(false);
-    const deep = await crm.emails.ingest(msg({ messageId: '<r2@zefir.pl>', subject: 'Re: Re: Offer request', references: ['<offer-1@ZEFIR.pl>', '<r1@firma.pl>'] }));
+    const deep = await crm.emails.ingest(
+      msg({ messageId: '<r2@zefir.pl>', subject: 'Re: Re: Offer request', references: ['<offer-1@ZEFIR.pl>', '<r1@firma.pl>'] }),
+    );
     expect(deep.taskId).toBe(root.taskId);
     // Out of order: the reply comes first and starts the task; the root joins it.
     const lateReply = await crm.emails.ingest(msg({ messageId: '<b2@zefir.pl>', subject: 'Re: second', references: ['<b1@zefir.pl>'] }));
@@ -179,7 +212,12 @@ describe('crm.emails.ingest', () => {
   it('streams attachments into the BlobStore with safe file names', async () => {
     const { crm } = await setup();
     const r = await crm.emails.ingest(
-      msg({ attachments: [{ filename: '../../etc/passwd', contentType: 'text/plain', content: Readable.from([Buffer.from('hello')]) }, { filename: null, content: new Uint8Array([1, 2, 3]) }] }),
+      msg({
+        attachments: [
+          { filename: '../../etc/passwd', contentType: 'text/plain', content: Readable.from([Buffer.from('hello')]) },
+          { filename: null, content: new Uint8Array([1, 2, 3]) },
+        ],
+      }),
     );
     expect(r.email!.attachments.map((a) => [a.filename, a.size])).toEqual([
       ['passwd', 5],
@@ -205,7 +243,7 @@ describe('crm.emails.ingest', () => {
     await crm.emails.saveCheckpoint({ account: 'a', mailbox: 'INBOX', uidValidity: 1, lastUid: 20, highestModseq: '9', uidNext: 51, messages: 50 });
     expect((await crm.emails.checkpoint('a', 'INBOX'))!.lastUid).toBe(50);
     await crm.emails.saveCheckpoint({ account: 'a', mailbox: 'INBOX', uidValidity: 2, lastUid: 3, highestModseq: null, uidNext: 4, messages: 3 });
-    expect((await crm.emails.checkpoint('a', 'INBOX'))).toMatchObject({ uidValidity: 2, lastUid: 3 });
+    expect(await crm.emails.checkpoint('a', 'INBOX')).toMatchObject({ uidValidity: 2, lastUid: 3 });
     const q = { account: 'a', mailbox: 'INBOX', uidValidity: 2, uid: 9, reason: 'no headers', messageId: null, subject: null, blobKey: null, size: 10 };
     await crm.emails.quarantine(q);
     await crm.emails.quarantine({ ...q, reason: 'still no headers' });

@@ -30,7 +30,14 @@ beforeAll(async () => {
   if (!built) return;
   dovecot = await startDovecot({ users: [{ user: USER, password: PASS }] });
   dir = await mkdtemp(join(tmpdir(), 'rapport-build-'));
-  const client = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, doSTARTTLS: false, auth: { user: USER, pass: PASS }, logger: false } as never);
+  const client = new ImapFlow({
+    host: dovecot.host,
+    port: dovecot.port,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user: USER, pass: PASS },
+    logger: false,
+  } as never);
   client.on('error', () => undefined);
   await client.connect();
   for (const box of ['Esm', 'Cjs']) {
@@ -61,35 +68,62 @@ const COUNT_WORKERS = `
 /** A script that syncs a mailbox with the built bridge and prints the report and what COUNT_WORKERS saw. */
 function script(kind: 'esm' | 'cjs', box: string): string {
   const ext = kind === 'esm' ? 'js' : 'cjs';
-  const load = (pkg: string) => (kind === 'esm' ? `await import(${JSON.stringify(dist(pkg, `index.${ext}`))})` : `require(${JSON.stringify(dist(pkg, `index.${ext}`))})`);
+  const load = (pkg: string) =>
+    kind === 'esm' ? `await import(${JSON.stringify(dist(pkg, `index.${ext}`))})` : `require(${JSON.stringify(dist(pkg, `index.${ext}`))})`;
   const body = `${COUNT_WORKERS}
     const { createCrm, memoryStore } = ${load('core')};
     const { ImapSync } = ${load('mail-bridge')};
     const crm = createCrm({ store: memoryStore() });
     const report = await new ImapSync(crm, { host: '127.0.0.1', port: ${dovecot.port}, tls: 'none', user: '${USER}', password: '${PASS}', mailboxes: ['${box}'] }).sync();
     console.log(JSON.stringify({ report, ...seen }));`;
-  return kind === 'esm' ? `import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\n${body}` : `(async () => {${body}\n})();`;
+  return kind === 'esm'
+    ? `import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\n${body}`
+    : `(async () => {${body}\n})();`;
 }
 
 describe.skipIf(!built)('the built mail bridge (run `npm run build` first; CI does)', () => {
   it.each([
     ['esm', 'Esm', 'parse-worker.js'],
     ['cjs', 'Cjs', 'parse-worker.cjs'],
-  ] as const)('syncs a mailbox from dist (%s), parsing on the built worker thread', async (kind, box, entry) => {
-    const file = join(dir, kind === 'esm' ? 'sync.mjs' : 'sync.cjs');
-    await writeFile(file, script(kind, box));
-    const { stdout } = await exec(process.execPath, [file], { cwd: dir, timeout: 60_000 });
-    const result = JSON.parse(stdout.trim().split('\n').at(-1)!);
-    expect(result.report).toMatchObject({ fetched: N, imported: N, quarantined: 0 });
-    expect(result.workers).toEqual([expect.stringMatching(new RegExp(`/mail-bridge/dist/${entry.replace('.', '\\.')}$`))]);
-    expect(result.replies).toBe(N);
-  }, 90_000);
+  ] as const)(
+    'syncs a mailbox from dist (%s), parsing on the built worker thread',
+    async (kind, box, entry) => {
+      const file = join(dir, kind === 'esm' ? 'sync.mjs' : 'sync.cjs');
+      await writeFile(file, script(kind, box));
+      const { stdout } = await exec(process.execPath, [file], { cwd: dir, timeout: 60_000 });
+      const result = JSON.parse(stdout.trim().split('\n').at(-1)!);
+      expect(result.report).toMatchObject({ fetched: N, imported: N, quarantined: 0 });
+      expect(result.workers).toEqual([expect.stringMatching(new RegExp(`/mail-bridge/dist/${entry.replace('.', '\\.')}$`))]);
+      expect(result.replies).toBe(N);
+    },
+    90_000,
+  );
 
   it('the CLI from the build imports over IMAP with the built worker', async () => {
     const preload = join(dir, 'count-workers.cjs');
     await writeFile(preload, `${COUNT_WORKERS}\nprocess.on('exit', () => process.stderr.write('WORKERS ' + JSON.stringify(seen) + '\\n'));`);
     const db = `sqlite:${join(dir, 'cli.db')}`;
-    const args = ['--require', preload, dist('cli', 'main.js'), 'import', 'imap', '--db', db, '--json', '--host', '127.0.0.1', '--port', String(dovecot.port), '--no-tls', '--user', USER, '--password-env', 'MAIL_PW', '--mailbox', 'Esm'];
+    const args = [
+      '--require',
+      preload,
+      dist('cli', 'main.js'),
+      'import',
+      'imap',
+      '--db',
+      db,
+      '--json',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(dovecot.port),
+      '--no-tls',
+      '--user',
+      USER,
+      '--password-env',
+      'MAIL_PW',
+      '--mailbox',
+      'Esm',
+    ];
     const { stdout, stderr } = await exec(process.execPath, args, { cwd: dir, env: { ...process.env, MAIL_PW: PASS }, timeout: 60_000 });
     expect(JSON.parse(stdout)).toMatchObject({ fetched: N, imported: N, quarantined: 0 });
     const seen = JSON.parse(/WORKERS (.*)/.exec(stderr)![1]!);

@@ -18,7 +18,14 @@ const schemas: string[] = [];
 
 beforeAll(async () => {
   dovecot = await startDovecot({ users: [user] });
-  const client = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, doSTARTTLS: false, auth: { user: user.user, pass: user.password }, logger: false } as any);
+  const client = new ImapFlow({
+    host: dovecot.host,
+    port: dovecot.port,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user: user.user, pass: user.password },
+    logger: false,
+  } as any);
   client.on('error', () => undefined);
   await client.connect();
   try {
@@ -52,7 +59,15 @@ describe('linking fidelity of the labelled mailbox over IMAP on SQL stores', () 
       const t = await makeCrm({ store: await kind.make(), mail: { ownDomains: OWN_DOMAINS, unknownSenders: 'prospect' } });
       try {
         const world = await seedWorld(t.crm);
-        const report = await new ImapSync(t.crm, { host: dovecot.host, port: dovecot.port, tls: 'none', user: user.user, password: user.password, mailboxes: ['Labelled'], batchSize: 50 }).sync();
+        const report = await new ImapSync(t.crm, {
+          host: dovecot.host,
+          port: dovecot.port,
+          tls: 'none',
+          user: user.user,
+          password: user.password,
+          mailboxes: ['Labelled'],
+          batchSize: 50,
+        }).sync();
         const s = await score(t.crm, t.store, world, mailbox);
         console.log(describeScores(`imap → ${kind.name}`, s));
         expect(report).toMatchObject({ fetched: mailbox.length, quarantined: 0, failed: 0 });

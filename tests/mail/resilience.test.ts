@@ -31,7 +31,14 @@ afterAll(async () => {
 });
 
 async function createMailbox(name: string) {
-  const client = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, doSTARTTLS: false, auth: { user: USER, pass: PASS }, logger: false } as any);
+  const client = new ImapFlow({
+    host: dovecot.host,
+    port: dovecot.port,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user: USER, pass: PASS },
+    logger: false,
+  } as any);
   client.on('error', () => undefined);
   await client.connect();
   await client.mailboxCreate(name);
@@ -41,7 +48,10 @@ async function createMailbox(name: string) {
 const connection = { host: '127.0.0.1', tls: 'none' as const, user: USER, password: PASS };
 
 function child(config: Record<string, unknown>) {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(here, 'sync-child.ts'), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'], cwd: join(here, '..', '..') });
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(here, 'sync-child.ts'), JSON.stringify(config)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: join(here, '..', '..'),
+  });
   const lines: any[] = [];
   let stderr = '';
   let buf = '';
@@ -62,7 +72,12 @@ describe('resilience', () => {
     const box = 'Big';
     await createMailbox(box);
     const N = 3000;
-    fillMaildir(dovecot, USER, box, Array.from({ length: N }, (_, i) => rfc822({ messageId: `<kill-${i}@zefir.test>`, subject: `m${i}` })));
+    fillMaildir(
+      dovecot,
+      USER,
+      box,
+      Array.from({ length: N }, (_, i) => rfc822({ messageId: `<kill-${i}@zefir.test>`, subject: `m${i}` })),
+    );
     const db = join(dir, 'kill.db');
     const blobs = join(dir, 'kill-blobs');
     const c = child({ db, blobs, ...connection, port: dovecot.port, mailbox: box, batchSize: 100 });
@@ -102,7 +117,14 @@ describe('resilience', () => {
     const box = 'Shared';
     await createMailbox(box);
     const N = 400;
-    fillMaildir(dovecot, USER, box, Array.from({ length: N }, (_, i) => rfc822({ messageId: `<pg-${i}@zefir.test>`, subject: `p${i}`, ...(i % 10 === 1 ? { inReplyTo: `<pg-${i - 1}@zefir.test>` } : {}) })));
+    fillMaildir(
+      dovecot,
+      USER,
+      box,
+      Array.from({ length: N }, (_, i) =>
+        rfc822({ messageId: `<pg-${i}@zefir.test>`, subject: `p${i}`, ...(i % 10 === 1 ? { inReplyTo: `<pg-${i - 1}@zefir.test>` } : {}) }),
+      ),
+    );
     const schemaName = uniqueSchemaName('mb');
     await createPgSchema(schemaName);
     const stores = [postgresStore({ url: PG_URL, schemaName }), postgresStore({ url: PG_URL, schemaName })];
@@ -110,7 +132,9 @@ describe('resilience', () => {
     const crms = stores.map((store) => createCrm({ store, blobs: fsBlobStore({ dir: join(dir, 'pg-blobs') }) }));
     try {
       await crms[0]!.partners.create({ code: 'ZEFIR', name: 'Zefir', emailDomains: ['zefir.test'] });
-      const reports = await Promise.all(crms.map((crm, i) => new ImapSync(crm, { ...connection, port: dovecot.port, mailboxes: [box], batchSize: 50 + i * 30 }).sync()));
+      const reports = await Promise.all(
+        crms.map((crm, i) => new ImapSync(crm, { ...connection, port: dovecot.port, mailboxes: [box], batchSize: 50 + i * 30 }).sync()),
+      );
       for (const r of reports) expect(r.failed).toBe(0);
       expect(reports[0]!.imported + reports[1]!.imported).toBe(N);
       expect(await stores[0]!.count('emails')).toBe(N);
@@ -133,14 +157,36 @@ describe('resilience', () => {
       fillMaildir(dovecot, USER, box, []);
       const file = join(dovecot.dir, 'home', USER, 'Maildir', `.${box}`, 'new', `${Date.now()}.Mlarge.rapport`);
       const out = createWriteStream(file);
-      out.write(['From: big@zefir.test', 'To: anna@firma.test', 'Subject: big file', `Message-ID: <big-${mb}@zefir.test>`, 'Content-Type: multipart/mixed; boundary="B"', '', '--B', 'Content-Type: text/plain', '', 'see attachment', '--B', 'Content-Type: application/octet-stream; name="big.bin"', 'Content-Disposition: attachment; filename="big.bin"', 'Content-Transfer-Encoding: base64', '', ''].join('\r\n'));
+      out.write(
+        [
+          'From: big@zefir.test',
+          'To: anna@firma.test',
+          'Subject: big file',
+          `Message-ID: <big-${mb}@zefir.test>`,
+          'Content-Type: multipart/mixed; boundary="B"',
+          '',
+          '--B',
+          'Content-Type: text/plain',
+          '',
+          'see attachment',
+          '--B',
+          'Content-Type: application/octet-stream; name="big.bin"',
+          'Content-Disposition: attachment; filename="big.bin"',
+          'Content-Transfer-Encoding: base64',
+          '',
+          '',
+        ].join('\r\n'),
+      );
       const chunk = 57 * 1024; // a multiple of 57 bytes → whole 76-character base64 lines
       for (let written = 0; written < size; written += chunk) {
         const n = Math.min(chunk, size - written);
         const bytes = Buffer.alloc(n);
         for (let i = 0; i + 4 <= n; i += 4) bytes.writeUInt32LE(((written + i) * 2654435761) >>> 0, i);
         hash.update(bytes);
-        const lines = bytes.toString('base64').match(/.{1,76}/g)!.join('\r\n');
+        const lines = bytes
+          .toString('base64')
+          .match(/.{1,76}/g)!
+          .join('\r\n');
         if (!out.write(`${lines}\r\n`)) await once(out, 'drain');
       }
       out.end('--B--\r\n');

@@ -7,7 +7,16 @@ import { createCrm, fsBlobStore } from '@rapport/core';
 import { sqliteStore } from '@rapport/storage-adapters';
 import { ImapSync } from '@rapport/mail-bridge';
 
-const config = JSON.parse(process.argv[2]!) as { db: string; blobs: string; host: string; port: number; user: string; password: string; mailbox: string; batchSize?: number };
+const config = JSON.parse(process.argv[2]!) as {
+  db: string;
+  blobs: string;
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  mailbox: string;
+  batchSize?: number;
+};
 let peakRss = process.memoryUsage().rss;
 const baseRss = peakRss;
 const sampler = setInterval(() => {

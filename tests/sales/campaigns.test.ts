@@ -44,7 +44,14 @@ describe.each(stores)('campaigns on $name', (kind) => {
       estimatedCosts: 1_500_000,
       estimatedRevenues: 9_000_000,
     });
-    expect(c).toMatchObject({ objective: 'Win 10 new dealers', segment: 'Dealers, Mazowsze', status: 'planned', currency: 'PLN', estimatedCosts: 1_500_000, realizedCosts: 0 });
+    expect(c).toMatchObject({
+      objective: 'Win 10 new dealers',
+      segment: 'Dealers, Mazowsze',
+      status: 'planned',
+      currency: 'PLN',
+      estimatedCosts: 1_500_000,
+      realizedCosts: 0,
+    });
     expect(c.startsAt?.toISOString()).toBe('2026-04-01T00:00:00.000Z');
     const bad = await failure(() => crm.campaigns.create({ code: 'X', name: 'X', startsAt: '2026-05-02', endsAt: '2026-05-01' }));
     expect(bad).toMatchObject({ code: 'VALIDATION' });
@@ -65,17 +72,41 @@ describe.each(stores)('campaigns on $name', (kind) => {
     const c = await crm.campaigns.create({ code: 'MAIL', name: 'Mailing', currency: 'RON' });
     await crm.campaigns.linkCost(c.id, { docType: 'consum', docId: 'BC-1', number: 'BC 1', date: '2026-03-01', netAmount: 100_000, vatAmount: 19_000 });
     await crm.campaigns.linkCost(c.id, { docType: 'treasury', docId: 'T-7', date: '2026-03-03', netAmount: 25_050, vatAmount: 0 });
-    const order = await crm.campaigns.linkRevenue(c.id, { revenueKind: 'accepted', docType: 'order', docId: 'CC-9', date: '2026-03-05', netAmount: 500_000, vatAmount: 95_000, partnerId: partner.id });
-    await crm.campaigns.linkRevenue(c.id, { revenueKind: 'invoiced', docType: 'invoice', docId: 'F-9', date: '2026-03-09', netAmount: 300_000, vatAmount: 57_000, partnerId: partner.id });
+    const order = await crm.campaigns.linkRevenue(c.id, {
+      revenueKind: 'accepted',
+      docType: 'order',
+      docId: 'CC-9',
+      date: '2026-03-05',
+      netAmount: 500_000,
+      vatAmount: 95_000,
+      partnerId: partner.id,
+    });
+    await crm.campaigns.linkRevenue(c.id, {
+      revenueKind: 'invoiced',
+      docType: 'invoice',
+      docId: 'F-9',
+      date: '2026-03-09',
+      netAmount: 300_000,
+      vatAmount: 57_000,
+      partnerId: partner.id,
+    });
     let now = await crm.campaigns.get(c.id);
     expect(now).toMatchObject({ realizedCosts: 125_050, realizedRevenueAccepted: 500_000, realizedRevenueInvoiced: 300_000 });
-    expect(await crm.campaigns.realized(c.id)).toMatchObject({ byCurrency: [{ currency: 'RON', costs: 125_050, revenueAccepted: 500_000, revenueInvoiced: 300_000, vat: 171_000 }] });
-    const dup = await failure(() => crm.campaigns.linkRevenue(c.id, { revenueKind: 'accepted', docType: 'order', docId: 'CC-9', date: '2026-03-05', netAmount: 1 }));
+    expect(await crm.campaigns.realized(c.id)).toMatchObject({
+      byCurrency: [{ currency: 'RON', costs: 125_050, revenueAccepted: 500_000, revenueInvoiced: 300_000, vat: 171_000 }],
+    });
+    const dup = await failure(() =>
+      crm.campaigns.linkRevenue(c.id, { revenueKind: 'accepted', docType: 'order', docId: 'CC-9', date: '2026-03-05', netAmount: 1 }),
+    );
     expect(dup.code).toBe('CONFLICT');
-    const otherCurrency = await failure(() => crm.campaigns.linkCost(c.id, { docType: 'consum', docId: 'BC-2', date: '2026-03-01', netAmount: 1, currency: 'EUR' }));
+    const otherCurrency = await failure(() =>
+      crm.campaigns.linkCost(c.id, { docType: 'consum', docId: 'BC-2', date: '2026-03-01', netAmount: 1, currency: 'EUR' }),
+    );
     expect(otherCurrency).toMatchObject({ code: 'VALIDATION' });
     expect(otherCurrency.message).toContain('RON');
-    expect((await failure(() => crm.campaigns.linkCost(c.id, { docType: 'consum', docId: 'BC-3', date: '2026-03-01', netAmount: -5 }))).code).toBe('VALIDATION');
+    expect((await failure(() => crm.campaigns.linkCost(c.id, { docType: 'consum', docId: 'BC-3', date: '2026-03-01', netAmount: -5 }))).code).toBe(
+      'VALIDATION',
+    );
     await crm.campaigns.unlink(order.id);
     now = await crm.campaigns.get(c.id);
     expect(now).toMatchObject({ realizedCosts: 125_050, realizedRevenueAccepted: 0, realizedRevenueInvoiced: 300_000 });

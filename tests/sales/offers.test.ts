@@ -27,7 +27,14 @@ describe.each(stores)('offers on $name', (kind) => {
     });
     expect(offer).toMatchObject({ status: 'draft', number: '0001/2026/OF', currency: 'PLN' });
     // Two lines of 0.03 at 23%: per line 0.0069 would round to 0.01 each, per rate 0.06 × 0.23 = 0.0138 → 0.01.
-    const small = await crm.offers.create({ partnerId: p.id, currency: 'PLN', lines: [{ item: 'a', quantity: 1, unitPrice: 3, vatRate: 23 }, { item: 'b', quantity: 1, unitPrice: 3, vatRate: 23 }] });
+    const small = await crm.offers.create({
+      partnerId: p.id,
+      currency: 'PLN',
+      lines: [
+        { item: 'a', quantity: 1, unitPrice: 3, vatRate: 23 },
+        { item: 'b', quantity: 1, unitPrice: 3, vatRate: 23 },
+      ],
+    });
     expect(small.totals).toMatchObject({ net: 6, vat: 1, gross: 7 });
     expect(small.number).toBe('0002/2026/OF');
   });
@@ -51,7 +58,9 @@ describe.each(stores)('offers on $name', (kind) => {
       expect(err.code).toBe('VALIDATION');
       expect(err.message).toContain(message);
     }
-    expect((await failure(() => crm.offers.create({ partnerId: p.id, currency: 'XYZ', lines: [line] }))).message).toContain('offer.currency must be an ISO 4217');
+    expect((await failure(() => crm.offers.create({ partnerId: p.id, currency: 'XYZ', lines: [line] }))).message).toContain(
+      'offer.currency must be an ISO 4217',
+    );
     expect((await failure(() => crm.offers.create({ partnerId: p.id, currency: 'PLN', lines: [] }))).code).toBe('VALIDATION');
     expect((await crm.offers.list({ partnerId: p.id })).items).toEqual([]);
   });
@@ -101,7 +110,15 @@ describe.each(stores)('offers on $name', (kind) => {
       ['convertOffer', 'proforma'],
       ['convertOffer', 'invoice'],
     ]);
-    expect(proforma).toMatchObject({ docType: 'proforma', offerId: offer.id, partnerId: p.id, netAmount: 565_833, vatAmount: 129_542, currency: 'PLN', status: 'active' });
+    expect(proforma).toMatchObject({
+      docType: 'proforma',
+      offerId: offer.id,
+      partnerId: p.id,
+      netAmount: 565_833,
+      vatAmount: 129_542,
+      currency: 'PLN',
+      status: 'active',
+    });
     expect(invoice.number).toMatch(/^FV\//);
     expect((await crm.offers.documents({ offerId: offer.id })).map((d) => d.docType)).toEqual(['proforma', 'invoice']);
     const items = (await crm.history.forPartner(p.id)).items;

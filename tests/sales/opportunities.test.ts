@@ -7,7 +7,15 @@ describe.each(stores)('opportunities on $name', (kind) => {
     const { crm, admin } = await setup(kind);
     const p = await crm.partners.create({ code: 'ZEFIR', name: 'Zefir' });
     const opp = await crm.opportunities.create({ partnerId: p.id, amount: 1_250_000, currency: 'pln', expectedCloseAt: '2026-05-31' });
-    expect(opp).toMatchObject({ name: 'Zefir', stage: 'presentation', status: 'open', currency: 'PLN', amount: 1_250_000, ownerId: admin.id, createdBy: admin.id });
+    expect(opp).toMatchObject({
+      name: 'Zefir',
+      stage: 'presentation',
+      status: 'open',
+      currency: 'PLN',
+      amount: 1_250_000,
+      ownerId: admin.id,
+      createdBy: admin.id,
+    });
     const pipeline = await crm.opportunities.pipeline(opp.pipelineId);
     expect(pipeline.code).toBe('DEFAULT');
     expect(pipeline.stages.map((s) => [s.key, s.probability, s.outcome])).toEqual([
@@ -27,13 +35,25 @@ describe.each(stores)('opportunities on $name', (kind) => {
     const other = await crm.partners.create({ code: 'OTHER', name: 'Other' });
     const jan = await crm.persons.create({ partnerId: other.id, firstName: 'Jan', lastName: 'Nowak' });
     const base = { partnerId: p.id, amount: 100, currency: 'EUR' };
-    expect(await failure(() => crm.opportunities.create({ ...base, amount: -1 }))).toEqual({ code: 'VALIDATION', message: 'opportunity.amount must not be negative (got -1)' });
-    expect((await failure(() => crm.opportunities.create({ ...base, amount: 10.5 }))).message).toContain('opportunity.amount must be a whole number of minor units');
-    expect((await failure(() => crm.opportunities.create({ ...base, currency: 'EURO' }))).message).toBe('opportunity.currency must be an ISO 4217 currency code such as EUR or PLN (got "EURO")');
+    expect(await failure(() => crm.opportunities.create({ ...base, amount: -1 }))).toEqual({
+      code: 'VALIDATION',
+      message: 'opportunity.amount must not be negative (got -1)',
+    });
+    expect((await failure(() => crm.opportunities.create({ ...base, amount: 10.5 }))).message).toContain(
+      'opportunity.amount must be a whole number of minor units',
+    );
+    expect((await failure(() => crm.opportunities.create({ ...base, currency: 'EURO' }))).message).toBe(
+      'opportunity.currency must be an ISO 4217 currency code such as EUR or PLN (got "EURO")',
+    );
     expect((await failure(() => crm.opportunities.create({ ...base, currency: 'ABC' }))).code).toBe('VALIDATION');
-    expect((await failure(() => crm.opportunities.create({ ...base, stage: 'closing' }))).message).toContain('opportunity.stage is not a stage of pipeline DEFAULT');
+    expect((await failure(() => crm.opportunities.create({ ...base, stage: 'closing' }))).message).toContain(
+      'opportunity.stage is not a stage of pipeline DEFAULT',
+    );
     expect((await failure(() => crm.opportunities.create({ ...base, personId: jan.id }))).message).toContain('contact of another partner');
-    expect(await failure(() => crm.opportunities.create({ ...base, partnerId: 'nope' }))).toEqual({ code: 'NOT_FOUND', message: 'opportunity.partnerId: partner "nope" does not exist' });
+    expect(await failure(() => crm.opportunities.create({ ...base, partnerId: 'nope' }))).toEqual({
+      code: 'NOT_FOUND',
+      message: 'opportunity.partnerId: partner "nope" does not exist',
+    });
     const opp = await crm.opportunities.create(base);
     expect((await failure(() => crm.opportunities.moveStage(opp.id, 'signed'))).code).toBe('VALIDATION');
     // An undefined field is one not given: the amount stays.
@@ -48,7 +68,7 @@ describe.each(stores)('opportunities on $name', (kind) => {
     const opp = await crm.opportunities.create({ partnerId: p.id, amount: 500, currency: 'EUR' });
     await crm.opportunities.moveStage(opp.id, 'offering');
     await base.as(anna.id).opportunities.moveStage(opp.id, 'negotiation');
-    expect((await failure(() => crm.opportunities.moveStage(opp.id, 'lost')))).toMatchObject({ code: 'VALIDATION' });
+    expect(await failure(() => crm.opportunities.moveStage(opp.id, 'lost'))).toMatchObject({ code: 'VALIDATION' });
     const lost = await crm.opportunities.lose(opp.id, 'price too high');
     expect(lost).toMatchObject({ status: 'lost', stage: 'lost', lostReason: 'price too high' });
     expect(lost.closedAt).toBeInstanceOf(Date);
@@ -83,13 +103,30 @@ describe.each(stores)('opportunities on $name', (kind) => {
     const service = await crm.opportunities.definePipeline({ code: 'service', name: 'Service', registerId: register.id, stages: stages.slice().reverse() });
     const a = await crm.opportunities.create({ partnerId: p.id, amount: 1, currency: 'EUR', campaignId: child.id });
     expect(a).toMatchObject({ pipelineId: fair.id, stage: 'lead' });
-    expect((await failure(() => crm.opportunities.moveStage(a.id, 'negotiation'))).message).toContain('is not a stage of pipeline FAIR (lead, demo, signed, dropped)');
+    expect((await failure(() => crm.opportunities.moveStage(a.id, 'negotiation'))).message).toContain(
+      'is not a stage of pipeline FAIR (lead, demo, signed, dropped)',
+    );
     const b = await crm.opportunities.create({ partnerId: p.id, amount: 1, currency: 'EUR', registerId: register.id });
     expect(b).toMatchObject({ pipelineId: service.id, stage: 'demo' });
     const c = await crm.opportunities.create({ partnerId: p.id, amount: 1, currency: 'EUR' });
     expect((await crm.opportunities.pipeline(c.pipelineId)).code).toBe('DEFAULT');
-    expect((await failure(() => crm.opportunities.definePipeline({ code: 'x', name: 'x', stages: [{ key: 'a', probability: 10 }, { key: 'b', probability: 100, outcome: 'won' }] }))).message).toContain('outcome lost');
-    expect((await failure(() => crm.opportunities.definePipeline({ code: 'y', name: 'y', stages: [{ key: 'a', probability: 101 }, ...stages.slice(2)] }))).message).toContain('between 0 and 100');
+    expect(
+      (
+        await failure(() =>
+          crm.opportunities.definePipeline({
+            code: 'x',
+            name: 'x',
+            stages: [
+              { key: 'a', probability: 10 },
+              { key: 'b', probability: 100, outcome: 'won' },
+            ],
+          }),
+        )
+      ).message,
+    ).toContain('outcome lost');
+    expect(
+      (await failure(() => crm.opportunities.definePipeline({ code: 'y', name: 'y', stages: [{ key: 'a', probability: 101 }, ...stages.slice(2)] }))).message,
+    ).toContain('between 0 and 100');
     expect((await failure(() => crm.opportunities.definePipeline({ code: 'z', name: 'z', campaignId: root.id, stages }))).code).toBe('CONFLICT');
   });
 
@@ -110,7 +147,15 @@ describe.each(stores)('opportunities on $name', (kind) => {
     await crm.opportunities.moveStage(opp.id, 'negotiation');
     const order = await crm.opportunities.createOrder(opp.id);
     expect(calls[0]).toEqual({ hook: 'createOrder', opportunityId: opp.id, offerId: second.id });
-    expect(order).toMatchObject({ docType: 'order', opportunityId: opp.id, offerId: second.id, netAmount: 180_000, vatAmount: 34_200, currency: 'EUR', status: 'active' });
+    expect(order).toMatchObject({
+      docType: 'order',
+      opportunityId: opp.id,
+      offerId: second.id,
+      netAmount: 180_000,
+      vatAmount: 34_200,
+      currency: 'EUR',
+      status: 'active',
+    });
     const cancelled = await crm.opportunities.cancelOrder(order.id, { reason: 'customer withdrew' });
     expect(cancelled.status).toBe('cancelled');
     expect(calls[1]).toEqual({ hook: 'cancelDocument', docId: order.docId, docType: 'order' });
@@ -160,7 +205,11 @@ describe.each(stores)('editing a pipeline on $name', (kind) => {
     ];
 
     // A stage nobody is at can go; new stages and new probabilities apply at once.
-    const edited = await crm.opportunities.updatePipeline(sales.id, { name: 'B2B sales', stages: stages({ demo: { name: 'Product demo', probability: 40 } }, [{ key: 'trial', probability: 70 }]) }, 1);
+    const edited = await crm.opportunities.updatePipeline(
+      sales.id,
+      { name: 'B2B sales', stages: stages({ demo: { name: 'Product demo', probability: 40 } }, [{ key: 'trial', probability: 70 }]) },
+      1,
+    );
     expect(edited).toMatchObject({ name: 'B2B sales', version: 2 });
     expect(edited.stages.map((s) => [s.key, s.name, s.probability, s.outcome])).toEqual([
       ['demo', 'Product demo', 40, 'open'],
@@ -174,10 +223,25 @@ describe.each(stores)('editing a pipeline on $name', (kind) => {
     // The stage an opportunity is at can neither go nor change its outcome.
     const gone = await failure(() => crm.opportunities.updatePipeline(sales.id, { stages: edited.stages.filter((s) => s.key !== 'demo') }));
     expect(gone).toEqual({ code: 'CONFLICT', message: 'pipeline B2B: cannot remove stage demo: 1 opportunity is at it; move them to another stage first' });
-    const flipped = await failure(() => crm.opportunities.updatePipeline(sales.id, { stages: edited.stages.map((s) => (s.key === 'demo' ? { ...s, outcome: 'won' as const } : s)) }));
-    expect(flipped.message).toBe('pipeline B2B: cannot change the outcome of stage demo from open to won: 1 opportunity is at it; move them to another stage first');
+    const flipped = await failure(() =>
+      crm.opportunities.updatePipeline(sales.id, { stages: edited.stages.map((s) => (s.key === 'demo' ? { ...s, outcome: 'won' as const } : s)) }),
+    );
+    expect(flipped.message).toBe(
+      'pipeline B2B: cannot change the outcome of stage demo from open to won: 1 opportunity is at it; move them to another stage first',
+    );
     // Still a valid pipeline, and optimistic versions hold.
-    expect((await failure(() => crm.opportunities.updatePipeline(sales.id, { stages: [{ key: 'demo', probability: 40 }, { key: 'won', probability: 100, outcome: 'won' }] }))).code).toBe('VALIDATION');
+    expect(
+      (
+        await failure(() =>
+          crm.opportunities.updatePipeline(sales.id, {
+            stages: [
+              { key: 'demo', probability: 40 },
+              { key: 'won', probability: 100, outcome: 'won' },
+            ],
+          }),
+        )
+      ).code,
+    ).toBe('VALIDATION');
     expect((await failure(() => crm.opportunities.updatePipeline(sales.id, { name: 'x' }, 1))).code).toBe('CONFLICT');
     expect((await failure(() => crm.opportunities.updatePipeline('nope', { name: 'x' }))).code).toBe('NOT_FOUND');
     expect((await crm.opportunities.pipeline(sales.id)).version).toBe(2);
@@ -251,7 +315,9 @@ describe.each(stores)('forecast on $name', (kind) => {
     ]);
     const all = await crm.opportunities.forecast({ groupBy: 'month' });
     expect(all.rows.find((r) => r.key === null)).toEqual({ key: null, currency: 'EUR', count: 1, openAmount: 4_000, weightedAmount: 1_200 });
-    expect((await failure(() => crm.opportunities.forecast({ groupBy: 'region' as 'month' }))).message).toContain('forecast.groupBy must be one of owner, stage, campaign, month');
+    expect((await failure(() => crm.opportunities.forecast({ groupBy: 'region' as 'month' }))).message).toContain(
+      'forecast.groupBy must be one of owner, stage, campaign, month',
+    );
     expect((await failure(() => crm.opportunities.forecast({ groupBy: 'month', from: '2026-05-01', to: '2026-04-01' }))).code).toBe('VALIDATION');
   });
 });

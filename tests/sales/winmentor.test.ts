@@ -27,7 +27,13 @@ describe.each(stores)('the WinMENTOR sales sequence on $name', (kind) => {
       campaignId: campaign.id,
       competitorIds: [rival.id],
     });
-    const opp = await crm.opportunities.create({ partnerId: lead.id, campaignId: campaign.id, amount: 5_000_000, currency: 'RON', expectedCloseAt: '2026-05-15' });
+    const opp = await crm.opportunities.create({
+      partnerId: lead.id,
+      campaignId: campaign.id,
+      amount: 5_000_000,
+      currency: 'RON',
+      expectedCloseAt: '2026-05-15',
+    });
     expect(opp).toMatchObject({ stage: 'presentation', ownerId: anna.id });
 
     await crm.opportunities.moveStage(opp.id, 'offering');

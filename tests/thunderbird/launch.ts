@@ -111,7 +111,12 @@ export function makeProfile(o: ProfileOptions): string {
     'mail.server.server2.userName': 'nobody',
     'mail.server.server2.name': 'Local Folders',
   };
-  writeFileSync(join(dir, 'user.js'), Object.entries(prefs).map(([k, v]) => pref(k, v)).join('\n') + '\n');
+  writeFileSync(
+    join(dir, 'user.js'),
+    Object.entries(prefs)
+      .map(([k, v]) => pref(k, v))
+      .join('\n') + '\n',
+  );
   mkdirSync(join(dir, 'extensions'));
   copyFileSync(o.extension.xpi, join(dir, 'extensions', `${o.extension.id}.xpi`));
   execFileSync('certutil', ['-N', '-d', `sql:${dir}`, '--empty-password']);

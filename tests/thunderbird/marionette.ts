@@ -84,7 +84,12 @@ export async function connectMarionette(port: number, timeoutMs = 30_000): Promi
       const wrapped = `const done = arguments[arguments.length - 1];
         (async function () { ${script} }).apply(null, Array.from(arguments).slice(0, -1))
           .then((value) => done({ value }), (e) => done({ error: String(e), stack: e && e.stack }));`;
-      const out = await send<{ value?: T; error?: string; stack?: string }>('WebDriver:ExecuteAsyncScript', { script: wrapped, args, newSandbox: false, scriptTimeout: 60_000 });
+      const out = await send<{ value?: T; error?: string; stack?: string }>('WebDriver:ExecuteAsyncScript', {
+        script: wrapped,
+        args,
+        newSandbox: false,
+        scriptTimeout: 60_000,
+      });
       if (out.error !== undefined) throw new Error(`script failed: ${out.error}\n${out.stack ?? ''}`);
       return out.value as T;
     },

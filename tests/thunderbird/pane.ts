@@ -41,7 +41,9 @@ export function paneDriver(m: Marionette) {
   }
 
   const snapshot = () =>
-    inPopup<PaneSnapshot>(`(c) => ({ state: c.document.body.dataset.state, messageId: c.document.body.dataset.messageId || '', text: c.document.getElementById('app').innerText })`);
+    inPopup<PaneSnapshot>(
+      `(c) => ({ state: c.document.body.dataset.state, messageId: c.document.body.dataset.messageId || '', text: c.document.getElementById('app').innerText })`,
+    );
 
   return {
     inPopup,

@@ -121,7 +121,9 @@ describe('the Rapport pane in a real Thunderbird', () => {
     // resizes the popup a moment after the content changes.
     const sizes = async () => ({
       popup: await pane.size(),
-      page: await pane.inPopup<{ width: number; height: number }>(`(c) => ({ width: c.document.documentElement.scrollWidth, height: c.document.documentElement.scrollHeight })`),
+      page: await pane.inPopup<{ width: number; height: number }>(
+        `(c) => ({ width: c.document.documentElement.scrollWidth, height: c.document.documentElement.scrollHeight })`,
+      ),
     });
     let fit = await sizes();
     for (let i = 0; i < 20 && Math.abs(fit.popup.height - fit.page.height) > 2; i++) {
@@ -160,7 +162,11 @@ describe('the Rapport pane in a real Thunderbird', () => {
       }
       throw new Error('no answer to Track this e-mail');
     });
-    const res = await app.inject({ method: 'GET', url: '/api/v1/history?email=jan.fiszka@zefir.pl&limit=50', headers: { authorization: `Bearer ${s.tokens.anna}` } });
+    const res = await app.inject({
+      method: 'GET',
+      url: '/api/v1/history?email=jan.fiszka@zefir.pl&limit=50',
+      headers: { authorization: `Bearer ${s.tokens.anna}` },
+    });
     const task = res.json().openTasks.find((t: { subject: string }) => t.subject === 'Harmonogram wdrożenia');
     expect(task).toBeDefined();
     expect((await pane.snapshot()).text).toContain(`${task.number} Harmonogram wdrożenia`);
@@ -171,7 +177,37 @@ describe('the Rapport pane in a real Thunderbird', () => {
     // leaf for that address from the same (trusted) dev CA.
     const key = join(dir, 'other-key.pem');
     const crt = join(dir, 'other.pem');
-    execFileSync('openssl', ['req', '-x509', '-CA', join(certDir, 'rapport-dev-ca.pem'), '-CAkey', join(certDir, 'rapport-dev-ca-key.pem'), '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.2', '-addext', 'basicConstraints=critical,CA:FALSE', '-addext', 'extendedKeyUsage=serverAuth', '-addext', 'subjectAltName=IP:127.0.0.2', '-keyout', key, '-out', crt], { stdio: 'pipe' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-CA',
+        join(certDir, 'rapport-dev-ca.pem'),
+        '-CAkey',
+        join(certDir, 'rapport-dev-ca-key.pem'),
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.2',
+        '-addext',
+        'basicConstraints=critical,CA:FALSE',
+        '-addext',
+        'extendedKeyUsage=serverAuth',
+        '-addext',
+        'subjectAltName=IP:127.0.0.2',
+        '-keyout',
+        key,
+        '-out',
+        crt,
+      ],
+      { stdio: 'pipe' },
+    );
     const other = await createApiServer({ crm: s.crm, tls: { key: readFileSync(key), cert: readFileSync(crt) }, paneDir: false });
     await other.listen({ port: 0, host: '127.0.0.2' });
     const otherOrigin = `https://127.0.0.2:${(other.server.address() as { port: number }).port}`;

@@ -34,7 +34,8 @@ export const origins = (value: string, previous: string[] | undefined) => {
   } catch {
     // reported below
   }
-  const bare = url && (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password && url.pathname === '/' && !url.search && !url.hash;
+  const bare =
+    url && (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password && url.pathname === '/' && !url.search && !url.hash;
   if (!url || !bare || !value.replace(/\/$/, '').endsWith(url.host)) {
     throw new InvalidArgumentError(`${JSON.stringify(value)} is not an origin such as https://crm.example.com (scheme, host and optional port)`);
   }

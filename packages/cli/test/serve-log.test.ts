@@ -24,7 +24,11 @@ it('rapport serve logs every 500 to stderr with the request id the client is tol
   const { token } = await crm.operators.createToken(op.id);
   await crm.close();
 
-  child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'packages/cli/src/main.ts'), 'serve', '--port', '0', '--no-tls', '--json', '--db', `sqlite:${file}`], { cwd: root });
+  child = spawn(
+    join(root, 'node_modules/.bin/tsx'),
+    [join(root, 'packages/cli/src/main.ts'), 'serve', '--port', '0', '--no-tls', '--json', '--db', `sqlite:${file}`],
+    { cwd: root },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));

@@ -74,9 +74,18 @@ describe('rapport fails with one line and a non-zero code', () => {
   });
 
   it.each([
-    [['tasks', 'list', '--status', 'closed'], /argument 'closed' is invalid\. Allowed choices are open, in_progress, done, cancelled\. \(see rapport tasks list --help\)/],
-    [['import', 'imap', '--host', 'imap.example.com', '--user', 'u', '--password-env', 'P', '--since', '2026-02-30'], /'2026-02-30' is invalid\. must be a date YYYY-MM-DD that exists \(see rapport import imap --help\)/],
-    [['import', 'imap', '--host', 'imap example.com', '--user', 'u', '--password-env', 'P'], /'imap example\.com' is invalid\. must be a host name or an IP address/],
+    [
+      ['tasks', 'list', '--status', 'closed'],
+      /argument 'closed' is invalid\. Allowed choices are open, in_progress, done, cancelled\. \(see rapport tasks list --help\)/,
+    ],
+    [
+      ['import', 'imap', '--host', 'imap.example.com', '--user', 'u', '--password-env', 'P', '--since', '2026-02-30'],
+      /'2026-02-30' is invalid\. must be a date YYYY-MM-DD that exists \(see rapport import imap --help\)/,
+    ],
+    [
+      ['import', 'imap', '--host', 'imap example.com', '--user', 'u', '--password-env', 'P'],
+      /'imap example\.com' is invalid\. must be a host name or an IP address/,
+    ],
     [['serve', '--origin', 'crm.example.com'], /"crm\.example\.com" is not an origin such as https:\/\/crm\.example\.com/],
     [['serve', '--origin', 'https://crm.example.com/app'], /"https:\/\/crm\.example\.com\/app" is not an origin/],
     [['serve', '--host', 'local host'], /'local host' is invalid\. must be a host name or an IP address \(see rapport serve --help\)/],
@@ -92,14 +101,18 @@ describe('rapport fails with one line and a non-zero code', () => {
   it('prints a usage error as JSON under --json', async () => {
     const result = await rapport('tasks', 'list', '--status', 'closed', '--json', '--db', db);
     expect(result.code).toBe(2);
-    expect(JSON.parse(result.stdout)).toEqual({ error: { code: 'USAGE', message: expect.stringMatching(/^option '--status <status\.\.\.>' argument 'closed' is invalid/) } });
+    expect(JSON.parse(result.stdout)).toEqual({
+      error: { code: 'USAGE', message: expect.stringMatching(/^option '--status <status\.\.\.>' argument 'closed' is invalid/) },
+    });
   });
 
   it('refuses a SQLite path whose folder does not exist, and init says it creates it', async () => {
     const nested = join(dir, 'new', 'deeper', 'crm.db');
     const refused = await rapport('tasks', 'list', '--db', `sqlite:${nested}`);
     expect(refused.code).toBe(1);
-    expect(refused.lines).toEqual([`rapport: VALIDATION: --db sqlite:${nested}: the folder ${join(dir, 'new', 'deeper')} does not exist (rapport init creates it)`]);
+    expect(refused.lines).toEqual([
+      `rapport: VALIDATION: --db sqlite:${nested}: the folder ${join(dir, 'new', 'deeper')} does not exist (rapport init creates it)`,
+    ]);
     expect(existsSync(join(dir, 'new'))).toBe(false);
     const init = await rapport('init', '--db', `sqlite:${nested}`);
     expect(init.code).toBe(0);
@@ -123,7 +136,9 @@ describe('rapport --version, operators list, tokens list', () => {
     expect(JSON.parse(operators.stdout).operators.map((o: { email: string }) => o.email)).toContain('ann@example.com');
     const tokens = await rapport('tokens', 'list', '--operator', 'ann@example.com', '--db', db, '--json');
     expect(tokens.code).toBe(0);
-    expect(JSON.parse(tokens.stdout).tokens).toEqual([expect.objectContaining({ id: created.tokenId, operator: 'ann@example.com', label: 'laptop', revokedAt: null })]);
+    expect(JSON.parse(tokens.stdout).tokens).toEqual([
+      expect.objectContaining({ id: created.tokenId, operator: 'ann@example.com', label: 'laptop', revokedAt: null }),
+    ]);
     expect(tokens.stdout).not.toContain(created.token);
     const text = await rapport('tokens', 'list', '--db', db);
     expect(text.stdout).toMatch(new RegExp(`${created.tokenId}\\s+ann@example\\.com\\s+laptop`));

@@ -58,7 +58,10 @@ async function bench(name: string, store: Store) {
   const pipeline = await crm.opportunities.pipeline();
   let t = performance.now();
   for (let i = 0; i < OPPS; i += 1000) {
-    await store.createMany('opportunities', Array.from({ length: Math.min(1000, OPPS - i) }, (_, j) => opportunity(i + j, pipeline.id)));
+    await store.createMany(
+      'opportunities',
+      Array.from({ length: Math.min(1000, OPPS - i) }, (_, j) => opportunity(i + j, pipeline.id)),
+    );
   }
   const load = performance.now() - t;
   const rows: Array<Record<string, string>> = [];

@@ -45,7 +45,8 @@ export class Unit {
   /** Reads a record or throws NOT_FOUND naming what was looked up (and the input field it came from). */
   async load<T extends StoredRecord>(collection: string, id: string, what = recordName(collection), field?: string): Promise<T> {
     const prefix = field ? `${field}: ` : '';
-    if (typeof id !== 'string' || id === '') throw new RapportError('VALIDATION', `${prefix}${what} id must be a non-empty string (got ${JSON.stringify(id)})`, { details: { field: field ?? what } });
+    if (typeof id !== 'string' || id === '')
+      throw new RapportError('VALIDATION', `${prefix}${what} id must be a non-empty string (got ${JSON.stringify(id)})`, { details: { field: field ?? what } });
     const record = await this.tx.get<T>(collection, id);
     if (!record) throw new RapportError('NOT_FOUND', `${prefix}${notFound(what, id).message}`, { details: { field: field ?? what } });
     return record;

@@ -10,11 +10,7 @@ export class RapportError extends Error {
   readonly code: RapportErrorCode;
   readonly details?: Record<string, unknown>;
 
-  constructor(
-    code: RapportErrorCode,
-    message: string,
-    options: { cause?: unknown; details?: Record<string, unknown> } = {},
-  ) {
+  constructor(code: RapportErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RapportError';
     this.code = code;
@@ -27,15 +23,10 @@ export function isRapportError(err: unknown, code?: RapportErrorCode): err is Ra
   return err instanceof RapportError && (code === undefined || err.code === code);
 }
 
-export const notFound = (what: string, id: unknown) =>
-  new RapportError('NOT_FOUND', `${what} ${JSON.stringify(id)} does not exist`);
+export const notFound = (what: string, id: unknown) => new RapportError('NOT_FOUND', `${what} ${JSON.stringify(id)} does not exist`);
 
 export const invalid = (field: string, problem: string, value?: unknown) =>
-  new RapportError(
-    'VALIDATION',
-    value === undefined ? `${field} ${problem}` : `${field} ${problem} (got ${show(value)})`,
-    { details: { field } },
-  );
+  new RapportError('VALIDATION', value === undefined ? `${field} ${problem}` : `${field} ${problem} (got ${show(value)})`, { details: { field } });
 
 function show(value: unknown): string {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();

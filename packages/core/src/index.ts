@@ -35,8 +35,25 @@ export type { RegisterInput } from './modules/registers.js';
 export type { TaskInput, TaskPatch, TaskQuery, StageInput, StageProgress } from './modules/tasks.js';
 export type { HistoryQuery, EmailHistory } from './modules/history.js';
 export type { IngestOptions } from './modules/emails/index.js';
-export type { CampaignInput, CampaignPatch, CampaignLevelInput, CampaignTransactionInput, CampaignProgress, CampaignRealized } from './modules/campaigns/index.js';
-export type { OpportunityInput, OpportunityPatch, OpportunityQuery, PipelineInput, PipelineStageInput, Forecast, ForecastQuery, ForecastRow, ForecastGroup } from './modules/opportunities.js';
+export type {
+  CampaignInput,
+  CampaignPatch,
+  CampaignLevelInput,
+  CampaignTransactionInput,
+  CampaignProgress,
+  CampaignRealized,
+} from './modules/campaigns/index.js';
+export type {
+  OpportunityInput,
+  OpportunityPatch,
+  OpportunityQuery,
+  PipelineInput,
+  PipelineStageInput,
+  Forecast,
+  ForecastQuery,
+  ForecastRow,
+  ForecastGroup,
+} from './modules/opportunities.js';
 export type { OfferInput, OfferPatch } from './modules/offers.js';
 export type { OfferLineInput } from './modules/offers/money.js';
 export type { SalesHooks, HostDocument, OrderRequest, ConvertRequest } from './modules/offers/documents.js';

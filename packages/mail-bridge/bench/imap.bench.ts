@@ -87,91 +87,158 @@ async function main() {
     // 1. 5,000 small messages.
     const SMALL = 5000;
     if (only('small')) {
-    await createBox(d, 'Small');
-    fillMaildir(d, USER, 'Small', Array.from({ length: SMALL }, (_, i) => rfc822({ messageId: `<s${i}@zefir.test>`, subject: `Small ${i}`, from: `Person ${i % 300} <p${i % 300}@company${i % 40}.test>`, body: `Hello ${i}\r\n${'lorem ipsum dolor sit amet '.repeat(20)}` })));
-    await touch(d, 'Small');
-    const floor: number[] = [];
-    const e2e: number[] = [];
-    // Run -1 warms both paths up (JIT, page cache) and is not counted.
-    for (let r = -1; r < SMALL_RUNS; r++) {
-      let t = performance.now();
-      const n = await fetchAndParse(d, 'Small');
-      const floorRate = n / ((performance.now() - t) / 1000);
-      const crm = await newCrm(dir, `small-${r}`);
-      for (let p = 0; p < 40; p++) await crm.partners.create({ code: `C${p}`, name: `Company ${p}`, emailDomains: [`company${p}.test`] });
-      t = performance.now();
-      const report = await new ImapSync(crm, { ...conn(d, 'Small'), parseWorker: process.env.PARSE_WORKER !== '0' }).sync();
-      const e2eRate = report.imported / ((performance.now() - t) / 1000);
-      if (report.imported !== SMALL) throw new Error(`expected ${SMALL} imported, got ${JSON.stringify(report)}`);
-      await crm.close();
-      if (r < 0) {
-        console.error(`small warm-up (cold JIT, new parse worker): floor ${floorRate.toFixed(0)} msg/s; end to end ${e2eRate.toFixed(0)} msg/s`);
-        continue;
+      await createBox(d, 'Small');
+      fillMaildir(
+        d,
+        USER,
+        'Small',
+        Array.from({ length: SMALL }, (_, i) =>
+          rfc822({
+            messageId: `<s${i}@zefir.test>`,
+            subject: `Small ${i}`,
+            from: `Person ${i % 300} <p${i % 300}@company${i % 40}.test>`,
+            body: `Hello ${i}\r\n${'lorem ipsum dolor sit amet '.repeat(20)}`,
+          }),
+        ),
+      );
+      await touch(d, 'Small');
+      const floor: number[] = [];
+      const e2e: number[] = [];
+      // Run -1 warms both paths up (JIT, page cache) and is not counted.
+      for (let r = -1; r < SMALL_RUNS; r++) {
+        let t = performance.now();
+        const n = await fetchAndParse(d, 'Small');
+        const floorRate = n / ((performance.now() - t) / 1000);
+        const crm = await newCrm(dir, `small-${r}`);
+        for (let p = 0; p < 40; p++) await crm.partners.create({ code: `C${p}`, name: `Company ${p}`, emailDomains: [`company${p}.test`] });
+        t = performance.now();
+        const report = await new ImapSync(crm, { ...conn(d, 'Small'), parseWorker: process.env.PARSE_WORKER !== '0' }).sync();
+        const e2eRate = report.imported / ((performance.now() - t) / 1000);
+        if (report.imported !== SMALL) throw new Error(`expected ${SMALL} imported, got ${JSON.stringify(report)}`);
+        await crm.close();
+        if (r < 0) {
+          console.error(`small warm-up (cold JIT, new parse worker): floor ${floorRate.toFixed(0)} msg/s; end to end ${e2eRate.toFixed(0)} msg/s`);
+          continue;
+        }
+        floor.push(floorRate);
+        e2e.push(e2eRate);
       }
-      floor.push(floorRate);
-      e2e.push(e2eRate);
-    }
-    console.error(`small runs: floor ${floor.map((x) => x.toFixed(0)).join(', ')} msg/s; end to end ${e2e.map((x) => x.toFixed(0)).join(', ')} msg/s`);
-    rows.push(['5,000 small: imapflow fetch + simpleParser', `${median(floor).toFixed(0)} msg/s`, '']);
-    rows.push(['5,000 small: ImapSync → SQLite (end to end)', `${median(e2e).toFixed(0)} msg/s`, `ratio ${(median(e2e) / median(floor)).toFixed(2)}× (target ≥ 0.6×)`]);
+      console.error(`small runs: floor ${floor.map((x) => x.toFixed(0)).join(', ')} msg/s; end to end ${e2e.map((x) => x.toFixed(0)).join(', ')} msg/s`);
+      rows.push(['5,000 small: imapflow fetch + simpleParser', `${median(floor).toFixed(0)} msg/s`, '']);
+      rows.push([
+        '5,000 small: ImapSync → SQLite (end to end)',
+        `${median(e2e).toFixed(0)} msg/s`,
+        `ratio ${(median(e2e) / median(floor)).toFixed(2)}× (target ≥ 0.6×)`,
+      ]);
     }
 
     // 2. 200 messages with a 1.4 MB attachment, in a child process for a clean peak RSS.
     const LARGE = 200;
     if (only('large')) {
-    await createBox(d, 'Large');
-    const attachment = Buffer.alloc(1.4 * 1024 * 1024);
-    for (let i = 0; i < attachment.length; i += 4) attachment.writeUInt32LE((i * 2654435761) >>> 0, Math.min(i, attachment.length - 4));
-    const b64 = attachment.toString('base64').match(/.{1,76}/g)!.join('\r\n');
-    let bytes = 0;
-    fillMaildir(
-      d,
-      USER,
-      'Large',
-      Array.from({ length: LARGE }, (_, i) => {
-        const m = Buffer.from(
-          [`From: big${i}@zefir.test`, 'To: anna@firma.test', `Subject: large ${i}`, `Message-ID: <l${i}@zefir.test>`, 'Content-Type: multipart/mixed; boundary="B"', '', '--B', 'Content-Type: text/plain', '', `attachment ${i}`, '--B', `Content-Type: application/octet-stream; name="file${i}.bin"`, 'Content-Transfer-Encoding: base64', '', b64.replace(/^A/, String.fromCharCode(65 + (i % 26))), '--B--', ''].join('\r\n'),
+      await createBox(d, 'Large');
+      const attachment = Buffer.alloc(1.4 * 1024 * 1024);
+      for (let i = 0; i < attachment.length; i += 4) attachment.writeUInt32LE((i * 2654435761) >>> 0, Math.min(i, attachment.length - 4));
+      const b64 = attachment
+        .toString('base64')
+        .match(/.{1,76}/g)!
+        .join('\r\n');
+      let bytes = 0;
+      fillMaildir(
+        d,
+        USER,
+        'Large',
+        Array.from({ length: LARGE }, (_, i) => {
+          const m = Buffer.from(
+            [
+              `From: big${i}@zefir.test`,
+              'To: anna@firma.test',
+              `Subject: large ${i}`,
+              `Message-ID: <l${i}@zefir.test>`,
+              'Content-Type: multipart/mixed; boundary="B"',
+              '',
+              '--B',
+              'Content-Type: text/plain',
+              '',
+              `attachment ${i}`,
+              '--B',
+              `Content-Type: application/octet-stream; name="file${i}.bin"`,
+              'Content-Transfer-Encoding: base64',
+              '',
+              b64.replace(/^A/, String.fromCharCode(65 + (i % 26))),
+              '--B--',
+              '',
+            ].join('\r\n'),
+          );
+          bytes += m.length;
+          return m;
+        }),
+      );
+      await touch(d, 'Large');
+      const mbps: number[] = [];
+      const rss: number[] = [];
+      for (let r = 0; r < RUNS; r++) {
+        const proc = spawn(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            join(here, '..', '..', '..', 'tests', 'mail', 'sync-child.ts'),
+            JSON.stringify({
+              db: join(dir, `large-${r}.db`),
+              blobs: join(dir, `large-${r}-blobs`),
+              host: d.host,
+              port: d.port,
+              user: USER,
+              password: PASS,
+              mailbox: 'Large',
+            }),
+          ],
+          { stdio: ['ignore', 'pipe', 'inherit'], cwd: join(here, '..', '..', '..') },
         );
-        bytes += m.length;
-        return m;
-      }),
-    );
-    await touch(d, 'Large');
-    const mbps: number[] = [];
-    const rss: number[] = [];
-    for (let r = 0; r < RUNS; r++) {
-      const proc = spawn(process.execPath, ['--import', 'tsx', join(here, '..', '..', '..', 'tests', 'mail', 'sync-child.ts'), JSON.stringify({ db: join(dir, `large-${r}.db`), blobs: join(dir, `large-${r}-blobs`), host: d.host, port: d.port, user: USER, password: PASS, mailbox: 'Large' })], { stdio: ['ignore', 'pipe', 'inherit'], cwd: join(here, '..', '..', '..') });
-      let out = '';
-      proc.stdout.on('data', (c) => (out += c));
-      const t = performance.now();
-      await once(proc, 'exit');
-      const result = JSON.parse(out.trim().split('\n').at(-1)!);
-      if (result.report.imported !== LARGE) throw new Error(`large: ${JSON.stringify(result.report)}`);
-      mbps.push(bytes / 1024 / 1024 / result.report.seconds);
-      rss.push(result.peakRss / 1024 / 1024);
-      void t;
-    }
-    rows.push([`${LARGE} × 1.4 MB attachment (${(bytes / 1024 / 1024).toFixed(0)} MB of mail)`, `${median(mbps).toFixed(1)} MB/s`, `peak RSS ${median(rss).toFixed(0)} MB (target < 250 MB)`]);
+        let out = '';
+        proc.stdout.on('data', (c) => (out += c));
+        const t = performance.now();
+        await once(proc, 'exit');
+        const result = JSON.parse(out.trim().split('\n').at(-1)!);
+        if (result.report.imported !== LARGE) throw new Error(`large: ${JSON.stringify(result.report)}`);
+        mbps.push(bytes / 1024 / 1024 / result.report.seconds);
+        rss.push(result.peakRss / 1024 / 1024);
+        void t;
+      }
+      rows.push([
+        `${LARGE} × 1.4 MB attachment (${(bytes / 1024 / 1024).toFixed(0)} MB of mail)`,
+        `${median(mbps).toFixed(1)} MB/s`,
+        `peak RSS ${median(rss).toFixed(0)} MB (target < 250 MB)`,
+      ]);
     }
 
     // 3. No-op re-sync of 20,000 messages.
     const HUGE = 20_000;
     if (only('noop')) {
-    await createBox(d, 'Huge');
-    fillMaildir(d, USER, 'Huge', Array.from({ length: HUGE }, (_, i) => rfc822({ messageId: `<h${i}@zefir.test>`, subject: `h${i}` })));
-    await touch(d, 'Huge');
-    const crm = await newCrm(dir, 'huge');
-    const initial = await new ImapSync(crm, conn(d, 'Huge')).sync();
-    if (initial.imported !== HUGE) throw new Error(`huge: ${JSON.stringify(initial)}`);
-    const noop: number[] = [];
-    for (let r = 0; r < RUNS; r++) {
-      const t = performance.now();
-      const report = await new ImapSync(crm, conn(d, 'Huge')).sync();
-      noop.push((performance.now() - t) / 1000);
-      if (report.fetched !== 0) throw new Error('no-op re-sync fetched messages');
-    }
-    await crm.close();
-    rows.push([`no-op re-sync of ${HUGE.toLocaleString('en')} messages (connect + STATUS)`, `${median(noop).toFixed(3)} s`, `first sync ${initial.seconds.toFixed(1)} s (${(HUGE / initial.seconds).toFixed(0)} msg/s); target < 1 s`]);
+      await createBox(d, 'Huge');
+      fillMaildir(
+        d,
+        USER,
+        'Huge',
+        Array.from({ length: HUGE }, (_, i) => rfc822({ messageId: `<h${i}@zefir.test>`, subject: `h${i}` })),
+      );
+      await touch(d, 'Huge');
+      const crm = await newCrm(dir, 'huge');
+      const initial = await new ImapSync(crm, conn(d, 'Huge')).sync();
+      if (initial.imported !== HUGE) throw new Error(`huge: ${JSON.stringify(initial)}`);
+      const noop: number[] = [];
+      for (let r = 0; r < RUNS; r++) {
+        const t = performance.now();
+        const report = await new ImapSync(crm, conn(d, 'Huge')).sync();
+        noop.push((performance.now() - t) / 1000);
+        if (report.fetched !== 0) throw new Error('no-op re-sync fetched messages');
+      }
+      await crm.close();
+      rows.push([
+        `no-op re-sync of ${HUGE.toLocaleString('en')} messages (connect + STATUS)`,
+        `${median(noop).toFixed(3)} s`,
+        `first sync ${initial.seconds.toFixed(1)} s (${(HUGE / initial.seconds).toFixed(0)} msg/s); target < 1 s`,
+      ]);
     }
   } finally {
     await d.stop();

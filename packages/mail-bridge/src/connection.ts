@@ -17,12 +17,25 @@ export interface ImapConnection {
 
 export const describeTarget = (o: ImapConnection) => `${o.host}:${o.port}`;
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'CONNECT_TIMEOUT',
+  'GREETING_TIMEOUT',
+]);
 
 /** The error of a connection the server closed (a BYE, a dropped socket) while the bridge was `doing` something. */
 export function connectionClosed(o: ImapConnection, doing: string, cause?: unknown): RapportError {
   const why = (cause as { reason?: string } | undefined)?.reason;
-  return new RapportError('CONNECTION', `the connection to IMAP server ${describeTarget(o)} was closed${why ? ` (${why})` : ''} while trying to ${doing}`, { cause, details: { kind: 'closed' } });
+  return new RapportError('CONNECTION', `the connection to IMAP server ${describeTarget(o)} was closed${why ? ` (${why})` : ''} while trying to ${doing}`, {
+    cause,
+    details: { kind: 'closed' },
+  });
 }
 
 /**
@@ -34,17 +47,31 @@ export function imapError(err: unknown, o: ImapConnection, doing: string): Rappo
   if (err instanceof RapportError) return err;
   const e = err as Error & { authenticationFailed?: boolean; code?: string; responseText?: string; mailboxMissing?: boolean };
   if (e?.authenticationFailed) {
-    return new RapportError('FORBIDDEN', `IMAP login as ${o.user} at ${describeTarget(o)} failed: bad credentials${e.responseText ? ` (${e.responseText})` : ''}`, { cause: err });
+    return new RapportError(
+      'FORBIDDEN',
+      `IMAP login as ${o.user} at ${describeTarget(o)} failed: bad credentials${e.responseText ? ` (${e.responseText})` : ''}`,
+      { cause: err },
+    );
   }
   const code = e?.code ?? '';
   if (code === 'NoConnection' || code === 'EConnectionClosed') return connectionClosed(o, doing, err);
   if (UNREACHABLE.has(code)) {
-    return new RapportError('CONNECTION', `IMAP server ${describeTarget(o)} is unreachable (${code}) while trying to ${doing}`, { cause: err, details: { kind: 'unreachable', code } });
+    return new RapportError('CONNECTION', `IMAP server ${describeTarget(o)} is unreachable (${code}) while trying to ${doing}`, {
+      cause: err,
+      details: { kind: 'unreachable', code },
+    });
   }
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|SSL/i.test(code) || /certificate|SSL routines|wrong version number/i.test(e?.message ?? '')) {
-    return new RapportError('FORBIDDEN', `TLS with ${describeTarget(o)} failed (${code || e.message}): the server's certificate is not trusted (see the \`ca\` option), or the TLS mode does not match the port`, { cause: err, details: { kind: 'tls', code } });
+    return new RapportError(
+      'FORBIDDEN',
+      `TLS with ${describeTarget(o)} failed (${code || e.message}): the server's certificate is not trusted (see the \`ca\` option), or the TLS mode does not match the port`,
+      { cause: err, details: { kind: 'tls', code } },
+    );
   }
-  return new RapportError('CONNECTION', `IMAP ${doing} at ${describeTarget(o)} failed: ${e?.responseText ?? e?.message ?? String(err)}`, { cause: err, details: { kind: 'imap', code } });
+  return new RapportError('CONNECTION', `IMAP ${doing} at ${describeTarget(o)} failed: ${e?.responseText ?? e?.message ?? String(err)}`, {
+    cause: err,
+    details: { kind: 'imap', code },
+  });
 }
 
 /** Logs out politely when the connection still works; a dropped one is just closed (LOGOUT would wait forever). */
@@ -99,4 +126,3 @@ export async function connectImap(o: ImapConnection, onError?: (err: Error) => v
   }
   return client;
 }
-

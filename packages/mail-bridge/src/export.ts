@@ -22,7 +22,11 @@ const PRIORITY: Record<Task['priority'], number> = { urgent: 1, high: 3, normal:
 
 /** An iCalendar TEXT value: backslash, semicolon, comma and newlines escaped (RFC 5545 §3.3.11). */
 export function icalText(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r\n|\r|\n/g, '\\n');
+  return value
+    .replace(/\\/g, '\\\\')
+    .replace(/;/g, '\\;')
+    .replace(/,/g, '\\,')
+    .replace(/\r\n|\r|\n/g, '\\n');
 }
 
 /** Folds a content line at 75 octets (RFC 5545 §3.1) without splitting a UTF-8 character. */
@@ -45,7 +49,11 @@ export function icalFold(line: string): string {
   return out.join('\r\n ');
 }
 
-const icalDate = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const icalDate = (d: Date) =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 
 /** The task as an iCalendar VTODO (a calendar with one to-do), CRLF line ends. */
 export function taskToVtodo(task: Task, extra: { description?: string; now?: Date; organizer?: string | null } = {}): string {
@@ -98,7 +106,13 @@ export async function buildTaskMessage(crm: Crm, taskId: string, options: { from
     ...(task.doneAt ? [`Done:     ${at(task.doneAt)}`] : []),
     ...(task.description ? ['', task.description] : []),
     ...(stages.length ? ['', 'Stages:', ...stages.map((s) => `  ${s.position}. [${s.status === 'done' ? 'x' : ' '}] ${s.subject}`)] : []),
-    ...(entries.items.length ? ['', 'Entries:', ...entries.items.map((e) => `  ${e.at.toISOString().slice(0, 10)} ${e.kind}: ${(e.body ?? e.file?.filename ?? e.link?.docId ?? '').split('\n')[0]}`)] : []),
+    ...(entries.items.length
+      ? [
+          '',
+          'Entries:',
+          ...entries.items.map((e) => `  ${e.at.toISOString().slice(0, 10)} ${e.kind}: ${(e.body ?? e.file?.filename ?? e.link?.docId ?? '').split('\n')[0]}`),
+        ]
+      : []),
   ].join('\n');
   const messageId = `<task-${task.id}.${task.version}@rapport.invalid>`;
   const from = options.from ?? owner?.email ?? 'rapport@localhost';
@@ -129,7 +143,8 @@ export async function exportTask(crm: Crm, taskId: string, options: ExportOption
     const exists = (await client.list()).some((m) => m.path === folder);
     if (!exists) await client.mailboxCreate(folder);
     const appended = await client.append(folder, raw, ['\\Seen']);
-    if (!appended) throw imapError(Object.assign(new Error('APPEND failed'), { code: client.usable ? 'APPEND' : 'EConnectionClosed' }), options, `APPEND to ${folder}`);
+    if (!appended)
+      throw imapError(Object.assign(new Error('APPEND failed'), { code: client.usable ? 'APPEND' : 'EConnectionClosed' }), options, `APPEND to ${folder}`);
     const lock = await client.getMailboxLock(folder);
     let replaced = 0;
     try {

@@ -169,7 +169,13 @@ export class ImapSync {
         if (step.batchEnd) {
           const last = step.batchLastUid === uids.at(-1);
           // Intermediate checkpoints leave uidNext/messages empty, so an interrupted sync is never skipped.
-          await this.saveCheckpoint(mailbox, { uidValidity, lastUid: step.batchLastUid, highestModseq: last ? modseq : null, uidNext: last ? (status.uidNext ?? null) : null, messages: last ? (status.messages ?? null) : null });
+          await this.saveCheckpoint(mailbox, {
+            uidValidity,
+            lastUid: step.batchLastUid,
+            highestModseq: last ? modseq : null,
+            uidNext: last ? (status.uidNext ?? null) : null,
+            messages: last ? (status.messages ?? null) : null,
+          });
           entry.lastUid = step.batchLastUid;
         }
       }
@@ -216,7 +222,8 @@ export class ImapSync {
       let missing = 0;
       for (const uid of batch) {
         const size = sizeOf.get(uid);
-        if (size === undefined) missing++; // expunged since the search
+        if (size === undefined)
+          missing++; // expunged since the search
         else if (size > streamAbove) {
           close();
           steps.push({ kind: 'large', uids: [uid], batchEnd: false, batchLastUid: batch.at(-1)!, missing: 0 });
@@ -255,10 +262,22 @@ export class ImapSync {
     return p;
   }
 
-  private async importStep(client: ImapFlow, mailbox: string, uidValidity: number, step: Step, data: Fetched | null, pipeline: MailPipeline, progress: (n: number) => void) {
+  private async importStep(
+    client: ImapFlow,
+    mailbox: string,
+    uidValidity: number,
+    step: Step,
+    data: Fetched | null,
+    pipeline: MailPipeline,
+    progress: (n: number) => void,
+  ) {
     const source = (uid: number) => ({ account: this.account, mailbox, uidValidity, uid });
     if (step.kind === 'group') {
-      if (data) await pipeline.ingestBatch(data.uids.map((uid, i) => ({ raw: data.raws[i]!, source: source(uid) })), await data.preparsed);
+      if (data)
+        await pipeline.ingestBatch(
+          data.uids.map((uid, i) => ({ raw: data.raws[i]!, source: source(uid) })),
+          await data.preparsed,
+        );
     } else {
       const uid = step.uids[0]!;
       const download = await client.download(String(uid), undefined, { uid: true, chunkSize: 1024 * 1024 });
@@ -275,7 +294,11 @@ export class ImapSync {
 
   private mailboxError(err: unknown, mailbox: string): RapportError {
     const e = err as { mailboxMissing?: boolean; responseText?: string; serverResponseCode?: string };
-    if (e?.mailboxMissing || e?.serverResponseCode === 'NONEXISTENT' || /n't exist|not exist|unknown mailbox|NONEXISTENT/i.test(`${e?.responseText ?? ''} ${(err as Error)?.message ?? ''}`)) {
+    if (
+      e?.mailboxMissing ||
+      e?.serverResponseCode === 'NONEXISTENT' ||
+      /n't exist|not exist|unknown mailbox|NONEXISTENT/i.test(`${e?.responseText ?? ''} ${(err as Error)?.message ?? ''}`)
+    ) {
       return new RapportError('NOT_FOUND', `mailbox ${JSON.stringify(mailbox)} does not exist at ${describeTarget(this.options)}`, { cause: err });
     }
     return imapError(err, this.options, `open mailbox ${mailbox}`);
@@ -301,7 +324,10 @@ export class ImapSync {
   private async watchUntil(signal: AbortSignal, options: WatchOptions, emit: (report: SyncReport) => void): Promise<void> {
     const maxBackoff = (options.maxBackoffSeconds ?? 300) * 1000;
     const poll = options.pollSeconds ?? (this.mailboxes.length > 1 ? 60 : 300);
-    if (typeof poll !== 'number' || !(poll >= 1 && poll <= 1740)) throw new RapportError('VALIDATION', `pollSeconds must be a number of seconds from 1 to 1740 (got ${String(poll)})`, { details: { field: 'pollSeconds' } });
+    if (typeof poll !== 'number' || !(poll >= 1 && poll <= 1740))
+      throw new RapportError('VALIDATION', `pollSeconds must be a number of seconds from 1 to 1740 (got ${String(poll)})`, {
+        details: { field: 'pollSeconds' },
+      });
     let backoff = 1000;
     while (!signal.aborted) {
       let client: ImapFlow | null = null;
@@ -368,10 +394,14 @@ export class ImapSync {
         options.onError?.(rerr, backoff / 1000);
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, backoff);
-          signal.addEventListener('abort', () => {
-            clearTimeout(t);
-            resolve();
-          }, { once: true });
+          signal.addEventListener(
+            'abort',
+            () => {
+              clearTimeout(t);
+              resolve();
+            },
+            { once: true },
+          );
         });
         backoff = Math.min(backoff * 2, maxBackoff);
       } finally {

@@ -14,7 +14,11 @@ function startWorker(): Worker {
   const ext = /\.(c?js|ts)$/.exec(here)?.[1] ?? 'js';
   const entry = new URL(`./parse-worker.${ext}`, here);
   if (ext !== 'ts') return new Worker(entry);
-  const tsx = pathToFileURL(createRequire(here).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const tsx = pathToFileURL(
+    createRequire(here)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
   return new Worker(`import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`, { eval: true });
 }
 

@@ -31,7 +31,14 @@ async function parse({ id, raw }: WorkerRequest): Promise<WorkerReply> {
       stop();
     });
     if (attachments || !parsed) return { id, attachments: true };
-    return { id, headers: [...parsed.headers.entries()], rules: parsed.rules, text: parsed.text, html: parsed.html === null ? null : sanitizeEmailHtml(parsed.html), rawDate: parsed.rawDate };
+    return {
+      id,
+      headers: [...parsed.headers.entries()],
+      rules: parsed.rules,
+      text: parsed.text,
+      html: parsed.html === null ? null : sanitizeEmailHtml(parsed.html),
+      rawDate: parsed.rawDate,
+    };
   } catch (err) {
     return { id, error: err instanceof Error ? err.message : String(err) };
   }

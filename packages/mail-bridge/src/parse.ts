@@ -96,5 +96,8 @@ export async function parseMessage(input: Readable, store: StoreBytes): Promise<
   await Promise.all(pending);
   // null only when stopped without an error, which this caller never does.
   if (!raw) throw new Error('the parse was stopped');
-  return toMessage(raw, attachments.filter((a) => a.blob));
+  return toMessage(
+    raw,
+    attachments.filter((a) => a.blob),
+  );
 }

@@ -8,8 +8,16 @@ import { MailParser, type HeaderValue } from 'mailparser';
 
 /** The headers linking rules look at (bulk and auto-reply detection, Outlook threads, delivery reports). */
 export const RULE_HEADERS = new Set([
-  'list-id', 'list-unsubscribe', 'precedence', 'auto-submitted', 'x-auto-response-suppress',
-  'x-autoreply', 'x-autorespond', 'thread-index', 'thread-topic', 'content-type',
+  'list-id',
+  'list-unsubscribe',
+  'precedence',
+  'auto-submitted',
+  'x-auto-response-suppress',
+  'x-autoreply',
+  'x-autorespond',
+  'thread-index',
+  'thread-topic',
+  'content-type',
 ]);
 
 /** HTML longer than this is not turned into text (mailparser's html-to-text is slow on huge markup). */
@@ -41,7 +49,11 @@ export interface AttachmentPart {
 }
 
 /** The unfolded value of a raw header line. */
-export const headerValue = (line: string) => line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+export const headerValue = (line: string) =>
+  line
+    .slice(line.indexOf(':') + 1)
+    .replace(/\r?\n[ \t]+/g, ' ')
+    .trim();
 
 /**
  * Parses `input` with the bridge's options. Attachments go to `onAttachment` as they stream by;

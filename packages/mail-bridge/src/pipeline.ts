@@ -9,7 +9,8 @@ const KEEP_RAW_BYTES = 1024 * 1024;
 
 export type Outcome = 'imported' | 'duplicate' | 'skipped' | 'quarantined';
 
-const describe = (s: EmailSource) => (s.account.startsWith('imap:') ? `${s.mailbox} UID ${s.uid}` : s.uid > 1 || s.account === 'mbox' ? `${s.mailbox} #${s.uid}` : s.mailbox);
+const describe = (s: EmailSource) =>
+  s.account.startsWith('imap:') ? `${s.mailbox} UID ${s.uid}` : s.uid > 1 || s.account === 'mbox' ? `${s.mailbox} #${s.uid}` : s.mailbox;
 
 /**
  * Whether an error while importing one message is the CRM store failing (stop: the next run does
@@ -140,7 +141,14 @@ export class MailPipeline {
     this.report.failures.push({ source, reason });
   }
 
-  private async quarantine(source: EmailSource, reason: string, raw: Buffer | null, size: number | null, messageId: string | null, subject: string | null): Promise<Outcome> {
+  private async quarantine(
+    source: EmailSource,
+    reason: string,
+    raw: Buffer | null,
+    size: number | null,
+    messageId: string | null,
+    subject: string | null,
+  ): Promise<Outcome> {
     let blobKey: string | null = null;
     if (raw) blobKey = (await this.crm.emails.storeContent(Readable.from([raw])).catch(() => null))?.key ?? null;
     await this.crm.emails.quarantine({ ...source, reason, messageId, subject, blobKey, size });

@@ -33,7 +33,21 @@ export interface MailboxReport {
 }
 
 export function emptyReport(): SyncReport {
-  return { fetched: 0, imported: 0, linked: 0, duplicates: 0, quarantined: 0, failed: 0, skipped: 0, tasksCreated: 0, deletedOnServer: 0, seconds: 0, mailboxes: [], quarantine: [], failures: [] };
+  return {
+    fetched: 0,
+    imported: 0,
+    linked: 0,
+    duplicates: 0,
+    quarantined: 0,
+    failed: 0,
+    skipped: 0,
+    tasksCreated: 0,
+    deletedOnServer: 0,
+    seconds: 0,
+    mailboxes: [],
+    quarantine: [],
+    failures: [],
+  };
 }
 
 /** Adds `b` into `a` (for a report over several mailboxes or files). */

@@ -6,6 +6,9 @@ import { RapportError, type Crm } from '@rapport/core';
  */
 export function requireBlobStore(crm: Crm, importer: string): void {
   if (!crm.blobs) {
-    throw new RapportError('VALIDATION', `${importer} needs a BlobStore for attachments: pass \`blobs\` to createCrm, e.g. createCrm({ store, blobs: fsBlobStore({ dir: './crm.db.blobs' }) })`);
+    throw new RapportError(
+      'VALIDATION',
+      `${importer} needs a BlobStore for attachments: pass \`blobs\` to createCrm, e.g. createCrm({ store, blobs: fsBlobStore({ dir: './crm.db.blobs' }) })`,
+    );
   }
 }

@@ -29,7 +29,9 @@ describe('task export', () => {
     const t = await makeCrm();
     try {
       const op = await t.crm.operators.create({ name: 'Anna', email: 'anna@firma.test' });
-      const task = await t.crm.as(op.id).tasks.create({ subject: 'Call Zefir; offer, v2', dueAt: '2026-03-10T12:00:00Z', description: 'Line one\nLine two', stages: [{ subject: 'Prepare' }] });
+      const task = await t.crm
+        .as(op.id)
+        .tasks.create({ subject: 'Call Zefir; offer, v2', dueAt: '2026-03-10T12:00:00Z', description: 'Line one\nLine two', stages: [{ subject: 'Prepare' }] });
       const { raw } = await buildTaskMessage(t.crm, task.id);
       const parsed = await simpleParser(raw);
       expect(parsed.subject).toBe(`[${task.number}] Call Zefir; offer, v2`);
@@ -57,7 +59,14 @@ describe('task export', () => {
       await t.crm.tasks.complete(task.id);
       const second = await exportTask(t.crm, task.id, connection);
       expect(second.replaced).toBe(1);
-      const client = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, doSTARTTLS: false, auth: { user: 'dave', pass: 'dave-pass' }, logger: false } as any);
+      const client = new ImapFlow({
+        host: dovecot.host,
+        port: dovecot.port,
+        secure: false,
+        doSTARTTLS: false,
+        auth: { user: 'dave', pass: 'dave-pass' },
+        logger: false,
+      } as any);
       client.on('error', () => undefined);
       await client.connect();
       await client.mailboxOpen('Rapport Tasks');

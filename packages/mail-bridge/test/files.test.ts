@@ -21,8 +21,12 @@ describe('mbox and .eml import', () => {
     const t = await makeCrm();
     try {
       const lf = (s: string) => s.replace(/\r\n/g, '\n');
-      const one = lf(rfc822({ messageId: '<mb1@zefir.test>', body: 'first line\n>From the desk of Jan\n>>From quoted twice\nFrom here it is not a separator in mboxo? it is escaped below' }))
-        .replace('\nFrom here', '\n>From here');
+      const one = lf(
+        rfc822({
+          messageId: '<mb1@zefir.test>',
+          body: 'first line\n>From the desk of Jan\n>>From quoted twice\nFrom here it is not a separator in mboxo? it is escaped below',
+        }),
+      ).replace('\nFrom here', '\n>From here');
       const two = lf(rfc822({ messageId: '<mb2@zefir.test>', subject: 'second' }));
       const mbox = `From jan@zefir.test Mon Mar  2 10:00:00 2026\n${one}\nFrom - Mon Mar  2 11:00:00 2026\n${two}\n`;
       const file = join(dir, 'Inbox');
@@ -45,7 +49,12 @@ describe('mbox and .eml import', () => {
       const lf = (s: Buffer | string) => s.toString().replace(/\r\n/g, '\n');
       const cut = lf(malformedMessages().find((m) => m.name === 'truncated-content-type')!.raw);
       const file = join(dir, 'Cut');
-      await writeFile(file, [lf(rfc822({ messageId: '<cut-1@zefir.test>' })), `${cut}\n`, lf(rfc822({ messageId: '<cut-2@zefir.test>' }))].map((m) => `From - Mon Mar  2 10:00:00 2026\n${m}`).join('\n'));
+      await writeFile(
+        file,
+        [lf(rfc822({ messageId: '<cut-1@zefir.test>' })), `${cut}\n`, lf(rfc822({ messageId: '<cut-2@zefir.test>' }))]
+          .map((m) => `From - Mon Mar  2 10:00:00 2026\n${m}`)
+          .join('\n'),
+      );
       const report = await importMbox(t.crm, file);
       expect(report).toMatchObject({ fetched: 3, imported: 3, quarantined: 0, failed: 0 });
       expect((await t.crm.emails.findByMessageId('<truncated-ct@broken.test>'))!.attachments[0]!.contentType).toBe('application/octet-stream');

@@ -102,7 +102,7 @@ function newCrm() {
   return crm;
 }
 
-describe(`hostile mail (${CORPUS ? 'the public corpus and the project\'s own fixtures' : "the project's own fixtures"}, seed ${SEED})`, () => {
+describe(`hostile mail (${CORPUS ? "the public corpus and the project's own fixtures" : "the project's own fixtures"}, seed ${SEED})`, () => {
   // The streamed path over the corpus is files.test.ts's (importEml).
   it('every message of the corpus is imported or quarantined (batches on the worker thread)', async () => {
     const corpus = seeds();
@@ -116,7 +116,9 @@ describe(`hostile mail (${CORPUS ? 'the public corpus and the project\'s own fix
     async (mode) => {
       const crm = newCrm();
       const r = await run(crm, mutants(seeds(), SEED + (mode === 'batch' ? 0 : 1), COUNT / 2), mode, BUDGET_MS / 2);
-      console.log(`fuzz ${mode}: ${r.count} mutants, ${r.report.imported} imported, ${r.report.duplicates} duplicates, ${r.report.skipped} skipped, ${r.report.quarantined} quarantined`);
+      console.log(
+        `fuzz ${mode}: ${r.count} mutants, ${r.report.imported} imported, ${r.report.duplicates} duplicates, ${r.report.skipped} skipped, ${r.report.quarantined} quarantined`,
+      );
       expectAllAccountedFor(r);
       // What the report says was quarantined is in the CRM's quarantine, with its reason.
       const stored = await crm.emails.quarantined({ account: 'fuzz', limit: 1000 });

@@ -19,7 +19,14 @@ afterAll(async () => {
 });
 
 async function mailbox(name: string, messages: Array<string | Buffer>) {
-  const client = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, doSTARTTLS: false, auth: { user: USER, pass: PASS }, logger: false } as never);
+  const client = new ImapFlow({
+    host: dovecot.host,
+    port: dovecot.port,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user: USER, pass: PASS },
+    logger: false,
+  } as never);
   client.on('error', () => undefined);
   await client.connect();
   try {
@@ -43,7 +50,8 @@ function poisoned(store: Store, subject: string): Store {
       transaction: <R>(fn: (tx: Store) => Promise<R>) => s.transaction((tx) => fn(wrap(tx))),
     });
   const check = (collection: string, records: StoredRecord[]) => {
-    if (collection === 'emails' && records.some((r) => (r as { subject?: string }).subject === subject)) throw new TypeError(`cannot read properties of a poisoned message (${subject})`);
+    if (collection === 'emails' && records.some((r) => (r as { subject?: string }).subject === subject))
+      throw new TypeError(`cannot read properties of a poisoned message (${subject})`);
   };
   return wrap(store);
 }
@@ -67,7 +75,9 @@ describe('a hostile message in an IMAP mailbox (Dovecot)', () => {
       const options = { host: dovecot.host, port: dovecot.port, tls: 'none' as const, user: USER, password: PASS, mailboxes: [box], batchSize: 2, ...extra };
       const report = await new ImapSync(t.crm, options).sync();
       expect(report).toMatchObject({ fetched: 5, imported: 4, quarantined: 1, failed: 0 });
-      expect(report.quarantine).toEqual([{ source: `${box} UID 4`, reason: expect.stringMatching(/^rejected: unexpected TypeError: cannot read properties of a poisoned message/) }]);
+      expect(report.quarantine).toEqual([
+        { source: `${box} UID 4`, reason: expect.stringMatching(/^rejected: unexpected TypeError: cannot read properties of a poisoned message/) },
+      ]);
       expect((await t.crm.emails.findByMessageId('<truncated-ct@broken.test>'))!.attachments.map((a) => a.contentType)).toEqual(['application/octet-stream']);
       const [q] = (await t.crm.emails.quarantined()).items;
       expect(q).toMatchObject({ mailbox: box, uid: 4, messageId: '<poison@zefir.test>', subject: 'poison' });

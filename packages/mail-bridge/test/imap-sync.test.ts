@@ -21,7 +21,14 @@ afterAll(async () => {
 });
 
 async function imap(): Promise<ImapFlow> {
-  const client = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, doSTARTTLS: false, auth: { user: USER, pass: PASS }, logger: false } as any);
+  const client = new ImapFlow({
+    host: dovecot.host,
+    port: dovecot.port,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user: USER, pass: PASS },
+    logger: false,
+  } as any);
   client.on('error', () => undefined);
   await client.connect();
   return client;
@@ -50,7 +57,15 @@ async function append(name: string, messages: string[]) {
   }
 }
 
-const opts = (box: string, extra: Partial<ImapSyncOptions> = {}): ImapSyncOptions => ({ host: dovecot.host, port: dovecot.port, tls: 'none', user: USER, password: PASS, mailboxes: [box], ...extra });
+const opts = (box: string, extra: Partial<ImapSyncOptions> = {}): ImapSyncOptions => ({
+  host: dovecot.host,
+  port: dovecot.port,
+  tls: 'none',
+  user: USER,
+  password: PASS,
+  mailboxes: [box],
+  ...extra,
+});
 
 async function allEmails(t: TestCrm): Promise<Email[]> {
   return (await t.crm.emails.list({ limit: 10_000 })).items;
@@ -83,7 +98,10 @@ describe('ImapSync against Dovecot', () => {
     try {
       const box = await mailbox([1, 2, 3].map((i) => rfc822({ messageId: `<inc-${i}@zefir.test>` })));
       await new ImapSync(t.crm, opts(box)).sync();
-      await append(box, [4, 5, 6, 7].map((i) => rfc822({ messageId: `<inc-${i}@zefir.test>` })));
+      await append(
+        box,
+        [4, 5, 6, 7].map((i) => rfc822({ messageId: `<inc-${i}@zefir.test>` })),
+      );
       const report = await new ImapSync(t.crm, opts(box, { batchSize: 2 })).sync();
       expect(report).toMatchObject({ fetched: 4, imported: 4, duplicates: 0 });
       const cp = await t.crm.emails.checkpoint(`imap:${USER}@${dovecot.host}`, box);
@@ -231,7 +249,12 @@ describe('ImapSync against Dovecot', () => {
     const t = await makeCrm();
     try {
       const box = await mailbox();
-      fillMaildir(dovecot, USER, box, Array.from({ length: 3000 }, (_, i) => rfc822({ messageId: `<bye-${i}@zefir.test>` })));
+      fillMaildir(
+        dovecot,
+        USER,
+        box,
+        Array.from({ length: 3000 }, (_, i) => rfc822({ messageId: `<bye-${i}@zefir.test>` })),
+      );
       const sync = new ImapSync(t.crm, opts(box, { batchSize: 50 }));
       let kicked = false;
       const first = await new ImapSync(t.crm, {
@@ -284,10 +307,13 @@ describe('ImapSync against Dovecot', () => {
       const inbox = await mailbox([rfc822({ messageId: '<p1@zefir.test>' })]);
       const sent = await mailbox([]);
       let imported = 0;
-      await expect(firstValueFrom(new ImapSync(t.crm, opts(inbox)).watch({ pollSeconds: 0 }))).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('pollSeconds') });
+      await expect(firstValueFrom(new ImapSync(t.crm, opts(inbox)).watch({ pollSeconds: 0 }))).rejects.toMatchObject({
+        code: 'VALIDATION',
+        message: expect.stringContaining('pollSeconds'),
+      });
       const watching = new ImapSync(t.crm, opts(inbox, { mailboxes: [inbox, sent] })).watch({ pollSeconds: 1 }).subscribe((r) => (imported += r.imported));
       const until = async (n: number) => {
-        for (const deadline = Date.now() + 15_000; imported < n && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+        for (const deadline = Date.now() + 15_000; imported < n && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 50));
       };
       await until(1);
       // New mail in the second mailbox raises nothing on the IDLE connection: the poll finds it.
@@ -307,9 +333,7 @@ describe('ImapSync against Dovecot', () => {
       const box = await mailbox([rfc822({ messageId: '<k1@zefir.test>' })]);
       const errors: RapportError[] = [];
       let reports = 0;
-      const watching = new ImapSync(t.crm, opts(box))
-        .watch({ onError: (err) => errors.push(err), maxBackoffSeconds: 1 })
-        .subscribe(() => reports++);
+      const watching = new ImapSync(t.crm, opts(box)).watch({ onError: (err) => errors.push(err), maxBackoffSeconds: 1 }).subscribe(() => reports++);
       const until = async (cond: () => Promise<boolean>) => {
         const deadline = Date.now() + 15_000;
         while (!(await cond()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

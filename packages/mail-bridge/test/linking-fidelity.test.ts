@@ -23,7 +23,8 @@ describe('linking fidelity on the labelled mailbox', () => {
   it('the mailbox is a few hundred messages and covers every rule', () => {
     expect(mailbox.length).toBeGreaterThan(250);
     const rules = new Set(mailbox.map((m) => m.label.rule));
-    for (const rule of ['ordinary', 'bulk', 'idn', 'subdomain', 'plus', 'outlook', 'subject', 'auto', 'mixed', 'freemail', 'spoof']) expect(rules).toContain(rule);
+    for (const rule of ['ordinary', 'bulk', 'idn', 'subdomain', 'plus', 'outlook', 'subject', 'auto', 'mixed', 'freemail', 'spoof'])
+      expect(rules).toContain(rule);
     expect(new Set(mailbox.map((m) => m.messageId)).size).toBe(mailbox.length);
     // Deterministic: the same bytes on every run.
     expect(labelledMailbox().map((m) => m.raw)).toEqual(mailbox.map((m) => m.raw));
@@ -58,7 +59,14 @@ describe('linking fidelity on the labelled mailbox', () => {
     });
 
     it('synced with ImapSync', async () => {
-      const client = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, doSTARTTLS: false, auth: { user: user.user, pass: user.password }, logger: false } as any);
+      const client = new ImapFlow({
+        host: dovecot.host,
+        port: dovecot.port,
+        secure: false,
+        doSTARTTLS: false,
+        auth: { user: user.user, pass: user.password },
+        logger: false,
+      } as any);
       client.on('error', () => undefined);
       await client.connect();
       try {
@@ -70,7 +78,15 @@ describe('linking fidelity on the labelled mailbox', () => {
       const t = await makeCrm({ mail: policy });
       try {
         const world = await seedWorld(t.crm);
-        const report = await new ImapSync(t.crm, { host: dovecot.host, port: dovecot.port, tls: 'none', user: user.user, password: user.password, mailboxes: ['Labelled'], batchSize: 50 }).sync();
+        const report = await new ImapSync(t.crm, {
+          host: dovecot.host,
+          port: dovecot.port,
+          tls: 'none',
+          user: user.user,
+          password: user.password,
+          mailboxes: ['Labelled'],
+          batchSize: 50,
+        }).sync();
         const s = await score(t.crm, t.store, world, mailbox);
         console.log(describeScores('imap', s), report.quarantine);
         expect(report).toMatchObject({ fetched: mailbox.length, quarantined: 0, failed: 0 });

@@ -53,7 +53,14 @@ async function main() {
   const jan = await as.persons.create({ partnerId: zefir.id, firstName: 'Jan', lastName: 'Fiszka', emails: ['jan.fiszka@zefir.pl'] });
   const taskIds: string[] = [];
   for (let i = 0; i < 40; i++) {
-    const t = await as.tasks.create({ subject: `Zadanie ${i}`, personId: jan.id, ownerId: i % 5 === 0 ? other.id : op.id, private: i % 10 === 0, dueAt: new Date(Date.now() + (i - 20) * 86_400_000), stages: [{ subject: 'A' }, { subject: 'B' }] });
+    const t = await as.tasks.create({
+      subject: `Zadanie ${i}`,
+      personId: jan.id,
+      ownerId: i % 5 === 0 ? other.id : op.id,
+      private: i % 10 === 0,
+      dueAt: new Date(Date.now() + (i - 20) * 86_400_000),
+      stages: [{ subject: 'A' }, { subject: 'B' }],
+    });
     taskIds.push(t.id);
   }
   const partnerIds = [zefir.id];
@@ -88,7 +95,9 @@ async function main() {
   await flush();
   const seeded = (performance.now() - t0) / 1000;
   const count = await store.count('timeline');
-  process.stdout.write(`seeded ${count.toLocaleString('en')} timeline items (${(ITEMS / 5).toLocaleString('en')} on ZEFIR) in ${seeded.toFixed(1)} s; database ${(statSync(file).size / 1e6).toFixed(0)} MB\n`);
+  process.stdout.write(
+    `seeded ${count.toLocaleString('en')} timeline items (${(ITEMS / 5).toLocaleString('en')} on ZEFIR) in ${seeded.toFixed(1)} s; database ${(statSync(file).size / 1e6).toFixed(0)} MB\n`,
+  );
 
   const paneDir = join(dir, 'pane');
   await buildPane(paneDir);
@@ -100,14 +109,15 @@ async function main() {
 
   // 1. API under load (HTTPS, keep-alive, 20 connections). autocannon runs in its own process
   // so the load generator does not share the server's event loop.
-  const hammer = (seconds: number) => new Promise<{ lat: number[]; statuses: Record<string, number>; seconds: number; errors: number }>((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ['-e', LOAD_SCRIPT, `${origin}/api/v1/history?email=jan.fiszka@zefir.pl&limit=20`, String(CONNECTIONS), String(seconds)],
-      { env: { ...process.env, BENCH_TOKEN: token }, maxBuffer: 256 * 1024 * 1024 },
-      (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout))),
-    );
-  });
+  const hammer = (seconds: number) =>
+    new Promise<{ lat: number[]; statuses: Record<string, number>; seconds: number; errors: number }>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        ['-e', LOAD_SCRIPT, `${origin}/api/v1/history?email=jan.fiszka@zefir.pl&limit=20`, String(CONNECTIONS), String(seconds)],
+        { env: { ...process.env, BENCH_TOKEN: token }, maxBuffer: 256 * 1024 * 1024 },
+        (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout))),
+      );
+    });
   await hammer(2); // warm-up (JIT, TLS sessions, SQLite page cache): not measured
   const load = await hammer(SECONDS);
   const latencies = load.lat.sort((a, b) => a - b);
@@ -139,15 +149,15 @@ async function main() {
   for (let i = -10; i < PANE_ROUNDS; i++) {
     const item = i % 2 === 0 ? stranger : jans;
     const took = await page.evaluate(async (m) => {
-        const w = window as unknown as { __fake: { setItem(m: unknown): void } };
-        const done = new Promise<void>((resolve) => addEventListener('rapport:rendered', () => resolve(), { once: true }));
-        const t = performance.now();
-        w.__fake.setItem(m);
-        await done;
-        // Wait for the frame that shows it.
-        await new Promise((r) => requestAnimationFrame(() => r(null)));
-        return performance.now() - t;
-      }, item);
+      const w = window as unknown as { __fake: { setItem(m: unknown): void } };
+      const done = new Promise<void>((resolve) => addEventListener('rapport:rendered', () => resolve(), { once: true }));
+      const t = performance.now();
+      w.__fake.setItem(m);
+      await done;
+      // Wait for the frame that shows it.
+      await new Promise((r) => requestAnimationFrame(() => r(null)));
+      return performance.now() - t;
+    }, item);
     if (i >= 0) renders.push(took);
   }
   renders.sort((a, b) => a - b);

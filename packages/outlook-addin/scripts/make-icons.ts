@@ -43,8 +43,11 @@ function mark(u: number, v: number) {
 }
 function color(size: number) {
   return png(size, (x, y) => {
-    const u = (x + 0.5) / size, v = (y + 0.5) / size;
-    const r = 0.18, dx = Math.max(Math.abs(u - 0.5) - (0.5 - r), 0), dy = Math.max(Math.abs(v - 0.5) - (0.5 - r), 0);
+    const u = (x + 0.5) / size,
+      v = (y + 0.5) / size;
+    const r = 0.18,
+      dx = Math.max(Math.abs(u - 0.5) - (0.5 - r), 0),
+      dy = Math.max(Math.abs(v - 0.5) - (0.5 - r), 0);
     if (Math.hypot(dx, dy) > r) return [0, 0, 0, 0];
     return mark(u, v) ? [255, 255, 255, 255] : [15, 108, 189, 255];
   });

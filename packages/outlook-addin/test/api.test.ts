@@ -48,7 +48,9 @@ describe('rate limit', () => {
       expect((await from('10.0.0.1', auth('rpt_guess-2'))).statusCode).toBe(401);
       const refused = await from('10.0.0.1', auth(s.tokens.anna));
       expect(refused.statusCode).toBe(429);
-      expect(refused.json()).toEqual({ error: { code: 'RATE_LIMITED', message: expect.stringMatching(/^too many requests from this address: at most 3 per minute; try again in \d+ s$/) } });
+      expect(refused.json()).toEqual({
+        error: { code: 'RATE_LIMITED', message: expect.stringMatching(/^too many requests from this address: at most 3 per minute; try again in \d+ s$/) },
+      });
       expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
       expect(refused.headers['content-security-policy']).toBeDefined();
       // Another address is counted apart.
@@ -79,7 +81,12 @@ describe('GET /api/v1/history', () => {
 
   it('pages the timeline with the cursor', async () => {
     const first = (await app.inject({ url: '/api/v1/history?email=jan.fiszka@zefir.pl&limit=2', headers: auth(s.tokens.anna) })).json();
-    const second = (await app.inject({ url: `/api/v1/history?email=jan.fiszka@zefir.pl&limit=2&before=${encodeURIComponent(first.timeline.nextCursor)}`, headers: auth(s.tokens.anna) })).json();
+    const second = (
+      await app.inject({
+        url: `/api/v1/history?email=jan.fiszka@zefir.pl&limit=2&before=${encodeURIComponent(first.timeline.nextCursor)}`,
+        headers: auth(s.tokens.anna),
+      })
+    ).json();
     const ids = [...first.timeline.items, ...second.timeline.items].map((i: { id: string }) => i.id);
     expect(new Set(ids).size).toBe(4);
   });
@@ -104,7 +111,13 @@ describe('GET /api/v1/history', () => {
   });
 
   it('answers 400 on a missing or malformed address and a bad limit', async () => {
-    for (const url of ['/api/v1/history', '/api/v1/history?email=not-an-address', '/api/v1/history?email=a@b.pl&limit=0', '/api/v1/history?email=a@b.pl&limit=abc', '/api/v1/history?email=a@b.pl&email=c@d.pl']) {
+    for (const url of [
+      '/api/v1/history',
+      '/api/v1/history?email=not-an-address',
+      '/api/v1/history?email=a@b.pl&limit=0',
+      '/api/v1/history?email=a@b.pl&limit=abc',
+      '/api/v1/history?email=a@b.pl&email=c@d.pl',
+    ]) {
       const res = await app.inject({ url, headers: auth(s.tokens.anna) });
       expect(res.statusCode, url).toBe(400);
       expect(res.json().error.code).toMatch(/BAD_REQUEST|VALIDATION/);
@@ -116,7 +129,12 @@ describe('GET /api/v1/history', () => {
 describe('POST /api/v1/emails', () => {
   it('tracks a message once: a second post answers the same task', async () => {
     const raw = message({ messageId: 'track-once@zefir.pl', subject: 'Prośba o demo enova' });
-    const first = await app.inject({ method: 'POST', url: '/api/v1/emails', headers: { ...auth(s.tokens.anna), 'content-type': 'message/rfc822' }, payload: raw });
+    const first = await app.inject({
+      method: 'POST',
+      url: '/api/v1/emails',
+      headers: { ...auth(s.tokens.anna), 'content-type': 'message/rfc822' },
+      payload: raw,
+    });
     expect(first.statusCode).toBe(201);
     expect(first.json()).toMatchObject({ duplicate: false, task: { number: expect.any(String) } });
     const second = await app.inject({
@@ -133,16 +151,32 @@ describe('POST /api/v1/emails', () => {
 
   it('answers 413 on a body over the limit', async () => {
     const big = message({ messageId: 'big@zefir.pl', body: 'x'.repeat(200 * 1024) });
-    const res = await app.inject({ method: 'POST', url: '/api/v1/emails', headers: { ...auth(s.tokens.anna), 'content-type': 'message/rfc822' }, payload: big });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/emails',
+      headers: { ...auth(s.tokens.anna), 'content-type': 'message/rfc822' },
+      payload: big,
+    });
     expect(res.statusCode).toBe(413);
     expect(res.json().error.code).toBe('PAYLOAD_TOO_LARGE');
-    const json = await app.inject({ method: 'POST', url: '/api/v1/persons', headers: { ...auth(s.tokens.anna), 'content-type': 'application/json' }, payload: JSON.stringify({ email: 'a@b.pl', name: 'x'.repeat(100_000) }) });
+    const json = await app.inject({
+      method: 'POST',
+      url: '/api/v1/persons',
+      headers: { ...auth(s.tokens.anna), 'content-type': 'application/json' },
+      payload: JSON.stringify({ email: 'a@b.pl', name: 'x'.repeat(100_000) }),
+    });
     expect(json.statusCode).toBe(413);
   });
 
   it('answers 400 on malformed JSON, bad base64 and a body that is not a message', async () => {
-    const post = (payload: string, type: string) => app.inject({ method: 'POST', url: '/api/v1/emails', headers: { ...auth(s.tokens.anna), 'content-type': type }, payload });
-    for (const res of [await post('{"raw": ', 'application/json'), await post('{"raw": "!!!not base64!!!"}', 'application/json'), await post('[1,2]', 'application/json'), await post('hello, not a message', 'message/rfc822')]) {
+    const post = (payload: string, type: string) =>
+      app.inject({ method: 'POST', url: '/api/v1/emails', headers: { ...auth(s.tokens.anna), 'content-type': type }, payload });
+    for (const res of [
+      await post('{"raw": ', 'application/json'),
+      await post('{"raw": "!!!not base64!!!"}', 'application/json'),
+      await post('[1,2]', 'application/json'),
+      await post('hello, not a message', 'message/rfc822'),
+    ]) {
       expect(res.statusCode).toBe(400);
       expect(res.json()).toEqual({ error: { code: expect.stringMatching(/BAD_REQUEST|VALIDATION/), message: expect.any(String) } });
     }
@@ -164,9 +198,17 @@ describe('POST /api/v1/persons', () => {
 
 describe('CORS and headers', () => {
   it('allows configured origins only', async () => {
-    const ok = await app.inject({ method: 'OPTIONS', url: '/api/v1/history', headers: { origin: 'https://localhost:3000', 'access-control-request-method': 'GET' } });
+    const ok = await app.inject({
+      method: 'OPTIONS',
+      url: '/api/v1/history',
+      headers: { origin: 'https://localhost:3000', 'access-control-request-method': 'GET' },
+    });
     expect(ok.headers['access-control-allow-origin']).toBe('https://localhost:3000');
-    const bad = await app.inject({ method: 'OPTIONS', url: '/api/v1/history', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
+    const bad = await app.inject({
+      method: 'OPTIONS',
+      url: '/api/v1/history',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
+    });
     expect(bad.headers['access-control-allow-origin']).toBeUndefined();
   });
 
@@ -187,11 +229,21 @@ describe('over a real HTTPS socket', () => {
       const port = (server.server.address() as { port: number }).port;
       const get = (token: string, host?: string) =>
         new Promise<{ status: number; body: string; hsts: unknown }>((resolve, reject) => {
-          const req = httpsRequest({ host: '127.0.0.1', port, path: '/api/v1/history?email=jan.fiszka@zefir.pl', ca: cert.ca, servername: 'localhost', headers: { ...auth(token), ...(host ? { host } : {}) } }, (res) => {
-            let body = '';
-            res.on('data', (c) => (body += c));
-            res.on('end', () => resolve({ status: res.statusCode!, body, hsts: res.headers['strict-transport-security'] }));
-          });
+          const req = httpsRequest(
+            {
+              host: '127.0.0.1',
+              port,
+              path: '/api/v1/history?email=jan.fiszka@zefir.pl',
+              ca: cert.ca,
+              servername: 'localhost',
+              headers: { ...auth(token), ...(host ? { host } : {}) },
+            },
+            (res) => {
+              let body = '';
+              res.on('data', (c) => (body += c));
+              res.on('end', () => resolve({ status: res.statusCode!, body, hsts: res.headers['strict-transport-security'] }));
+            },
+          );
           req.on('error', reject);
           req.end();
         });
@@ -233,7 +285,12 @@ describe('tracking through crm.emails.ingest', () => {
       '--b1--',
       '',
     ].join('\r\n');
-    const res = await app.inject({ method: 'POST', url: '/api/v1/emails', headers: { ...auth(s.tokens.anna), 'content-type': 'message/rfc822' }, payload: raw });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/emails',
+      headers: { ...auth(s.tokens.anna), 'content-type': 'message/rfc822' },
+      payload: raw,
+    });
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({ status: 'imported', duplicate: false, task: { subject: 'Zamówienie na licencje' } });
     const history = (await app.inject({ url: '/api/v1/history?email=jan.fiszka@zefir.pl&limit=50', headers: auth(s.tokens.anna) })).json();
@@ -243,7 +300,12 @@ describe('tracking through crm.emails.ingest', () => {
 
   it('makes an unknown sender a prospect when the operator tracks their message', async () => {
     const raw = message({ from: 'Olga Brzoza <olga@brzoza-trade.example>', messageId: 'prospect@brzoza-trade.example', subject: 'Oferta współpracy' });
-    const res = await app.inject({ method: 'POST', url: '/api/v1/emails', headers: { ...auth(s.tokens.piotr), 'content-type': 'message/rfc822' }, payload: raw });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/emails',
+      headers: { ...auth(s.tokens.piotr), 'content-type': 'message/rfc822' },
+      payload: raw,
+    });
     expect(res.statusCode).toBe(201);
     const history = (await app.inject({ url: '/api/v1/history?email=olga@brzoza-trade.example', headers: auth(s.tokens.piotr) })).json();
     expect(history.partner).toMatchObject({ kind: 'prospect' });
@@ -262,8 +324,14 @@ describe('timeline of a partner', () => {
   it('shows an e-mail to two contacts of one partner once', async () => {
     const ewa = await s.crm.as(s.ids.anna).persons.create({ partnerId: s.ids.zefir, firstName: 'Ewa', lastName: 'Nowak', emails: ['ewa.nowak@zefir.pl'] });
     expect(ewa.id).toBeTruthy();
-    const raw = message({ messageId: 'two-contacts@zefir.pl', subject: 'Do obojga' }).replace('To: Anna Kowalska <anna@firma.pl>', 'To: Anna Kowalska <anna@firma.pl>\r\nCc: ewa.nowak@zefir.pl');
-    expect((await app.inject({ method: 'POST', url: '/api/v1/emails', headers: { ...auth(s.tokens.anna), 'content-type': 'message/rfc822' }, payload: raw })).statusCode).toBe(201);
+    const raw = message({ messageId: 'two-contacts@zefir.pl', subject: 'Do obojga' }).replace(
+      'To: Anna Kowalska <anna@firma.pl>',
+      'To: Anna Kowalska <anna@firma.pl>\r\nCc: ewa.nowak@zefir.pl',
+    );
+    expect(
+      (await app.inject({ method: 'POST', url: '/api/v1/emails', headers: { ...auth(s.tokens.anna), 'content-type': 'message/rfc822' }, payload: raw }))
+        .statusCode,
+    ).toBe(201);
     const history = (await app.inject({ url: '/api/v1/history?email=jan.fiszka@zefir.pl&limit=100', headers: auth(s.tokens.anna) })).json();
     expect(history.timeline.items.filter((i: { title: string }) => i.title.includes('Do obojga') && i.title.startsWith('←'))).toHaveLength(1);
   });
@@ -278,7 +346,12 @@ describe('mail policy', () => {
     const { token } = await crm.operators.createToken(op.id);
     const server = await createApiServer({ crm, paneDir: false });
     try {
-      const res = await server.inject({ method: 'POST', url: '/api/v1/emails', headers: { ...auth(token), 'content-type': 'message/rfc822' }, payload: message({ from: 'x@spam.example', messageId: 'spam@spam.example' }) });
+      const res = await server.inject({
+        method: 'POST',
+        url: '/api/v1/emails',
+        headers: { ...auth(token), 'content-type': 'message/rfc822' },
+        payload: message({ from: 'x@spam.example', messageId: 'spam@spam.example' }),
+      });
       expect(res.statusCode).toBe(403);
       expect(res.json().error.code).toBe('FORBIDDEN');
     } finally {

@@ -66,7 +66,27 @@ describe('ensureDevCertificate', () => {
     const old = fresh();
     mkdirSync(old, { recursive: true });
     // What earlier versions made: one self-signed CA:TRUE certificate as localhost.pem.
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-keyout', join(old, 'localhost-key.pem'), '-out', join(old, 'localhost.pem')], { stdio: 'pipe' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '30',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost',
+        '-keyout',
+        join(old, 'localhost-key.pem'),
+        '-out',
+        join(old, 'localhost.pem'),
+      ],
+      { stdio: 'pipe' },
+    );
     const upgraded = ensureDevCertificate(old);
     expect(upgraded.created).toBe(true);
     expect(new X509Certificate(readFileSync(upgraded.certPath)).ca).toBe(false);

@@ -50,7 +50,13 @@ describe('error shapes', () => {
   });
 
   it('answers a forged pagination cursor with 400 VALIDATION, never 500', async () => {
-    const forged = [cursorOf([{ x: 1 }, 'a', 'b']), cursorOf(['not a date', { d: 1 }, 'x']), cursorOf([{ d: 'x' }, { d: 1 }, 'id']), cursorOf([[], null, 1]), 'garbage!'];
+    const forged = [
+      cursorOf([{ x: 1 }, 'a', 'b']),
+      cursorOf(['not a date', { d: 1 }, 'x']),
+      cursorOf([{ d: 'x' }, { d: 1 }, 'id']),
+      cursorOf([[], null, 1]),
+      'garbage!',
+    ];
     for (const cursor of forged) {
       const list = await app.inject({ url: `/api/v1/tasks?cursor=${encodeURIComponent(cursor)}`, headers: auth(s.tokens.anna) });
       expect(list.statusCode, cursor).toBe(400);
@@ -65,7 +71,12 @@ describe('error shapes', () => {
   });
 
   it('answers a 500 with a request id, and reports the error under that id', async () => {
-    const res = await app.inject({ method: 'POST', url: '/api/v1/emails', headers: { ...auth(s.tokens.anna), 'content-type': 'message/rfc822' }, payload: 'From: a@b.pl\r\n\r\nx' });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/emails',
+      headers: { ...auth(s.tokens.anna), 'content-type': 'message/rfc822' },
+      payload: 'From: a@b.pl\r\n\r\nx',
+    });
     expect(res.statusCode).toBe(500);
     expect(res.json()).toEqual(shape);
     expect(res.body).not.toContain('fell over');
@@ -84,7 +95,9 @@ describe('rate limit message', () => {
       const refused = await get();
       expect(refused.statusCode).toBe(429);
       // 1.2 s into a 5 s window: at most 3.8 s remain.
-      expect(refused.json()).toEqual({ error: { code: 'RATE_LIMITED', message: expect.stringMatching(/^too many requests from this address: at most 1 per 5 s; try again in [1-4] s$/) } });
+      expect(refused.json()).toEqual({
+        error: { code: 'RATE_LIMITED', message: expect.stringMatching(/^too many requests from this address: at most 1 per 5 s; try again in [1-4] s$/) },
+      });
     } finally {
       await limited.close();
     }
@@ -94,7 +107,11 @@ describe('rate limit message', () => {
 describe('error codes', () => {
   it('a server the API depends on failing (CONNECTION) is a 502 whose details stay in the log', () => {
     const res = toErrorResponse(new RapportError('CONNECTION', 'IMAP server mail.internal:993 is unreachable (ECONNREFUSED) while trying to connect'));
-    expect(res).toEqual({ status: 502, body: { error: { code: 'INTERNAL', message: 'the server could not complete the request; see its log' } }, internal: true });
+    expect(res).toEqual({
+      status: 502,
+      body: { error: { code: 'INTERNAL', message: 'the server could not complete the request; see its log' } },
+      internal: true,
+    });
     expect(toErrorResponse(new RapportError('STORAGE', 'sqlite: insert failed')).status).toBe(500);
   });
 });

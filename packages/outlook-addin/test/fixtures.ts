@@ -20,7 +20,13 @@ export async function seed(now = '2026-11-05T09:00:00Z'): Promise<Seeded> {
   const piotr = await crm.operators.create({ name: 'Piotr Nowak', email: 'piotr@firma.pl' });
   const as = crm.as(anna.id);
   const zefir = await as.partners.create({ code: 'ZEFIR', name: 'Zefir J. Nowak i E. Nowak', kind: 'customer', emailDomains: ['zefir.pl'] });
-  const jan = await as.persons.create({ partnerId: zefir.id, firstName: 'Jan', lastName: 'Fiszka', emails: ['jan.fiszka@zefir.pl'], position: 'Kierownik zakupów' });
+  const jan = await as.persons.create({
+    partnerId: zefir.id,
+    firstName: 'Jan',
+    lastName: 'Fiszka',
+    emails: ['jan.fiszka@zefir.pl'],
+    position: 'Kierownik zakupów',
+  });
   const enova = await as.tasks.create({
     subject: 'Informacje o systemie enova',
     personId: jan.id,
@@ -30,7 +36,13 @@ export async function seed(now = '2026-11-05T09:00:00Z'): Promise<Seeded> {
   });
   const [first] = await as.tasks.stages(enova.id);
   await as.tasks.completeStage(first!.id);
-  const priv = await as.tasks.create({ subject: 'Rabat dla ZEFIR — poufne', partnerId: zefir.id, ownerId: anna.id, private: true, dueAt: '2026-12-01T10:00:00Z' });
+  const priv = await as.tasks.create({
+    subject: 'Rabat dla ZEFIR — poufne',
+    partnerId: zefir.id,
+    ownerId: anna.id,
+    private: true,
+    dueAt: '2026-12-01T10:00:00Z',
+  });
   const tokens = {
     anna: (await crm.operators.createToken(anna.id)).token,
     piotr: (await crm.operators.createToken(piotr.id)).token,

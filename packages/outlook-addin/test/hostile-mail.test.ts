@@ -7,7 +7,8 @@ import { seed, type Seeded } from './fixtures.js';
 
 let s: Seeded;
 let app: FastifyInstance;
-const track = (raw: string, token = s.tokens.anna, server = app) => server.inject({ method: 'POST', url: '/api/v1/emails', headers: { authorization: `Bearer ${token}`, 'content-type': 'message/rfc822' }, payload: raw });
+const track = (raw: string, token = s.tokens.anna, server = app) =>
+  server.inject({ method: 'POST', url: '/api/v1/emails', headers: { authorization: `Bearer ${token}`, 'content-type': 'message/rfc822' }, payload: raw });
 
 /** Writes of an e-mail with this subject fail with a TypeError: a stand-in for a normaliser defect only one message triggers. */
 function poisoned(store: Store, subject: string): Store {
@@ -36,7 +37,19 @@ const head = ['From: Jan Fiszka <jan.fiszka@zefir.pl>', 'To: Anna Kowalska <anna
 
 describe('POST /api/v1/emails with hostile mail', () => {
   it('files a message cut off after "Content-Type: " in an attachment header (it answered 500)', async () => {
-    const raw = [...head, 'Subject: cut short', 'Message-ID: <cut@zefir.pl>', 'Content-Type: multipart/mixed; boundary="b"', '', '--b', 'Content-Type: text/plain', '', 'see attachment', '--b', 'Content-Type: '].join('\r\n');
+    const raw = [
+      ...head,
+      'Subject: cut short',
+      'Message-ID: <cut@zefir.pl>',
+      'Content-Type: multipart/mixed; boundary="b"',
+      '',
+      '--b',
+      'Content-Type: text/plain',
+      '',
+      'see attachment',
+      '--b',
+      'Content-Type: ',
+    ].join('\r\n');
     const res = await track(raw);
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json()).toMatchObject({ status: 'imported', task: { subject: 'cut short' } });
@@ -49,9 +62,16 @@ describe('POST /api/v1/emails with hostile mail', () => {
     try {
       const res = await track([...head, 'Subject: poison', 'Message-ID: <poison@zefir.pl>', '', 'x'].join('\r\n'), s.tokens.anna, server);
       expect(res.statusCode, res.body).toBe(400);
-      expect(res.json()).toEqual({ error: { code: 'VALIDATION', message: expect.stringMatching(/quarantined \(rejected: unexpected TypeError: poisoned message/) } });
+      expect(res.json()).toEqual({
+        error: { code: 'VALIDATION', message: expect.stringMatching(/quarantined \(rejected: unexpected TypeError: poisoned message/) },
+      });
       const [q] = (await crm.emails.quarantined({ account: 'addin' })).items;
-      expect(q).toMatchObject({ mailbox: 'anna@firma.pl', messageId: '<poison@zefir.pl>', subject: 'poison', reason: expect.stringMatching(/^rejected: unexpected TypeError/) });
+      expect(q).toMatchObject({
+        mailbox: 'anna@firma.pl',
+        messageId: '<poison@zefir.pl>',
+        subject: 'poison',
+        reason: expect.stringMatching(/^rejected: unexpected TypeError/),
+      });
       expect(q!.blobKey).not.toBeNull();
       expect(await crm.emails.findByMessageId('<poison@zefir.pl>')).toBeNull();
     } finally {

@@ -28,7 +28,25 @@ describe('Outlook add-in-only XML manifest', () => {
     expect(doc.Rule[0].Rule[0].$).toMatchObject({ 'xsi:type': 'ItemIs', ItemType: 'Message', FormType: 'Read' });
     expect(doc.FormSettings[0].Form[0].$['xsi:type']).toBe('ItemRead');
     // Element order matters to the schema: the top-level sequence as the XSD lists it.
-    const order = ['Id', 'Version', 'ProviderName', 'DefaultLocale', 'DisplayName', 'Description', 'IconUrl', 'HighResolutionIconUrl', 'SupportUrl', 'AppDomains', 'Hosts', 'Requirements', 'FormSettings', 'Permissions', 'Rule', 'DisableEntityHighlighting', 'VersionOverrides'];
+    const order = [
+      'Id',
+      'Version',
+      'ProviderName',
+      'DefaultLocale',
+      'DisplayName',
+      'Description',
+      'IconUrl',
+      'HighResolutionIconUrl',
+      'SupportUrl',
+      'AppDomains',
+      'Hosts',
+      'Requirements',
+      'FormSettings',
+      'Permissions',
+      'Rule',
+      'DisableEntityHighlighting',
+      'VersionOverrides',
+    ];
     const positions = order.map((tag) => xml.indexOf(`<${tag}`));
     expect(positions.every((p) => p > 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
@@ -38,7 +56,10 @@ describe('Outlook add-in-only XML manifest', () => {
     const v11 = v10.VersionOverrides[0];
     expect(v11.$).toMatchObject({ xmlns: 'http://schemas.microsoft.com/office/mailappversionoverrides/1.1', 'xsi:type': 'VersionOverridesV1_1' });
     expect(v11.Requirements[0]['bt:Sets'][0].$.DefaultMinVersion).toBe('1.5');
-    for (const [v, pinnable] of [[v10, false], [v11, true]] as const) {
+    for (const [v, pinnable] of [
+      [v10, false],
+      [v11, true],
+    ] as const) {
       const point = v.Hosts[0].Host[0].DesktopFormFactor[0].ExtensionPoint[0];
       expect(point.$['xsi:type']).toBe('MessageReadCommandSurface');
       const action = point.OfficeTab[0].Group[0].Control[0].Action[0];
@@ -46,7 +67,13 @@ describe('Outlook add-in-only XML manifest', () => {
       expect(action.SupportsPinning?.[0]).toBe(pinnable ? 'true' : undefined);
       // Every resid used is defined in that VersionOverrides' resources.
       const res = v.Resources[0];
-      const defined = new Set(['bt:Images', 'bt:Urls', 'bt:ShortStrings', 'bt:LongStrings'].flatMap((k) => Object.values(res[k][0]).flat().map((e: any) => e.$.id)));
+      const defined = new Set(
+        ['bt:Images', 'bt:Urls', 'bt:ShortStrings', 'bt:LongStrings'].flatMap((k) =>
+          Object.values(res[k][0])
+            .flat()
+            .map((e: any) => e.$.id),
+        ),
+      );
       const used = [...JSON.stringify(v.Hosts).matchAll(/"resid":"([^"]+)"/g)].map((m) => m[1]!);
       expect(used.length).toBeGreaterThan(3);
       for (const id of used) expect(defined, id).toContain(id);
@@ -60,7 +87,10 @@ describe('Outlook add-in-only XML manifest', () => {
 
 describe('unified JSON manifest', () => {
   it('passes `office-addin-manifest validate` offline', async () => {
-    const { stdout, stderr } = await run(bin('office-addin-manifest'), ['validate', join(dir, 'manifest.json')], { env: { ...process.env, OFFICE_ADDIN_USAGE_DATA_OPT_OUT: '1' }, timeout: 60_000 });
+    const { stdout, stderr } = await run(bin('office-addin-manifest'), ['validate', join(dir, 'manifest.json')], {
+      env: { ...process.env, OFFICE_ADDIN_USAGE_DATA_OPT_OUT: '1' },
+      timeout: 60_000,
+    });
     expect(stderr).not.toMatch(/error/i);
     expect(stdout).not.toMatch(/error/i);
   });

@@ -52,7 +52,16 @@ describe("the Thunderbird host against Thunderbird's own schema", () => {
 
   it('the host calls only APIs Thunderbird offers to a Manifest V3 extension', () => {
     const source = readFileSync(join(pkg, 'src/hosts/thunderbird.ts'), 'utf8');
-    const used = [...new Set([...source.matchAll(/messenger((?:[!?]?\.\w+)+)/g)].map((m) => m[1]!.replace(/[!?]/g, '').slice(1).replace(/\.addListener$/, '')))];
+    const used = [
+      ...new Set(
+        [...source.matchAll(/messenger((?:[!?]?\.\w+)+)/g)].map((m) =>
+          m[1]!
+            .replace(/[!?]/g, '')
+            .slice(1)
+            .replace(/\.addListener$/, ''),
+        ),
+      ),
+    ];
     const apis = used.filter((p) => p.includes('.'));
     expect(apis).toContain('messageDisplay.onMessagesDisplayed');
     expect(apis.filter((p) => !schema.member(p, mv))).toEqual([]);

@@ -19,7 +19,8 @@ afterAll(async () => {
   await s.crm.close();
 });
 
-const track = (token: string, raw: string) => app.inject({ method: 'POST', url: '/api/v1/emails', headers: { ...auth(token), 'content-type': 'message/rfc822' }, payload: raw });
+const track = (token: string, raw: string) =>
+  app.inject({ method: 'POST', url: '/api/v1/emails', headers: { ...auth(token), 'content-type': 'message/rfc822' }, payload: raw });
 
 /** A message Anna tracked, on a task she then made private. */
 async function annasPrivateThread(id: string) {

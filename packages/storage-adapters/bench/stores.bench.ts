@@ -85,14 +85,52 @@ function timelineRecord(i: number) {
   };
 }
 const TASK_COLS = [
-  'id', 'version', 'number', 'register_id', 'subject', 'description', 'partner_id', 'person_id', 'owner_id', 'created_by',
-  'planned_at', 'due_at', 'done_at', 'status', 'priority', 'parent_id', 'private', 'custom_fields', 'created_at', 'updated_at',
+  'id',
+  'version',
+  'number',
+  'register_id',
+  'subject',
+  'description',
+  'partner_id',
+  'person_id',
+  'owner_id',
+  'created_by',
+  'planned_at',
+  'due_at',
+  'done_at',
+  'status',
+  'priority',
+  'parent_id',
+  'private',
+  'custom_fields',
+  'created_at',
+  'updated_at',
 ];
 const TL_COLS = ['id', 'version', 'partner_id', 'person_id', 'at', 'kind', 'subject_type', 'subject_id', 'title', 'actor_id', 'data'];
 function taskRow(r: ReturnType<typeof taskRecord>, sqlite: boolean): unknown[] {
   const d = (x: Date | null) => (x === null ? null : sqlite ? x.getTime() : x);
-  return [r.id, 1, r.number, r.registerId, r.subject, null, r.partnerId, null, r.ownerId, r.createdBy, null, d(r.dueAt), null, r.status,
-    r.priority, null, sqlite ? 0 : false, JSON.stringify(r.customFields), d(r.createdAt), d(r.updatedAt)];
+  return [
+    r.id,
+    1,
+    r.number,
+    r.registerId,
+    r.subject,
+    null,
+    r.partnerId,
+    null,
+    r.ownerId,
+    r.createdBy,
+    null,
+    d(r.dueAt),
+    null,
+    r.status,
+    r.priority,
+    null,
+    sqlite ? 0 : false,
+    JSON.stringify(r.customFields),
+    d(r.createdAt),
+    d(r.updatedAt),
+  ];
 }
 function timelineRow(r: ReturnType<typeof timelineRecord>, sqlite: boolean): unknown[] {
   return [r.id, 1, r.partnerId, null, sqlite ? r.at.getTime() : r.at, r.kind, r.subjectType, r.subjectId, r.title, r.actorId, JSON.stringify(r.data)];
@@ -215,8 +253,16 @@ function pgTarget(): Target {
         }
       };
       await c.query('BEGIN');
-      await insert('tasks', TASK_COLS, tasks.map((t) => taskRow(t, false)));
-      await insert('timeline', TL_COLS, tl.map((l) => timelineRow(l, false)));
+      await insert(
+        'tasks',
+        TASK_COLS,
+        tasks.map((t) => taskRow(t, false)),
+      );
+      await insert(
+        'timeline',
+        TL_COLS,
+        tl.map((l) => timelineRow(l, false)),
+      );
       await c.query('COMMIT');
     },
     async rawQuery(sql, params) {
@@ -292,7 +338,8 @@ async function reads(t: Target) {
   const partnersToAsk = Array.from({ length: QUERIES }, (_, i) => `p${pad((i * 7919) % PARTNERS, 5)}`);
 
   // (b) partner history, first page of 50
-  for (const id of partnersToAsk.slice(0, 50)) await store.find('timeline', { where: where.eq('partnerId', id), sort: [{ field: 'at', direction: 'desc' }], limit: 50 });
+  for (const id of partnersToAsk.slice(0, 50))
+    await store.find('timeline', { where: where.eq('partnerId', id), sort: [{ field: 'at', direction: 'desc' }], limit: 50 });
   const storeLat: number[] = [];
   const rawLat: number[] = [];
   // The same query by hand, with the null order the store's semantics need (and PG indexes have).
@@ -318,8 +365,7 @@ async function reads(t: Target) {
   const due = new Date(T0 + (DUE_STEPS / 2) * DUE_STEP_MS);
   const filterLat: number[] = [];
   const rawFilterLat: number[] = [];
-  const handFilter =
-    `SELECT * FROM tasks WHERE owner_id = ${p(1)} AND status = ${p(2)} AND due_at < ${p(3)} ORDER BY due_at ${asc}, id ${asc} LIMIT 50`;
+  const handFilter = `SELECT * FROM tasks WHERE owner_id = ${p(1)} AND status = ${p(2)} AND due_at < ${p(3)} ORDER BY due_at ${asc}, id ${asc} LIMIT 50`;
   const dueParam = t.label.startsWith('SQLite') ? due.getTime() : due;
   for (let i = 0; i < QUERIES; i++) {
     // The seed gives owner k only status k % 4: ask for pairs that exist.

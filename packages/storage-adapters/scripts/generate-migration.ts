@@ -23,8 +23,7 @@ if (!label || !/^[a-z][a-z0-9-]*$/.test(label)) {
 const prev: Snapshot = existsSync(snapshotFile) ? JSON.parse(readFileSync(snapshotFile, 'utf8')) : { collections: [] };
 const next: Snapshot = { collections: coreSchema.collections.map(canonical) };
 const unchanged =
-  prev.collections.length === next.collections.length &&
-  next.collections.every((c) => prev.collections.some((p) => p.name === c.name && sameDef(p, c)));
+  prev.collections.length === next.collections.length && next.collections.every((c) => prev.collections.some((p) => p.name === c.name && sameDef(p, c)));
 if (unchanged) {
   console.log('The core Schema matches the last migration snapshot: nothing to generate.');
   process.exit(0);
@@ -61,7 +60,9 @@ const imports: string[] = [];
 const lists: Record<string, string[]> = {};
 for (const name of Object.keys(dialects)) {
   lists[name] = [];
-  for (const file of readdirSync(join(migrationsDir, name)).filter((f) => f.endsWith('.ts')).sort()) {
+  for (const file of readdirSync(join(migrationsDir, name))
+    .filter((f) => f.endsWith('.ts'))
+    .sort()) {
     const source = readFileSync(join(migrationsDir, name, file), 'utf8');
     const exported = /export const (\w+)/.exec(source)?.[1];
     if (!exported) throw new Error(`${name}/${file} exports no migration`);

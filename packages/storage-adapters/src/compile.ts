@@ -1,4 +1,16 @@
-import { RapportError, allFields, groupKeyName, type AggregateQuery, type CollectionDef, type Measure, type FieldDef, type NormalFilter, type ResolvedSort, type Scalar, type Schema } from '@rapport/core/store';
+import {
+  RapportError,
+  allFields,
+  groupKeyName,
+  type AggregateQuery,
+  type CollectionDef,
+  type Measure,
+  type FieldDef,
+  type NormalFilter,
+  type ResolvedSort,
+  type Scalar,
+  type Schema,
+} from '@rapport/core/store';
 import type { Dialect, ParamSink } from './dialect.js';
 import { columnName, tableName } from './naming.js';
 
@@ -215,7 +227,8 @@ export function decodeAggregate(table: Table, query: AggregateQuery, row: Record
     const v = row[`g${i}`];
     const name = groupKeyName(key);
     const t = target(table, name);
-    group[name] = typeof key === 'string' && t.jsonPath.length === 0 ? (table.dialect.decode(t.column.def, v) as Scalar | null) : ((v ?? null) as Scalar | null);
+    group[name] =
+      typeof key === 'string' && t.jsonPath.length === 0 ? (table.dialect.decode(t.column.def, v) as Scalar | null) : ((v ?? null) as Scalar | null);
   });
   const values: Record<string, number | null> = {};
   Object.keys(query.measures).forEach((name, i) => {

@@ -92,7 +92,9 @@ export function planMigration(d: Dialect, prev: CollectionDef[], next: Collectio
         up.push(`ALTER TABLE ${table(def.name)} ADD COLUMN ${col} ${d.columnType(f)}${fallback !== undefined ? ` NOT NULL DEFAULT ${fallback}` : ''}`);
         if (fallback !== undefined && d.dropsAddedDefaults) up.push(`ALTER TABLE ${table(def.name)} ALTER COLUMN ${col} DROP DEFAULT`);
         down.unshift(`ALTER TABLE ${table(def.name)} DROP COLUMN ${col}`);
-      } else if (JSON.stringify(canonical({ name: '', fields: { x: was }, indexes: [] })) !== JSON.stringify(canonical({ name: '', fields: { x: f }, indexes: [] }))) {
+      } else if (
+        JSON.stringify(canonical({ name: '', fields: { x: was }, indexes: [] })) !== JSON.stringify(canonical({ name: '', fields: { x: f }, indexes: [] }))
+      ) {
         throw new Error(
           `${def.name}.${field} changed from ${JSON.stringify(was)} to ${JSON.stringify(f)}: write this migration by hand (copy the column, backfill, swap) and update the snapshot`,
         );

@@ -1,4 +1,26 @@
-import { RapportError, checkAggregate, checkFilter, checkSequenceCount, checkSort, coreSchema, cursorFilter, encodeCursor, normalizeFilter, resolveLimit, resolveSort, type AggregateQuery, type AggregateRow, type Filter, type FindQuery, type MigrationReport, type Page, type Schema, type Store, type StoreCapabilities, type StoredRecord } from '@rapport/core/store';
+import {
+  RapportError,
+  checkAggregate,
+  checkFilter,
+  checkSequenceCount,
+  checkSort,
+  coreSchema,
+  cursorFilter,
+  encodeCursor,
+  normalizeFilter,
+  resolveLimit,
+  resolveSort,
+  type AggregateQuery,
+  type AggregateRow,
+  type Filter,
+  type FindQuery,
+  type MigrationReport,
+  type Page,
+  type Schema,
+  type Store,
+  type StoreCapabilities,
+  type StoredRecord,
+} from '@rapport/core/store';
 import type { DataSource, Logger, QueryRunner } from 'typeorm';
 import { compileAggregate, compileFilter, compileOrderBy, decodeAggregate, Params, tablesOf, type Table } from './compile.js';
 import { createIndexSql, createTableSql } from './ddl.js';
@@ -112,7 +134,9 @@ export abstract class Engine {
     this.checkSchema();
     return this.queue(async () => {
       const done = await this.autocommit(async (s) =>
-        (await this.tableExists(s, MIGRATIONS_TABLE)) ? (await s.query(`SELECT name FROM ${this.dialect.q(MIGRATIONS_TABLE)}`)).rows.map((r) => String(r.name)) : [],
+        (await this.tableExists(s, MIGRATIONS_TABLE))
+          ? (await s.query(`SELECT name FROM ${this.dialect.q(MIGRATIONS_TABLE)}`)).rows.map((r) => String(r.name))
+          : [],
       );
       const unknown = done.filter((name) => !known.includes(name));
       if (unknown.length > 0) {
@@ -267,12 +291,7 @@ export class SqlStore implements Store {
     return Number(rows[0]?.n ?? 0);
   }
 
-  async update<T extends StoredRecord>(
-    collection: string,
-    id: string,
-    patch: Partial<Omit<T, 'id' | 'version'>>,
-    expectedVersion: number,
-  ): Promise<T> {
+  async update<T extends StoredRecord>(collection: string, id: string, patch: Partial<Omit<T, 'id' | 'version'>>, expectedVersion: number): Promise<T> {
     const table = this.engine.table(collection);
     const d = this.engine.dialect;
     const params = new Params(d);

@@ -3,9 +3,7 @@ import pg from 'pg';
 /** The PostgreSQL the tests use: RAPPORT_TEST_PG_URL, else the local server with trust auth. */
 export const PG_URL = process.env.RAPPORT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-const HOW_TO_START =
-  'start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start ' +
-  '(or point RAPPORT_TEST_PG_URL at a server)';
+const HOW_TO_START = 'start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start ' + '(or point RAPPORT_TEST_PG_URL at a server)';
 
 /** A fresh connection to the test server; fails (never skips) with how to start one. */
 export async function pgClient(): Promise<pg.Client> {

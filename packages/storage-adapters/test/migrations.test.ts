@@ -78,7 +78,14 @@ describe('committed migrations', () => {
   it('the snapshot matches the core Schema (else run npm run migrations:generate)', () => {
     const snap = coreMigrations.snapshot.collections;
     expect(snap.map((c) => c.name).sort()).toEqual(coreSchema.collections.map((c) => c.name).sort());
-    for (const def of coreSchema.collections) expect(sameDef(def, snap.find((c) => c.name === def.name)!), def.name).toBe(true);
+    for (const def of coreSchema.collections)
+      expect(
+        sameDef(
+          def,
+          snap.find((c) => c.name === def.name)!,
+        ),
+        def.name,
+      ).toBe(true);
   });
 
   it('each dialect has the same migrations in the same order', () => {
@@ -112,7 +119,13 @@ describe('migrating from several processes at once', () => {
         const runs = await Promise.all(
           Array.from({ length: 3 }, () => promisify(execFile)(join(root, 'node_modules/.bin/tsx'), [script, file, startAt], { cwd: root, timeout: 60_000 })),
         );
-        const applied = runs.map((r) => { try { return JSON.parse(r.stdout.trim()) as string[]; } catch { throw new Error(r.stdout + r.stderr); } });
+        const applied = runs.map((r) => {
+          try {
+            return JSON.parse(r.stdout.trim()) as string[];
+          } catch {
+            throw new Error(r.stdout + r.stderr);
+          }
+        });
         expect(applied.flat().sort()).toEqual(coreMigrations.sqlite.map((M) => new M().name).sort());
         const db = new Database(file, { readonly: true });
         expect(db.prepare('SELECT count(*) AS n FROM rapport_migrations').get()).toEqual({ n: coreMigrations.sqlite.length });
@@ -268,8 +281,20 @@ for (const kind of kinds) {
       };
       const old = kind.open({ schema: schemaBefore, migrations: before });
       await old.migrate();
-      const key = (id: string, kind: 'email' | 'domain', value: string, ownerId: string) => ({ id, version: 1, kind, value, ownerType: kind === 'domain' ? 'partner' : 'person', ownerId });
-      await old.createMany('contact_keys', [key('k1', 'domain', 'zefir.pl', 'p1'), key('k2', 'domain', 'zefir.pl', 'p2'), key('k3', 'domain', 'acme.pl', 'p3'), key('k4', 'email', 'jan@zefir.pl', 'x1')]);
+      const key = (id: string, kind: 'email' | 'domain', value: string, ownerId: string) => ({
+        id,
+        version: 1,
+        kind,
+        value,
+        ownerType: kind === 'domain' ? 'partner' : 'person',
+        ownerId,
+      });
+      await old.createMany('contact_keys', [
+        key('k1', 'domain', 'zefir.pl', 'p1'),
+        key('k2', 'domain', 'zefir.pl', 'p2'),
+        key('k3', 'domain', 'acme.pl', 'p3'),
+        key('k4', 'email', 'jan@zefir.pl', 'x1'),
+      ]);
       await old.close();
 
       const store = kind.open({});
@@ -282,7 +307,9 @@ for (const kind of kinds) {
           ['k3', 'domain:acme.pl'],
           ['k4', null],
         ]);
-        await expect(store.create('contact_keys', { ...key('k5', 'domain', 'acme.pl', 'p9'), exclusive: 'domain:acme.pl' })).rejects.toMatchObject({ code: 'CONFLICT' });
+        await expect(store.create('contact_keys', { ...key('k5', 'domain', 'acme.pl', 'p9'), exclusive: 'domain:acme.pl' })).rejects.toMatchObject({
+          code: 'CONFLICT',
+        });
       } finally {
         await store.close();
       }

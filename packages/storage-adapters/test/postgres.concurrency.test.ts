@@ -74,7 +74,13 @@ describe('postgresStore under concurrent writers', () => {
       await a.partners.create({ code: 'ZEFIR', name: 'Zefir', emailDomains: ['zefir.pl'] });
       const batch = (from: number) =>
         Array.from({ length: 25 }, (_, k) => ({
-          message: { messageId: `<pg-${from + k}@zefir.pl>`, from: { name: null, address: `c${from + k}@zefir.pl` }, to: [{ name: null, address: 'anna@firma.pl' }], subject: `Q ${from + k}`, date: new Date() },
+          message: {
+            messageId: `<pg-${from + k}@zefir.pl>`,
+            from: { name: null, address: `c${from + k}@zefir.pl` },
+            to: [{ name: null, address: 'anna@firma.pl' }],
+            subject: `Q ${from + k}`,
+            date: new Date(),
+          },
         }));
       await Promise.all([
         ...Array.from({ length: 8 }, (_, i) => (i % 2 ? b : a).emails.ingestMany(batch(i * 25))),

@@ -112,7 +112,12 @@ describe('default task lists are index-served', () => {
       await store.migrate();
       raw = new Database(file, { readonly: true });
       const db = raw;
-      await store.transaction((tx) => tx.createMany('tasks', Array.from({ length: TASKS }, (_, i) => task(i))));
+      await store.transaction((tx) =>
+        tx.createMany(
+          'tasks',
+          Array.from({ length: TASKS }, (_, i) => task(i)),
+        ),
+      );
       const found = await plans(createCrm({ store }), hook, async (c) =>
         (db.prepare(`EXPLAIN QUERY PLAN ${c.sql}`).all(...c.params) as Array<{ detail: string }>).map((r) => r.detail).join('; '),
       );
@@ -146,7 +151,12 @@ describe('default task lists are index-served', () => {
       const raw = await pgClient();
       try {
         await store.migrate();
-        await store.transaction((tx) => tx.createMany('tasks', Array.from({ length: TASKS }, (_, i) => task(i))));
+        await store.transaction((tx) =>
+          tx.createMany(
+            'tasks',
+            Array.from({ length: TASKS }, (_, i) => task(i)),
+          ),
+        );
         await raw.query(`SET search_path TO "${schemaName}"`);
         await raw.query(`ANALYZE "${schemaName}"."tasks"`);
         const found = await plans(createCrm({ store }), hook, async (c) => {

@@ -21,38 +21,267 @@ function sampleMbox(): string {
 // A small deterministic generator, so every demo database looks the same.
 function random(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 type PersonSeed = [first: string, last: string, position: string, local: string];
-type PartnerSeed = [code: string, name: string, kind: PartnerKind, domain: string, taxId: string, city: string, country: string, industry: string, persons: PersonSeed[]];
+type PartnerSeed = [
+  code: string,
+  name: string,
+  kind: PartnerKind,
+  domain: string,
+  taxId: string,
+  city: string,
+  country: string,
+  industry: string,
+  persons: PersonSeed[],
+];
 
 const PARTNERS: PartnerSeed[] = [
-  ['BUDMAX', 'Budmax Sp. z o.o.', 'customer', 'budmax.pl', '6762461012', 'Kraków', 'PL', 'Budownictwo', [['Tomasz', 'Wrona', 'Dyrektor finansowy', 't.wrona'], ['Agnieszka', 'Pawlak', 'Główna księgowa', 'a.pawlak']]],
+  [
+    'BUDMAX',
+    'Budmax Sp. z o.o.',
+    'customer',
+    'budmax.pl',
+    '6762461012',
+    'Kraków',
+    'PL',
+    'Budownictwo',
+    [
+      ['Tomasz', 'Wrona', 'Dyrektor finansowy', 't.wrona'],
+      ['Agnieszka', 'Pawlak', 'Główna księgowa', 'a.pawlak'],
+    ],
+  ],
   ['AGROPOL', 'Agropol S.A.', 'customer', 'agropol.com.pl', '7781012345', 'Poznań', 'PL', 'Rolnictwo', [['Marek', 'Sikora', 'Prezes Zarządu', 'm.sikora']]],
-  ['MEDIKA', 'Medika Centrum Medyczne Sp. z o.o.', 'prospect', 'medika-centrum.pl', '8992765543', 'Wrocław', 'PL', 'Ochrona zdrowia', [['Katarzyna', 'Zielińska', 'Kierownik administracji', 'k.zielinska']]],
-  ['LOGITRANS', 'Logitrans Sp. z o.o.', 'customer', 'logitrans.pl', '5842733190', 'Gdańsk', 'PL', 'Logistyka', [['Paweł', 'Kaczmarek', 'Kierownik IT', 'pawel.kaczmarek'], ['Ewa', 'Duda', 'Specjalista ds. zakupów', 'ewa.duda']]],
-  ['ZLOTYKLOS', 'Piekarnia Złoty Kłos s.c.', 'customer', 'zlotyklos.pl', '9512233441', 'Warszawa', 'PL', 'Spożywcza', [['Grzegorz', 'Mazur', 'Współwłaściciel', 'g.mazur']]],
-  ['SADGROJ', 'Sady Grójeckie Sp. z o.o.', 'lead', 'sadygrojeckie.pl', '7971890021', 'Grójec', 'PL', 'Sadownictwo', [['Barbara', 'Wójcik', 'Dyrektor handlowy', 'b.wojcik']]],
-  ['ELMONT', 'Elmont Instalacje Sp. j.', 'customer', 'elmont.com.pl', '6343011287', 'Katowice', 'PL', 'Instalacje elektryczne', [['Krzysztof', 'Lewandowski', 'Właściciel', 'k.lewandowski'], ['Monika', 'Kubiak', 'Biuro', 'biuro']]],
-  ['OPTIMED', 'Optimed Hurtownia Farmaceutyczna', 'prospect', 'optimed-hurt.pl', '1132845560', 'Łódź', 'PL', 'Farmacja', [['Robert', 'Jankowski', 'Kierownik logistyki', 'r.jankowski']]],
-  ['PRINTEX', 'Printex Drukarnia Sp. z o.o.', 'customer', 'printex.pl', '5213304411', 'Lublin', 'PL', 'Poligrafia', [['Joanna', 'Szymańska', 'Dyrektor operacyjny', 'j.szymanska']]],
+  [
+    'MEDIKA',
+    'Medika Centrum Medyczne Sp. z o.o.',
+    'prospect',
+    'medika-centrum.pl',
+    '8992765543',
+    'Wrocław',
+    'PL',
+    'Ochrona zdrowia',
+    [['Katarzyna', 'Zielińska', 'Kierownik administracji', 'k.zielinska']],
+  ],
+  [
+    'LOGITRANS',
+    'Logitrans Sp. z o.o.',
+    'customer',
+    'logitrans.pl',
+    '5842733190',
+    'Gdańsk',
+    'PL',
+    'Logistyka',
+    [
+      ['Paweł', 'Kaczmarek', 'Kierownik IT', 'pawel.kaczmarek'],
+      ['Ewa', 'Duda', 'Specjalista ds. zakupów', 'ewa.duda'],
+    ],
+  ],
+  [
+    'ZLOTYKLOS',
+    'Piekarnia Złoty Kłos s.c.',
+    'customer',
+    'zlotyklos.pl',
+    '9512233441',
+    'Warszawa',
+    'PL',
+    'Spożywcza',
+    [['Grzegorz', 'Mazur', 'Współwłaściciel', 'g.mazur']],
+  ],
+  [
+    'SADGROJ',
+    'Sady Grójeckie Sp. z o.o.',
+    'lead',
+    'sadygrojeckie.pl',
+    '7971890021',
+    'Grójec',
+    'PL',
+    'Sadownictwo',
+    [['Barbara', 'Wójcik', 'Dyrektor handlowy', 'b.wojcik']],
+  ],
+  [
+    'ELMONT',
+    'Elmont Instalacje Sp. j.',
+    'customer',
+    'elmont.com.pl',
+    '6343011287',
+    'Katowice',
+    'PL',
+    'Instalacje elektryczne',
+    [
+      ['Krzysztof', 'Lewandowski', 'Właściciel', 'k.lewandowski'],
+      ['Monika', 'Kubiak', 'Biuro', 'biuro'],
+    ],
+  ],
+  [
+    'OPTIMED',
+    'Optimed Hurtownia Farmaceutyczna',
+    'prospect',
+    'optimed-hurt.pl',
+    '1132845560',
+    'Łódź',
+    'PL',
+    'Farmacja',
+    [['Robert', 'Jankowski', 'Kierownik logistyki', 'r.jankowski']],
+  ],
+  [
+    'PRINTEX',
+    'Printex Drukarnia Sp. z o.o.',
+    'customer',
+    'printex.pl',
+    '5213304411',
+    'Lublin',
+    'PL',
+    'Poligrafia',
+    [['Joanna', 'Szymańska', 'Dyrektor operacyjny', 'j.szymanska']],
+  ],
   ['TECHSTAL', 'Techstal S.A.', 'supplier', 'techstal.pl', '6462900112', 'Gliwice', 'PL', 'Hutnictwo', [['Adam', 'Wróbel', 'Opiekun klienta', 'adam.wrobel']]],
-  ['NORDWIND', 'Nordwind Energia Sp. z o.o.', 'lead', 'nordwind-energia.pl', '5862317789', 'Gdynia', 'PL', 'Energetyka', [['Michał', 'Zając', 'Kierownik projektu', 'michal.zajac']]],
-  ['KOMPAS', 'Biuro Rachunkowe Kompas', 'partner', 'br-kompas.pl', '7123098876', 'Rzeszów', 'PL', 'Usługi księgowe', [['Dorota', 'Król', 'Właścicielka', 'dorota.krol']]],
+  [
+    'NORDWIND',
+    'Nordwind Energia Sp. z o.o.',
+    'lead',
+    'nordwind-energia.pl',
+    '5862317789',
+    'Gdynia',
+    'PL',
+    'Energetyka',
+    [['Michał', 'Zając', 'Kierownik projektu', 'michal.zajac']],
+  ],
+  [
+    'KOMPAS',
+    'Biuro Rachunkowe Kompas',
+    'partner',
+    'br-kompas.pl',
+    '7123098876',
+    'Rzeszów',
+    'PL',
+    'Usługi księgowe',
+    [['Dorota', 'Król', 'Właścicielka', 'dorota.krol']],
+  ],
   ['SOFTDOM', 'SoftDom Systemy ERP', 'competitor', 'softdom.pl', '5272876612', 'Warszawa', 'PL', 'Oprogramowanie', []],
-  ['MEBLOSTYL', 'Meblostyl Sp. z o.o.', 'customer', 'meblostyl.pl', '7642012399', 'Swarzędz', 'PL', 'Meble', [['Łukasz', 'Wieczorek', 'Dyrektor produkcji', 'l.wieczorek']]],
-  ['AQUAPUR', 'Aquapur Uzdatnianie Wody', 'prospect', 'aquapur.pl', '8442190045', 'Białystok', 'PL', 'Ochrona środowiska', [['Natalia', 'Wasilewska', 'Specjalista ds. sprzedaży', 'n.wasilewska']]],
-  ['AUTOSERW', 'Auto-Serwis Nowicki', 'customer', 'autoserwis-nowicki.pl', '9661780023', 'Olsztyn', 'PL', 'Motoryzacja', [['Sławomir', 'Nowicki', 'Właściciel', 'slawomir']]],
-  ['HOTELBAL', 'Hotel Bałtyk Sp. z o.o.', 'customer', 'hotelbaltyk.pl', '6711855430', 'Kołobrzeg', 'PL', 'Hotelarstwo', [['Aleksandra', 'Michalska', 'Dyrektor hotelu', 'a.michalska']]],
-  ['CARPATI', 'Carpați Distribuție SRL', 'prospect', 'carpati-distributie.ro', 'RO18273645', 'Cluj-Napoca', 'RO', 'Distribuție', [['Andrei', 'Popescu', 'Director vânzări', 'andrei.popescu']]],
-  ['DUNAREA', 'Dunărea Logistic SRL', 'lead', 'dunarea-logistic.ro', 'RO29384756', 'Constanța', 'RO', 'Logistică', [['Ioana', 'Ionescu', 'Manager operațional', 'ioana.ionescu']]],
-  ['TRANSMOB', 'Transilvania Mobila SA', 'customer', 'transilvania-mobila.ro', 'RO10293847', 'Brașov', 'RO', 'Mobilă', [['Mihai', 'Dumitru', 'Director achiziții', 'mihai.dumitru']]],
+  [
+    'MEBLOSTYL',
+    'Meblostyl Sp. z o.o.',
+    'customer',
+    'meblostyl.pl',
+    '7642012399',
+    'Swarzędz',
+    'PL',
+    'Meble',
+    [['Łukasz', 'Wieczorek', 'Dyrektor produkcji', 'l.wieczorek']],
+  ],
+  [
+    'AQUAPUR',
+    'Aquapur Uzdatnianie Wody',
+    'prospect',
+    'aquapur.pl',
+    '8442190045',
+    'Białystok',
+    'PL',
+    'Ochrona środowiska',
+    [['Natalia', 'Wasilewska', 'Specjalista ds. sprzedaży', 'n.wasilewska']],
+  ],
+  [
+    'AUTOSERW',
+    'Auto-Serwis Nowicki',
+    'customer',
+    'autoserwis-nowicki.pl',
+    '9661780023',
+    'Olsztyn',
+    'PL',
+    'Motoryzacja',
+    [['Sławomir', 'Nowicki', 'Właściciel', 'slawomir']],
+  ],
+  [
+    'HOTELBAL',
+    'Hotel Bałtyk Sp. z o.o.',
+    'customer',
+    'hotelbaltyk.pl',
+    '6711855430',
+    'Kołobrzeg',
+    'PL',
+    'Hotelarstwo',
+    [['Aleksandra', 'Michalska', 'Dyrektor hotelu', 'a.michalska']],
+  ],
+  [
+    'CARPATI',
+    'Carpați Distribuție SRL',
+    'prospect',
+    'carpati-distributie.ro',
+    'RO18273645',
+    'Cluj-Napoca',
+    'RO',
+    'Distribuție',
+    [['Andrei', 'Popescu', 'Director vânzări', 'andrei.popescu']],
+  ],
+  [
+    'DUNAREA',
+    'Dunărea Logistic SRL',
+    'lead',
+    'dunarea-logistic.ro',
+    'RO29384756',
+    'Constanța',
+    'RO',
+    'Logistică',
+    [['Ioana', 'Ionescu', 'Manager operațional', 'ioana.ionescu']],
+  ],
+  [
+    'TRANSMOB',
+    'Transilvania Mobila SA',
+    'customer',
+    'transilvania-mobila.ro',
+    'RO10293847',
+    'Brașov',
+    'RO',
+    'Mobilă',
+    [['Mihai', 'Dumitru', 'Director achiziții', 'mihai.dumitru']],
+  ],
   ['BANATAGRO', 'Banat Agro SRL', 'lead', 'banatagro.ro', 'RO31425364', 'Timișoara', 'RO', 'Agricultură', [['Elena', 'Stan', 'Administrator', 'elena.stan']]],
-  ['MOLDTEX', 'Moldtex Confecții SRL', 'customer', 'moldtex.ro', 'RO22334455', 'Iași', 'RO', 'Textile', [['Cristian', 'Munteanu', 'Director general', 'cristian.munteanu']]],
-  ['VERDEPACK', 'VerdePack Ambalaje SA', 'prospect', 'verdepack.ro', 'RO40506070', 'Ploiești', 'RO', 'Ambalaje', [['Alina', 'Georgescu', 'Șef achiziții', 'alina.georgescu']]],
-  ['GASTRO', 'Gastro-Hurt Sp. z o.o.', 'customer', 'gastrohurt.pl', '5551203344', 'Bydgoszcz', 'PL', 'Gastronomia', [['Piotr', 'Kamiński', 'Kierownik zakupów', 'p.kaminski']]],
-  ['MEDIALAB', 'MediaLab Agencja Reklamowa', 'partner', 'medialab.com.pl', '6793187755', 'Kraków', 'PL', 'Marketing', [['Oliwia', 'Grabowska', 'Account manager', 'oliwia']]],
+  [
+    'MOLDTEX',
+    'Moldtex Confecții SRL',
+    'customer',
+    'moldtex.ro',
+    'RO22334455',
+    'Iași',
+    'RO',
+    'Textile',
+    [['Cristian', 'Munteanu', 'Director general', 'cristian.munteanu']],
+  ],
+  [
+    'VERDEPACK',
+    'VerdePack Ambalaje SA',
+    'prospect',
+    'verdepack.ro',
+    'RO40506070',
+    'Ploiești',
+    'RO',
+    'Ambalaje',
+    [['Alina', 'Georgescu', 'Șef achiziții', 'alina.georgescu']],
+  ],
+  [
+    'GASTRO',
+    'Gastro-Hurt Sp. z o.o.',
+    'customer',
+    'gastrohurt.pl',
+    '5551203344',
+    'Bydgoszcz',
+    'PL',
+    'Gastronomia',
+    [['Piotr', 'Kamiński', 'Kierownik zakupów', 'p.kaminski']],
+  ],
+  [
+    'MEDIALAB',
+    'MediaLab Agencja Reklamowa',
+    'partner',
+    'medialab.com.pl',
+    '6793187755',
+    'Kraków',
+    'PL',
+    'Marketing',
+    [['Oliwia', 'Grabowska', 'Account manager', 'oliwia']],
+  ],
 ];
 
 const TASK_SUBJECTS = [
@@ -112,7 +341,14 @@ async function seed(crm: Crm): Promise<Seeded> {
     industry: 'Handel hurtowy',
     ownerId: anna.id,
   });
-  const jan = await asAnna.persons.create({ partnerId: zefir.id, firstName: 'Jan', lastName: 'Fiszka', emails: ['jan.fiszka@zefir.pl'], phones: ['+48 601 220 310'], position: 'Kierownik zakupów' });
+  const jan = await asAnna.persons.create({
+    partnerId: zefir.id,
+    firstName: 'Jan',
+    lastName: 'Fiszka',
+    emails: ['jan.fiszka@zefir.pl'],
+    phones: ['+48 601 220 310'],
+    position: 'Kierownik zakupów',
+  });
   await asAnna.persons.create({ partnerId: zefir.id, firstName: 'Ewa', lastName: 'Nowak', emails: ['ewa.nowak@zefir.pl'], position: 'Współwłaścicielka' });
   const enova = await asAnna.tasks.create({
     subject: 'Informacje o systemie enova',
@@ -131,7 +367,15 @@ async function seed(crm: Crm): Promise<Seeded> {
   const [firstStage] = await asAnna.tasks.stages(enova.id);
   await asAnna.tasks.completeStage(firstStage!.id, { doneAt: at(-19) });
   await asAnna.tasks.addNote(enova.id, 'Rozmowa telefoniczna: klient porównuje enova365 z systemem SoftDom; decyzja do końca miesiąca.');
-  await asAnna.opportunities.create({ name: 'enova365 — 8 stanowisk', partnerId: zefir.id, personId: jan.id, ownerId: anna.id, amount: 1_780_000, currency: 'PLN', expectedCloseAt: at(8) });
+  await asAnna.opportunities.create({
+    name: 'enova365 — 8 stanowisk',
+    partnerId: zefir.id,
+    personId: jan.id,
+    ownerId: anna.id,
+    amount: 1_780_000,
+    currency: 'PLN',
+    expectedCloseAt: at(8),
+  });
   await asAnna.tasks.create({ subject: 'Warunki rabatu dla ZEFIR (poufne)', partnerId: zefir.id, ownerId: anna.id, private: true, dueAt: at(5) });
 
   let persons = 3;
@@ -142,7 +386,17 @@ async function seed(crm: Crm): Promise<Seeded> {
   for (const [code, name, kind, domain, taxId, city, country, industry, people] of PARTNERS) {
     const owner = pick(owners);
     const as = crm.as(owner.id);
-    const partner = await as.partners.create({ code, name, kind, taxId, emailDomains: [domain], address: { city, country }, industry, ownerId: owner.id, phones: [] });
+    const partner = await as.partners.create({
+      code,
+      name,
+      kind,
+      taxId,
+      emailDomains: [domain],
+      address: { city, country },
+      industry,
+      ownerId: owner.id,
+      phones: [],
+    });
     for (const [first, last, position, local] of people) {
       const person = await as.persons.create({ partnerId: partner.id, firstName: first, lastName: last, position, emails: [`${local}@${domain}`] });
       contacts.push({ partner, person });
@@ -174,7 +428,14 @@ async function seed(crm: Crm): Promise<Seeded> {
     }
     if (kind === 'customer' || kind === 'prospect') {
       if (rnd() < 0.6) {
-        await as.opportunities.create({ name: `${pick(['Wdrożenie ERP', 'Rozbudowa licencji', 'Moduł CRM', 'Umowa serwisowa'])} — ${name.split(' ')[0]}`, partnerId: partner.id, ownerId: owner.id, amount: Math.round(rnd() * 90 + 10) * 100_000, currency: country === 'RO' ? 'RON' : 'PLN', expectedCloseAt: at(Math.round(rnd() * 60)) });
+        await as.opportunities.create({
+          name: `${pick(['Wdrożenie ERP', 'Rozbudowa licencji', 'Moduł CRM', 'Umowa serwisowa'])} — ${name.split(' ')[0]}`,
+          partnerId: partner.id,
+          ownerId: owner.id,
+          amount: Math.round(rnd() * 90 + 10) * 100_000,
+          currency: country === 'RO' ? 'RON' : 'PLN',
+          expectedCloseAt: at(Math.round(rnd() * 60)),
+        });
         opportunities++;
       }
     }
@@ -239,8 +500,19 @@ export function registerDemo(program: Command) {
 
         const summary = {
           database: url,
-          seeded: seeded ? { partners: seeded.partners, persons: seeded.persons, tasks: seeded.tasks, opportunities: seeded.opportunities, emails: seeded.emails } : null,
-          import: imported ? { file: sampleMbox(), fetched: imported.fetched, imported: imported.imported, duplicates: imported.duplicates, linked: imported.linked, failed: imported.failed } : null,
+          seeded: seeded
+            ? { partners: seeded.partners, persons: seeded.persons, tasks: seeded.tasks, opportunities: seeded.opportunities, emails: seeded.emails }
+            : null,
+          import: imported
+            ? {
+                file: sampleMbox(),
+                fetched: imported.fetched,
+                imported: imported.imported,
+                duplicates: imported.duplicates,
+                linked: imported.linked,
+                failed: imported.failed,
+              }
+            : null,
           operator: { name: operator.name, email: operator.email },
           token,
           server: server ? { url: server.url, certificate: server.certificate, manifests: server.manifests } : null,
@@ -251,8 +523,12 @@ export function registerDemo(program: Command) {
         emit(g, summary, () =>
           [
             `Demo database: ${url}${seeded ? '' : ' (already seeded; a new token was made)'}`,
-            seeded ? `Seeded ${seeded.partners} partners, ${seeded.persons} persons, ${seeded.tasks} tasks, ${seeded.opportunities} opportunities, ${seeded.emails} e-mails.` : null,
-            imported ? `Imported ${sampleMbox()}: fetched ${imported.fetched}, imported ${imported.imported}, duplicates ${imported.duplicates}, linked ${imported.linked}, failed ${imported.failed}.` : null,
+            seeded
+              ? `Seeded ${seeded.partners} partners, ${seeded.persons} persons, ${seeded.tasks} tasks, ${seeded.opportunities} opportunities, ${seeded.emails} e-mails.`
+              : null,
+            imported
+              ? `Imported ${sampleMbox()}: fetched ${imported.fetched}, imported ${imported.imported}, duplicates ${imported.duplicates}, linked ${imported.linked}, failed ${imported.failed}.`
+              : null,
             '',
             `Token for ${operator.name} <${operator.email}> (shown once):`,
             `  ${token}`,
@@ -260,10 +536,16 @@ export function registerDemo(program: Command) {
             server ? describeServer(server) : 'Not serving (--no-serve). Start the API with: rapport serve --db ' + url,
             '',
             `${zefir.name} (${zefir.code}) — open tasks:`,
-            table(['number', 'subject', 'due'], open.items.map((t) => [t.number, t.subject, `${day(t.dueAt)}${t.dueAt && t.dueAt.getTime() < Date.now() ? ' OVERDUE' : ''}`])),
+            table(
+              ['number', 'subject', 'due'],
+              open.items.map((t) => [t.number, t.subject, `${day(t.dueAt)}${t.dueAt && t.dueAt.getTime() < Date.now() ? ' OVERDUE' : ''}`]),
+            ),
             '',
             'History:',
-            table(['when', 'what', 'title'], history.items.map((i) => [day(i.at), i.kind, i.title])),
+            table(
+              ['when', 'what', 'title'],
+              history.items.map((i) => [day(i.at), i.kind, i.title]),
+            ),
             server ? '\nOpen an e-mail from jan.fiszka@zefir.pl in Outlook or Thunderbird (docs/addin.md). Press Ctrl+C to stop.' : null,
           ]
             .filter((l) => l !== null)

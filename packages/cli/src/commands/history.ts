@@ -30,7 +30,11 @@ export function registerHistory(program: Command) {
           result = await crm.history.forEmail(opts.email!, { limit: opts.limit });
         }
         emit(g, result, () => {
-          const who = result.partner ? `${result.partner.name} (${result.partner.code})` : result.person ? `${result.person.firstName} ${result.person.lastName}` : 'no partner or person found';
+          const who = result.partner
+            ? `${result.partner.name} (${result.partner.code})`
+            : result.person
+              ? `${result.person.firstName} ${result.person.lastName}`
+              : 'no partner or person found';
           const rows = result.items.map((i) => [day(i.at), i.kind, i.title]);
           return `${who}\n\n${rows.length ? table(['when', 'what', 'title'], rows) : '(no history)'}`;
         });

@@ -25,7 +25,11 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 function withPolicyOptions(cmd: Command): Command {
   return cmd
     .option('--own-domain <domain>', "your organisation's domain (repeatable): never matched to partners", collect)
-    .addOption(new Option('--unknown-senders <policy>', 'mail from nobody known: ignore, prospect (create partner + person) or keep (unlinked)').choices([...UNKNOWN_SENDER_POLICIES]))
+    .addOption(
+      new Option('--unknown-senders <policy>', 'mail from nobody known: ignore, prospect (create partner + person) or keep (unlinked)').choices([
+        ...UNKNOWN_SENDER_POLICIES,
+      ]),
+    )
     .option('--block <address-or-@domain>', 'do not import mail from this address or @domain (repeatable)', collect)
     .option('--register <code>', 'register for tasks made from mail (default: the default register)')
     .option('--owner <email>', 'operator (by e-mail) who owns tasks made from mail');
@@ -56,7 +60,12 @@ async function progressBar(g: GlobalOptions): Promise<{ onProgress: ProgressList
   if (g.json || !process.stderr.isTTY) return { onProgress: () => undefined, stop: () => undefined };
   const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
-    { stream: process.stderr, format: ' {bar} {value}/{total} | imported {imported} · duplicates {duplicates} · quarantined {quarantined} | {mailbox}', hideCursor: true, clearOnComplete: true },
+    {
+      stream: process.stderr,
+      format: ' {bar} {value}/{total} | imported {imported} · duplicates {duplicates} · quarantined {quarantined} | {mailbox}',
+      hideCursor: true,
+      clearOnComplete: true,
+    },
     cliProgress.Presets.shades_classic,
   );
   let started = false;
@@ -100,10 +109,13 @@ function withFlags<E>(err: E): E | RapportError {
   if (!isRapportError(err)) return err;
   const kind = err.details?.kind;
   const hint =
-    kind === 'tls' ? "trust the server's CA with --ca-file, or check --tls/--no-tls and --port"
-    : kind === 'unreachable' ? 'check --host and --port'
-    : err.code === 'FORBIDDEN' ? 'check --user and the password in --password-env'
-    : null;
+    kind === 'tls'
+      ? "trust the server's CA with --ca-file, or check --tls/--no-tls and --port"
+      : kind === 'unreachable'
+        ? 'check --host and --port'
+        : err.code === 'FORBIDDEN'
+          ? 'check --user and the password in --password-env'
+          : null;
   return hint ? new RapportError(err.code, `${err.message}; ${hint}`, { cause: err, ...(err.details ? { details: err.details } : {}) }) : err;
 }
 
@@ -125,66 +137,86 @@ export function registerImport(program: Command) {
       .option('--watch', 'keep running: wait for new mail (IDLE) and import it; stop with Ctrl-C')
       .option('--poll <seconds>', 'with --watch: check mailboxes other than the first every N seconds (default 60)', seconds)
       .option('--ca-file <file>', "trust this CA certificate (PEM), e.g. a self-signed server's"),
-  ).action(async (o: PolicyOptions & { host: string; port?: number; tls?: boolean; user: string; passwordEnv: string; mailbox?: string[]; since?: Date; watch?: boolean; poll?: number; caFile?: string }, c: Command) => {
-    const g = c.optsWithGlobals<GlobalOptions>();
-    const password = process.env[o.passwordEnv];
-    if (!password) throw new RapportError('VALIDATION', `environment variable ${o.passwordEnv} (--password-env) is not set or empty`);
-    // --tls: implicit TLS; --no-tls: plain; neither: STARTTLS required (implicit TLS on port 993).
-    const tls = o.tls === true ? 'implicit' : o.tls === false ? 'none' : undefined;
-    const portNumber = o.port ?? (tls === 'implicit' ? 993 : 143);
-    const ca = o.caFile ? await readFile(o.caFile).catch((err) => Promise.reject(new RapportError('VALIDATION', `--ca-file ${o.caFile} cannot be read (${err.code ?? err.message})`))) : undefined;
-    const { crm } = await openCrm(g.db);
-    const bar = await progressBar(g);
-    try {
-      const { ImapSync } = await import('@rapport/mail-bridge');
-      const sync = new ImapSync(crm, {
-        host: o.host,
-        port: portNumber,
-        ...(tls ? { tls } : {}),
-        user: o.user,
-        password,
-        ...(ca ? { ca } : {}),
-        mailboxes: o.mailbox ?? ['INBOX'],
-        ...(o.since ? { since: o.since } : {}),
-        policy: await policyOf(crm, o),
-        onProgress: bar.onProgress,
-      });
-      if (!o.watch) {
-        const report = await sync.sync().catch((err: unknown) => Promise.reject(withFlags(err)));
+  ).action(
+    async (
+      o: PolicyOptions & {
+        host: string;
+        port?: number;
+        tls?: boolean;
+        user: string;
+        passwordEnv: string;
+        mailbox?: string[];
+        since?: Date;
+        watch?: boolean;
+        poll?: number;
+        caFile?: string;
+      },
+      c: Command,
+    ) => {
+      const g = c.optsWithGlobals<GlobalOptions>();
+      const password = process.env[o.passwordEnv];
+      if (!password) throw new RapportError('VALIDATION', `environment variable ${o.passwordEnv} (--password-env) is not set or empty`);
+      // --tls: implicit TLS; --no-tls: plain; neither: STARTTLS required (implicit TLS on port 993).
+      const tls = o.tls === true ? 'implicit' : o.tls === false ? 'none' : undefined;
+      const portNumber = o.port ?? (tls === 'implicit' ? 993 : 143);
+      const ca = o.caFile
+        ? await readFile(o.caFile).catch((err) =>
+            Promise.reject(new RapportError('VALIDATION', `--ca-file ${o.caFile} cannot be read (${err.code ?? err.message})`)),
+          )
+        : undefined;
+      const { crm } = await openCrm(g.db);
+      const bar = await progressBar(g);
+      try {
+        const { ImapSync } = await import('@rapport/mail-bridge');
+        const sync = new ImapSync(crm, {
+          host: o.host,
+          port: portNumber,
+          ...(tls ? { tls } : {}),
+          user: o.user,
+          password,
+          ...(ca ? { ca } : {}),
+          mailboxes: o.mailbox ?? ['INBOX'],
+          ...(o.since ? { since: o.since } : {}),
+          policy: await policyOf(crm, o),
+          onProgress: bar.onProgress,
+        });
+        if (!o.watch) {
+          const report = await sync.sync().catch((err: unknown) => Promise.reject(withFlags(err)));
+          bar.stop();
+          finish(g, report);
+          return;
+        }
+        await new Promise<void>((resolve, reject) => {
+          const subscription = sync
+            .watch({
+              ...(o.poll ? { pollSeconds: o.poll } : {}),
+              onError: (err, retry) => process.stderr.write(`rapport: ${withFlags(err).message}; reconnecting in ${retry} s\n`),
+            })
+            .subscribe({
+              next: (report) => {
+                bar.stop();
+                if (g.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+                else if (report.fetched > 0 || report.deletedOnServer > 0) process.stdout.write(`${new Date().toISOString()} ${human(report)}\n`);
+              },
+              error: (err: unknown) => done(() => reject(withFlags(err))),
+              complete: () => done(resolve),
+            });
+          const stop = () => done(resolve);
+          const done = (then: () => void) => {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+            subscription.unsubscribe();
+            then();
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+      } finally {
         bar.stop();
-        finish(g, report);
-        return;
+        await crm.close();
       }
-      await new Promise<void>((resolve, reject) => {
-        const subscription = sync
-          .watch({
-            ...(o.poll ? { pollSeconds: o.poll } : {}),
-            onError: (err, retry) => process.stderr.write(`rapport: ${withFlags(err).message}; reconnecting in ${retry} s\n`),
-          })
-          .subscribe({
-            next: (report) => {
-              bar.stop();
-              if (g.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-              else if (report.fetched > 0 || report.deletedOnServer > 0) process.stdout.write(`${new Date().toISOString()} ${human(report)}\n`);
-            },
-            error: (err: unknown) => done(() => reject(withFlags(err))),
-            complete: () => done(resolve),
-          });
-        const stop = () => done(resolve);
-        const done = (then: () => void) => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          subscription.unsubscribe();
-          then();
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-    } finally {
-      bar.stop();
-      await crm.close();
-    }
-  });
+    },
+  );
 
   for (const kind of ['mbox', 'eml'] as const) {
     withPolicyOptions(

@@ -35,7 +35,15 @@ export async function startServer(crm: Crm, options: ServeOptions): Promise<Runn
   const displayHost = options.host === '0.0.0.0' || options.host === '127.0.0.1' ? 'localhost' : options.host;
   // The public origin is known only once the port is (port 0 picks a free one): listen first.
   let publicOrigin = `${scheme}://${displayHost}:${options.port}`;
-  const make = () => createApiServer({ crm, ...(cert ? { tls: cert } : {}), allowedOrigins: options.origins ?? [], publicOrigin, logger: false, onInternalError: logInternalError });
+  const make = () =>
+    createApiServer({
+      crm,
+      ...(cert ? { tls: cert } : {}),
+      allowedOrigins: options.origins ?? [],
+      publicOrigin,
+      logger: false,
+      onInternalError: logInternalError,
+    });
   let app = await make();
   await app.listen({ port: options.port, host: options.host });
   const actual = (app.server.address() as { port: number }).port;

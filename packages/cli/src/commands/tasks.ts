@@ -34,7 +34,12 @@ export function registerTasks(program: Command) {
           page.items.length
             ? table(
                 ['number', 'status', 'due', 'subject'],
-                page.items.map((t) => [t.number, t.status, day(t.dueAt) + (t.dueAt && t.dueAt.getTime() < now && (t.status === 'open' || t.status === 'in_progress') ? ' (overdue)' : ''), t.subject]),
+                page.items.map((t) => [
+                  t.number,
+                  t.status,
+                  day(t.dueAt) + (t.dueAt && t.dueAt.getTime() < now && (t.status === 'open' || t.status === 'in_progress') ? ' (overdue)' : ''),
+                  t.subject,
+                ]),
               )
             : '(no tasks)',
         );

@@ -43,7 +43,12 @@ export function registerOperators(program: Command) {
       try {
         const list = await allOperators(crm);
         emit(g, { operators: list }, () =>
-          list.length ? table(['email', 'name', 'groups', 'active', 'id'], list.map((o) => [o.email, o.name, o.groups.join(', '), o.active ? 'yes' : 'no', o.id])) : '(no operators: add one with rapport operators add)',
+          list.length
+            ? table(
+                ['email', 'name', 'groups', 'active', 'id'],
+                list.map((o) => [o.email, o.name, o.groups.join(', '), o.active ? 'yes' : 'no', o.id]),
+              )
+            : '(no operators: add one with rapport operators add)',
         );
       } finally {
         await crm.close();
@@ -85,11 +90,23 @@ export function registerOperators(program: Command) {
         const rows: Array<{ id: string; operator: string; label: string | null; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null }> = [];
         for (const op of owners) {
           const page = await crm.operators.tokens(op.id);
-          rows.push(...page.items.map((t: ApiToken) => ({ id: t.id, operator: op.email, label: t.label, createdAt: t.createdAt, lastUsedAt: t.lastUsedAt, revokedAt: t.revokedAt })));
+          rows.push(
+            ...page.items.map((t: ApiToken) => ({
+              id: t.id,
+              operator: op.email,
+              label: t.label,
+              createdAt: t.createdAt,
+              lastUsedAt: t.lastUsedAt,
+              revokedAt: t.revokedAt,
+            })),
+          );
         }
         emit(g, { tokens: rows }, () =>
           rows.length
-            ? table(['id', 'operator', 'label', 'created', 'last used', 'revoked'], rows.map((t) => [t.id, t.operator, t.label ?? '', day(t.createdAt), day(t.lastUsedAt), t.revokedAt ? day(t.revokedAt) : '']))
+            ? table(
+                ['id', 'operator', 'label', 'created', 'last used', 'revoked'],
+                rows.map((t) => [t.id, t.operator, t.label ?? '', day(t.createdAt), day(t.lastUsedAt), t.revokedAt ? day(t.revokedAt) : '']),
+              )
             : '(no tokens)',
         );
       } finally {

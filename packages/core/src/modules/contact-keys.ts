@@ -6,12 +6,7 @@ import { newId } from '../ids.js';
 import { where } from '../store/filter.js';
 
 /** Keeps the address/domain index of one owner in step with its record. */
-export async function syncContactKeys(
-  unit: Unit,
-  ownerType: ContactKey['ownerType'],
-  ownerId: string,
-  keys: { emails: string[]; domains?: string[] },
-) {
+export async function syncContactKeys(unit: Unit, ownerType: ContactKey['ownerType'], ownerId: string, keys: { emails: string[]; domains?: string[] }) {
   await unit.tx.deleteWhere('contact_keys', where.and(where.eq('ownerId', ownerId), where.eq('ownerType', ownerType)));
   const rows: ContactKey[] = [
     ...keys.emails.map((value) => ({ kind: 'email' as const, value })),

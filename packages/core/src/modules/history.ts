@@ -82,7 +82,11 @@ export function historyModule(ctx: Context) {
           const byDomain = byAddress ?? (await partnerKeyForDomain(unit, domainOf(normalized)));
           if (byDomain) partner = await unit.tx.get<Partner>('partners', byDomain.ownerId);
         }
-        const items = partner ? await page('partnerId', partner.id, query) : person ? await page('personId', person.id, query) : { items: [], nextCursor: null };
+        const items = partner
+          ? await page('partnerId', partner.id, query)
+          : person
+            ? await page('personId', person.id, query)
+            : { items: [], nextCursor: null };
         return { address: normalized, person, partner, ...items };
       });
     },

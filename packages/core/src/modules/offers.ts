@@ -160,8 +160,13 @@ export function offersModule(ctx: Context, hooks: SalesHooks = {}) {
       });
     },
 
-    list(query: { partnerId?: string; opportunityId?: string; status?: OfferStatus | OfferStatus[]; limit?: number; cursor?: string } = {}): Promise<Page<Offer>> {
-      const statuses = query.status === undefined ? undefined : (Array.isArray(query.status) ? query.status : [query.status]).map((s) => v.oneOf('offer.status', s, OFFER_STATUSES));
+    list(
+      query: { partnerId?: string; opportunityId?: string; status?: OfferStatus | OfferStatus[]; limit?: number; cursor?: string } = {},
+    ): Promise<Page<Offer>> {
+      const statuses =
+        query.status === undefined
+          ? undefined
+          : (Array.isArray(query.status) ? query.status : [query.status]).map((s) => v.oneOf('offer.status', s, OFFER_STATUSES));
       return ctx.store.find<Offer>('offers', {
         where: where.and(
           query.partnerId ? where.eq('partnerId', query.partnerId) : undefined,
@@ -226,10 +231,16 @@ export function offersModule(ctx: Context, hooks: SalesHooks = {}) {
         (doc) =>
           run(async (unit) => {
             const current = await unit.load<Offer>('offers', offer.id, 'offer');
-            if (current.version !== offer.version) throw new RapportError('CONFLICT', `offer ${offer.number} changed while the ${docType} was being created; try again`);
+            if (current.version !== offer.version)
+              throw new RapportError('CONFLICT', `offer ${offer.number} changed while the ${docType} was being created; try again`);
             const checked = checkHostDocument(`hooks.convertOffer result`, doc, unit.now);
             await changeOfferStatus(unit, current, 'accepted');
-            return recordDocument(unit, docType, { ...checked, currency: checked.currency ?? offer.currency }, { partnerId: offer.partnerId, opportunityId: offer.opportunityId, offerId: offer.id });
+            return recordDocument(
+              unit,
+              docType,
+              { ...checked, currency: checked.currency ?? offer.currency },
+              { partnerId: offer.partnerId, opportunityId: offer.opportunityId, offerId: offer.id },
+            );
           }),
       );
     },

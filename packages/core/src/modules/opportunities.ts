@@ -1,5 +1,15 @@
 import { inUnit, type Context, type Unit, inRead } from '../context.js';
-import type { Campaign, Offer, Opportunity, OpportunityStatus, Pipeline, PipelineStage, SalesDocument, StageAction, StageChange } from '../domain/sales-types.js';
+import type {
+  Campaign,
+  Offer,
+  Opportunity,
+  OpportunityStatus,
+  Pipeline,
+  PipelineStage,
+  SalesDocument,
+  StageAction,
+  StageChange,
+} from '../domain/sales-types.js';
 import type { Partner, Person } from '../domain/types.js';
 import { RapportError, invalid } from '../errors.js';
 import { newId } from '../ids.js';
@@ -117,9 +127,19 @@ function checkStages(value: unknown): PipelineStage[] {
     return { key: s.key, name: v.text(`${f}.name`, s.name ?? s.key, {}), probability, outcome, allows };
   });
   const keys = new Set(stages.map((s) => s.key));
-  if (keys.size !== stages.length) throw invalid('pipeline.stages', 'must not repeat a stage key', stages.map((s) => s.key));
+  if (keys.size !== stages.length)
+    throw invalid(
+      'pipeline.stages',
+      'must not repeat a stage key',
+      stages.map((s) => s.key),
+    );
   for (const outcome of ['open', 'won', 'lost'] as const) {
-    if (!stages.some((s) => s.outcome === outcome)) throw invalid('pipeline.stages', `must include a stage with outcome ${outcome}`, stages.map((s) => s.key));
+    if (!stages.some((s) => s.outcome === outcome))
+      throw invalid(
+        'pipeline.stages',
+        `must include a stage with outcome ${outcome}`,
+        stages.map((s) => s.key),
+      );
   }
   return stages;
 }
@@ -165,7 +185,8 @@ function stageOf(pipeline: Pipeline, key: unknown): PipelineStage {
 async function checkPerson(unit: Unit, personId: string | null, partnerId: string) {
   if (!personId) return;
   const person = await unit.load<Person>('persons', personId, 'person', 'opportunity.personId');
-  if (person.partnerId && person.partnerId !== partnerId) throw invalid('opportunity.personId', `is a contact of another partner (${person.partnerId})`, personId);
+  if (person.partnerId && person.partnerId !== partnerId)
+    throw invalid('opportunity.personId', `is a contact of another partner (${person.partnerId})`, personId);
 }
 
 function timelineOf(opp: Opportunity) {
@@ -177,7 +198,16 @@ function summary(opp: Opportunity) {
 }
 
 async function recordStageChange(unit: Unit, opp: Opportunity, from: string | null, reason: string | null) {
-  const change: StageChange = { id: newId(unit.now.getTime()), version: 1, opportunityId: opp.id, from, to: opp.stage, reason, actorId: unit.actorId, at: unit.now };
+  const change: StageChange = {
+    id: newId(unit.now.getTime()),
+    version: 1,
+    opportunityId: opp.id,
+    from,
+    to: opp.stage,
+    reason,
+    actorId: unit.actorId,
+    at: unit.now,
+  };
   await unit.tx.create('opportunity_stage_changes', change);
   if (from !== null) await unit.audit('opportunity', opp.id, 'stage', from, opp.stage);
   return change;
@@ -192,7 +222,13 @@ async function moveStage(unit: Unit, opp: Opportunity, to: string, reason: strin
   const saved = await unit.save(
     'opportunities',
     opp,
-    { stage: stage.key, status: stage.outcome, closedAt: stage.outcome === 'open' ? null : unit.now, lostReason: stage.outcome === 'lost' ? reason : null, updatedAt: unit.now },
+    {
+      stage: stage.key,
+      status: stage.outcome,
+      closedAt: stage.outcome === 'open' ? null : unit.now,
+      lostReason: stage.outcome === 'lost' ? reason : null,
+      updatedAt: unit.now,
+    },
     expectedVersion,
   );
   const change = await recordStageChange(unit, saved, opp.stage, reason);
@@ -232,7 +268,11 @@ export function opportunitiesModule(ctx: Context, hooks: SalesHooks = {}) {
         if (registerId && campaignId) throw invalid('pipeline', 'binds to a register or a campaign, not both', { registerId, campaignId });
         if (registerId) await unit.load('registers', registerId, 'register', 'pipeline.registerId');
         if (campaignId) await unit.load('campaigns', campaignId, 'campaign', 'pipeline.campaignId');
-        for (const [field, value] of [['code', code], ['registerId', registerId], ['campaignId', campaignId]] as const) {
+        for (const [field, value] of [
+          ['code', code],
+          ['registerId', registerId],
+          ['campaignId', campaignId],
+        ] as const) {
           if (!value) continue;
           const clash = await unit.tx.find<Pipeline>('pipelines', { where: where.eq(field, value), limit: 1 });
           if (clash.items[0]) throw new RapportError('CONFLICT', `pipeline.${field} ${value} already has pipeline ${clash.items[0].code}`);
@@ -274,9 +314,13 @@ export function opportunitiesModule(ctx: Context, hooks: SalesHooks = {}) {
             const at = await unit.tx.count('opportunities', where.and(where.eq('pipelineId', pipeline.id), where.eq('stage', old.key)));
             if (at === 0) continue;
             const what = now ? `change the outcome of stage ${old.key} from ${old.outcome} to ${now.outcome}` : `remove stage ${old.key}`;
-            throw new RapportError('CONFLICT', `pipeline ${pipeline.code}: cannot ${what}: ${at} opportunit${at === 1 ? 'y is' : 'ies are'} at it; move them to another stage first`, {
-              details: { field: 'pipeline.stages', stage: old.key, opportunities: at },
-            });
+            throw new RapportError(
+              'CONFLICT',
+              `pipeline ${pipeline.code}: cannot ${what}: ${at} opportunit${at === 1 ? 'y is' : 'ies are'} at it; move them to another stage first`,
+              {
+                details: { field: 'pipeline.stages', stage: old.key, opportunities: at },
+              },
+            );
           }
           changes.stages = stages;
           const summary = (list: PipelineStage[]) => list.map((s) => `${s.key}:${s.probability}`).join(',');
@@ -312,7 +356,9 @@ export function opportunitiesModule(ctx: Context, hooks: SalesHooks = {}) {
         const amount = money('opportunity.amount', input.amount);
         const cur = currency('opportunity.currency', input.currency);
         const expectedCloseAt = v.date('opportunity.expectedCloseAt', input.expectedCloseAt, true);
-        const pipeline = input.pipelineId ? await unit.load<Pipeline>('pipelines', v.id('opportunity.pipelineId', input.pipelineId), 'pipeline', 'opportunity.pipelineId') : await resolvePipeline(unit, campaignId, registerId);
+        const pipeline = input.pipelineId
+          ? await unit.load<Pipeline>('pipelines', v.id('opportunity.pipelineId', input.pipelineId), 'pipeline', 'opportunity.pipelineId')
+          : await resolvePipeline(unit, campaignId, registerId);
         const stage = input.stage === undefined ? pipeline.stages.find((s) => s.outcome === 'open')! : stageOf(pipeline, input.stage);
         const opp: Opportunity = {
           id: newId(unit.now.getTime()),
@@ -382,7 +428,9 @@ export function opportunitiesModule(ctx: Context, hooks: SalesHooks = {}) {
 
     /** Moves to a stage of the opportunity's pipeline (a `lost` stage needs a reason); recorded and audited. */
     moveStage(id: string, stage: string, options: { reason?: string; expectedVersion?: number } = {}): Promise<Opportunity> {
-      return run(async (unit) => moveStage(unit, await load(unit, id), stage, v.text('opportunity.reason', options.reason, { max: 500, optional: true }), options.expectedVersion));
+      return run(async (unit) =>
+        moveStage(unit, await load(unit, id), stage, v.text('opportunity.reason', options.reason, { max: 500, optional: true }), options.expectedVersion),
+      );
     },
 
     /** Moves to the pipeline's won stage. */
@@ -406,7 +454,8 @@ export function opportunitiesModule(ctx: Context, hooks: SalesHooks = {}) {
 
     /** Every stage change of an opportunity, oldest first. */
     async stageHistory(id: string): Promise<StageChange[]> {
-      return (await ctx.store.find<StageChange>('opportunity_stage_changes', { where: where.eq('opportunityId', id), sort: [{ field: 'at' }], limit: 10_000 })).items;
+      return (await ctx.store.find<StageChange>('opportunity_stage_changes', { where: where.eq('opportunityId', id), sort: [{ field: 'at' }], limit: 10_000 }))
+        .items;
     },
 
     list(query: OpportunityQuery = {}): Promise<Page<Opportunity>> {
@@ -452,7 +501,13 @@ export function opportunitiesModule(ctx: Context, hooks: SalesHooks = {}) {
         await requireAction(unit, opp, 'order');
         const partner = await unit.load<Partner>('partners', opp.partnerId, 'partner');
         if (partner.salesBlocked) throw invalid('partner', `${partner.code} has a sales block; no order can be issued`, partner.id);
-        const offers = (await unit.tx.find<Offer>('offers', { where: where.and(where.eq('opportunityId', id), where.in('status', ['accepted', 'sent'])), sort: [{ field: 'createdAt', direction: 'desc' }], limit: 100 })).items;
+        const offers = (
+          await unit.tx.find<Offer>('offers', {
+            where: where.and(where.eq('opportunityId', id), where.in('status', ['accepted', 'sent'])),
+            sort: [{ field: 'createdAt', direction: 'desc' }],
+            limit: 100,
+          })
+        ).items;
         return { opp, partner, offer: offers.find((o) => o.status === 'accepted') ?? offers[0] ?? null };
       });
       return withHostDocument(
@@ -462,10 +517,16 @@ export function opportunitiesModule(ctx: Context, hooks: SalesHooks = {}) {
         (doc) =>
           run(async (unit) => {
             const current = await load(unit, id);
-            if (current.version !== opp.version) throw new RapportError('CONFLICT', `opportunity ${opp.name} changed while the order was being created; try again`);
+            if (current.version !== opp.version)
+              throw new RapportError('CONFLICT', `opportunity ${opp.name} changed while the order was being created; try again`);
             const checked = checkHostDocument('hooks.createOrder result', doc, unit.now);
             const saved = await unit.save('opportunities', current, { updatedAt: unit.now });
-            return recordDocument(unit, 'order', { ...checked, currency: checked.currency ?? opp.currency }, { partnerId: saved.partnerId, opportunityId: saved.id, offerId: offer?.id ?? null });
+            return recordDocument(
+              unit,
+              'order',
+              { ...checked, currency: checked.currency ?? opp.currency },
+              { partnerId: saved.partnerId, opportunityId: saved.id, offerId: offer?.id ?? null },
+            );
           }),
       );
     },
@@ -499,7 +560,9 @@ export function opportunitiesModule(ctx: Context, hooks: SalesHooks = {}) {
           query.ownerId ? where.eq('ownerId', query.ownerId) : undefined,
           query.campaignId ? where.eq('campaignId', query.campaignId) : undefined,
         ),
-        groupBy: ([groupBy === 'month' ? { field, granularity: 'month' } : field, 'pipelineId', 'stage', 'currency'] satisfies GroupKey[]).filter((k, i, all) => all.indexOf(k) === i),
+        groupBy: ([groupBy === 'month' ? { field, granularity: 'month' } : field, 'pipelineId', 'stage', 'currency'] satisfies GroupKey[]).filter(
+          (k, i, all) => all.indexOf(k) === i,
+        ),
         measures: { n: { fn: 'count' }, amount: { fn: 'sum', field: 'amount' } },
       });
       const pipelines = new Map((await ctx.store.find<Pipeline>('pipelines', { limit: 10_000 })).items.map((p) => [p.id, p]));

@@ -129,7 +129,11 @@ async function checkLinks(unit: Unit, fields: Partial<Task>, current: Partial<Ta
   const partnerId = fields.partnerId !== undefined ? fields.partnerId : current.partnerId;
   if (!partnerId && person.partnerId) fields.partnerId = person.partnerId;
   else if (partnerId && person.partnerId && person.partnerId !== partnerId) {
-    throw invalid('task.personId', `person ${person.firstName} ${person.lastName} works at partner ${person.partnerId}, not at the task's partner ${partnerId}`, personId);
+    throw invalid(
+      'task.personId',
+      `person ${person.firstName} ${person.lastName} works at partner ${person.partnerId}, not at the task's partner ${partnerId}`,
+      personId,
+    );
   }
 }
 
@@ -193,7 +197,7 @@ export async function createTask(unit: Unit, ctx: Context, input: TaskInput): Pr
 }
 
 async function stagesOf(unit: Unit, taskId: string): Promise<Stage[]> {
-  return (await readAll<Stage>(unit.tx, 'stages', { where: where.eq('taskId', taskId), sort: [{ field: 'position' }] }));
+  return await readAll<Stage>(unit.tx, 'stages', { where: where.eq('taskId', taskId), sort: [{ field: 'position' }] });
 }
 
 async function addStage(unit: Unit, task: Task, input: StageInput): Promise<Stage> {
@@ -244,7 +248,12 @@ async function completeStage(unit: Unit, task: Task, stage: Stage, doneAt: Date)
   return saved;
 }
 
-async function changeStatus(unit: Unit, task: Task, to: TaskStatus, options: { doneAt?: Date | string; reason?: string; expectedVersion?: number }): Promise<Task> {
+async function changeStatus(
+  unit: Unit,
+  task: Task,
+  to: TaskStatus,
+  options: { doneAt?: Date | string; reason?: string; expectedVersion?: number },
+): Promise<Task> {
   const from = task.status;
   if (!TRANSITIONS[from].includes(to)) {
     throw invalid('task.status', `cannot change from ${from} to ${to} (allowed: ${TRANSITIONS[from].join(', ') || 'none'})`, to);
@@ -310,22 +319,28 @@ export function tasksModule(ctx: Context) {
      * a concurrent change is not the caller's conflict: the patch is applied again over it.
      */
     update(id: string, patch: TaskPatch, options: { expectedVersion?: number } = {}): Promise<Task> {
-      const attempt = () => run(async (unit) => {
-        const task = await loadTask(unit, id);
-        const fields = checkPatch(patch);
-        await checkLinks(unit, fields, task);
-        checkDates(fields.plannedAt !== undefined ? fields.plannedAt : task.plannedAt, fields.dueAt !== undefined ? fields.dueAt : task.dueAt);
-        const changed = v.changedFields(task, fields);
-        const saved = await unit.save('tasks', task, { ...fields, updatedAt: unit.now }, options.expectedVersion);
-        for (const field of ['ownerId', 'dueAt'] as const) {
-          if (changed.includes(field)) await unit.audit('task', id, field, task[field], saved[field]);
-        }
-        if (changed.includes('ownerId')) {
-          await unit.timeline({ ...timelineTarget(saved), kind: 'task.assigned', title: `${saved.number} ${saved.subject}`, data: { ...summary(saved), from: task.ownerId } });
-        }
-        unit.emit({ type: 'task.updated', task: saved, changed });
-        return saved;
-      });
+      const attempt = () =>
+        run(async (unit) => {
+          const task = await loadTask(unit, id);
+          const fields = checkPatch(patch);
+          await checkLinks(unit, fields, task);
+          checkDates(fields.plannedAt !== undefined ? fields.plannedAt : task.plannedAt, fields.dueAt !== undefined ? fields.dueAt : task.dueAt);
+          const changed = v.changedFields(task, fields);
+          const saved = await unit.save('tasks', task, { ...fields, updatedAt: unit.now }, options.expectedVersion);
+          for (const field of ['ownerId', 'dueAt'] as const) {
+            if (changed.includes(field)) await unit.audit('task', id, field, task[field], saved[field]);
+          }
+          if (changed.includes('ownerId')) {
+            await unit.timeline({
+              ...timelineTarget(saved),
+              kind: 'task.assigned',
+              title: `${saved.number} ${saved.subject}`,
+              data: { ...summary(saved), from: task.ownerId },
+            });
+          }
+          unit.emit({ type: 'task.updated', task: saved, changed });
+          return saved;
+        });
       return options.expectedVersion === undefined ? retryConflicts(attempt) : attempt();
     },
 
@@ -376,7 +391,7 @@ export function tasksModule(ctx: Context) {
 
     /** Direct subtasks of a task, oldest first. */
     async subtasks(id: string): Promise<Task[]> {
-      return (await readAll<Task>(ctx.store, 'tasks', { where: where.eq('parentId', id), sort: [{ field: 'createdAt' }] }));
+      return await readAll<Task>(ctx.store, 'tasks', { where: where.eq('parentId', id), sort: [{ field: 'createdAt' }] });
     },
 
     /** Tasks matching the query, page by page (default: by due date, undated last... then newest). */
@@ -445,7 +460,7 @@ export function tasksModule(ctx: Context) {
     },
 
     async stages(taskId: string): Promise<Stage[]> {
-      return (await readAll<Stage>(ctx.store, 'stages', { where: where.eq('taskId', taskId), sort: [{ field: 'position' }] }));
+      return await readAll<Stage>(ctx.store, 'stages', { where: where.eq('taskId', taskId), sort: [{ field: 'position' }] });
     },
 
     /** Adds a note (notatka): a summary of a call or meeting. */
@@ -483,7 +498,10 @@ export function tasksModule(ctx: Context) {
     },
 
     /** Links a document of the host application (order, invoice, offer) to the task. */
-    linkDocument(taskId: string, doc: { docType: string; docId: string; number?: string | null; amount?: number | null; currency?: string | null }): Promise<TaskEntry> {
+    linkDocument(
+      taskId: string,
+      doc: { docType: string; docId: string; number?: string | null; amount?: number | null; currency?: string | null },
+    ): Promise<TaskEntry> {
       return run(async (unit) => {
         const link = {
           docType: v.text('link.docType', doc?.docType, { max: 64 }),
@@ -492,7 +510,12 @@ export function tasksModule(ctx: Context) {
           amount: v.integer('link.amount', doc?.amount, { optional: true }),
           currency: doc?.currency ? v.text('link.currency', doc.currency, { max: 3 }).toUpperCase() : null,
         };
-        return addEntry(unit, await loadTask(unit, taskId), { kind: 'link', body: null, file: null, link, emailId: null }, `${link.docType} ${link.number ?? link.docId}`);
+        return addEntry(
+          unit,
+          await loadTask(unit, taskId),
+          { kind: 'link', body: null, file: null, link, emailId: null },
+          `${link.docType} ${link.number ?? link.docId}`,
+        );
       });
     },
 

@@ -56,7 +56,8 @@ export function batchStore(tx: Store): BatchStore {
   };
   const store = Object.assign(Object.create(tx) as Store, {
     get: <T extends StoredRecord>(collection: string, id: string) => remember(collection, `get:${id}`, () => tx.get<T>(collection, id)),
-    find: <T extends StoredRecord>(collection: string, query?: FindQuery) => remember(collection, `find:${JSON.stringify(query ?? {})}`, () => tx.find<T>(collection, query)),
+    find: <T extends StoredRecord>(collection: string, query?: FindQuery) =>
+      remember(collection, `find:${JSON.stringify(query ?? {})}`, () => tx.find<T>(collection, query)),
     create: <T extends StoredRecord>(collection: string, record: T) => {
       if (!DEFERRED.has(collection)) return (forget(collection), tx.create(collection, record));
       defer(collection, [record]);
@@ -67,7 +68,10 @@ export function batchStore(tx: Store): BatchStore {
       defer(collection, records);
       return Promise.resolve();
     },
-    update: <T extends StoredRecord>(collection: string, id: string, patch: Partial<Omit<T, 'id' | 'version'>>, v: number) => (forget(collection), settled(collection, () => tx.update<T>(collection, id, patch, v))),
+    update: <T extends StoredRecord>(collection: string, id: string, patch: Partial<Omit<T, 'id' | 'version'>>, v: number) => (
+      forget(collection),
+      settled(collection, () => tx.update<T>(collection, id, patch, v))
+    ),
     delete: (collection: string, id: string, v?: number) => (forget(collection), settled(collection, () => tx.delete(collection, id, v))),
     deleteWhere: (collection: string, w: Filter) => (forget(collection), settled(collection, () => tx.deleteWhere(collection, w))),
     count: (collection: string, w?: Filter) => settled(collection, () => tx.count(collection, w)),
@@ -75,7 +79,9 @@ export function batchStore(tx: Store): BatchStore {
     nextSequence: (name: string, count = 1) => {
       checkSequenceCount(count);
       const before = counters.get(name);
-      const next = before ? before.then((c) => ({ last: c.last + count, owed: c.owed + count })) : tx.nextSequence(name, count).then((last) => ({ last, owed: 0 }));
+      const next = before
+        ? before.then((c) => ({ last: c.last + count, owed: c.owed + count }))
+        : tx.nextSequence(name, count).then((last) => ({ last, owed: 0 }));
       counters.set(name, next);
       return next.then((c) => c.last);
     },

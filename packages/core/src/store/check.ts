@@ -30,12 +30,16 @@ export function checkPath(schema: Schema, collection: string, path: unknown): { 
     throw new RapportError('VALIDATION', `${collection}: ${(cause as Error).message}`, { cause, details: { field: path } });
   }
   for (const key of resolved.jsonPath) {
-    if (!JSON_KEY.test(key)) throw fail(`${collection}.${path}: ${JSON.stringify(key)} is not a valid key inside a JSON field (letters, digits, _ and -, starting with a letter or _)`, path);
+    if (!JSON_KEY.test(key))
+      throw fail(
+        `${collection}.${path}: ${JSON.stringify(key)} is not a valid key inside a JSON field (letters, digits, _ and -, starting with a letter or _)`,
+        path,
+      );
   }
   return resolved;
 }
 
-const show = (v: unknown) => (v instanceof Date ? (Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString()) : JSON.stringify(v) ?? String(v));
+const show = (v: unknown) => (v instanceof Date ? (Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString()) : (JSON.stringify(v) ?? String(v)));
 
 /** True when `v` is a value the filter language can compare: text, a finite number, a boolean, a valid Date. */
 function isScalar(v: unknown): v is Scalar {
@@ -66,7 +70,15 @@ function fits(def: FieldDef, jsonPath: string[], v: unknown): boolean {
 
 function typeName(def: FieldDef, jsonPath: string[]): string {
   if (jsonPath.length > 0) return 'a string, finite number, boolean or valid Date';
-  return { string: 'a string', text: 'a string', integer: 'a whole number', float: 'a finite number', boolean: 'true or false', date: 'a valid Date', json: 'not comparable as a whole (compare a key inside it)' }[def.type];
+  return {
+    string: 'a string',
+    text: 'a string',
+    integer: 'a whole number',
+    float: 'a finite number',
+    boolean: 'true or false',
+    date: 'a valid Date',
+    json: 'not comparable as a whole (compare a key inside it)',
+  }[def.type];
 }
 
 /** Checks a normalised filter against the schema: known fields, values of the field's type. */
@@ -108,7 +120,8 @@ export function checkSort(schema: Schema, collection: string, sort: SortField[] 
   for (const s of sort ?? []) {
     const { def, jsonPath } = checkPath(schema, collection, s?.field);
     if (def.type === 'json' && jsonPath.length === 0) throw fail(`${collection}.${s.field} is JSON: sort by a key inside it`, s.field);
-    if (s.direction !== undefined && s.direction !== 'asc' && s.direction !== 'desc') throw fail(`sort direction must be asc or desc (got ${show(s.direction)})`, s.field);
+    if (s.direction !== undefined && s.direction !== 'asc' && s.direction !== 'desc')
+      throw fail(`sort direction must be asc or desc (got ${show(s.direction)})`, s.field);
   }
 }
 
@@ -125,7 +138,10 @@ export function checkAggregate(schema: Schema, collection: string, query: Aggreg
     const field = (m as { field?: unknown }).field;
     const { def, jsonPath } = checkPath(schema, collection, field);
     if (jsonPath.length > 0 || (def.type !== 'integer' && def.type !== 'float')) {
-      throw fail(`measure ${name}: ${fn} needs a number field; ${collection}.${String(field)} is ${jsonPath.length > 0 ? 'inside JSON' : def.type}`, String(field));
+      throw fail(
+        `measure ${name}: ${fn} needs a number field; ${collection}.${String(field)} is ${jsonPath.length > 0 ? 'inside JSON' : def.type}`,
+        String(field),
+      );
     }
   }
   if (query.groupBy !== undefined && !Array.isArray(query.groupBy)) throw fail('aggregate groupBy must be a list');
@@ -136,8 +152,10 @@ export function checkAggregate(schema: Schema, collection: string, query: Aggreg
       continue;
     }
     const { def, jsonPath } = checkPath(schema, collection, key?.field);
-    if (!GRANULARITIES.includes(key.granularity)) throw fail(`group ${key.field}: granularity must be one of ${GRANULARITIES.join(', ')} (got ${show(key.granularity)})`, key.field);
-    if (def.type !== 'date' || jsonPath.length > 0) throw fail(`group ${key.field}: a granularity needs a date field; ${collection}.${key.field} is ${def.type}`, key.field);
+    if (!GRANULARITIES.includes(key.granularity))
+      throw fail(`group ${key.field}: granularity must be one of ${GRANULARITIES.join(', ')} (got ${show(key.granularity)})`, key.field);
+    if (def.type !== 'date' || jsonPath.length > 0)
+      throw fail(`group ${key.field}: a granularity needs a date field; ${collection}.${key.field} is ${def.type}`, key.field);
   }
   if (query.where !== undefined && (typeof query.where !== 'object' || query.where === null)) throw fail('aggregate where must be a filter');
 }

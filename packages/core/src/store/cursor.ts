@@ -83,7 +83,13 @@ function strictlyAfter(s: ResolvedSort, value: Scalar | null): Filter | null {
     return { op: 'gt', field: s.field, value };
   }
   if (value === null) return null; // nothing comes after null in descending order
-  return { op: 'or', filters: [{ op: 'lt', field: s.field, value }, { op: 'isNull', field: s.field }] };
+  return {
+    op: 'or',
+    filters: [
+      { op: 'lt', field: s.field, value },
+      { op: 'isNull', field: s.field },
+    ],
+  };
 }
 
 /** Compares two records by a resolved sort (nulls first ascending, last descending). */

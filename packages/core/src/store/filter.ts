@@ -90,7 +90,13 @@ function nnf(f: Filter, negate: boolean): NormalFilter {
     case 'gte': {
       if (!negate) return { op: f.op, field: f.field, value: f.value };
       const flipped = ({ lt: 'gte', lte: 'gt', gt: 'lte', gte: 'lt' } as const)[f.op];
-      return { op: 'or', filters: [{ op: flipped, field: f.field, value: f.value }, { op: 'isNull', field: f.field }] };
+      return {
+        op: 'or',
+        filters: [
+          { op: flipped, field: f.field, value: f.value },
+          { op: 'isNull', field: f.field },
+        ],
+      };
     }
     case 'in':
       return { op: negate ? 'notIn' : 'in', field: f.field, values: [...f.values] };

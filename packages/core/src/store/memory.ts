@@ -3,7 +3,16 @@ import { checkAggregate, checkFilter, checkSort } from './check.js';
 import { compareBySort, cursorFilter, encodeCursor, resolveLimit, resolveSort } from './cursor.js';
 import { matches, normalizeFilter, readPath, type Filter, type NormalFilter } from './filter.js';
 import { indexFields, Schema, type CollectionDef, type StoredRecord } from './schema.js';
-import { checkSequenceCount, type AggregateQuery, type AggregateRow, type FindQuery, type MigrationReport, type Page, type Store, type StoreCapabilities } from './store.js';
+import {
+  checkSequenceCount,
+  type AggregateQuery,
+  type AggregateRow,
+  type FindQuery,
+  type MigrationReport,
+  type Page,
+  type Store,
+  type StoreCapabilities,
+} from './store.js';
 import { aggregateRecords } from './aggregate.js';
 import { copyRecord } from './copy.js';
 import { coreSchema } from '../domain/schema.js';

@@ -32,12 +32,7 @@ export interface Store {
    * Applies `patch` when the stored version equals `expectedVersion`, and bumps the version by
    * one. Unknown id → NOT_FOUND; another version → CONFLICT (never a lost update).
    */
-  update<T extends StoredRecord>(
-    collection: string,
-    id: string,
-    patch: Partial<Omit<T, 'id' | 'version'>>,
-    expectedVersion: number,
-  ): Promise<T>;
+  update<T extends StoredRecord>(collection: string, id: string, patch: Partial<Omit<T, 'id' | 'version'>>, expectedVersion: number): Promise<T>;
 
   /** Deletes a record; with `expectedVersion`, only that version (else CONFLICT). Unknown id → NOT_FOUND. */
   delete(collection: string, id: string, expectedVersion?: number): Promise<void>;

@@ -175,7 +175,10 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
       it('createMany inserts every record; an empty list is fine', async () => {
         const store = await fresh();
         await store.createMany(items.name, []);
-        await store.createMany(items.name, Array.from({ length: 300 }, (_, i) => item(i)));
+        await store.createMany(
+          items.name,
+          Array.from({ length: 300 }, (_, i) => item(i)),
+        );
         expect(await store.count(items.name)).toBe(300);
         expect(await store.get(items.name, 'it-0299')).toEqual(item(299));
       });
@@ -303,12 +306,7 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
         expect(await codes(store, where.not(f))).toEqual(['C0001', 'C0004', 'C0005']);
         expect(await codes(store, where.and())).toHaveLength(6);
         expect(await codes(store, where.or())).toEqual([]);
-        expect(await codes(store, where.not(where.and(where.eq('active', false), where.gt('qty', 2))))).toEqual([
-          'C0001',
-          'C0002',
-          'C0004',
-          'C0006',
-        ]);
+        expect(await codes(store, where.not(where.and(where.eq('active', false), where.gt('qty', 2))))).toEqual(['C0001', 'C0002', 'C0004', 'C0006']);
       });
 
       it('custom-field JSON paths compare strings and numbers', async () => {
@@ -401,13 +399,7 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
     });
 
     describe('sort and cursor pagination', () => {
-      const mixed = (): Rec[] => [
-        item(1, { qty: 2 }),
-        item(2, { qty: null }),
-        item(3, { qty: 1 }),
-        item(4, { qty: 2 }),
-        item(5, { qty: null }),
-      ];
+      const mixed = (): Rec[] => [item(1, { qty: 2 }), item(2, { qty: null }), item(3, { qty: 1 }), item(4, { qty: 2 }), item(5, { qty: null })];
 
       it('sorts ascending with nulls first and id as tie-breaker', async () => {
         const store = await seeded(mixed());
@@ -416,13 +408,7 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
 
       it('sorts descending with nulls last', async () => {
         const store = await seeded(mixed());
-        expect(await codes(store, where.and(), { sort: [{ field: 'qty', direction: 'desc' }] })).toEqual([
-          'C0004',
-          'C0001',
-          'C0003',
-          'C0005',
-          'C0002',
-        ]);
+        expect(await codes(store, where.and(), { sort: [{ field: 'qty', direction: 'desc' }] })).toEqual(['C0004', 'C0001', 'C0003', 'C0005', 'C0002']);
       });
 
       it('sorts by several fields and by strings in code-point order', async () => {
@@ -457,9 +443,7 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
 
       // 250 rows, qty in 0..6 or null (many ties), dates with ties too.
       const many = (): Rec[] =>
-        Array.from({ length: 250 }, (_, i) =>
-          item(i, { qty: i % 8 === 7 ? null : i % 7, at: i % 5 === 0 ? null : new Date(Date.UTC(2026, 0, 1 + (i % 4))) }),
-        );
+        Array.from({ length: 250 }, (_, i) => item(i, { qty: i % 8 === 7 ? null : i % 7, at: i % 5 === 0 ? null : new Date(Date.UTC(2026, 0, 1 + (i % 4))) }));
 
       for (const sort of [
         [{ field: 'qty' }],
@@ -572,9 +556,7 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
           ),
         );
         expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(10);
-        expect((await store.find<Rec>(items.name, { sort: [{ field: 'qty' }] })).items.map((r) => r.qty)).toEqual([
-          0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
-        ]);
+        expect((await store.find<Rec>(items.name, { sort: [{ field: 'qty' }] })).items.map((r) => r.qty)).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18]);
       });
     });
 
@@ -684,7 +666,11 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
           { group: { at: '2026', kind: 'call' }, values: { n: 3 } },
           { group: { at: '2026', kind: 'mail' }, values: { n: 1 } },
         ]);
-        const days = await store.aggregate(events.name, { where: where.lt('amount', 11), groupBy: [{ field: 'at', granularity: 'day' }], measures: { n: { fn: 'count' } } });
+        const days = await store.aggregate(events.name, {
+          where: where.lt('amount', 11),
+          groupBy: [{ field: 'at', granularity: 'day' }],
+          measures: { n: { fn: 'count' } },
+        });
         expect(byGroup(days)).toEqual([
           { group: { at: '2025-12-01' }, values: { n: 1 } },
           { group: { at: '2026-01-31' }, values: { n: 1 } },

@@ -71,4 +71,3 @@ export async function expectCode(promise: Promise<unknown>, code: RapportErrorCo
   }
   return caught;
 }
-

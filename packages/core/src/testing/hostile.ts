@@ -20,7 +20,9 @@ export function describeHostileQueries({ fresh, seeded, codes }: SuiteHelpers): 
   describe('hostile and ill-typed queries', () => {
     it('aggregate allows only count, sum, min, max and avg, and nothing else reaches the database', async () => {
       const store = await fresh();
-      await store.createMany(events.name, [{ id: 'ev-1', version: 1, itemId: 'x', kind: 'call', at: new Date('2026-01-02T00:00:00Z'), amount: 5, weight: null }]);
+      await store.createMany(events.name, [
+        { id: 'ev-1', version: 1, itemId: 'x', kind: 'call', at: new Date('2026-01-02T00:00:00Z'), amount: 5, weight: null },
+      ]);
       const hostile = ['pg_sleep', 'sum(amount)) FROM conf_events; --', 'SUM', 'count(*) AS m0, (SELECT 1)', 'group_concat', 'constructor', '__proto__', ''];
       for (const fn of hostile) {
         await expectCode(store.aggregate(events.name, { measures: { m: { fn, field: 'amount' } } } as unknown as AggregateQuery), 'VALIDATION');
@@ -34,7 +36,10 @@ export function describeHostileQueries({ fresh, seeded, codes }: SuiteHelpers): 
     it('an unknown granularity, or one on a field that is not a date, is VALIDATION', async () => {
       const store = await fresh();
       for (const granularity of ['week', 'hour', "day') --", '', 'constructor']) {
-        await expectCode(store.aggregate(events.name, { groupBy: [{ field: 'at', granularity }], measures: { n: { fn: 'count' } } } as unknown as AggregateQuery), 'VALIDATION');
+        await expectCode(
+          store.aggregate(events.name, { groupBy: [{ field: 'at', granularity }], measures: { n: { fn: 'count' } } } as unknown as AggregateQuery),
+          'VALIDATION',
+        );
       }
       await expectCode(store.aggregate(events.name, { groupBy: [{ field: 'amount', granularity: 'day' }], measures: { n: { fn: 'count' } } }), 'VALIDATION');
     });
@@ -48,17 +53,20 @@ export function describeHostileQueries({ fresh, seeded, codes }: SuiteHelpers): 
         item(5, { customFields: {} }),
         item(6, { qty: null, customFields: { region: null } }),
       ]);
-      const sorted = (rows: Array<{ group: Record<string, unknown> }>) => [...rows].sort((a, b) => JSON.stringify(a.group).localeCompare(JSON.stringify(b.group)));
+      const sorted = (rows: Array<{ group: Record<string, unknown> }>) =>
+        [...rows].sort((a, b) => JSON.stringify(a.group).localeCompare(JSON.stringify(b.group)));
       const byRegion = await store.aggregate(items.name, {
         where: where.and(where.gte('qty', 2), where.ne('customFields.region', 'east')),
         groupBy: ['customFields.region'],
         measures: { n: { fn: 'count' }, q: { fn: 'sum', field: 'qty' } },
       });
-      expect(sorted(byRegion)).toEqual([
-        { group: { 'customFields.region': 'north' }, values: { n: 2, q: 7 } },
-        { group: { 'customFields.region': 'south' }, values: { n: 1, q: 2 } },
-        { group: { 'customFields.region': null }, values: { n: 1, q: 5 } },
-      ].sort((a, b) => JSON.stringify(a.group).localeCompare(JSON.stringify(b.group))));
+      expect(sorted(byRegion)).toEqual(
+        [
+          { group: { 'customFields.region': 'north' }, values: { n: 2, q: 7 } },
+          { group: { 'customFields.region': 'south' }, values: { n: 1, q: 2 } },
+          { group: { 'customFields.region': null }, values: { n: 1, q: 5 } },
+        ].sort((a, b) => JSON.stringify(a.group).localeCompare(JSON.stringify(b.group))),
+      );
       // Two JSON groups and a JSON filter: numbers stay numbers, a JSON null groups with a missing key.
       const byBoth = await store.aggregate(items.name, {
         where: where.eq('customFields.region', 'north'),

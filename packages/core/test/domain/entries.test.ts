@@ -31,9 +31,11 @@ describe('task entries', () => {
       const { crm } = await setup({ blobs: await makeBlobs() });
       const t = await crm.tasks.create({ subject: 'x' });
       const bytes = randomBytes(300_000);
-      const source = Readable.from((function* () {
-        for (let i = 0; i < bytes.length; i += 64_000) yield bytes.subarray(i, i + 64_000);
-      })());
+      const source = Readable.from(
+        (function* () {
+          for (let i = 0; i < bytes.length; i += 64_000) yield bytes.subarray(i, i + 64_000);
+        })(),
+      );
       const entry = await crm.tasks.attachFile(t.id, { source, filename: 'oferta.pdf', contentType: 'application/pdf' });
       expect(entry.file).toMatchObject({
         filename: 'oferta.pdf',

@@ -31,8 +31,18 @@ describe('reads for a partner card', () => {
 
   it('recent e-mails of a partner come newest first, each message once', async () => {
     const { crm, zefir, jan } = await setup();
-    for (const [n, day] of [[1, '01'], [2, '03'], [3, '02']] as const) {
-      await crm.emails.ingest({ messageId: `<m${n}@zefir.pl>`, from: { name: 'Jan', address: 'jan@zefir.pl' }, to: [{ name: null, address: 'anna@firma.pl' }], date: new Date(`2026-02-${day}T10:00:00Z`), subject: `M${n}` });
+    for (const [n, day] of [
+      [1, '01'],
+      [2, '03'],
+      [3, '02'],
+    ] as const) {
+      await crm.emails.ingest({
+        messageId: `<m${n}@zefir.pl>`,
+        from: { name: 'Jan', address: 'jan@zefir.pl' },
+        to: [{ name: null, address: 'anna@firma.pl' }],
+        date: new Date(`2026-02-${day}T10:00:00Z`),
+        subject: `M${n}`,
+      });
     }
     expect((await crm.emails.recent({ partnerId: zefir.id })).map((e) => e.subject)).toEqual(['M2', 'M3', 'M1']);
     expect((await crm.emails.recent({ personId: jan.id }, { limit: 2 })).map((e) => e.subject)).toEqual(['M2', 'M3']);

@@ -105,7 +105,9 @@ describe('partners', () => {
     const { crm, admin, store } = await setup();
     const p = await crm.partners.create({ code: 'Z', name: 'Zefir', kind: 'prospect' });
     await crm.partners.update(p.id, { kind: 'customer', ownerId: admin.id, salesBlocked: true });
-    const audit = (await all<{ entityId: string; field: string; from: unknown; to: unknown; actorId: string }>(store, 'audit')).filter((a) => a.entityId === p.id);
+    const audit = (await all<{ entityId: string; field: string; from: unknown; to: unknown; actorId: string }>(store, 'audit')).filter(
+      (a) => a.entityId === p.id,
+    );
     expect(audit.map((a) => [a.field, a.from, a.to, a.actorId])).toEqual(
       expect.arrayContaining([
         ['kind', 'prospect', 'customer', admin.id],
@@ -171,7 +173,7 @@ describe('persons', () => {
     await rejects(crm.persons.findByEmail('not-an-address'), 'VALIDATION', 'email', '"not-an-address"');
   });
 
-  it('re-indexes addresses when a person\'s e-mails change', async () => {
+  it("re-indexes addresses when a person's e-mails change", async () => {
     const { crm } = await setup();
     const jan = await crm.persons.create({ firstName: 'Jan', lastName: 'Fiszka', emails: ['old@zefir.pl'] });
     await crm.persons.update(jan.id, { emails: ['new@zefir.pl'] });
@@ -185,7 +187,9 @@ describe('persons', () => {
     const b = await crm.partners.create({ code: 'B', name: 'B' });
     const jan = await crm.persons.create({ partnerId: a.id, firstName: 'Jan', lastName: 'Fiszka' });
     await crm.persons.update(jan.id, { partnerId: b.id });
-    const audit = (await all<{ entityId: string; field: string; from: unknown; to: unknown; actorId: string }>(store, 'audit')).filter((x) => x.entityId === jan.id);
+    const audit = (await all<{ entityId: string; field: string; from: unknown; to: unknown; actorId: string }>(store, 'audit')).filter(
+      (x) => x.entityId === jan.id,
+    );
     expect(audit.map((x) => [x.field, x.from, x.to, x.actorId])).toEqual([['partnerId', a.id, b.id, admin.id]]);
   });
 

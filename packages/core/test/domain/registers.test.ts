@@ -50,7 +50,12 @@ describe('registers and number series', () => {
 
   it('restarts the sequence in a new year', async () => {
     const store = memoryStore();
-    const clock = { t: new Date('2026-12-31T23:59:00Z'), now() { return new Date(this.t); } };
+    const clock = {
+      t: new Date('2026-12-31T23:59:00Z'),
+      now() {
+        return new Date(this.t);
+      },
+    };
     const crm = createCrm({ store, clock });
     const reg = await crm.registers.create({ code: 'CRM', name: 'CRM', numberPattern: '{seq:4}/{yyyy}/CRM' });
     const a = await crm.tasks.create({ subject: 'a', registerId: reg.id });
@@ -62,7 +67,12 @@ describe('registers and number series', () => {
 
   it('keeps numbering running across years when the pattern shows no year', async () => {
     const store = memoryStore();
-    const clock = { t: new Date('2026-12-31T23:59:00Z'), now() { return new Date(this.t); } };
+    const clock = {
+      t: new Date('2026-12-31T23:59:00Z'),
+      now() {
+        return new Date(this.t);
+      },
+    };
     const crm = createCrm({ store, clock });
     const reg = await crm.registers.create({ code: 'X', name: 'X', numberPattern: 'X-{seq:3}' });
     await crm.tasks.create({ subject: 'a', registerId: reg.id });

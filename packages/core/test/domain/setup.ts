@@ -2,16 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import {
-  createCrm,
-  fsBlobStore,
-  memoryBlobStore,
-  memoryStore,
-  steppingClock,
-  type BlobStore,
-  type DomainEvent,
-  type Store,
-} from '@rapport/core';
+import { createCrm, fsBlobStore, memoryBlobStore, memoryStore, steppingClock, type BlobStore, type DomainEvent, type Store } from '@rapport/core';
 
 /** A fresh CRM over a memory store, a stepping clock and an acting operator. */
 export async function setup(options: { store?: Store; blobs?: BlobStore | null; start?: string; stepMs?: number } = {}) {
@@ -50,7 +41,10 @@ export async function rejects(promise: Promise<unknown>, code: string, ...fragme
   return error as Error & { code: string };
 }
 
-export async function snapshot(store: Store, collections = ['tasks', 'stages', 'audit', 'timeline', 'task_entries', 'partners', 'persons', 'contact_keys', 'registers']) {
+export async function snapshot(
+  store: Store,
+  collections = ['tasks', 'stages', 'audit', 'timeline', 'task_entries', 'partners', 'persons', 'contact_keys', 'registers'],
+) {
   const out: Record<string, unknown[]> = {};
   for (const c of collections) out[c] = await all(store, c);
   return out;

@@ -44,7 +44,8 @@ const msg = (i: number, over: Partial<IncomingEmail> = {}): IncomingEmail => ({
   text: `Message ${i}`,
   ...over,
 });
-const batch = (from: number, n: number) => Array.from({ length: n }, (_, k) => ({ message: msg(from + k), source: { account: 'imap:a', mailbox: 'INBOX', uidValidity: 1, uid: from + k } }));
+const batch = (from: number, n: number) =>
+  Array.from({ length: n }, (_, k) => ({ message: msg(from + k), source: { account: 'imap:a', mailbox: 'INBOX', uidValidity: 1, uid: from + k } }));
 
 const numbers = async (crm: Awaited<ReturnType<typeof setup>>['crm']) =>
   (await crm.store.find<Task>('tasks', { limit: 10_000 })).items.map((t) => Number(t.number.split('/')[0])).sort((a, b) => a - b);

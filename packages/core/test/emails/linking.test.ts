@@ -51,13 +51,32 @@ describe('linking rules (docs/mail.md)', () => {
     const first = await crm.emails.ingest(mail({ subject: 'Invoice', headers: { 'thread-index': index(root22) } }));
     const other = await crm.emails.ingest(mail({ subject: 'Invoice', day: 1, headers: { 'thread-index': index(root22.map((b) => 255 - b)) } }));
     expect(other.taskId).not.toBe(first.taskId);
-    const reply = await crm.emails.ingest(mail({ from: anna, to: [{ name: 'Jan', address: 'jan@zefir.example' }], subject: 'RE: Invoice', day: 90, headers: { 'thread-index': index([...root22, 1, 2, 3, 4, 5]) } }));
+    const reply = await crm.emails.ingest(
+      mail({
+        from: anna,
+        to: [{ name: 'Jan', address: 'jan@zefir.example' }],
+        subject: 'RE: Invoice',
+        day: 90,
+        headers: { 'thread-index': index([...root22, 1, 2, 3, 4, 5]) },
+      }),
+    );
     expect(reply.taskId).toBe(first.taskId);
     expect(reply.createdTask).toBe(false);
   });
 
   it('reply and forward prefixes of common mail clients are recognised and removed, repeated or numbered', () => {
-    for (const s of ['RE: Offer', 'Re[2]: Offer', 'AW: WG: Offer', 'Odp: PD: Offer', 'SV: VS: Offer', 'Antw: Offer', 'Fwd: Offer', 'FW: TR: RV: Offer', 'RES: ENC: Offer', 'Vá: Offer']) {
+    for (const s of [
+      'RE: Offer',
+      'Re[2]: Offer',
+      'AW: WG: Offer',
+      'Odp: PD: Offer',
+      'SV: VS: Offer',
+      'Antw: Offer',
+      'Fwd: Offer',
+      'FW: TR: RV: Offer',
+      'RES: ENC: Offer',
+      'Vá: Offer',
+    ]) {
       expect(hasReplyPrefix(s), s).toBe(true);
       expect(normalizeSubject(s), s).toBe('offer');
     }
@@ -68,7 +87,9 @@ describe('linking rules (docs/mail.md)', () => {
   it('a reply known only by its subject joins the open task of that subject and partner within the window, else starts its own', async () => {
     const { crm } = await setup({ replyWindowDays: 10 });
     const first = await crm.emails.ingest(mail({ subject: 'Offer for pumps' }));
-    const joined = await crm.emails.ingest(mail({ from: anna, to: [{ name: 'Jan', address: 'jan@zefir.example' }], subject: 'AW: Re: offer  for pumps', day: 9 }));
+    const joined = await crm.emails.ingest(
+      mail({ from: anna, to: [{ name: 'Jan', address: 'jan@zefir.example' }], subject: 'AW: Re: offer  for pumps', day: 9 }),
+    );
     expect(joined.taskId).toBe(first.taskId);
     const otherPartner = await crm.emails.ingest(mail({ from: { name: 'Ion', address: 'ion@carpati.example' }, subject: 'Odp: Offer for pumps', day: 10 }));
     expect(otherPartner.createdTask).toBe(true);
@@ -86,14 +107,29 @@ describe('linking rules (docs/mail.md)', () => {
     expect(isBulk({ 'content-type': 'message/delivery-status' })).toBe(true);
     expect(isBulk({ 'x-autoreply': 'yes' })).toBe(true);
     expect(isBulk({ 'x-autorespond': 'Thanks' })).toBe(true);
-    for (const s of ['Out of office: Offer', 'Automatische Antwort: Angebot', 'Odpowiedź automatyczna: Oferta', 'Răspuns automat: Ofertă', 'Undeliverable: Offer']) expect(isBulk({}, s), s).toBe(true);
+    for (const s of [
+      'Out of office: Offer',
+      'Automatische Antwort: Angebot',
+      'Odpowiedź automatyczna: Oferta',
+      'Răspuns automat: Ofertă',
+      'Undeliverable: Offer',
+    ])
+      expect(isBulk({}, s), s).toBe(true);
     for (const s of ['Re: Offer', 'Offer: out of office supplies', 'Delivery failure of pumps']) expect(isBulk({}, s), s).toBe(false);
     const { crm, jan } = await setup({ unknownSenders: 'prospect' });
     const auto = await crm.emails.ingest(mail({ subject: 'Odpowiedź automatyczna: Oferta' }));
     expect(auto).toMatchObject({ taskId: null, createdTask: false });
     expect(auto.email).toMatchObject({ bulk: true, personIds: [jan.id] });
-    const dsn = await crm.emails.ingest(mail({ from: { name: null, address: 'postmaster@isp.example' }, subject: 'Returned mail', headers: { 'content-type': 'multipart/report; report-type=delivery-status' } }));
-    const robot = await crm.emails.ingest(mail({ from: { name: null, address: 'noreply@helpdesk.example' }, subject: 'Ticket received', headers: { 'x-autorespond': 'yes' } }));
+    const dsn = await crm.emails.ingest(
+      mail({
+        from: { name: null, address: 'postmaster@isp.example' },
+        subject: 'Returned mail',
+        headers: { 'content-type': 'multipart/report; report-type=delivery-status' },
+      }),
+    );
+    const robot = await crm.emails.ingest(
+      mail({ from: { name: null, address: 'noreply@helpdesk.example' }, subject: 'Ticket received', headers: { 'x-autorespond': 'yes' } }),
+    );
     for (const r of [dsn, robot]) expect(r).toMatchObject({ status: 'imported', taskId: null });
     expect((await crm.partners.list({ kind: 'prospect' })).items).toEqual([]);
     expect((await crm.persons.list()).items).toHaveLength(2);
@@ -106,7 +142,11 @@ describe('linking rules (docs/mail.md)', () => {
     const out1 = await crm.emails.ingest(mail({ from: anna, to: [ionAddr], cc: [janAddr], subject: 'Joint 1' }));
     const out2 = await crm.emails.ingest(mail({ from: anna, to: [janAddr], cc: [ionAddr], subject: 'Joint 2' }));
     const in1 = await crm.emails.ingest(mail({ from: ionAddr, to: [anna, janAddr], subject: 'Joint 3' }));
-    for (const [r, partner, person] of [[out1, carpati, ion], [out2, zefir, jan], [in1, carpati, ion]] as const) {
+    for (const [r, partner, person] of [
+      [out1, carpati, ion],
+      [out2, zefir, jan],
+      [in1, carpati, ion],
+    ] as const) {
       expect(await crm.tasks.get(r.taskId!)).toMatchObject({ partnerId: partner.id, personId: person.id });
     }
   });

@@ -10,7 +10,19 @@ const N = MAX_LIMIT + 1;
 describe('findAll', () => {
   it(`reads all ${N} records page by page, each once, in the query's order`, async () => {
     const store = memoryStore({ schema: conformanceSchema });
-    const rows = Array.from({ length: N }, (_, i) => ({ id: `it-${String(i).padStart(6, '0')}`, version: 1, code: `C${i}`, name: null, body: null, qty: i % 7, price: null, active: null, at: null, customFields: {}, tags: null }));
+    const rows = Array.from({ length: N }, (_, i) => ({
+      id: `it-${String(i).padStart(6, '0')}`,
+      version: 1,
+      code: `C${i}`,
+      name: null,
+      body: null,
+      qty: i % 7,
+      price: null,
+      active: null,
+      at: null,
+      customFields: {},
+      tags: null,
+    }));
     await store.createMany('conf_items', rows);
     const seen: string[] = [];
     for await (const r of findAll<StoredRecord & { qty: number }>(store, 'conf_items', { sort: [{ field: 'qty' }] })) seen.push(r.id);
@@ -35,8 +47,19 @@ describe('reads that mean "all"', () => {
 
     const partner = await me.partners.create({ code: 'ZEFIR', name: 'Zefir', emailDomains: ['zefir.example'] });
     await me.persons.create({ partnerId: partner.id, firstName: 'Jan', lastName: 'Fiszka', emails: ['jan@zefir.example'] });
-    const { email } = await me.emails.ingest({ messageId: '<one@zefir.example>', from: { name: null, address: 'jan@zefir.example' }, to: [{ name: null, address: 'anna@example.com' }], subject: 'Hello', text: 'x' });
-    const copies: Email[] = Array.from({ length: N - 1 }, (_, i) => ({ ...email!, id: `${email!.id}-${i}`, messageKey: `copy-${i}@zefir.example`, messageId: `copy-${i}@zefir.example` }));
+    const { email } = await me.emails.ingest({
+      messageId: '<one@zefir.example>',
+      from: { name: null, address: 'jan@zefir.example' },
+      to: [{ name: null, address: 'anna@example.com' }],
+      subject: 'Hello',
+      text: 'x',
+    });
+    const copies: Email[] = Array.from({ length: N - 1 }, (_, i) => ({
+      ...email!,
+      id: `${email!.id}-${i}`,
+      messageKey: `copy-${i}@zefir.example`,
+      messageId: `copy-${i}@zefir.example`,
+    }));
     await crm.store.createMany('emails', copies);
     expect(await crm.emails.forTask(email!.taskId!)).toHaveLength(N);
     await crm.close();

@@ -8,7 +8,8 @@ const ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
  * The public MIME corpus, or null: RAPPORT_MAIL_CORPUS, else `shared/corpus` beside the clone
  * (where CI puts it) or beside the folder of worktrees. Tests using it must pass without it.
  */
-export const CORPUS: string | null = process.env.RAPPORT_MAIL_CORPUS ?? [join(ROOT, '..', 'shared', 'corpus'), join(ROOT, '..', '..', 'shared', 'corpus')].find((dir) => existsSync(dir)) ?? null;
+export const CORPUS: string | null =
+  process.env.RAPPORT_MAIL_CORPUS ?? [join(ROOT, '..', 'shared', 'corpus'), join(ROOT, '..', '..', 'shared', 'corpus')].find((dir) => existsSync(dir)) ?? null;
 
 /** The corpus's message files (not its licences and notes), sorted. */
 export function corpusFiles(dir = CORPUS): string[] {

@@ -102,7 +102,23 @@ export async function startDovecot(options: { users?: DovecotUser[] } = {}): Pro
   for (const d of ['base', 'state', 'home']) await mkdir(join(dir, d), { recursive: true });
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
-  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', cert]);
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+  ]);
   await writeFile(join(dir, 'passwd'), users.map((u) => `${u.user}:{PLAIN}${u.password}::::::\n`).join(''));
   const [port, tlsPort] = [await freePort(), await freePort()];
   const conf = join(dir, 'dovecot.conf');

@@ -48,7 +48,8 @@ export async function score(crm: Crm, store: Store, world: World, mailbox: Label
   };
   const emails = new Map((await store.find<Email>('emails', { limit: 10_000 })).items.map((e) => [e.messageKey, e]));
   const taskPartner = new Map<string, string | null>();
-  for (const e of emails.values()) if (e.taskId && !taskPartner.has(e.taskId)) taskPartner.set(e.taskId, partnerName((await crm.tasks.get(e.taskId)).partnerId));
+  for (const e of emails.values())
+    if (e.taskId && !taskPartner.has(e.taskId)) taskPartner.set(e.taskId, partnerName((await crm.tasks.get(e.taskId)).partnerId));
 
   const threadTask = new Map<string, string>();
   const taskThread = new Map<string, string>();
@@ -58,7 +59,8 @@ export async function score(crm: Crm, store: Store, world: World, mailbox: Label
   for (const m of mailbox) {
     const e = emails.get(m.messageId);
     const { label } = m;
-    const fail = (what: string, got: unknown, want: unknown) => failures.push(`${label.rule} ${m.messageId} ${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+    const fail = (what: string, got: unknown, want: unknown) =>
+      failures.push(`${label.rule} ${m.messageId} ${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
     if (!e) {
       fail('stored', null, 'an e-mail');
       continue;

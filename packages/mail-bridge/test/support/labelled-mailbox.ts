@@ -197,7 +197,16 @@ function render(s: Spec): string {
       '',
     );
   } else if (s.report === 'bare') {
-    lines.push('Content-Type: message/delivery-status', '', 'Reporting-MTA: dns; mx.example', '', 'Final-Recipient: rfc822; x@zefir.example', 'Action: failed', 'Status: 5.2.2', '');
+    lines.push(
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns; mx.example',
+      '',
+      'Final-Recipient: rfc822; x@zefir.example',
+      'Action: failed',
+      'Status: 5.2.2',
+      '',
+    );
   } else {
     lines.push('Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit', '', `${s.subject}\n\nBest regards`, '');
   }
@@ -210,7 +219,7 @@ function label(s: Spec): Label {
   const all = [s.from, ...s.to, ...(s.cc ?? [])];
   // The task's partner unless a case says otherwise: the sender's for inbound mail, the first
   // recipient's (with a partner) for outbound mail.
-  const counterpart = s.from.us ? [...s.to, ...(s.cc ?? [])].find((w) => w.partner)?.partner ?? null : s.from.partner;
+  const counterpart = s.from.us ? ([...s.to, ...(s.cc ?? [])].find((w) => w.partner)?.partner ?? null) : s.from.partner;
   return {
     rule: s.rule,
     partners: sorted(all.map((w) => w.partner)),
@@ -279,10 +288,26 @@ export function labelledMailbox(): LabelledMessage[] {
   // Newsletters (List-Id) and Auto-Submitted replies: linked when known, no task, no prospect.
   for (let i = 0; i < 8; i++) {
     const from = i % 2 ? W.newsKnown : W.newsUnknown;
-    add({ from, to: [W.anna], subject: `Newsletter ${i + 1}`, at: new Date(start + (i * 17 + 3) * DAY), headers: { 'List-Id': '<news.list.example>', 'List-Unsubscribe': '<mailto:unsub@list.example>' }, thread: null, rule: 'bulk' });
+    add({
+      from,
+      to: [W.anna],
+      subject: `Newsletter ${i + 1}`,
+      at: new Date(start + (i * 17 + 3) * DAY),
+      headers: { 'List-Id': '<news.list.example>', 'List-Unsubscribe': '<mailto:unsub@list.example>' },
+      thread: null,
+      rule: 'bulk',
+    });
   }
   for (let i = 0; i < 4; i++) {
-    add({ from: i % 2 ? W.olga : W.robotUnknown, to: [W.piotr], subject: `Auto: ticket ${i + 1} received`, at: new Date(start + (i * 31 + 5) * DAY), headers: { 'Auto-Submitted': 'auto-replied' }, thread: null, rule: 'bulk' });
+    add({
+      from: i % 2 ? W.olga : W.robotUnknown,
+      to: [W.piotr],
+      subject: `Auto: ticket ${i + 1} received`,
+      at: new Date(start + (i * 31 + 5) * DAY),
+      headers: { 'Auto-Submitted': 'auto-replied' },
+      thread: null,
+      rule: 'bulk',
+    });
   }
 
   // 2. IDN domains, in either form on either side.
@@ -303,7 +328,8 @@ export function labelledMailbox(): LabelledMessage[] {
 
   // 3. Subdomains: the most specific registered domain wins; no prospect for a known partner's subdomain.
   const t1 = start + 20 * DAY;
-  const sub = (w: Who, to: Who[], subject: string, day: number, thread: string | null) => add({ from: w, to, subject, at: new Date(t1 + day * DAY), thread, rule: 'subdomain' });
+  const sub = (w: Who, to: Who[], subject: string, day: number, thread: string | null) =>
+    add({ from: w, to, subject, at: new Date(t1 + day * DAY), thread, rule: 'subdomain' });
   sub(W.maria, [W.anna], 'Comandă nouă', 0, 'sub-1');
   sub(W.dan, [W.anna], 'Factura 44', 1, 'sub-2');
   sub(W.ilona, [W.anna], 'Rendelés', 2, 'sub-3');
@@ -316,7 +342,8 @@ export function labelledMailbox(): LabelledMessage[] {
 
   // 4. Plus-addressing.
   const t2 = start + 35 * DAY;
-  const plus = (w: Who, to: Who[], subject: string, day: number, thread: string) => add({ from: w, to, subject, at: new Date(t2 + day * DAY), thread, rule: 'plus' });
+  const plus = (w: Who, to: Who[], subject: string, day: number, thread: string) =>
+    add({ from: w, to, subject, at: new Date(t2 + day * DAY), thread, rule: 'plus' });
   plus(W.janPlus, [W.anna], 'Order via shop', 0, 'plus-1');
   plus(W.ewaPlus, [W.anna], 'Offers for Q2', 1, 'plus-2');
   plus(W.anna, [W.janPlus], 'Your shop account', 2, 'plus-3');
@@ -397,7 +424,16 @@ export function labelledMailbox(): LabelledMessage[] {
   // 9. Free-mail strangers and spoofed display names: a person at most, never a partner for free mail.
   const t7 = start + 160 * DAY;
   const stranger = (w: Who, subject: string, day: number, thread: string, spoofOf?: string[]) =>
-    add({ from: w, to: [W.anna], subject, at: new Date(t7 + day * DAY), thread, taskPartner: w.partner, rule: spoofOf ? 'spoof' : 'freemail', ...(spoofOf ? { spoofOf } : {}) });
+    add({
+      from: w,
+      to: [W.anna],
+      subject,
+      at: new Date(t7 + day * DAY),
+      thread,
+      taskPartner: w.partner,
+      rule: spoofOf ? 'spoof' : 'freemail',
+      ...(spoofOf ? { spoofOf } : {}),
+    });
   stranger(W.gmailStranger, 'Question about your product', 0, 'free-1');
   stranger(W.wpStranger, 'Zapytanie', 1, 'free-2');
   stranger(W.gmailStranger, 'Second question', 2, 'free-3');
@@ -405,7 +441,17 @@ export function labelledMailbox(): LabelledMessage[] {
   stranger(W.spoofName, 'Invoice correction', 4, 'spoof-2', ['jan', 'ZEFIR']);
   stranger(W.spoofLookalike, 'Payment reminder', 5, 'spoof-3', ['jan', 'ZEFIR']);
   stranger(W.spoofSuffix, 'Comandă urgentă', 6, 'spoof-4', ['ion', 'CARPATI']);
-  add({ from: W.spoofQuoted, to: [W.anna], cc: [who('"ion@carpati.example" <ion.popescu@attacker.example>', null, 'new:attacker.example')], subject: 'Fwd: bank details', at: new Date(t7 + 7 * DAY), thread: 'spoof-5', taskPartner: 'new:attacker.example', rule: 'spoof', spoofOf: ['jan', 'ZEFIR', 'ion', 'CARPATI'] });
+  add({
+    from: W.spoofQuoted,
+    to: [W.anna],
+    cc: [who('"ion@carpati.example" <ion.popescu@attacker.example>', null, 'new:attacker.example')],
+    subject: 'Fwd: bank details',
+    at: new Date(t7 + 7 * DAY),
+    thread: 'spoof-5',
+    taskPartner: 'new:attacker.example',
+    rule: 'spoof',
+    spoofOf: ['jan', 'ZEFIR', 'ion', 'CARPATI'],
+  });
 
   specs.sort((a, b) => a.at.getTime() - b.at.getTime());
   return specs.map((s) => ({ messageId: s.id, raw: render(s), label: label(s) }));

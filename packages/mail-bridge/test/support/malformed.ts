@@ -34,7 +34,17 @@ export function malformedMessages(): Malformed[] {
       name: 'bad-charset',
       expect: 'imported',
       raw: Buffer.concat([
-        Buffer.from(crlf(['From: b@broken.test', 'Subject: =?x-no-such-charset?Q?caf=E9?=', 'Message-ID: <bad-charset@broken.test>', 'Content-Type: text/plain; charset="x-no-such-charset"', 'Content-Transfer-Encoding: 8bit', '', ''])),
+        Buffer.from(
+          crlf([
+            'From: b@broken.test',
+            'Subject: =?x-no-such-charset?Q?caf=E9?=',
+            'Message-ID: <bad-charset@broken.test>',
+            'Content-Type: text/plain; charset="x-no-such-charset"',
+            'Content-Transfer-Encoding: 8bit',
+            '',
+            '',
+          ]),
+        ),
         Buffer.from([0x63, 0x61, 0x66, 0xe9, 0xff, 0xfe, 0x0d, 0x0a]),
       ]),
     },
@@ -43,12 +53,29 @@ export function malformedMessages(): Malformed[] {
     {
       name: 'eight-bit-headers',
       expect: 'imported',
-      raw: Buffer.from(crlf(['From: Łukasz Żółć <lukasz@broken.test>', 'To: Zażółć <anna@firma.test>', 'Subject: Zażółć gęślą jaźń', 'Message-ID: <8bit@broken.test>', '', 'treść']), 'utf8'),
+      raw: Buffer.from(
+        crlf([
+          'From: Łukasz Żółć <lukasz@broken.test>',
+          'To: Zażółć <anna@firma.test>',
+          'Subject: Zażółć gęślą jaźń',
+          'Message-ID: <8bit@broken.test>',
+          '',
+          'treść',
+        ]),
+        'utf8',
+      ),
     },
     {
       name: 'huge-header-line',
       expect: 'imported',
-      raw: crlf(['From: c@broken.test', `Subject: ${'x'.repeat(300_000)}`, `X-Long: ${'y'.repeat(200_000)}`, 'Message-ID: <huge-header@broken.test>', '', 'body']),
+      raw: crlf([
+        'From: c@broken.test',
+        `Subject: ${'x'.repeat(300_000)}`,
+        `X-Long: ${'y'.repeat(200_000)}`,
+        'Message-ID: <huge-header@broken.test>',
+        '',
+        'body',
+      ]),
     },
     {
       name: 'nested-rfc822',
@@ -129,7 +156,11 @@ export function malformedMessages(): Malformed[] {
         '!!!! this is not base64 ####',
       ]),
     },
-    { name: 'binary-garbage', expect: 'quarantined', raw: Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256).filter((b) => b !== 0x3a)) },
+    {
+      name: 'binary-garbage',
+      expect: 'quarantined',
+      raw: Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256).filter((b) => b !== 0x3a)),
+    },
     {
       // The transfer ended inside the header of an attachment: mailparser gives it no content type (false).
       name: 'truncated-content-type',
@@ -151,7 +182,15 @@ export function malformedMessages(): Malformed[] {
     {
       name: 'bad-address-headers',
       expect: 'imported',
-      raw: crlf(['From: <<<>>> @@@', 'To: undisclosed-recipients:;', 'Cc: "unterminated <x@', 'Subject: weird addresses', 'Message-ID: <<weird@@broken.test>>', '', 'b']),
+      raw: crlf([
+        'From: <<<>>> @@@',
+        'To: undisclosed-recipients:;',
+        'Cc: "unterminated <x@',
+        'Subject: weird addresses',
+        'Message-ID: <<weird@@broken.test>>',
+        '',
+        'b',
+      ]),
     },
   ];
   return list.map((m) => ({ ...m, raw: Buffer.isBuffer(m.raw) ? m.raw : Buffer.from(m.raw, 'utf8') }));

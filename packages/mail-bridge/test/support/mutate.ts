@@ -102,8 +102,20 @@ export const MUTATIONS: Record<string, (raw: Buffer, rand: Rand) => Buffer> = {
       'Content-Transfer-Encoding: base64',
       '',
     ];
-    const attachment = ['--b', 'Content-Type: application/pdf; name="x.pdf"', 'Content-Transfer-Encoding: base64', 'Content-Disposition: attachment; filename="x.pdf"', ''];
-    return Buffer.concat([Buffer.from(parts.join('\r\n') + '\r\n'), body, Buffer.from('\r\n' + attachment.join('\r\n') + '\r\n'), body, Buffer.from(rand() < 0.5 ? '\r\n--b--\r\n' : '')]);
+    const attachment = [
+      '--b',
+      'Content-Type: application/pdf; name="x.pdf"',
+      'Content-Transfer-Encoding: base64',
+      'Content-Disposition: attachment; filename="x.pdf"',
+      '',
+    ];
+    return Buffer.concat([
+      Buffer.from(parts.join('\r\n') + '\r\n'),
+      body,
+      Buffer.from('\r\n' + attachment.join('\r\n') + '\r\n'),
+      body,
+      Buffer.from(rand() < 0.5 ? '\r\n--b--\r\n' : ''),
+    ]);
   },
   brokenCharset: (raw, rand) => {
     const charset = pick(rand, CHARSETS);

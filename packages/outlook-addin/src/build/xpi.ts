@@ -27,6 +27,9 @@ export async function buildXpi(outDir = join(packageRoot(), 'dist')): Promise<Xp
   // web-ext ships no types; the module name is a variable so TypeScript does not look for them.
   const moduleName = 'web-ext';
   const { default: webExt } = (await import(moduleName)) as { default: { cmd: { build(p: object, o: object): Promise<{ extensionPath: string }> } } };
-  const result = await webExt.cmd.build({ sourceDir, artifactsDir: outDir, filename, overwriteDest: true }, { showReadyMessage: false, shouldExitProgram: false });
+  const result = await webExt.cmd.build(
+    { sourceDir, artifactsDir: outDir, filename, overwriteDest: true },
+    { showReadyMessage: false, shouldExitProgram: false },
+  );
   return { xpi: result.extensionPath, sourceDir };
 }

@@ -66,7 +66,13 @@ export function parseAddress(value: string | null | undefined): MailAddress | nu
   const text = value.trim();
   const open = text.lastIndexOf('<');
   if (text.endsWith('>') && open !== -1) {
-    return { name: text.slice(0, open).trim().replace(/^"(.*)"$/, '$1'), address: text.slice(open + 1, -1).trim() };
+    return {
+      name: text
+        .slice(0, open)
+        .trim()
+        .replace(/^"(.*)"$/, '$1'),
+      address: text.slice(open + 1, -1).trim(),
+    };
   }
   return { name: '', address: text };
 }

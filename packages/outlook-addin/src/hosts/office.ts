@@ -20,9 +20,9 @@ export interface OfficeApi {
   };
 }
 
-const addr = (d: Office.EmailAddressDetails | null | undefined): MailAddress | null => (d?.emailAddress ? { name: d.displayName ?? '', address: d.emailAddress } : null);
+const addr = (d: Office.EmailAddressDetails | null | undefined): MailAddress | null =>
+  d?.emailAddress ? { name: d.displayName ?? '', address: d.emailAddress } : null;
 const list = (v: Office.EmailAddressDetails[] | undefined) => (Array.isArray(v) ? v.map(addr).filter((a): a is MailAddress => a !== null) : []);
-
 
 /** The Outlook host: Office.context.mailbox, ItemChanged, roaming settings. */
 export async function officeHost(office: OfficeApi = Office): Promise<MailHost> {
@@ -30,7 +30,9 @@ export async function officeHost(office: OfficeApi = Office): Promise<MailHost> 
   const mailbox = office.context.mailbox;
   const call = <T>(fn: (cb: (result: Office.AsyncResult<T>) => void) => void): Promise<T> =>
     new Promise((resolve, reject) =>
-      fn((result) => (result.status === office.AsyncResultStatus.Succeeded ? resolve(result.value) : reject(new Error(result.error?.message ?? 'Office call failed')))),
+      fn((result) =>
+        result.status === office.AsyncResultStatus.Succeeded ? resolve(result.value) : reject(new Error(result.error?.message ?? 'Office call failed')),
+      ),
     );
   // The add-in is activated on read-mode messages only (manifest rule ItemIs Message/Read).
   const item = (): OfficeReadItem | null => mailbox.item ?? null;

@@ -8,7 +8,8 @@ const addresses = (values: string[] | undefined) => (values ?? []).map(parseAddr
  * ("Peer’s certificate has an invalid signature.") or a name (SEC_ERROR_UNKNOWN_ISSUER).
  */
 export function describeNetworkError(error: string): string {
-  if (/^(SEC_ERROR|MOZILLA_PKIX_ERROR|SSL_ERROR)_|certificate/i.test(error)) return `its certificate is not trusted (${error}); see "Trusting the dev certificate" in docs/addin.md`;
+  if (/^(SEC_ERROR|MOZILLA_PKIX_ERROR|SSL_ERROR)_|certificate/i.test(error))
+    return `its certificate is not trusted (${error}); see "Trusting the dev certificate" in docs/addin.md`;
   if (/CONNECTION_REFUSED/.test(error)) return 'the connection was refused: is the server running on that port?';
   if (/TIMEOUT|TIMED_OUT/.test(error)) return 'the server did not answer in time';
   if (/UNKNOWN_HOST/.test(error)) return 'the host name is unknown';

@@ -41,5 +41,6 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props | 
 /** Replaces the content of `root`. */
 export function mount(root: HTMLElement, ...children: Child[]) {
   root.replaceChildren();
-  for (const child of children) if (child !== null && child !== undefined && child !== false) root.append(typeof child === 'object' ? child : document.createTextNode(String(child)));
+  for (const child of children)
+    if (child !== null && child !== undefined && child !== false) root.append(typeof child === 'object' ? child : document.createTextNode(String(child)));
 }

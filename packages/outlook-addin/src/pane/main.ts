@@ -54,7 +54,8 @@ async function start() {
   lastServerUrl = server ?? null;
   if (!server || !token || (host.serverFixed && server !== host.defaultServerUrl())) return showSignIn();
   // A sign-in cut short by the permission prompt (it closes Thunderbird's popup) resumes here.
-  if (host.access && !(await host.access.has(server))) return showSignIn(`Rapport needs your permission to reach ${server}: press Sign in and allow it.`, token);
+  if (host.access && !(await host.access.has(server)))
+    return showSignIn(`Rapport needs your permission to reach ${server}: press Sign in and allow it.`, token);
   if (!name) return void completeSignIn(server, token, Promise.resolve(true), null);
   operatorName = name;
   client = connect(server, token);
@@ -81,7 +82,14 @@ function showSignIn(message?: string, pendingToken?: string) {
   generation++;
   client = null;
   const serverUrl = host.serverFixed ? host.defaultServerUrl() : (lastServerUrl ?? host.defaultServerUrl());
-  const server = h('input', { type: 'url', name: 'server', id: 'server', placeholder: 'https://crm.example.com', value: serverUrl, readOnly: host.serverFixed });
+  const server = h('input', {
+    type: 'url',
+    name: 'server',
+    id: 'server',
+    placeholder: 'https://crm.example.com',
+    value: serverUrl,
+    readOnly: host.serverFixed,
+  });
   const token = h('input', { type: 'password', name: 'token', id: 'token', placeholder: 'rpt_…', value: pendingToken });
   const status = h('p', { class: 'notice', role: 'status', id: 'signin-status' }, message ?? '');
   learnAccess(serverUrl);
@@ -189,7 +197,11 @@ function messageCard(msg: CurrentMessage) {
     h('div', { class: 'subject', id: 'subject' }, msg.subject || '(no subject)'),
     h('div', { class: 'from' }, msg.from?.name ? `${msg.from.name} <${msg.from.address}>` : (msg.from?.address ?? '')),
     msg.attachments.length
-      ? h('ul', { class: 'attachments' }, ...msg.attachments.map((a) => h('li', null, a.name, a.size !== null ? h('span', { class: 'muted' }, ` ${Math.ceil(a.size / 1024)} KB`) : null)))
+      ? h(
+          'ul',
+          { class: 'attachments' },
+          ...msg.attachments.map((a) => h('li', null, a.name, a.size !== null ? h('span', { class: 'muted' }, ` ${Math.ceil(a.size / 1024)} KB`) : null)),
+        )
       : null,
   );
 }
@@ -220,7 +232,19 @@ function renderHistory(msg: CurrentMessage, v: HistoryView) {
       );
 
   const persons = v.persons.length
-    ? more('Contacts', 'persons', v.persons.map((p) => h('li', { class: p.id === v.person?.id ? 'current' : '' }, h('strong', null, p.name), p.position ? ` · ${p.position}` : '', h('div', { class: 'muted' }, p.emails.join(', ')))))
+    ? more(
+        'Contacts',
+        'persons',
+        v.persons.map((p) =>
+          h(
+            'li',
+            { class: p.id === v.person?.id ? 'current' : '' },
+            h('strong', null, p.name),
+            p.position ? ` · ${p.position}` : '',
+            h('div', { class: 'muted' }, p.emails.join(', ')),
+          ),
+        ),
+      )
     : null;
 
   const tasks = section(
@@ -247,12 +271,34 @@ function renderHistory(msg: CurrentMessage, v: HistoryView) {
   );
 
   const emails = v.emails.length
-    ? more('Last e-mails', 'emails', v.emails.map((e) => h('li', null, h('div', null, e.subject || '(no subject)'), h('div', { class: 'muted' }, [e.from, when(e.at)].filter(Boolean).join(' · ')), e.snippet ? h('div', { class: 'snippet' }, e.snippet) : null)))
+    ? more(
+        'Last e-mails',
+        'emails',
+        v.emails.map((e) =>
+          h(
+            'li',
+            null,
+            h('div', null, e.subject || '(no subject)'),
+            h('div', { class: 'muted' }, [e.from, when(e.at)].filter(Boolean).join(' · ')),
+            e.snippet ? h('div', { class: 'snippet' }, e.snippet) : null,
+          ),
+        ),
+      )
     : null;
   const opportunities = v.opportunities.length
-    ? more('Opportunities', 'opportunities', v.opportunities.map((o) => h('li', null, o.name, h('span', { class: 'muted' }, ` · ${o.stage} · ${money(o.amount, o.currency)}`))))
+    ? more(
+        'Opportunities',
+        'opportunities',
+        v.opportunities.map((o) => h('li', null, o.name, h('span', { class: 'muted' }, ` · ${o.stage} · ${money(o.amount, o.currency)}`))),
+      )
     : null;
-  const timeline = v.timeline.items.length ? more('History', 'timeline', v.timeline.items.slice(0, 8).map((i) => h('li', null, h('span', { class: 'muted' }, when(i.at as unknown as string)), ' ', i.title))) : null;
+  const timeline = v.timeline.items.length
+    ? more(
+        'History',
+        'timeline',
+        v.timeline.items.slice(0, 8).map((i) => h('li', null, h('span', { class: 'muted' }, when(i.at as unknown as string)), ' ', i.title)),
+      )
+    : null;
 
   mount(root, messageCard(msg), partnerCard, actions, status, tasks, persons, emails, opportunities, timeline, footer());
 }
@@ -272,7 +318,12 @@ function more(title: string, id: string, items: HTMLElement[]) {
 }
 
 function footer() {
-  return h('footer', null, operatorName ? `Signed in as ${operatorName} · ` : '', h('button', { class: 'link', id: 'signout', onclick: () => void signOut() }, 'Sign out'));
+  return h(
+    'footer',
+    null,
+    operatorName ? `Signed in as ${operatorName} · ` : '',
+    h('button', { class: 'link', id: 'signout', onclick: () => void signOut() }, 'Sign out'),
+  );
 }
 
 async function track(button: HTMLButtonElement, status: HTMLElement) {

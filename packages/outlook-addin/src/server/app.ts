@@ -114,7 +114,12 @@ export const rapportApi: FastifyPluginAsync<ApiOptions> = async (app, options) =
         max,
         timeWindow: windowMs,
         // context.after is the time left, not the window: say both, each for what it is.
-        errorResponseBuilder: (_request, context) => new ApiError(429, 'RATE_LIMITED', `too many requests from this address: at most ${context.max} per ${duration(windowMs)}; try again in ${Math.ceil(context.ttl / 1000)} s`),
+        errorResponseBuilder: (_request, context) =>
+          new ApiError(
+            429,
+            'RATE_LIMITED',
+            `too many requests from this address: at most ${context.max} per ${duration(windowMs)}; try again in ${Math.ceil(context.ttl / 1000)} s`,
+          ),
       });
       // A hook of the scope, added before authentication: route-level hooks would run after it,
       // and requests with a bad token would not count.
@@ -216,7 +221,10 @@ export const rapportApi: FastifyPluginAsync<ApiOptions> = async (app, options) =
       const name = (request.params as { name: string }).name;
       const file = MANIFESTS[name];
       if (!file) throw new ApiError(404, 'NOT_FOUND', `no manifest ${JSON.stringify(name)} (try outlook-addin.xml or manifest.json)`);
-      return reply.type(file.type).header('cache-control', 'no-cache').send(await manifestFor(file.path, origin));
+      return reply
+        .type(file.type)
+        .header('cache-control', 'no-cache')
+        .send(await manifestFor(file.path, origin));
     });
   }
 };
@@ -247,7 +255,8 @@ function intParam(value: unknown, name: string, fallback: number, min: number, m
   const text = single(value, name);
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n < min || n > max) throw new ApiError(400, 'BAD_REQUEST', `query parameter ${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(text.slice(0, 40))})`);
+  if (!/^\d+$/.test(text) || n < min || n > max)
+    throw new ApiError(400, 'BAD_REQUEST', `query parameter ${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(text.slice(0, 40))})`);
   return n;
 }
 
@@ -261,7 +270,8 @@ function messageBytes(body: unknown, contentType: string | undefined): Buffer {
   if (Buffer.isBuffer(body)) return body;
   if (contentType?.startsWith('application/json')) {
     const raw = jsonObject(body).raw;
-    if (typeof raw !== 'string' || !/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(raw)) throw new ApiError(400, 'BAD_REQUEST', 'raw must be the message as a base64 string');
+    if (typeof raw !== 'string' || !/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(raw))
+      throw new ApiError(400, 'BAD_REQUEST', 'raw must be the message as a base64 string');
     return Buffer.from(raw, 'base64');
   }
   throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the message as message/rfc822, or as JSON { "raw": "<base64>" }');
@@ -273,7 +283,10 @@ function names(body: Record<string, unknown>, email: string): { firstName: strin
   const last = typeof body.lastName === 'string' ? body.lastName.trim() : '';
   if (first && last) return { firstName: first, lastName: last };
   const full = typeof body.name === 'string' && body.name.trim() ? body.name.trim() : email.split('@')[0]!.replace(/[._-]+/g, ' ');
-  const parts = full.split(/\s+/).filter(Boolean).map((p) => p.charAt(0).toUpperCase() + p.slice(1));
+  const parts = full
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1));
   if (parts.length === 1) return { firstName: parts[0]!, lastName: '-' };
   return { firstName: parts.slice(0, -1).join(' '), lastName: parts.at(-1)! };
 }
@@ -295,7 +308,10 @@ export async function createApiServer(options: ServerOptions): Promise<FastifyIn
     frameworkErrors: (err: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
       const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
       const message = tooLong ? 'a path segment is longer than 100 characters (ids are at most 64)' : 'the URL is not valid (broken percent-encoding)';
-      return reply.status(tooLong ? 414 : 400).type('application/json; charset=utf-8').send({ error: { code: tooLong ? 'URI_TOO_LONG' : 'BAD_REQUEST', message } });
+      return reply
+        .status(tooLong ? 414 : 400)
+        .type('application/json; charset=utf-8')
+        .send({ error: { code: tooLong ? 'URI_TOO_LONG' : 'BAD_REQUEST', message } });
     },
   };
   const app = (options.tls ? Fastify({ ...base, https: { key: options.tls.key, cert: options.tls.cert } }) : Fastify(base)) as unknown as FastifyInstance;

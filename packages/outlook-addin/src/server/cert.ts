@@ -75,9 +75,45 @@ export function ensureDevCertificate(dir = join(defaultConfigDir(), 'dev-certs')
     for (const p of [caPath, caKeyPath, keyPath, certPath]) rmSync(p, { force: true });
     // P-256 keys: generated in milliseconds (RSA takes seconds) and accepted by every client.
     const common = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-sha256'];
-    openssl(['req', '-x509', ...common, '-days', '3650', '-subj', '/CN=Rapport development CA (localhost only)', ...CA_EXTENSIONS.flatMap((e) => ['-addext', e]), '-keyout', caKeyPath, '-out', caPath], dir);
+    openssl(
+      [
+        'req',
+        '-x509',
+        ...common,
+        '-days',
+        '3650',
+        '-subj',
+        '/CN=Rapport development CA (localhost only)',
+        ...CA_EXTENSIONS.flatMap((e) => ['-addext', e]),
+        '-keyout',
+        caKeyPath,
+        '-out',
+        caPath,
+      ],
+      dir,
+    );
     // 397 days: the longest validity browsers accept for a server certificate.
-    openssl(['req', '-x509', '-CA', caPath, '-CAkey', caKeyPath, ...common, '-days', '397', '-subj', '/CN=localhost', ...LEAF_EXTENSIONS.flatMap((e) => ['-addext', e]), '-keyout', keyPath, '-out', certPath], dir);
+    openssl(
+      [
+        'req',
+        '-x509',
+        '-CA',
+        caPath,
+        '-CAkey',
+        caKeyPath,
+        ...common,
+        '-days',
+        '397',
+        '-subj',
+        '/CN=localhost',
+        ...LEAF_EXTENSIONS.flatMap((e) => ['-addext', e]),
+        '-keyout',
+        keyPath,
+        '-out',
+        certPath,
+      ],
+      dir,
+    );
     created = true;
   }
   return { key: readFileSync(keyPath), cert: readFileSync(certPath), ca: readFileSync(caPath), keyPath, certPath, caPath, created };

@@ -1,7 +1,8 @@
 import { isRapportError, type RapportErrorCode } from '@rapport/core';
 
 /** The error codes the HTTP API answers with, beside RapportError's own. */
-export type ApiErrorCode = RapportErrorCode | 'UNAUTHORIZED' | 'BAD_REQUEST' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'URI_TOO_LONG' | 'RATE_LIMITED' | 'INTERNAL';
+export type ApiErrorCode =
+  RapportErrorCode | 'UNAUTHORIZED' | 'BAD_REQUEST' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'URI_TOO_LONG' | 'RATE_LIMITED' | 'INTERNAL';
 
 /** An error the API reports as `{ error: { code, message } }` with this HTTP status. */
 export class ApiError extends Error {
@@ -48,7 +49,11 @@ export function toErrorResponse(err: unknown, requestId?: string): { status: num
     if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || /JSON/i.test(e.message ?? '')) {
       return client(400, 'BAD_REQUEST', 'the request body is not valid JSON');
     }
-    return client(e.statusCode === 401 || e.statusCode === 403 || e.statusCode === 404 || e.statusCode === 409 ? e.statusCode : 400, 'BAD_REQUEST', 'the request is malformed');
+    return client(
+      e.statusCode === 401 || e.statusCode === 403 || e.statusCode === 404 || e.statusCode === 409 ? e.statusCode : 400,
+      'BAD_REQUEST',
+      'the request is malformed',
+    );
   }
   return internalError(requestId);
 }

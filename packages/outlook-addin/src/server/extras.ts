@@ -27,7 +27,11 @@ type Scope = { partnerId: string } | { personId: string };
 export async function recentEmails(crm: Crm, scope: Scope, operator: Operator, limit = 5): Promise<EmailView[]> {
   // Twice as many as shown: some may be on tasks the operator may not see.
   const emails = await crm.emails.recent(scope, { limit: limit * 2 });
-  const hidden = await hiddenTaskIds(crm, operator, emails.map((e) => e.taskId));
+  const hidden = await hiddenTaskIds(
+    crm,
+    operator,
+    emails.map((e) => e.taskId),
+  );
   return emails
     .filter((e) => !(e.taskId && hidden.has(e.taskId)))
     .slice(0, limit)

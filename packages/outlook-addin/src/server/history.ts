@@ -75,7 +75,17 @@ export async function historyFor(crm: Crm, operator: Operator, address: string, 
   return {
     address: history.address,
     partner: partner
-      ? { id: partner.id, code: partner.code, name: partner.name, kind: partner.kind, taxId: partner.taxId, phones: partner.phones, emails: partner.emails, industry: partner.industry, salesBlocked: partner.salesBlocked }
+      ? {
+          id: partner.id,
+          code: partner.code,
+          name: partner.name,
+          kind: partner.kind,
+          taxId: partner.taxId,
+          phones: partner.phones,
+          emails: partner.emails,
+          industry: partner.industry,
+          salesBlocked: partner.salesBlocked,
+        }
       : null,
     person: person ? personView(person) : null,
     persons: persons.items.map(personView),

@@ -34,7 +34,14 @@ export function defaultTracker(crm: Crm): Tracker {
       if (isRapportError(err)) throw err;
       const reason = `${doing}: unexpected ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
       const blobKey = (await as.emails.storeContent(raw).catch(() => null))?.key ?? null;
-      await as.emails.quarantine({ ...(await source()), reason, messageId: message.messageId ?? null, subject: message.subject ?? null, blobKey, size: raw.length });
+      await as.emails.quarantine({
+        ...(await source()),
+        reason,
+        messageId: message.messageId ?? null,
+        subject: message.subject ?? null,
+        blobKey,
+        size: raw.length,
+      });
       throw new RapportError('VALIDATION', `the message could not be tracked and was quarantined (${reason})`);
     };
     let parsed;
@@ -59,7 +66,15 @@ export function defaultTracker(crm: Crm): Tracker {
       })
       .catch((err: unknown) => quarantine(err, 'rejected', message));
     if (result.status === 'blocked') throw new RapportError('FORBIDDEN', result.reason ?? 'the sender is on the blocklist');
-    if (!result.email) return { status: 'ignored', task: null, emailId: null, messageId: message.messageId ?? null, duplicate: false, reason: result.reason ?? 'the mail policy ignores this message' };
+    if (!result.email)
+      return {
+        status: 'ignored',
+        task: null,
+        emailId: null,
+        messageId: message.messageId ?? null,
+        duplicate: false,
+        reason: result.reason ?? 'the mail policy ignores this message',
+      };
     const fresh = result.status === 'imported' || result.createdTask;
     return answer(crm, operator, result.email, result.taskId, fresh ? 'imported' : 'duplicate');
   };

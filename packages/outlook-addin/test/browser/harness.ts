@@ -11,7 +11,15 @@ import { ensureDebianPackages } from '../debian.js';
 import { seed, type Seeded } from '../fixtures.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
 
 /** Installs Debian's chromium when it is missing (root, no downloads by Playwright). */
 export function ensureChromium() {
@@ -61,8 +69,13 @@ export async function paneContext(browser: Browser, origin: string): Promise<Bro
   // tsx (used by the benchmark) compiles with keepNames: serialised fakes then call __name().
   await context.addInitScript({ content: 'globalThis.__name = globalThis.__name || ((f) => f);' });
   // No network beyond the pane server: office.js comes from a stub.
-  await context.route('https://appsforoffice.microsoft.com/**', (route) => route.fulfill({ contentType: 'text/javascript', body: '/* office.js stub: the test injects Office */' }));
-  await context.route((url) => url.origin !== origin && !url.href.startsWith('https://appsforoffice.microsoft.com/'), (route) => route.abort());
+  await context.route('https://appsforoffice.microsoft.com/**', (route) =>
+    route.fulfill({ contentType: 'text/javascript', body: '/* office.js stub: the test injects Office */' }),
+  );
+  await context.route(
+    (url) => url.origin !== origin && !url.href.startsWith('https://appsforoffice.microsoft.com/'),
+    (route) => route.abort(),
+  );
   return context;
 }
 
@@ -88,10 +101,10 @@ export function fakeOffice(init: { settings: Record<string, string>; item: FakeM
   const w = window as any;
   const handlers: Array<(e: unknown) => void> = [];
   // office.js's enums are plain strings at run time.
-  const en = <E,>(value: string) => value as unknown as E;
-  const ok = <T,>(value: T) => ({ status: en<Office.AsyncResultStatus.Succeeded>('succeeded'), value }) as Office.AsyncResult<T>;
+  const en = <E>(value: string) => value as unknown as E;
+  const ok = <T>(value: T) => ({ status: en<Office.AsyncResultStatus.Succeeded>('succeeded'), value }) as Office.AsyncResult<T>;
   // office.js's optional-argument convention: (…, options?, callback?) — the callback is the last function.
-  const callbackOf = <T,>(args: unknown[]) => args.find((a): a is (r: Office.AsyncResult<T>) => void => typeof a === 'function');
+  const callbackOf = <T>(args: unknown[]) => args.find((a): a is (r: Office.AsyncResult<T>) => void => typeof a === 'function');
   const address = (a: { name: string; address: string }): Office.EmailAddressDetails => ({
     displayName: a.name,
     emailAddress: a.address,
@@ -143,7 +156,10 @@ export function fakeOffice(init: { settings: Record<string, string>; item: FakeM
         },
       },
       // Requirement-set versions compare by minor number: Mailbox 1.5 < 1.13 < 1.14.
-      requirements: { isSetSupported: (name: string, version?: string | number) => name === 'Mailbox' && Number(String(version ?? '1.1').split('.')[1] ?? 0) <= (init.mailbox114 ? 14 : 13) },
+      requirements: {
+        isSetSupported: (name: string, version?: string | number) =>
+          name === 'Mailbox' && Number(String(version ?? '1.1').split('.')[1] ?? 0) <= (init.mailbox114 ? 14 : 13),
+      },
       roamingSettings: {
         get: (k: string) => fake.settings[k],
         set: (k: string, v: unknown) => void (fake.settings[k] = v),
@@ -233,7 +249,13 @@ export function fakeMessenger(init: FakeMessengerInit) {
     },
     storage: {
       local: {
-        get: async (keys: string[] | string) => Object.fromEntries([keys].flat().filter((k) => k in storage).map((k) => [k, storage[k]])),
+        get: async (keys: string[] | string) =>
+          Object.fromEntries(
+            [keys]
+              .flat()
+              .filter((k) => k in storage)
+              .map((k) => [k, storage[k]]),
+          ),
         set: async (v: Record<string, unknown>) => void Object.assign(storage, v),
         remove: async (keys: string[] | string) => [keys].flat().forEach((k) => delete storage[k]),
       },

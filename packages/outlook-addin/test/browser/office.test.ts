@@ -14,7 +14,11 @@ const jan: FakeMessage = {
   internetMessageId: '<q1@zefir.pl>',
   raw: b64(message({ messageId: 'q1@zefir.pl', subject: 'Pytanie o enova' })),
 };
-const stranger: FakeMessage = { from: { name: 'Olga Brzoza', address: 'olga@brzoza-trade.example' }, subject: 'Oferta współpracy', internetMessageId: '<o1@brzoza-trade.example>' };
+const stranger: FakeMessage = {
+  from: { name: 'Olga Brzoza', address: 'olga@brzoza-trade.example' },
+  subject: 'Oferta współpracy',
+  internetMessageId: '<o1@brzoza-trade.example>',
+};
 
 beforeAll(async () => {
   [browser, server] = await Promise.all([launchChromium(), startPaneServer()]);

@@ -13,7 +13,11 @@ const jan: FakeMessage = {
   attachments: [{ name: 'harmonogram.xlsx', size: 18_000 }],
   raw: Buffer.from(message({ messageId: 'tb1@zefir.pl', subject: 'Harmonogram wdrożenia' }), 'utf8').toString('base64'),
 };
-const stranger: FakeMessage = { from: { name: '', address: 'kontakt@nowy-klient.example' }, subject: 'Zapytanie', internetMessageId: '<tb2@nowy-klient.example>' };
+const stranger: FakeMessage = {
+  from: { name: '', address: 'kontakt@nowy-klient.example' },
+  subject: 'Zapytanie',
+  internetMessageId: '<tb2@nowy-klient.example>',
+};
 
 beforeAll(async () => {
   [browser, server] = await Promise.all([launchChromium(), startPaneServer()]);
@@ -25,7 +29,8 @@ afterAll(async () => {
 
 async function openPopup(item: FakeMessage | null, signedIn: boolean | Record<string, string> = true, granted = [server.origin]) {
   const context = await paneContext(browser, server.origin);
-  const settings: Record<string, string> = signedIn === true ? { serverUrl: server.origin, token: server.s.tokens.anna, operatorName: 'Anna Kowalska' } : signedIn || {};
+  const settings: Record<string, string> =
+    signedIn === true ? { serverUrl: server.origin, token: server.s.tokens.anna, operatorName: 'Anna Kowalska' } : signedIn || {};
   await context.addInitScript(fakeMessenger, { settings, item, granted });
   const page = await context.newPage();
   const dialogs: string[] = [];
@@ -77,7 +82,11 @@ describe('task pane in Thunderbird (fake messenger, Chromium)', () => {
     await page.fill('#token', server.s.tokens.anna);
     await page.click('#signin');
     await state(page, 'ready', jan.internetMessageId);
-    expect(await page.evaluate(() => (window as any).__fake.settings())).toEqual({ serverUrl: server.origin, token: server.s.tokens.anna, operatorName: 'Anna Kowalska' });
+    expect(await page.evaluate(() => (window as any).__fake.settings())).toEqual({
+      serverUrl: server.origin,
+      token: server.s.tokens.anna,
+      operatorName: 'Anna Kowalska',
+    });
     expect(await page.evaluate(() => (window as any).__fake.requested())).toEqual([]);
     expect(await page.textContent('footer')).toContain('Signed in as Anna Kowalska');
     await close();
@@ -110,7 +119,9 @@ describe('task pane in Thunderbird (fake messenger, Chromium)', () => {
   });
 
   it('says what failed when the server cannot be reached', async () => {
-    const { page, close } = await openPopup(jan, { serverUrl: 'https://127.0.0.1:9', token: server.s.tokens.anna, operatorName: 'Anna' }, ['https://127.0.0.1:9']);
+    const { page, close } = await openPopup(jan, { serverUrl: 'https://127.0.0.1:9', token: server.s.tokens.anna, operatorName: 'Anna' }, [
+      'https://127.0.0.1:9',
+    ]);
     await state(page, 'error', jan.internetMessageId);
     expect(await page.textContent('.notice.error')).toMatch(/cannot reach https:\/\/127\.0\.0\.1:9: .+/);
     await close();

@@ -118,7 +118,10 @@ export async function loadThunderbirdSchema(): Promise<ThunderbirdSchema> {
         if (!Array.isArray(value)) return [`${path}: expected array`];
         return value.flatMap((v, i) => (def.items ? check(v, def.items, ns, mv, `${path}[${i}]`) : []));
       case 'object': {
-        if (def.isInstanceOf) return (globalThis as Record<string, unknown>)[def.isInstanceOf] && value instanceof (globalThis as any)[def.isInstanceOf] ? [] : [`${path}: expected a ${def.isInstanceOf}`];
+        if (def.isInstanceOf)
+          return (globalThis as Record<string, unknown>)[def.isInstanceOf] && value instanceof (globalThis as any)[def.isInstanceOf]
+            ? []
+            : [`${path}: expected a ${def.isInstanceOf}`];
         if (typeof value !== 'object' || value === null) return [`${path}: expected object`];
         const props = Object.fromEntries(Object.entries(def.properties ?? {}).filter(([, p]) => forVersion(p, mv)));
         const out: string[] = [];

@@ -86,7 +86,12 @@ export function campaignsModule(ctx: Context) {
           const keys = new Set(fields.levels.map((l) => l.key));
           const used = await unit.tx.aggregate('campaign_members', { where: where.eq('campaignId', id), groupBy: ['level'], measures: { n: { fn: 'count' } } });
           const orphan = used.find((r) => !keys.has(String(r.group.level)));
-          if (orphan) throw invalid('campaign.levels', `must keep level ${orphan.group.level}: ${orphan.values.n} members are at it`, fields.levels.map((l) => l.key));
+          if (orphan)
+            throw invalid(
+              'campaign.levels',
+              `must keep level ${orphan.group.level}: ${orphan.values.n} members are at it`,
+              fields.levels.map((l) => l.key),
+            );
         }
         const changed = v.changedFields(campaign, fields);
         const saved = await unit.save('campaigns', campaign, { ...fields, updatedAt: unit.now }, options.expectedVersion);
@@ -113,7 +118,7 @@ export function campaignsModule(ctx: Context) {
 
     /** Direct sub-campaigns, by name; `null` lists the top-level campaigns. */
     async children(parentId: string | null): Promise<Campaign[]> {
-      return (await readAll<Campaign>(ctx.store, 'campaigns', { where: where.eq('parentId', parentId), sort: [{ field: 'name' }] }));
+      return await readAll<Campaign>(ctx.store, 'campaigns', { where: where.eq('parentId', parentId), sort: [{ field: 'name' }] });
     },
 
     /** A campaign and every campaign below it (breadth first). */
@@ -121,7 +126,7 @@ export function campaignsModule(ctx: Context) {
       return run(async (unit) => {
         await unit.load<Campaign>('campaigns', id, 'campaign');
         const ids = await subtreeIds(unit, id);
-        const found = (await readAll<Campaign>(unit.tx, 'campaigns', { where: where.in('id', ids) }));
+        const found = await readAll<Campaign>(unit.tx, 'campaigns', { where: where.in('id', ids) });
         return ids.map((i) => found.find((c) => c.id === i)!).filter(Boolean);
       });
     },

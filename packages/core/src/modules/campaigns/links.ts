@@ -118,7 +118,7 @@ export function linksApi(ctx: Context) {
 
     /** Transactions linked to a campaign, by date. */
     async links(campaignId: string): Promise<CampaignLink[]> {
-      return (await readAll<CampaignLink>(ctx.store, 'campaign_links', { where: where.eq('campaignId', campaignId), sort: [{ field: 'date' }] }));
+      return await readAll<CampaignLink>(ctx.store, 'campaign_links', { where: where.eq('campaignId', campaignId), sort: [{ field: 'date' }] });
     },
 
     /** Realized costs and revenues (net of VAT) of a campaign, or of its whole subtree, per currency; summed by the store. */

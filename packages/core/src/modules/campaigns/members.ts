@@ -21,7 +21,10 @@ export interface CampaignProgress {
 async function loadMember(unit: Unit, campaignId: string, partnerId: string): Promise<CampaignMember> {
   v.id('campaignId', campaignId);
   v.id('partnerId', partnerId);
-  const page = await unit.tx.find<CampaignMember>('campaign_members', { where: where.and(where.eq('campaignId', campaignId), where.eq('partnerId', partnerId)), limit: 1 });
+  const page = await unit.tx.find<CampaignMember>('campaign_members', {
+    where: where.and(where.eq('campaignId', campaignId), where.eq('partnerId', partnerId)),
+    limit: 1,
+  });
   const member = page.items[0];
   if (!member) throw new RapportError('NOT_FOUND', `partner ${JSON.stringify(partnerId)} is not registered in campaign ${JSON.stringify(campaignId)}`);
   return member;
@@ -90,7 +93,11 @@ export async function registerMember(unit: Unit, campaignId: string, partnerId: 
 export function membersApi(ctx: Context) {
   const run = <R>(fn: (unit: Unit) => Promise<R>) => inUnit(ctx, fn);
 
-  const changeMember = (campaignId: string, partnerId: string, change: (campaign: Campaign, member: CampaignMember) => { level?: string; state: MemberState; kind: string; title: string }) =>
+  const changeMember = (
+    campaignId: string,
+    partnerId: string,
+    change: (campaign: Campaign, member: CampaignMember) => { level?: string; state: MemberState; kind: string; title: string },
+  ) =>
     run(async (unit) => {
       const member = await loadMember(unit, campaignId, partnerId);
       const campaign = await unit.load<Campaign>('campaigns', campaignId, 'campaign');
@@ -169,7 +176,7 @@ export function membersApi(ctx: Context) {
 
     /** Campaigns a partner is registered in. */
     async memberships(partnerId: string): Promise<CampaignMember[]> {
-      return (await readAll<CampaignMember>(ctx.store, 'campaign_members', { where: where.eq('partnerId', partnerId), sort: [{ field: 'createdAt' }] }));
+      return await readAll<CampaignMember>(ctx.store, 'campaign_members', { where: where.eq('partnerId', partnerId), sort: [{ field: 'createdAt' }] });
     },
 
     /**
@@ -181,11 +188,19 @@ export function membersApi(ctx: Context) {
         const root = await unit.load<Campaign>('campaigns', campaignId, 'campaign');
         const ids = options.subtree ? await subtreeIds(unit, campaignId) : [campaignId];
         const rows = await unit.tx.aggregate('campaign_members', {
-          where: where.and(where.in('campaignId', ids), options.level !== undefined ? where.eq('level', v.text('level', options.level, { max: 64 })) : undefined),
+          where: where.and(
+            where.in('campaignId', ids),
+            options.level !== undefined ? where.eq('level', v.text('level', options.level, { max: 64 })) : undefined,
+          ),
           groupBy: ['campaignId', 'level', 'state'],
           measures: { n: { fn: 'count' } },
         });
-        const counted = rows.map((r) => ({ campaignId: String(r.group.campaignId), level: String(r.group.level), state: r.group.state as MemberState, count: r.values.n ?? 0 }));
+        const counted = rows.map((r) => ({
+          campaignId: String(r.group.campaignId),
+          level: String(r.group.level),
+          state: r.group.state as MemberState,
+          count: r.values.n ?? 0,
+        }));
         const order = root.levels.map((l) => l.key);
         const levels = new Map<string, CampaignProgress['levels'][number]>();
         for (const key of options.level !== undefined ? [options.level] : order) levels.set(key, { level: key, total: 0, active: 0, held: 0, done: 0 });

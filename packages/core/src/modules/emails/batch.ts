@@ -29,7 +29,10 @@ export interface Batch {
   entries: TaskEntry[];
   timeline: TimelineItem[];
   /** Who each address is: operators ("us"), persons and partners linked, and each address's owner. */
-  participants(addresses: string[], workDomain: (address: string) => boolean): { operatorAddresses: Set<string>; persons: Map<string, Person>; partners: Map<string, Partner>; owners: Map<string, AddressOwner> };
+  participants(
+    addresses: string[],
+    workDomain: (address: string) => boolean,
+  ): { operatorAddresses: Set<string>; persons: Map<string, Person>; partners: Map<string, Partner>; owners: Map<string, AddressOwner> };
   /** Adds a prospect made during the batch to the address index. */
   learn(person: Person, partner: Partner | null): void;
   flush(): Promise<void>;
@@ -56,7 +59,8 @@ export async function openBatch(unit: Unit, messages: Prepared[], policy: MailPo
   const refs = messages.flatMap((p) => p.threadRefs);
   const roots = messages.map(threadRoot);
   const thread = new Map<string, Email>();
-  for (const e of [...(await findIn<Email>(unit, 'emails', 'messageKey', refs)), ...(await findIn<Email>(unit, 'emails', 'threadKey', [...roots, ...keys]))]) thread.set(e.id, e);
+  for (const e of [...(await findIn<Email>(unit, 'emails', 'messageKey', refs)), ...(await findIn<Email>(unit, 'emails', 'threadKey', [...roots, ...keys]))])
+    thread.set(e.id, e);
 
   const addresses = new Set<string>();
   const domains = new Set<string>();
@@ -70,9 +74,23 @@ export async function openBatch(unit: Unit, messages: Prepared[], policy: MailPo
     }
   }
   // Oldest first, so "the first owner" never depends on the order a database returns rows in.
-  const contactKeys = (await findIn<ContactKey>(unit, 'contact_keys', 'value', [...addresses, ...domains])).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const persons = new Map((await findIn<Person>(unit, 'persons', 'id', contactKeys.filter((k) => k.ownerType === 'person').map((k) => k.ownerId))).map((x) => [x.id, x]));
-  const partnerIds = [...contactKeys.filter((k) => k.ownerType === 'partner').map((k) => k.ownerId), ...[...persons.values()].flatMap((x) => (x.partnerId ? [x.partnerId] : []))];
+  const contactKeys = (await findIn<ContactKey>(unit, 'contact_keys', 'value', [...addresses, ...domains])).sort((a, b) =>
+    a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+  );
+  const persons = new Map(
+    (
+      await findIn<Person>(
+        unit,
+        'persons',
+        'id',
+        contactKeys.filter((k) => k.ownerType === 'person').map((k) => k.ownerId),
+      )
+    ).map((x) => [x.id, x]),
+  );
+  const partnerIds = [
+    ...contactKeys.filter((k) => k.ownerType === 'partner').map((k) => k.ownerId),
+    ...[...persons.values()].flatMap((x) => (x.partnerId ? [x.partnerId] : [])),
+  ];
   const partners = new Map((await findIn<Partner>(unit, 'partners', 'id', partnerIds)).map((x) => [x.id, x]));
   // The batch's slice of the contact index by kind and value, each list oldest first.
   const index = new Map<string, ContactKey[]>();

@@ -85,15 +85,26 @@ export function ingestApi(ctx: Context) {
    * When the batch fails as a whole (e.g. a concurrent importer won a race), every message is
    * retried on its own, so one message's problem never costs the others.
    */
-  async function ingestMany(items: Array<{ message: IncomingEmail; source?: EmailSource }>, options: { policy?: Partial<MailPolicy> } = {}): Promise<Array<IngestResult | { status: 'error'; error: unknown }>> {
+  async function ingestMany(
+    items: Array<{ message: IncomingEmail; source?: EmailSource }>,
+    options: { policy?: Partial<MailPolicy> } = {},
+  ): Promise<Array<IngestResult | { status: 'error'; error: unknown }>> {
     const policy = resolvePolicy(ctx, options.policy);
     for (const { message } of items) {
-      if ((message.attachments ?? []).some((a) => !a.blob && a.content)) throw invalid('ingestMany', 'needs attachments stored already (blob), not streams', message.messageId);
+      if ((message.attachments ?? []).some((a) => !a.blob && a.content))
+        throw invalid('ingestMany', 'needs attachments stored already (blob), not streams', message.messageId);
     }
     try {
       // Inside the try: a message that cannot be prepared fails alone, below.
       const prepared = items.map(({ message, source }) => ({ message, source: checkSource(source), p: prepare(message) }));
-      return await inUnit(ctx, (unit) => ingestBatch(ctx, unit, prepared.map(({ message, source, p }) => ({ p, source, attachments: () => storeAttachments(ctx, message) })), { policy, canFileOn: null }));
+      return await inUnit(ctx, (unit) =>
+        ingestBatch(
+          ctx,
+          unit,
+          prepared.map(({ message, source, p }) => ({ p, source, attachments: () => storeAttachments(ctx, message) })),
+          { policy, canFileOn: null },
+        ),
+      );
     } catch {
       // A store that is down fails again on the first message below, and that error is thrown.
       const results: Array<IngestResult | { status: 'error'; error: unknown }> = [];
@@ -126,7 +137,11 @@ async function ingestBatch(ctx: Context, outer: Unit, items: IngestItem[], rules
   const store = batchStore(outer.tx);
   const unit = new Unit(store.store, outer.now, outer.actorId);
   try {
-    const batch = await openBatch(unit, items.map((i) => i.p), policy);
+    const batch = await openBatch(
+      unit,
+      items.map((i) => i.p),
+      policy,
+    );
     const results: IngestResult[] = [];
     for (const [i, { p, source, attachments }] of items.entries()) {
       if (i > 0 && i % YIELD_EVERY === 0) await yieldToEventLoop();
@@ -146,7 +161,15 @@ async function ingestBatch(ctx: Context, outer: Unit, items: IngestItem[], rules
  * thread are found, the unknown-sender policy applied, and the e-mail, its task, the task's
  * entry and the timeline items are queued on the batch.
  */
-async function ingestIn(ctx: Context, unit: Unit, batch: Batch, p: Prepared, source: EmailSource | null, rules: IngestRules, attachments: EmailAttachment[]): Promise<IngestResult> {
+async function ingestIn(
+  ctx: Context,
+  unit: Unit,
+  batch: Batch,
+  p: Prepared,
+  source: EmailSource | null,
+  rules: IngestRules,
+  attachments: EmailAttachment[],
+): Promise<IngestResult> {
   const { policy } = rules;
   const existing = batch.known.get(p.key);
   if (existing) {
@@ -161,7 +184,15 @@ async function ingestIn(ctx: Context, unit: Unit, batch: Batch, p: Prepared, sou
   const linkedToExisting = people.persons.size > 0 || people.partners.size > 0 || thread.task !== null;
   if (!linkedToExisting && people.external.length > 0) {
     if (policy.unknownSenders === 'ignore') {
-      return { status: 'ignored', email: null, reason: 'unknown sender (policy: ignore)', taskId: null, createdTask: false, linkedToExisting: false, newLocation: false };
+      return {
+        status: 'ignored',
+        email: null,
+        reason: 'unknown sender (policy: ignore)',
+        taskId: null,
+        createdTask: false,
+        linkedToExisting: false,
+        newLocation: false,
+      };
     }
     if (policy.unknownSenders === 'prospect' && !bulk) await addProspect(unit, batch, p, people);
   }
@@ -187,7 +218,12 @@ async function addLocation(unit: Unit, batch: Batch, email: Email, source: Email
   const same = (l: EmailSource) => l.account === source.account && l.mailbox === source.mailbox && l.uidValidity === source.uidValidity && l.uid === source.uid;
   if (batch.locations.some(same)) return false;
   const existing = await unit.tx.find<EmailLocation>('email_locations', {
-    where: where.and(where.eq('account', source.account), where.eq('mailbox', source.mailbox), where.eq('uidValidity', source.uidValidity), where.eq('uid', source.uid)),
+    where: where.and(
+      where.eq('account', source.account),
+      where.eq('mailbox', source.mailbox),
+      where.eq('uidValidity', source.uidValidity),
+      where.eq('uid', source.uid),
+    ),
     limit: 1,
   });
   if (existing.items[0]) return false;
@@ -231,12 +267,23 @@ function emailRecord(now: Date, p: Prepared, people: Participants, thread: Threa
  * The task a stored message is on for this call: its own, unless `canFileOn` rejects it; then
  * another task it was filed on that the rule accepts, else a new one (as for a new message).
  */
-async function fileDuplicate(ctx: Context, unit: Unit, batch: Batch, email: Email, p: Prepared, rules: IngestRules): Promise<{ taskId: string | null; createdTask: boolean }> {
+async function fileDuplicate(
+  ctx: Context,
+  unit: Unit,
+  batch: Batch,
+  email: Email,
+  p: Prepared,
+  rules: IngestRules,
+): Promise<{ taskId: string | null; createdTask: boolean }> {
   const { canFileOn } = rules;
   if (!canFileOn || !email.taskId) return { taskId: email.taskId, createdTask: false };
   const own = batch.tasks.get(email.taskId) ?? (await unit.tx.get<Task>('tasks', email.taskId));
   if (!own || canFileOn(own)) return { taskId: email.taskId, createdTask: false };
-  const entries = await unit.tx.find<TaskEntry>('task_entries', { where: where.and(where.eq('emailId', email.id), where.eq('kind', 'email')), sort: [{ field: 'at' }], limit: 100 });
+  const entries = await unit.tx.find<TaskEntry>('task_entries', {
+    where: where.and(where.eq('emailId', email.id), where.eq('kind', 'email')),
+    sort: [{ field: 'at' }],
+    limit: 100,
+  });
   for (const entry of entries.items) {
     const task = entry.taskId === email.taskId ? null : (batch.tasks.get(entry.taskId) ?? (await unit.tx.get<Task>('tasks', entry.taskId)));
     if (task && canFileOn(task)) return { taskId: task.id, createdTask: false };
@@ -255,7 +302,16 @@ async function fileDuplicate(ctx: Context, unit: Unit, batch: Batch, email: Emai
  * is not bulk (when the policy creates tasks), at the sender's partner (inbound) or the first
  * recipient's (outbound).
  */
-async function taskFor(ctx: Context, unit: Unit, batch: Batch, email: Email, p: Prepared, people: Participants, thread: Thread, rules: IngestRules): Promise<{ task: Task | null; createdTask: boolean }> {
+async function taskFor(
+  ctx: Context,
+  unit: Unit,
+  batch: Batch,
+  email: Email,
+  p: Prepared,
+  people: Participants,
+  thread: Thread,
+  rules: IngestRules,
+): Promise<{ task: Task | null; createdTask: boolean }> {
   const { policy } = rules;
   if (thread.task) return { task: thread.task, createdTask: false };
   if (email.status !== 'linked') return { task: null, createdTask: false };
@@ -309,7 +365,19 @@ function addTimeline(unit: Unit, batch: Batch, email: Email, people: Participant
   const data = { from: email.fromAddress, taskId: email.taskId, messageKey: email.messageKey, bulk: email.bulk };
   const kind = inbound ? 'email.received' : 'email.sent';
   const at = email.sentAt ?? now;
-  const item = (partnerId: string | null, personId: string | null): TimelineItem => ({ id: newId(now.getTime()), version: 1, partnerId, personId, kind, subjectType: 'email', subjectId: email.id, title, data, at, actorId: unit.actorId });
+  const item = (partnerId: string | null, personId: string | null): TimelineItem => ({
+    id: newId(now.getTime()),
+    version: 1,
+    partnerId,
+    personId,
+    kind,
+    subjectType: 'email',
+    subjectId: email.id,
+    title,
+    data,
+    at,
+    actorId: unit.actorId,
+  });
   const covered = new Set<string>();
   for (const person of people.persons.values()) {
     const partnerId = person.partnerId && people.partners.has(person.partnerId) && !covered.has(person.partnerId) ? person.partnerId : null;

@@ -25,7 +25,13 @@ export function mailboxStateApi(ctx: Context) {
         let n = 0;
         for (let i = 0; i < uids.length; i += 500) {
           const page = await unit.tx.find<EmailLocation>('email_locations', {
-            where: where.and(where.eq('account', account), where.eq('mailbox', mailbox), where.eq('uidValidity', uidValidity), where.in('uid', uids.slice(i, i + 500)), where.eq('deletedAt', null)),
+            where: where.and(
+              where.eq('account', account),
+              where.eq('mailbox', mailbox),
+              where.eq('uidValidity', uidValidity),
+              where.in('uid', uids.slice(i, i + 500)),
+              where.eq('deletedAt', null),
+            ),
             limit: 500,
           });
           for (const l of page.items) {
@@ -40,7 +46,10 @@ export function mailboxStateApi(ctx: Context) {
 
     /** The sync position of a mailbox, or null before its first sync. */
     async checkpoint(account: string, mailbox: string): Promise<MailCheckpoint | null> {
-      const page = await ctx.store.find<MailCheckpoint>('mail_checkpoints', { where: where.and(where.eq('account', account), where.eq('mailbox', mailbox)), limit: 1 });
+      const page = await ctx.store.find<MailCheckpoint>('mail_checkpoints', {
+        where: where.and(where.eq('account', account), where.eq('mailbox', mailbox)),
+        limit: 1,
+      });
       return page.items[0] ?? null;
     },
 
@@ -51,7 +60,10 @@ export function mailboxStateApi(ctx: Context) {
     saveCheckpoint(cp: Omit<MailCheckpoint, 'id' | 'version' | 'updatedAt'>): Promise<MailCheckpoint> {
       const save = () =>
         inUnit(ctx, async (unit) => {
-          const page = await unit.tx.find<MailCheckpoint>('mail_checkpoints', { where: where.and(where.eq('account', cp.account), where.eq('mailbox', cp.mailbox)), limit: 1 });
+          const page = await unit.tx.find<MailCheckpoint>('mail_checkpoints', {
+            where: where.and(where.eq('account', cp.account), where.eq('mailbox', cp.mailbox)),
+            limit: 1,
+          });
           const current = page.items[0];
           if (!current) {
             const record: MailCheckpoint = { id: newId(unit.now.getTime()), version: 1, ...cp, updatedAt: unit.now };
@@ -68,10 +80,20 @@ export function mailboxStateApi(ctx: Context) {
       return retryConflicts(() =>
         inUnit(ctx, async (unit) => {
           const existing = await unit.tx.find<QuarantinedEmail>('mail_quarantine', {
-            where: where.and(where.eq('account', item.account), where.eq('mailbox', item.mailbox), where.eq('uidValidity', item.uidValidity), where.eq('uid', item.uid)),
+            where: where.and(
+              where.eq('account', item.account),
+              where.eq('mailbox', item.mailbox),
+              where.eq('uidValidity', item.uidValidity),
+              where.eq('uid', item.uid),
+            ),
             limit: 1,
           });
-          const record = { ...item, reason: item.reason.slice(0, 1000), subject: item.subject?.slice(0, 1000) ?? null, messageId: item.messageId?.slice(0, 1000) ?? null };
+          const record = {
+            ...item,
+            reason: item.reason.slice(0, 1000),
+            subject: item.subject?.slice(0, 1000) ?? null,
+            messageId: item.messageId?.slice(0, 1000) ?? null,
+          };
           if (existing.items[0]) return unit.save('mail_quarantine', existing.items[0], { ...record, at: unit.now });
           const created: QuarantinedEmail = { id: newId(unit.now.getTime()), version: 1, ...record, at: unit.now };
           await unit.tx.create('mail_quarantine', created);

@@ -46,10 +46,28 @@ export function hashMessageKey(message: IncomingEmail): string {
 const AUTOMATIC_SUBJECT = new RegExp(
   '^\\s*(' +
     [
-      'out of (the )?office', 'automatic reply', 'auto[- ]?reply', 'autoresponse', 'automatische antwort', 'abwesenheitsnotiz',
-      'odpowied[źz] automatyczna', 'autoodpowied[źz]', 'automatyczna odpowied[źz]', 'r[ăa]spuns automat', 'autosvar', 'fr[åa]nvaro',
-      'automatisch antwoord', 'r[ée]ponse automatique', 'respuesta autom[áa]tica', 'risposta automatica',
-      'undeliverable', 'undelivered mail', 'delivery status notification', 'mail delivery failed', 'returned mail', 'failure notice',
+      'out of (the )?office',
+      'automatic reply',
+      'auto[- ]?reply',
+      'autoresponse',
+      'automatische antwort',
+      'abwesenheitsnotiz',
+      'odpowied[źz] automatyczna',
+      'autoodpowied[źz]',
+      'automatyczna odpowied[źz]',
+      'r[ăa]spuns automat',
+      'autosvar',
+      'fr[åa]nvaro',
+      'automatisch antwoord',
+      'r[ée]ponse automatique',
+      'respuesta autom[áa]tica',
+      'risposta automatica',
+      'undeliverable',
+      'undelivered mail',
+      'delivery status notification',
+      'mail delivery failed',
+      'returned mail',
+      'failure notice',
     ].join('|') +
     ')(?![\\p{L}\\p{N}])',
   'iu',
@@ -109,13 +127,21 @@ const cleanList = (list: unknown): MailAddress[] => (Array.isArray(list) ? list.
 /** Checks where a message was seen; null when the caller did not say. */
 export function checkSource(source: EmailSource | undefined): EmailSource | null {
   if (!source) return null;
-  const ok = typeof source.account === 'string' && source.account && typeof source.mailbox === 'string' && Number.isSafeInteger(source.uidValidity) && Number.isSafeInteger(source.uid);
+  const ok =
+    typeof source.account === 'string' &&
+    source.account &&
+    typeof source.mailbox === 'string' &&
+    Number.isSafeInteger(source.uidValidity) &&
+    Number.isSafeInteger(source.uid);
   if (!ok) throw invalid('source', 'must be { account, mailbox, uidValidity, uid } with whole numbers', JSON.stringify(source));
   return { account: source.account.slice(0, 320), mailbox: source.mailbox.slice(0, 1000), uidValidity: source.uidValidity, uid: source.uid };
 }
 
 /** A message checked and normalised, before it becomes an `Email` record. */
-export type Prepared = Pick<Email, 'messageId' | 'from' | 'to' | 'cc' | 'replyTo' | 'subject' | 'sentAt' | 'text' | 'html' | 'references' | 'inReplyTo' | 'headers'> & {
+export type Prepared = Pick<
+  Email,
+  'messageId' | 'from' | 'to' | 'cc' | 'replyTo' | 'subject' | 'sentAt' | 'text' | 'html' | 'references' | 'inReplyTo' | 'headers'
+> & {
   key: string;
   threadRefs: string[];
   /** The Outlook conversation (Thread-Index) of a message without References/In-Reply-To. */
@@ -161,7 +187,14 @@ const FILENAME_UNSAFE = /[\u0000-\u001f\u007f/\\:*?"<>|]/g;
 
 /** A file name safe to show and to write: no directories, no control characters, not empty. */
 export function safeFilename(name: string | null | undefined, fallback = 'attachment'): string {
-  const base = String(name ?? '').split(/[/\\]/).pop() ?? '';
-  const clean = base.replace(FILENAME_UNSAFE, '_').replace(/^[.\s]+/, '').trim().slice(0, 255);
+  const base =
+    String(name ?? '')
+      .split(/[/\\]/)
+      .pop() ?? '';
+  const clean = base
+    .replace(FILENAME_UNSAFE, '_')
+    .replace(/^[.\s]+/, '')
+    .trim()
+    .slice(0, 255);
   return clean || fallback;
 }

@@ -22,7 +22,12 @@ export async function createProspect(unit: Unit, who: MailAddress): Promise<{ pe
     partner = key ? await unit.tx.get<Partner>('partners', key.ownerId) : null;
     if (!partner) {
       const label = domain.split('.').slice(0, -1).join('.') || domain;
-      const base = label.toUpperCase().replace(/[^A-Z0-9._-]/g, '-').replace(/^[^A-Z0-9]+/, '').slice(0, 48) || 'PROSPECT';
+      const base =
+        label
+          .toUpperCase()
+          .replace(/[^A-Z0-9._-]/g, '-')
+          .replace(/^[^A-Z0-9]+/, '')
+          .slice(0, 48) || 'PROSPECT';
       let code = base;
       for (let n = 2; (await unit.tx.count('partners', where.eq('code', code))) > 0; n++) code = `${base}-${n}`;
       partner = await createPartner(unit, { code, name: unicodeDomain(domain), kind: 'prospect', emailDomains: [domain] });

@@ -33,7 +33,7 @@ export function readsApi(ctx: Context) {
 
     /** E-mails of a task, oldest first. */
     async forTask(taskId: string): Promise<Email[]> {
-      return (await readAll<Email>(ctx.store, 'emails', { where: where.eq('taskId', taskId), sort: [{ field: 'sentAt' }] }));
+      return await readAll<Email>(ctx.store, 'emails', { where: where.eq('taskId', taskId), sort: [{ field: 'sentAt' }] });
     },
 
     list(query: { status?: Email['status']; limit?: number; cursor?: string } = {}): Promise<Page<Email>> {

@@ -88,7 +88,16 @@ export async function recordDocument(
     subjectType: 'sales_document',
     subjectId: record.id,
     title: `${docType} ${doc.number ?? doc.docId}`,
-    data: { docType, docId: doc.docId, number: doc.number, netAmount: doc.netAmount, vatAmount: doc.vatAmount, currency: doc.currency, opportunityId: links.opportunityId, offerId: links.offerId },
+    data: {
+      docType,
+      docId: doc.docId,
+      number: doc.number,
+      netAmount: doc.netAmount,
+      vatAmount: doc.vatAmount,
+      currency: doc.currency,
+      opportunityId: links.opportunityId,
+      offerId: links.offerId,
+    },
   });
   unit.emit({ type: 'document.linked', document: record });
   return record;

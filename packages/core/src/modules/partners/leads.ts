@@ -22,13 +22,20 @@ async function setCompetitors(unit: Unit, partnerId: string, competitorIds: unkn
   for (const cid of ids) {
     if (cid === partnerId) throw invalid('competitorIds', 'must not contain the partner itself', cid);
     const competitor = await unit.load<Partner>('partners', cid, 'partner', 'competitorIds');
-    if (competitor.kind !== 'competitor') throw invalid('competitorIds', `must be partners of kind competitor (${competitor.code} is a ${competitor.kind})`, cid);
+    if (competitor.kind !== 'competitor')
+      throw invalid('competitorIds', `must be partners of kind competitor (${competitor.code} is a ${competitor.kind})`, cid);
   }
-  const existing = (await readAll<PartnerCompetitor>(unit.tx, 'partner_competitors', { where: where.eq('partnerId', partnerId) }));
+  const existing = await readAll<PartnerCompetitor>(unit.tx, 'partner_competitors', { where: where.eq('partnerId', partnerId) });
   for (const e of existing) if (!ids.includes(e.competitorId)) await unit.tx.delete('partner_competitors', e.id);
   for (const cid of ids) {
     if (existing.some((e) => e.competitorId === cid)) continue;
-    await unit.tx.create<PartnerCompetitor>('partner_competitors', { id: newId(unit.now.getTime()), version: 1, partnerId, competitorId: cid, createdAt: unit.now });
+    await unit.tx.create<PartnerCompetitor>('partner_competitors', {
+      id: newId(unit.now.getTime()),
+      version: 1,
+      partnerId,
+      competitorId: cid,
+      createdAt: unit.now,
+    });
   }
   return ids;
 }
@@ -54,9 +61,15 @@ export function leadsApi(ctx: Context, update: (id: string, patch: PartnerPatch,
 
     /** A partner's competitors. */
     async competitors(partnerId: string): Promise<Partner[]> {
-      const links = (await readAll<PartnerCompetitor>(ctx.store, 'partner_competitors', { where: where.eq('partnerId', partnerId) }));
+      const links = await readAll<PartnerCompetitor>(ctx.store, 'partner_competitors', { where: where.eq('partnerId', partnerId) });
       if (links.length === 0) return [];
-      return (await readAll<Partner>(ctx.store, 'partners', { where: where.in('id', links.map((l) => l.competitorId)), sort: [{ field: 'name' }] }));
+      return await readAll<Partner>(ctx.store, 'partners', {
+        where: where.in(
+          'id',
+          links.map((l) => l.competitorId),
+        ),
+        sort: [{ field: 'name' }],
+      });
     },
 
     /**

@@ -71,7 +71,8 @@ const ADDRESS_FIELDS = ['street', 'city', 'postalCode', 'region', 'country'] as 
 
 function address(value: unknown): Address | null {
   if (value === null) return null;
-  if (typeof value !== 'object' || Array.isArray(value)) throw invalid('partner.address', 'must be an object with street, city, postalCode, region, country', value);
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw invalid('partner.address', 'must be an object with street, city, postalCode, region, country', value);
   const out: Address = {};
   for (const [key, part] of Object.entries(value)) {
     if (!(ADDRESS_FIELDS as readonly string[]).includes(key)) throw invalid(`partner.address.${key}`, `is not an address field (${ADDRESS_FIELDS.join(', ')})`);
