@@ -71,9 +71,9 @@ function script(kind: 'esm' | 'cjs', box: string): string {
   const load = (pkg: string) =>
     kind === 'esm' ? `await import(${JSON.stringify(dist(pkg, `index.${ext}`))})` : `require(${JSON.stringify(dist(pkg, `index.${ext}`))})`;
   const body = `${COUNT_WORKERS}
-    const { createCrm, memoryStore } = ${load('core')};
+    const { createCrm, memoryStore, memoryBlobStore } = ${load('core')};
     const { ImapSync } = ${load('mail-bridge')};
-    const crm = createCrm({ store: memoryStore() });
+    const crm = createCrm({ store: memoryStore(), blobs: memoryBlobStore() });
     const report = await new ImapSync(crm, { host: '127.0.0.1', port: ${dovecot.port}, tls: 'none', user: '${USER}', password: '${PASS}', mailboxes: ['${box}'] }).sync();
     console.log(JSON.stringify({ report, ...seen }));`;
   return kind === 'esm'
