@@ -5,9 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDovecot, type Dovecot } from '../../packages/mail-bridge/test/support/dovecot.js';
+import { fillMailbox, startDovecot, type Dovecot } from '../../packages/mail-bridge/test/support/dovecot.js';
 import { rfc822 } from '../../packages/mail-bridge/test/support/messages.js';
 
 /**
@@ -30,21 +29,10 @@ beforeAll(async () => {
   if (!built) return;
   dovecot = await startDovecot({ users: [{ user: USER, password: PASS }] });
   dir = await mkdtemp(join(tmpdir(), 'rapport-build-'));
-  const client = new ImapFlow({
-    host: dovecot.host,
-    port: dovecot.port,
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user: USER, pass: PASS },
-    logger: false,
-  } as never);
-  client.on('error', () => undefined);
-  await client.connect();
   for (const box of ['Esm', 'Cjs']) {
-    await client.mailboxCreate(box);
-    for (let i = 0; i < N; i++) await client.append(box, rfc822({ messageId: `<build-${box}-${i}@zefir.test>`, subject: `built ${i}` }));
+    const messages = Array.from({ length: N }, (_, i) => rfc822({ messageId: `<build-${box}-${i}@zefir.test>`, subject: `built ${i}` }));
+    await fillMailbox(dovecot, { user: USER, password: PASS }, box, messages);
   }
-  await client.logout();
 });
 afterAll(async () => {
   await dovecot?.stop();

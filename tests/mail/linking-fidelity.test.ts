@@ -1,11 +1,10 @@
-import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '@rapport/core';
 import { postgresStore, sqliteStore } from '@rapport/storage-adapters';
 import { ImapSync } from '@rapport/mail-bridge';
 import { createPgSchema, dropPgSchema, PG_URL, uniqueSchemaName } from '../../packages/storage-adapters/test/helpers.js';
 import { makeCrm } from '../../packages/mail-bridge/test/support/crm.js';
-import { startDovecot, type Dovecot } from '../../packages/mail-bridge/test/support/dovecot.js';
+import { fillMailbox, startDovecot, type Dovecot } from '../../packages/mail-bridge/test/support/dovecot.js';
 import { describeScores, score, seedWorld } from '../../packages/mail-bridge/test/support/fidelity.js';
 import { labelledMailbox, OWN_DOMAINS } from '../../packages/mail-bridge/test/support/labelled-mailbox.js';
 
@@ -18,22 +17,12 @@ const schemas: string[] = [];
 
 beforeAll(async () => {
   dovecot = await startDovecot({ users: [user] });
-  const client = new ImapFlow({
-    host: dovecot.host,
-    port: dovecot.port,
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user: user.user, pass: user.password },
-    logger: false,
-  } as any);
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    await client.mailboxCreate('Labelled');
-    for (const m of mailbox) await client.append('Labelled', m.raw);
-  } finally {
-    await client.logout();
-  }
+  await fillMailbox(
+    dovecot,
+    user,
+    'Labelled',
+    mailbox.map((m) => m.raw),
+  );
 });
 afterAll(async () => {
   await dovecot?.stop();

@@ -7,13 +7,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { execFileSync } from 'node:child_process';
-import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCrm, fsBlobStore, type Email } from '@rapport/core';
 import { postgresStore, sqliteStore } from '@rapport/storage-adapters';
 import { ImapSync } from '@rapport/mail-bridge';
 import { createPgSchema, dropPgSchema, PG_URL, uniqueSchemaName } from '../../packages/storage-adapters/test/helpers.js';
-import { startDovecot, type Dovecot } from '../../packages/mail-bridge/test/support/dovecot.js';
+import { fillMailbox, startDovecot, type Dovecot } from '../../packages/mail-bridge/test/support/dovecot.js';
 import { fillMaildir, rfc822 } from '../../packages/mail-bridge/test/support/messages.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -30,20 +29,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function createMailbox(name: string) {
-  const client = new ImapFlow({
-    host: dovecot.host,
-    port: dovecot.port,
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user: USER, pass: PASS },
-    logger: false,
-  } as any);
-  client.on('error', () => undefined);
-  await client.connect();
-  await client.mailboxCreate(name);
-  await client.logout();
-}
+const createMailbox = (name: string) => fillMailbox(dovecot, { user: USER, password: PASS }, name);
 
 const connection = { host: '127.0.0.1', tls: 'none' as const, user: USER, password: PASS };
 

@@ -1,9 +1,8 @@
-import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryStore, type Store } from '@rapport/core';
 import type { StoredRecord } from '@rapport/core/store';
 import { ImapSync } from '@rapport/mail-bridge';
-import { startDovecot, type Dovecot } from './support/dovecot.js';
+import { fillMailbox, startDovecot, type Dovecot } from './support/dovecot.js';
 import { makeCrm } from './support/crm.js';
 import { malformedMessages } from './support/malformed.js';
 import { rfc822 } from './support/messages.js';
@@ -18,24 +17,7 @@ afterAll(async () => {
   await dovecot?.stop();
 });
 
-async function mailbox(name: string, messages: Array<string | Buffer>) {
-  const client = new ImapFlow({
-    host: dovecot.host,
-    port: dovecot.port,
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user: USER, pass: PASS },
-    logger: false,
-  } as never);
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    await client.mailboxCreate(name);
-    for (const m of messages) await client.append(name, m);
-  } finally {
-    await client.logout();
-  }
-}
+const mailbox = (name: string, messages: Array<string | Buffer>) => fillMailbox(dovecot, { user: USER, password: PASS }, name, messages);
 
 /**
  * A store whose writes of one e-mail fail with a TypeError: a stand-in for a defect in core's

@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstValueFrom } from 'rxjs';
 import { isRapportError, type Email, type RapportError } from '@rapport/core';
 import { ImapSync, type ImapSyncOptions } from '@rapport/mail-bridge';
-import { startDovecot, type Dovecot } from './support/dovecot.js';
+import { imapClient, startDovecot, type Dovecot } from './support/dovecot.js';
 import { makeCrm, type TestCrm } from './support/crm.js';
 import { fillMaildir, rfc822 } from './support/messages.js';
 
@@ -20,19 +19,7 @@ afterAll(async () => {
   await dovecot?.stop();
 });
 
-async function imap(): Promise<ImapFlow> {
-  const client = new ImapFlow({
-    host: dovecot.host,
-    port: dovecot.port,
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user: USER, pass: PASS },
-    logger: false,
-  } as any);
-  client.on('error', () => undefined);
-  await client.connect();
-  return client;
-}
+const imap = () => imapClient(dovecot, { user: USER, password: PASS });
 
 let boxes = 0;
 /** A fresh mailbox for one test, filled over APPEND. */

@@ -1,12 +1,11 @@
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailPolicy } from '@rapport/core';
 import { ImapSync, importMbox } from '@rapport/mail-bridge';
 import { makeCrm } from './support/crm.js';
-import { startDovecot, type Dovecot } from './support/dovecot.js';
+import { fillMailbox, startDovecot, type Dovecot } from './support/dovecot.js';
 import { describeScores, score, seedWorld, type Scores } from './support/fidelity.js';
 import { labelledMailbox, OWN_DOMAINS } from './support/labelled-mailbox.js';
 
@@ -59,22 +58,12 @@ describe('linking fidelity on the labelled mailbox', () => {
     });
 
     it('synced with ImapSync', async () => {
-      const client = new ImapFlow({
-        host: dovecot.host,
-        port: dovecot.port,
-        secure: false,
-        doSTARTTLS: false,
-        auth: { user: user.user, pass: user.password },
-        logger: false,
-      } as any);
-      client.on('error', () => undefined);
-      await client.connect();
-      try {
-        await client.mailboxCreate('Labelled');
-        for (const m of mailbox) await client.append('Labelled', m.raw);
-      } finally {
-        await client.logout();
-      }
+      await fillMailbox(
+        dovecot,
+        user,
+        'Labelled',
+        mailbox.map((m) => m.raw),
+      );
       const t = await makeCrm({ mail: policy });
       try {
         const world = await seedWorld(t.crm);

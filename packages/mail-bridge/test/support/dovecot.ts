@@ -11,6 +11,7 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { ImapFlow } from 'imapflow';
 
 const run = promisify(execFile);
 
@@ -213,4 +214,30 @@ service anvil {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A plain-IMAP client logged in as `user`; later socket errors are ignored (tests drop connections on purpose). */
+export async function imapClient(dovecot: Dovecot, user: DovecotUser): Promise<ImapFlow> {
+  const client = new ImapFlow({
+    host: dovecot.host,
+    port: dovecot.port,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user: user.user, pass: user.password },
+    logger: false,
+  });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+/** Creates `mailbox` for `user` and appends `messages` to it in order. */
+export async function fillMailbox(dovecot: Dovecot, user: DovecotUser, mailbox: string, messages: Iterable<string | Buffer> = []): Promise<void> {
+  const client = await imapClient(dovecot, user);
+  try {
+    await client.mailboxCreate(mailbox);
+    for (const m of messages) await client.append(mailbox, m);
+  } finally {
+    await client.logout();
+  }
 }
