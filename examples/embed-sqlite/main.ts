@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { createCrm } from '@rapport/core';
 import { sqliteStore } from '@rapport/storage-adapters';
 
-const filename = process.argv[2] ?? join(tmpdir(), `rapport-embed-${process.pid}.db`);
+// The first argument that is not a flag (CI passes --once, which this example ignores).
+const given = process.argv.slice(2).find((a) => !a.startsWith('--'));
+const filename = given ?? join(tmpdir(), `rapport-embed-${process.pid}.db`);
 
 const store = sqliteStore({ filename });
 const { applied } = await store.migrate(); // creates or upgrades the tables
@@ -39,5 +41,5 @@ try {
   for (const item of history.items) console.log(`  ${item.at.toISOString()}  ${item.kind.padEnd(18)} ${item.title}`);
 } finally {
   await crm.close();
-  if (!process.argv[2]) for (const f of [filename, `${filename}-wal`, `${filename}-shm`]) rmSync(f, { force: true });
+  if (!given) for (const f of [filename, `${filename}-wal`, `${filename}-shm`]) rmSync(f, { force: true });
 }
