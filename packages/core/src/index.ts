@@ -32,7 +32,7 @@ export type { PartnerInput, PartnerPatch, PartnerQuery, LeadInput } from './modu
 export type { PersonInput } from './modules/persons.js';
 export type { OperatorInput } from './modules/operators.js';
 export type { RegisterInput } from './modules/registers.js';
-export type { TaskInput, TaskPatch, TaskQuery, StageInput, StageProgress } from './modules/tasks.js';
+export type { TaskInput, TaskPatch, TaskQuery, StageInput, StageProgress } from './modules/tasks/index.js';
 export type { HistoryQuery, EmailHistory } from './modules/history.js';
 export type { IngestOptions } from './modules/emails/index.js';
 export type {
@@ -53,19 +53,19 @@ export type {
   ForecastQuery,
   ForecastRow,
   ForecastGroup,
-} from './modules/opportunities.js';
+} from './modules/opportunities/index.js';
 export type { OfferInput, OfferPatch } from './modules/offers.js';
 export type { OfferLineInput } from './modules/offers/money.js';
 export type { SalesHooks, HostDocument, OrderRequest, ConvertRequest } from './modules/offers/documents.js';
 
 // Rules and helpers a host may show or reuse
 export { newId } from './ids.js';
-export { TRANSITIONS } from './modules/tasks.js';
+export { TRANSITIONS } from './modules/tasks/index.js';
 export { formatNumber } from './modules/registers.js';
 export { hashToken } from './modules/operators.js';
 export { FREEMAIL_DOMAINS, isFreemail, domainOf } from './domain/freemail.js';
 export { canonicalDomain, canonicalAddress, unicodeDomain } from './domain/mail-address.js';
 export { normalizeMessageId, isBulk, isBlocked, safeFilename, DEFAULT_MAIL_POLICY } from './modules/emails/index.js';
-export { DEFAULT_PIPELINE_STAGES, DEFAULT_PIPELINE_CODE } from './modules/opportunities.js';
+export { DEFAULT_PIPELINE_STAGES, DEFAULT_PIPELINE_CODE } from './modules/opportunities/index.js';
 export { OFFER_TRANSITIONS } from './modules/offers.js';
 export { offerLine, offerTotals } from './modules/offers/money.js';

@@ -64,4 +64,39 @@ describe('reads that mean "all"', () => {
     expect(await crm.emails.forTask(email!.taskId!)).toHaveLength(N);
     await crm.close();
   });
+  it(`an opportunity's stage history, the pipelines and the forecast see all beyond ${MAX_LIMIT}`, async () => {
+    const crm = createCrm({ store: memoryStore() });
+    const op = await crm.operators.create({ name: 'Anna', email: 'anna@example.com' });
+    const me = crm.as(op.id);
+    const partner = await me.partners.create({ code: 'ZEFIR', name: 'Zefir' });
+    const opp = await me.opportunities.create({ partnerId: partner.id, amount: 1000, currency: 'EUR', expectedCloseAt: '2026-05-31' });
+    const [first] = await crm.opportunities.stageHistory(opp.id);
+    await crm.store.createMany(
+      'opportunity_stage_changes',
+      Array.from({ length: N - 1 }, (_, i) => ({ ...first!, id: `${first!.id}-${i}`, at: new Date(first!.at.getTime() + i + 1) })),
+    );
+    expect(await crm.opportunities.stageHistory(opp.id)).toHaveLength(N);
+
+    // The opportunity's pipeline sorts last by code, so a first page of 10,000 would miss it.
+    const pipeline = await crm.opportunities.pipeline(opp.pipelineId);
+    await crm.store.createMany(
+      'pipelines',
+      Array.from({ length: N - 1 }, (_, i) => ({ ...pipeline, id: `${pipeline.id}-${i}`, code: `A${String(i).padStart(6, '0')}` })),
+    );
+    const pipelines = await crm.opportunities.pipelines();
+    expect(pipelines).toHaveLength(N);
+    expect(pipelines.at(-1)!.id).toBe(pipeline.id);
+    const forecast = await crm.opportunities.forecast({ groupBy: 'stage' });
+    expect(forecast.rows).toEqual([{ key: 'presentation', currency: 'EUR', count: 1, openAmount: 1000, weightedAmount: 100 }]);
+    await crm.close();
+  });
+
+  it(`byIds takes more than ${MAX_LIMIT} ids`, async () => {
+    const crm = createCrm({ store: memoryStore() });
+    const op = await crm.operators.create({ name: 'Anna', email: 'anna@example.com' });
+    const task = await crm.as(op.id).tasks.create({ subject: 'Wanted' });
+    const ids = [...Array.from({ length: N }, (_, i) => `missing-${i}`), task.id, task.id];
+    expect((await crm.tasks.byIds(ids)).map((t) => t.id)).toEqual([task.id]);
+    await crm.close();
+  });
 });

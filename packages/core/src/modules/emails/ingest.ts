@@ -6,7 +6,7 @@ import { invalid, isRapportError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { where } from '../../store/filter.js';
 import { batchStore } from '../../store/batch.js';
-import { createTask } from '../tasks.js';
+import { createTask } from '../tasks/index.js';
 import { drain, storeAttachments, storeContent } from './attachments.js';
 import { openBatch, type Batch } from './batch.js';
 import { checkSource, isBulk, prepare, type Prepared } from './normalize.js';
