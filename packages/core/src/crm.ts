@@ -14,6 +14,7 @@ import { opportunitiesModule } from './modules/opportunities/index.js';
 import { offersModule } from './modules/offers.js';
 import type { SalesHooks } from './modules/offers/documents.js';
 import { emailsModule } from './modules/emails/index.js';
+import { calendarModule } from './modules/calendar/index.js';
 import type { MailPolicy } from './domain/email-types.js';
 import type { Store } from './store/store.js';
 
@@ -47,6 +48,7 @@ function modules(ctx: Context, hooks: SalesHooks = {}) {
     opportunities: opportunitiesModule(ctx, hooks),
     offers: offersModule(ctx, hooks),
     emails: emailsModule(ctx),
+    calendar: calendarModule(ctx),
   };
 }
 

@@ -55,6 +55,7 @@ export type {
   ForecastGroup,
 } from './modules/opportunities/index.js';
 export type { OfferInput, OfferPatch } from './modules/offers.js';
+export type { CalendarField, CalendarItem, CalendarQuery, CalendarRange, CalendarDay, CalendarGrid, GridQuery, GridView } from './modules/calendar/index.js';
 export type { OfferLineInput } from './modules/offers/money.js';
 export type { SalesHooks, HostDocument, OrderRequest, ConvertRequest } from './modules/offers/documents.js';
 
@@ -68,4 +69,5 @@ export { canonicalDomain, canonicalAddress, unicodeDomain } from './domain/mail-
 export { normalizeMessageId, isBulk, isBlocked, safeFilename, DEFAULT_MAIL_POLICY } from './modules/emails/index.js';
 export { DEFAULT_PIPELINE_STAGES, DEFAULT_PIPELINE_CODE } from './modules/opportunities/index.js';
 export { OFFER_TRANSITIONS } from './modules/offers.js';
+export { CALENDAR_FIELDS, GRID_VIEWS } from './modules/calendar/index.js';
 export { offerLine, offerTotals } from './modules/offers/money.js';
