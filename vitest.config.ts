@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 const src = (p: string) => fileURLToPath(new URL(`./packages/${p}`, import.meta.url));
 
 /** Test files that run on every store, through `testStore()`. */
-const storeMatrix = ['tests/domain/**/*.test.ts', 'tests/emails/**/*.test.ts'];
+const storeMatrix = ['tests/domain/**/*.test.ts', 'tests/emails/**/*.test.ts', 'tests/access/**/*.test.ts'];
 
 // Tests run against sources: workspace packages resolve to their src/ entry points.
 export default defineConfig({

@@ -1,3 +1,4 @@
+import type { Substitution } from './domain/substitution.js';
 import type { Email, QuarantinedEmail } from './domain/email-types.js';
 import type { Partner, Person, Stage, Task, TaskEntry, Operator, Register } from './domain/types.js';
 import type { Campaign, CampaignLink, CampaignMember, Offer, OfferStatus, Opportunity, SalesDocument, StageChange } from './domain/sales-types.js';
@@ -5,6 +6,8 @@ import type { Campaign, CampaignLink, CampaignMember, Offer, OfferStatus, Opport
 /** Domain events, emitted on `crm.events$` after the change they describe has committed. */
 export type DomainEvent =
   | { type: 'operator.created'; operator: Operator }
+  | { type: 'operator.handed_over'; from: string; to: string; counts: Record<string, number> }
+  | { type: 'substitution.created' | 'substitution.ended'; substitution: Substitution }
   | { type: 'partner.created'; partner: Partner }
   | { type: 'partner.updated'; partner: Partner; changed: string[] }
   | { type: 'person.created'; person: Person }

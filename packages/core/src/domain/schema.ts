@@ -1,6 +1,7 @@
 import { Schema, type CollectionDef, type FieldDef, type IndexDef } from '../store/schema.js';
 import { salesCollections } from './sales-schema.js';
 import { emailCollections } from './email-schema.js';
+import { substitutions } from './substitution.js';
 
 const str = (length = 255): FieldDef => ({ type: 'string', length });
 const optStr = (length = 255): FieldDef => ({ type: 'string', length, nullable: true });
@@ -198,6 +199,7 @@ export const coreCollections: CollectionDef[] = [
   timeline,
   ...salesCollections,
   ...emailCollections,
+  substitutions,
 ];
 
 /** The schema every store gets by default. */

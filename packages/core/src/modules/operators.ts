@@ -7,6 +7,8 @@ import { where } from '../store/filter.js';
 import type { Page } from '../store/store.js';
 import * as v from '../validate.js';
 import { syncContactKeys } from './contact-keys.js';
+import { handOverMethods } from './hand-over.js';
+import { substitutionMethods } from './substitutions.js';
 
 export interface OperatorInput {
   name: string;
@@ -23,6 +25,9 @@ export const hashToken = (token: string) => createHash('sha256').update(token, '
 /** Operators (users of the system) and their API tokens. */
 export function operatorsModule(ctx: Context) {
   return {
+    ...handOverMethods(ctx),
+    ...substitutionMethods(ctx),
+
     create(input: OperatorInput): Promise<Operator> {
       return inUnit(ctx, async (unit) => {
         if (!input || typeof input !== 'object') throw invalid('operator', 'must be an object', input);
