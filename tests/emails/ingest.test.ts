@@ -9,6 +9,8 @@ import {
   type DomainEvent,
   type IncomingEmail,
   type MailPolicy,
+  type FindQuery,
+  type Store,
 } from '@rapport/core';
 import { testStore } from '../support/stores.js';
 
@@ -150,6 +152,48 @@ describe('crm.emails.ingest', () => {
     expect(lateRoot.taskId).toBe(lateReply.taskId);
     expect(lateRoot.taskId).not.toBe(root.taskId);
     expect((await crm.emails.forTask(root.taskId!)).length).toBe(3);
+  });
+
+  it('placing a reply reads a few stored e-mails of its thread, however long the thread is', async () => {
+    const reads = { emails: 0 };
+    // Counts the stored e-mails every query hands back, in and outside transactions.
+    const counting = (s: Store): Store =>
+      new Proxy(s, {
+        get(target, prop) {
+          if (prop === 'find')
+            return async (collection: string, query?: FindQuery) => {
+              const page = await target.find(collection, query);
+              if (collection === 'emails') reads.emails += page.items.length;
+              return page;
+            };
+          if (prop === 'transaction') return <R>(fn: (tx: Store) => Promise<R>) => target.transaction((tx) => fn(counting(tx)));
+          const value = Reflect.get(target, prop, target) as unknown;
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+    const crm = createCrm({ store: counting(await testStore()), blobs: memoryBlobStore(), clock: steppingClock('2026-03-02T08:00:00Z') });
+    await crm.partners.create({ code: 'ZEFIR', name: 'Zefir', emailDomains: ['zefir.pl'] });
+    const reply = (i: number) =>
+      msg({
+        messageId: `<t${i}@zefir.pl>`,
+        subject: `Re: Offer request`,
+        references: ['<t0@zefir.pl>', `<t${i - 1}@zefir.pl>`],
+        inReplyTo: `<t${i - 1}@zefir.pl>`,
+      });
+    const root = await crm.emails.ingest(msg({ messageId: '<t0@zefir.pl>' }));
+    const readsFor = async (i: number) => {
+      reads.emails = 0;
+      const r = await crm.emails.ingest(reply(i));
+      expect(r.taskId).toBe(root.taskId);
+      return reads.emails;
+    };
+    const short = await readsFor(1);
+    // Grow the thread to 120 messages in batches, as an import does.
+    for (let from = 2; from < 120; from += 40)
+      await crm.emails.ingestMany(Array.from({ length: Math.min(40, 120 - from) }, (_, k) => ({ message: reply(from + k) })));
+    const long = await readsFor(120);
+    expect(long).toBeLessThanOrEqual(Math.max(short, 6));
+    expect((await crm.emails.forTask(root.taskId!)).length).toBe(121);
   });
 
   it('bulk mail (List-Id, List-Unsubscribe, Precedence, Auto-Submitted) is linked but starts no task', async () => {

@@ -37,7 +37,8 @@ export const emails: CollectionDef = {
   },
   indexes: [
     { name: 'emails_message_key_uq', fields: ['messageKey'], unique: true },
-    { name: 'emails_thread', fields: ['threadKey'] },
+    // Thread placement reads a thread's oldest messages (with a task) without loading the thread.
+    { name: 'emails_thread_age', fields: ['threadKey', 'createdAt', 'id'] },
     { name: 'emails_task', fields: ['taskId'] },
     { name: 'emails_from', fields: ['fromAddress', { field: 'sentAt', desc: true }] },
   ],
@@ -49,6 +50,8 @@ export const emailLocations: CollectionDef = {
   indexes: [
     { name: 'email_locations_uid_uq', fields: ['account', 'mailbox', 'uidValidity', 'uid'], unique: true },
     { name: 'email_locations_email', fields: ['emailId'] },
+    // Counts of live UIDs over a range (the expunge check) are read from this index alone.
+    { name: 'email_locations_live', fields: ['account', 'mailbox', 'uidValidity', 'deletedAt', 'uid'] },
   ],
 };
 

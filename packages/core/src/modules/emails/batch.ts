@@ -4,9 +4,9 @@ import type { Email, EmailLocation, MailPolicy } from '../../domain/email-types.
 import type { ContactKey, Partner, Person, Task, TaskEntry, TimelineItem } from '../../domain/types.js';
 import { where, type Filter } from '../../store/filter.js';
 import type { StoredRecord } from '../../store/schema.js';
+import type { Page } from '../../store/store.js';
 import type { Prepared } from './normalize.js';
 import { isBlocked } from './policy.js';
-import { threadRoot } from './threading.js';
 import { domainAndParents, untaggedAddress } from '../../domain/mail-address.js';
 import { readAll } from '../../store/find-all.js';
 
@@ -21,8 +21,8 @@ export interface AddressOwner {
 export interface Batch {
   /** Stored e-mails by message key: prefetched for the batch, plus those it creates. */
   known: Map<string, Email>;
-  /** E-mails that may share a thread with the batch's messages. */
-  thread: Email[];
+  /** First pages of thread-relative queries, shared by the batch's messages (see findThread). */
+  firstPages: Map<string, Promise<Page<Email>>>;
   tasks: Map<string, Task>;
   emails: Email[];
   locations: EmailLocation[];
@@ -56,11 +56,6 @@ async function findIn<T extends StoredRecord>(unit: Unit, collection: string, fi
 export async function openBatch(unit: Unit, messages: Prepared[], policy: MailPolicy): Promise<Batch> {
   const keys = messages.map((p) => p.key);
   const known = new Map((await findIn<Email>(unit, 'emails', 'messageKey', keys)).map((e) => [e.messageKey, e]));
-  const refs = messages.flatMap((p) => p.threadRefs);
-  const roots = messages.map(threadRoot);
-  const thread = new Map<string, Email>();
-  for (const e of [...(await findIn<Email>(unit, 'emails', 'messageKey', refs)), ...(await findIn<Email>(unit, 'emails', 'threadKey', [...roots, ...keys]))])
-    thread.set(e.id, e);
 
   const addresses = new Set<string>();
   const domains = new Set<string>();
@@ -101,11 +96,10 @@ export async function openBatch(unit: Unit, messages: Prepared[], policy: MailPo
     else index.set(indexKey(k), [k]);
   };
   for (const k of contactKeys) addKey(k);
-  const sorted = () => [...thread.values()].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1));
 
   const batch: Batch = {
     known,
-    thread: sorted(),
+    firstPages: new Map(),
     tasks: new Map(),
     emails: [],
     locations: [],

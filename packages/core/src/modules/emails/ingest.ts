@@ -204,7 +204,6 @@ async function ingestIn(
   // Written together at the end of the batch (createMany); the unique index still guards each.
   batch.emails.push(email);
   batch.known.set(email.messageKey, email);
-  batch.thread.push(email);
   if (source) batch.locations.push({ id: newId(unit.now.getTime()), version: 1, emailId: email.id, ...source, deletedAt: null, createdAt: unit.now });
   if (task) await addTaskEntry(unit, batch, task, email, createdTask);
   addTimeline(unit, batch, email, people);

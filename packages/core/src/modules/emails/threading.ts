@@ -1,7 +1,7 @@
 import type { Unit } from '../../context.js';
 import type { Email } from '../../domain/email-types.js';
 import type { Task } from '../../domain/types.js';
-import { where } from '../../store/filter.js';
+import { where, type Filter } from '../../store/filter.js';
 import type { Batch } from './batch.js';
 import { hasReplyPrefix, normalizeSubject, type Prepared } from './normalize.js';
 
@@ -18,18 +18,78 @@ export interface Thread {
   task: Task | null;
 }
 
+/** Relatives are read this many at a time; without a rule the first one with a task decides. */
+const RULE_PAGE = 20;
+/** Message-IDs per `in` query (References can be long). */
+const REFS_CHUNK = 500;
+
+const older = (a: Email, b: Email) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** Stored e-mails matching `filter`, oldest first, read page by page through the (threadKey, createdAt, id) index. */
+function oldestFirst(unit: Unit, batch: Batch, filter: Filter, pageSize: number): AsyncGenerator<Email> {
+  // The first page of a query is shared by the batch: a thread's messages all ask about its root.
+  const key = `${pageSize}:${JSON.stringify(filter)}`;
+  let first = batch.firstPages.get(key);
+  if (!first) batch.firstPages.set(key, (first = unit.tx.find<Email>('emails', { where: filter, sort: [{ field: 'createdAt' }], limit: pageSize })));
+  return (async function* () {
+    let page = await first;
+    for (;;) {
+      yield* page.items;
+      if (!page.nextCursor) return;
+      page = await unit.tx.find<Email>('emails', { where: filter, sort: [{ field: 'createdAt' }], limit: pageSize, cursor: page.nextCursor });
+    }
+  })();
+}
+
+/** Several oldest-first streams as one, oldest first, each e-mail once. */
+async function* merged(streams: Array<AsyncGenerator<Email>>): AsyncGenerator<Email> {
+  // One after another: a transaction's connection runs one query at a time.
+  const heads: Array<IteratorResult<Email>> = [];
+  for (const s of streams) heads.push(await s.next());
+  const seen = new Set<string>();
+  for (;;) {
+    let best = -1;
+    for (const [i, h] of heads.entries()) if (!h.done && (best < 0 || older(h.value, heads[best]!.value as Email) < 0)) best = i;
+    if (best < 0) return;
+    const email = heads[best]!.value as Email;
+    heads[best] = await streams[best]!.next();
+    if (seen.has(email.id)) continue;
+    seen.add(email.id);
+    yield email;
+  }
+}
+
+/**
+ * The stored relatives of a message, oldest first: e-mails filed under its root or under its own
+ * key (replies that arrived before it), and the messages it refers to. Each is an indexed read
+ * of only as many rows as the caller consumes, never a load of the whole thread.
+ */
+function storedRelatives(unit: Unit, batch: Batch, p: Prepared, root: string, withTask: boolean, pageSize: number): AsyncGenerator<Email> {
+  const task = withTask ? where.ne('taskId', null) : undefined;
+  const filters: Filter[] = [where.and(where.eq('threadKey', root), task)];
+  if (p.key !== root) filters.push(where.and(where.eq('threadKey', p.key), task));
+  for (let i = 0; i < p.threadRefs.length; i += REFS_CHUNK) filters.push(where.and(where.in('messageKey', p.threadRefs.slice(i, i + REFS_CHUNK)), task));
+  return merged(filters.map((f) => oldestFirst(unit, batch, f, pageSize)));
+}
+
 /**
  * The thread of a message: an earlier message it refers to, or one that shares its root. Also
- * finds replies that arrived before this message: they named it as their root.
+ * finds replies that arrived before this message: they named it as their root. Stored relatives
+ * come before those of this batch (written at its end), which are all younger.
  */
 export async function findThread(unit: Unit, batch: Batch, p: Prepared, canFileOn: ((task: Task) => boolean) | null = null): Promise<Thread> {
   const root = threadRoot(p);
-  const related = batch.thread.filter((e) => e.threadKey === root || e.threadKey === p.key || p.threadRefs.includes(e.messageKey));
-  const key = related[0]?.threadKey ?? root;
-  // The first relative's task; with a rule, the first one the rule accepts.
-  for (const e of related) {
-    if (!e.taskId) continue;
-    const task = batch.tasks.get(e.taskId) ?? (await unit.tx.get<Task>('tasks', e.taskId));
+  const refs = new Set(p.threadRefs);
+  const inBatch = batch.emails.filter((e) => e.threadKey === root || e.threadKey === p.key || refs.has(e.messageKey));
+  const first = (await storedRelatives(unit, batch, p, root, false, 1).next()).value as Email | undefined;
+  const key = first?.threadKey ?? inBatch[0]?.threadKey ?? root;
+  // The first relative with a task; with a rule, the first one whose task the rule accepts.
+  const withTask = async function* () {
+    yield* storedRelatives(unit, batch, p, root, true, canFileOn ? RULE_PAGE : 1);
+    for (const e of inBatch) if (e.taskId) yield e;
+  };
+  for await (const e of withTask()) {
+    const task = batch.tasks.get(e.taskId!) ?? (await unit.tx.get<Task>('tasks', e.taskId!));
     if (task && (!canFileOn || canFileOn(task))) return { key, task };
     if (!canFileOn) break;
   }
