@@ -16,6 +16,17 @@ export { fsBlobStore, memoryBlobStore } from './blobs.js';
 export type { BlobStore, BlobInfo } from './blobs.js';
 export { systemClock, steppingClock } from './clock.js';
 export type { Clock } from './clock.js';
+export type { Mailer, MailMessage, MailAttachment, SendResult } from './mail.js';
+export type { SmsGateway, SmsMessage, SmsResult } from './sms.js';
+
+// Automation: persisted jobs, the outbox, and the worker that runs both
+export { createScheduler } from './modules/scheduler/worker.js';
+export type { Scheduler, SchedulerOptions, RunReport } from './modules/scheduler/worker.js';
+export type { JobHandler, JobContext, JobsReport } from './modules/scheduler/run-jobs.js';
+export type { ChannelHandler, DeliveriesReport } from './modules/scheduler/deliveries.js';
+export type { ScheduleInput, SchedulerStatus, Effect } from './modules/scheduler/index.js';
+export type { Backoff } from './modules/scheduler/timing.js';
+export { messageIdFor } from './modules/scheduler/outbox.js';
 
 // Errors and events
 export { RapportError, isRapportError } from './errors.js';
@@ -26,6 +37,7 @@ export type { DomainEvent, DomainEventType } from './events.js';
 export * from './domain/types.js';
 export * from './domain/email-types.js';
 export * from './domain/sales-types.js';
+export * from './domain/automation-types.js';
 
 // What the modules take
 export type { PartnerInput, PartnerPatch, PartnerQuery, LeadInput } from './modules/partners/index.js';

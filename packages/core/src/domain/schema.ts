@@ -2,6 +2,7 @@ import { Schema, type CollectionDef, type FieldDef, type IndexDef } from '../sto
 import { salesCollections } from './sales-schema.js';
 import { emailCollections } from './email-schema.js';
 import { substitutions } from './substitution.js';
+import { automationCollections } from './automation-schema.js';
 
 const str = (length = 255): FieldDef => ({ type: 'string', length });
 const optStr = (length = 255): FieldDef => ({ type: 'string', length, nullable: true });
@@ -200,6 +201,7 @@ export const coreCollections: CollectionDef[] = [
   ...salesCollections,
   ...emailCollections,
   substitutions,
+  ...automationCollections,
 ];
 
 /** The schema every store gets by default. */

@@ -1,0 +1,54 @@
+import { isRapportError } from '../../errors.js';
+import type { Filter } from '../../store/filter.js';
+import type { StoredRecord } from '../../store/schema.js';
+import type { Store } from '../../store/store.js';
+
+/**
+ * Claims up to `limit` records a filter finds, in one transaction, by compare-and-set on each
+ * record's version: of two workers that read the same row only one update succeeds (the other
+ * gets a CONFLICT, or NOT_FOUND when it was cancelled), on every store. Returns the claimed
+ * records as stored after the claim, and how many were lost to another worker.
+ */
+export async function claim<T extends StoredRecord>(
+  store: Store,
+  collection: string,
+  query: { where: Filter; sortField: string; limit: number },
+  patch: (record: T) => Partial<T>,
+): Promise<{ claimed: T[]; lost: number; seen: number }> {
+  return store.transaction(async (tx) => {
+    const page = await tx.find<T>(collection, { where: query.where, sort: [{ field: query.sortField }], limit: query.limit });
+    const claimed: T[] = [];
+    let lost = 0;
+    for (const record of page.items) {
+      const won = await casUpdate(tx, collection, record, patch(record));
+      if (won) claimed.push(won);
+      else lost++;
+    }
+    return { claimed, lost, seen: page.items.length };
+  });
+}
+
+/** Updates `record` if it is still at its version; null when another writer changed or deleted it. */
+export async function casUpdate<T extends StoredRecord>(tx: Store, collection: string, record: T, patch: Partial<T>): Promise<T | null> {
+  try {
+    return await tx.update<T>(collection, record.id, patch as Partial<Omit<T, 'id' | 'version'>>, record.version);
+  } catch (err) {
+    if (isRapportError(err, 'CONFLICT') || isRapportError(err, 'NOT_FOUND')) return null;
+    throw err;
+  }
+}
+
+/** Runs `fn` over `items` with at most `concurrency` at a time. */
+export async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+}
+
+/** A one-line reason from whatever was thrown. */
+export function reasonOf(err: unknown): string {
+  const text = err instanceof Error ? `${err.name === 'Error' || err.name === 'RapportError' ? '' : `${err.name}: `}${err.message}` : String(err);
+  return text.length > 2000 ? `${text.slice(0, 1997)}...` : text;
+}

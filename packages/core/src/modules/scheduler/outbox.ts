@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import type { JsonObject, OutboxChannel, OutboxEntry } from '../../domain/automation-types.js';
+import { invalid } from '../../errors.js';
+import { newId } from '../../ids.js';
+import { where } from '../../store/filter.js';
+import type { Store } from '../../store/store.js';
+import * as v from '../../validate.js';
+
+/**
+ * An effect to deliver: written to the outbox in the transaction that decided it, delivered
+ * afterwards by a worker. `key` makes it idempotent: (rule, target, occurrence), e.g.
+ * `reminder:TASK:op1:2026-05-01T09:00Z`.
+ *
+ * Payloads by channel: `email` a `MailMessage` without `messageId` (attachments as base64
+ * text), `sms` `{ to, text, from? }`, `inapp` whatever the in-app channel handler expects.
+ */
+export interface Effect {
+  key: string;
+  channel: OutboxChannel;
+  payload: JsonObject;
+  /** Delivery attempts before the row is dead (default 10, at most 100). */
+  maxAttempts?: number;
+  /** Not before this instant (default: at once). */
+  notBefore?: Date;
+}
+
+export const OUTBOX_CHANNELS: readonly OutboxChannel[] = ['email', 'sms', 'inapp'];
+export const DEFAULT_DELIVERY_ATTEMPTS = 10;
+
+/**
+ * Writes an effect to the outbox inside `tx`. A key already there keeps the first row (it is
+ * returned, unchanged): deciding the same effect twice delivers it once.
+ */
+export async function enqueueIn(tx: Store, effect: Effect, now: Date, jobKey: string | null = null): Promise<OutboxEntry> {
+  if (!effect || typeof effect !== 'object') throw invalid('effect', 'must be an object', effect);
+  const key = v.text('effect.key', effect.key, { max: 255 });
+  const channel = v.oneOf('effect.channel', effect.channel, OUTBOX_CHANNELS);
+  const payload = effect.payload;
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw invalid('effect.payload', 'must be a JSON object', payload);
+  const maxAttempts = effect.maxAttempts === undefined ? DEFAULT_DELIVERY_ATTEMPTS : v.integer('effect.maxAttempts', effect.maxAttempts, { min: 1 });
+  if (maxAttempts > 100) throw invalid('effect.maxAttempts', 'must be at most 100', maxAttempts);
+  const notBefore = effect.notBefore === undefined ? now : v.date('effect.notBefore', effect.notBefore);
+  // Look first: on PostgreSQL a unique violation would abort the caller's whole transaction.
+  const existing = await tx.find<OutboxEntry>('outbox', { where: where.eq('key', key), limit: 1 });
+  if (existing.items[0]) return existing.items[0];
+  const entry: OutboxEntry = {
+    id: newId(now.getTime()),
+    version: 1,
+    key,
+    channel,
+    payload: JSON.parse(JSON.stringify(payload)) as JsonObject,
+    jobKey,
+    status: 'pending',
+    attempts: 0,
+    maxAttempts,
+    nextAttemptAt: notBefore,
+    leaseOwner: null,
+    leaseUntil: null,
+    lastError: null,
+    result: null,
+    sentAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  return tx.create<OutboxEntry>('outbox', entry);
+}
+
+/**
+ * The Message-ID of the e-mail an outbox key sends: the same key always gives the same id,
+ * so a message sent again after a crash is recognisable as a repeat by the receiving server.
+ */
+export function messageIdFor(key: string, domain: string): string {
+  const hash = createHash('sha256').update(key).digest('base64url').slice(0, 32);
+  return `<${hash}@${domain}>`;
+}
