@@ -11,9 +11,9 @@ export interface Substitution extends StoredRecord, Timestamps {
   absentId: string;
   deputyId: string;
   /** The first instant the deputy acts for the absent operator. */
-  startsAt: Date;
+  from: Date;
   /** The first instant they no longer do: the substitution ends by itself. */
-  endsAt: Date;
+  until: Date;
   /** When it was ended early or cancelled (then it is over from this instant), else null. */
   endedAt: Date | null;
   createdBy: string | null;
@@ -24,8 +24,8 @@ export const substitutions: CollectionDef = {
   fields: {
     absentId: { type: 'string', length: 64 },
     deputyId: { type: 'string', length: 64 },
-    startsAt: { type: 'date' },
-    endsAt: { type: 'date' },
+    from: { type: 'date' },
+    until: { type: 'date' },
     endedAt: { type: 'date', nullable: true },
     createdBy: { type: 'string', length: 64, nullable: true },
     createdAt: { type: 'date' },
@@ -33,7 +33,7 @@ export const substitutions: CollectionDef = {
   },
   indexes: [
     // Principal resolution reads a deputy's substitutions on every request: one index range.
-    { name: 'substitutions_deputy', fields: ['deputyId', 'endsAt'] },
-    { name: 'substitutions_absent', fields: ['absentId', 'endsAt'] },
+    { name: 'substitutions_deputy', fields: ['deputyId', 'until'] },
+    { name: 'substitutions_absent', fields: ['absentId', 'until'] },
   ],
 };

@@ -24,7 +24,7 @@ export interface SubstitutionQuery {
 
 /** The substitutions active at `at`: started, not yet at their end, not ended early. */
 function activeAt(at: Date): Filter {
-  return where.and(where.lte('startsAt', at), where.gt('endsAt', at), where.or(where.isNull('endedAt'), where.gt('endedAt', at)));
+  return where.and(where.lte('from', at), where.gt('until', at), where.or(where.isNull('endedAt'), where.gt('endedAt', at)));
 }
 
 /**
@@ -64,8 +64,8 @@ export function substitutionMethods(ctx: Context) {
             where.eq('absentId', absent.id),
             where.eq('deputyId', deputy.id),
             where.isNull('endedAt'),
-            where.gt('endsAt', startsAt),
-            where.lt('startsAt', endsAt),
+            where.gt('until', startsAt),
+            where.lt('from', endsAt),
           ),
           limit: 1,
         });
@@ -73,7 +73,7 @@ export function substitutionMethods(ctx: Context) {
         if (clash) {
           throw new RapportError(
             'CONFLICT',
-            `${deputy.email} already stands in for ${absent.email} from ${clash.startsAt.toISOString()} until ${clash.endsAt.toISOString()} (substitution ${clash.id})`,
+            `${deputy.email} already stands in for ${absent.email} from ${clash.from.toISOString()} until ${clash.until.toISOString()} (substitution ${clash.id})`,
           );
         }
         const record: Substitution = {
@@ -81,8 +81,8 @@ export function substitutionMethods(ctx: Context) {
           version: 1,
           absentId: absent.id,
           deputyId: deputy.id,
-          startsAt,
-          endsAt,
+          from: startsAt,
+          until: endsAt,
           endedAt: null,
           createdBy: unit.actorId,
           createdAt: unit.now,
@@ -104,7 +104,7 @@ export function substitutionMethods(ctx: Context) {
     endSubstitution(id: string): Promise<Substitution> {
       return inUnit(ctx, async (unit) => {
         const record = await unit.load<Substitution>('substitutions', id, 'substitution');
-        if (record.endedAt || record.endsAt.getTime() <= unit.now.getTime()) return record;
+        if (record.endedAt || record.until.getTime() <= unit.now.getTime()) return record;
         const saved = await unit.save('substitutions', record, { endedAt: unit.now, updatedAt: unit.now });
         await unit.audit('substitution', id, 'endedAt', null, unit.now);
         unit.emit({ type: 'substitution.ended', substitution: saved });
@@ -121,7 +121,7 @@ export function substitutionMethods(ctx: Context) {
           query.deputyId ? where.eq('deputyId', v.id('substitutions.deputyId', query.deputyId)) : undefined,
           at ? activeAt(at) : undefined,
         ),
-        sort: [{ field: 'startsAt', direction: 'desc' }],
+        sort: [{ field: 'from', direction: 'desc' }],
       });
     },
 

@@ -6,20 +6,20 @@ import { TasksDueIndex1795337426825 as sqliteTasksDueIndex1795337426825 } from '
 import { ContactKeyExclusive1795347239638 as sqliteContactKeyExclusive1795347239638 } from './sqlite/1795347239638-contact-key-exclusive.js';
 import { OpportunityForecastIndex1795349168471 as sqliteOpportunityForecastIndex1795349168471 } from './sqlite/1795349168471-opportunity-forecast-index.js';
 import { TasksDefaultOrderIndexes1796086123080 as sqliteTasksDefaultOrderIndexes1796086123080 } from './sqlite/1796086123080-tasks-default-order-indexes.js';
-import { Substitutions1796092948802 as sqliteSubstitutions1796092948802 } from './sqlite/1796092948802-substitutions.js';
 import { EmailThreadAndLiveUidIndexes1796093396490 as sqliteEmailThreadAndLiveUidIndexes1796093396490 } from './sqlite/1796093396490-email-thread-and-live-uid-indexes.js';
 import { SchedulerJobsOutbox1796093476999 as sqliteSchedulerJobsOutbox1796093476999 } from './sqlite/1796093476999-scheduler-jobs-outbox.js';
+import { Substitutions1796093570082 as sqliteSubstitutions1796093570082 } from './sqlite/1796093570082-substitutions.js';
 import { Initial1795333962404 as postgresInitial1795333962404 } from './postgres/1795333962404-initial.js';
 import { TasksDueIndex1795337426825 as postgresTasksDueIndex1795337426825 } from './postgres/1795337426825-tasks-due-index.js';
 import { ContactKeyExclusive1795347239638 as postgresContactKeyExclusive1795347239638 } from './postgres/1795347239638-contact-key-exclusive.js';
 import { OpportunityForecastIndex1795349168471 as postgresOpportunityForecastIndex1795349168471 } from './postgres/1795349168471-opportunity-forecast-index.js';
 import { TasksDefaultOrderIndexes1796086123080 as postgresTasksDefaultOrderIndexes1796086123080 } from './postgres/1796086123080-tasks-default-order-indexes.js';
-import { Substitutions1796092948802 as postgresSubstitutions1796092948802 } from './postgres/1796092948802-substitutions.js';
 import { EmailThreadAndLiveUidIndexes1796093396490 as postgresEmailThreadAndLiveUidIndexes1796093396490 } from './postgres/1796093396490-email-thread-and-live-uid-indexes.js';
 import { SchedulerJobsOutbox1796093476999 as postgresSchedulerJobsOutbox1796093476999 } from './postgres/1796093476999-scheduler-jobs-outbox.js';
+import { Substitutions1796093570082 as postgresSubstitutions1796093570082 } from './postgres/1796093570082-substitutions.js';
 
 export const coreMigrations: MigrationSet = {
-  sqlite: [sqliteInitial1795333962404, sqliteTasksDueIndex1795337426825, sqliteContactKeyExclusive1795347239638, sqliteOpportunityForecastIndex1795349168471, sqliteTasksDefaultOrderIndexes1796086123080, sqliteSubstitutions1796092948802, sqliteEmailThreadAndLiveUidIndexes1796093396490, sqliteSchedulerJobsOutbox1796093476999],
-  postgres: [postgresInitial1795333962404, postgresTasksDueIndex1795337426825, postgresContactKeyExclusive1795347239638, postgresOpportunityForecastIndex1795349168471, postgresTasksDefaultOrderIndexes1796086123080, postgresSubstitutions1796092948802, postgresEmailThreadAndLiveUidIndexes1796093396490, postgresSchedulerJobsOutbox1796093476999],
+  sqlite: [sqliteInitial1795333962404, sqliteTasksDueIndex1795337426825, sqliteContactKeyExclusive1795347239638, sqliteOpportunityForecastIndex1795349168471, sqliteTasksDefaultOrderIndexes1796086123080, sqliteEmailThreadAndLiveUidIndexes1796093396490, sqliteSchedulerJobsOutbox1796093476999, sqliteSubstitutions1796093570082],
+  postgres: [postgresInitial1795333962404, postgresTasksDueIndex1795337426825, postgresContactKeyExclusive1795347239638, postgresOpportunityForecastIndex1795349168471, postgresTasksDefaultOrderIndexes1796086123080, postgresEmailThreadAndLiveUidIndexes1796093396490, postgresSchedulerJobsOutbox1796093476999, postgresSubstitutions1796093570082],
   snapshot: snapshot as unknown as Snapshot,
 };
