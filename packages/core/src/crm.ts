@@ -16,6 +16,7 @@ import type { SalesHooks } from './modules/offers/documents.js';
 import { emailsModule } from './modules/emails/index.js';
 import { calendarModule } from './modules/calendar/index.js';
 import { schedulerModule } from './modules/scheduler/index.js';
+import { inboxModule } from './modules/inbox/index.js';
 import type { MailPolicy } from './domain/email-types.js';
 import type { Store } from './store/store.js';
 
@@ -51,6 +52,7 @@ function modules(ctx: Context, hooks: SalesHooks = {}) {
     emails: emailsModule(ctx),
     calendar: calendarModule(ctx),
     scheduler: schedulerModule(ctx),
+    inbox: inboxModule(ctx),
   };
 }
 

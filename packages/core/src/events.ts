@@ -1,6 +1,7 @@
 import type { Substitution } from './domain/substitution.js';
 import type { Email, QuarantinedEmail } from './domain/email-types.js';
 import type { Partner, Person, Stage, Task, TaskEntry, Operator, Register } from './domain/types.js';
+import type { TaskResponse } from './domain/work-types.js';
 import type { Campaign, CampaignLink, CampaignMember, Offer, OfferStatus, Opportunity, SalesDocument, StageChange } from './domain/sales-types.js';
 
 /** Domain events, emitted on `crm.events$` after the change they describe has committed. */
@@ -20,6 +21,8 @@ export type DomainEvent =
   | { type: 'stage.added'; stage: Stage }
   | { type: 'stage.completed'; stage: Stage }
   | { type: 'entry.added'; entry: TaskEntry }
+  /** Someone other than the issuer answered, commented on, completed or cancelled a task: notify the issuer. */
+  | { type: 'task.responded'; response: TaskResponse; task: Task }
   | { type: 'campaign.created'; campaign: Campaign }
   | { type: 'campaign.updated'; campaign: Campaign; changed: string[] }
   | { type: 'campaign.member_changed'; member: CampaignMember; campaign: Campaign }

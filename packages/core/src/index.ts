@@ -38,6 +38,7 @@ export * from './domain/types.js';
 export * from './domain/email-types.js';
 export * from './domain/sales-types.js';
 export * from './domain/automation-types.js';
+export * from './domain/work-types.js';
 
 // What the modules take
 export type { PartnerInput, PartnerPatch, PartnerQuery, LeadInput } from './modules/partners/index.js';
@@ -70,6 +71,8 @@ export type {
   ForecastGroup,
 } from './modules/opportunities/index.js';
 export type { OfferInput, OfferPatch } from './modules/offers.js';
+export type { InboxQuery, InboxPage } from './modules/inbox/index.js';
+export type { LaunchTarget, Launched, LaunchStatus } from './modules/inbox/launch.js';
 export type { CalendarField, CalendarItem, CalendarQuery, CalendarRange, CalendarDay, CalendarGrid, GridQuery, GridView } from './modules/calendar/index.js';
 export type { OfferLineInput } from './modules/offers/money.js';
 export type { SalesHooks, HostDocument, OrderRequest, ConvertRequest } from './modules/offers/documents.js';

@@ -3,6 +3,7 @@ import { salesCollections } from './sales-schema.js';
 import { emailCollections } from './email-schema.js';
 import { substitutions } from './substitution.js';
 import { automationCollections } from './automation-schema.js';
+import { workCollections } from './work-schema.js';
 
 const str = (length = 255): FieldDef => ({ type: 'string', length });
 const optStr = (length = 255): FieldDef => ({ type: 'string', length, nullable: true });
@@ -162,7 +163,11 @@ export const taskEntries: CollectionDef = {
 export const audit: CollectionDef = {
   name: 'audit',
   fields: { entityType: str(32), entityId: str(64), field: str(64), from: optJson, to: optJson, actorId: id, at: date },
-  indexes: [{ name: 'audit_entity', fields: ['entityType', 'entityId', 'at'] }],
+  indexes: [
+    { name: 'audit_entity', fields: ['entityType', 'entityId', 'at'] },
+    // "Tasks from me": the tasks an operator handed to someone else (owner changes by that actor).
+    { name: 'audit_actor_field', fields: ['actorId', 'field', 'at'] },
+  ],
 };
 
 export const timeline: CollectionDef = {
@@ -202,6 +207,7 @@ export const coreCollections: CollectionDef[] = [
   ...emailCollections,
   substitutions,
   ...automationCollections,
+  ...workCollections,
 ];
 
 /** The schema every store gets by default. */

@@ -9,6 +9,7 @@ import { TasksDefaultOrderIndexes1796086123080 as sqliteTasksDefaultOrderIndexes
 import { EmailThreadAndLiveUidIndexes1796093396490 as sqliteEmailThreadAndLiveUidIndexes1796093396490 } from './sqlite/1796093396490-email-thread-and-live-uid-indexes.js';
 import { SchedulerJobsOutbox1796093476999 as sqliteSchedulerJobsOutbox1796093476999 } from './sqlite/1796093476999-scheduler-jobs-outbox.js';
 import { Substitutions1796093570082 as sqliteSubstitutions1796093570082 } from './sqlite/1796093570082-substitutions.js';
+import { InboxLaunchesFeeds1796093776234 as sqliteInboxLaunchesFeeds1796093776234 } from './sqlite/1796093776234-inbox-launches-feeds.js';
 import { Initial1795333962404 as postgresInitial1795333962404 } from './postgres/1795333962404-initial.js';
 import { TasksDueIndex1795337426825 as postgresTasksDueIndex1795337426825 } from './postgres/1795337426825-tasks-due-index.js';
 import { ContactKeyExclusive1795347239638 as postgresContactKeyExclusive1795347239638 } from './postgres/1795347239638-contact-key-exclusive.js';
@@ -17,9 +18,10 @@ import { TasksDefaultOrderIndexes1796086123080 as postgresTasksDefaultOrderIndex
 import { EmailThreadAndLiveUidIndexes1796093396490 as postgresEmailThreadAndLiveUidIndexes1796093396490 } from './postgres/1796093396490-email-thread-and-live-uid-indexes.js';
 import { SchedulerJobsOutbox1796093476999 as postgresSchedulerJobsOutbox1796093476999 } from './postgres/1796093476999-scheduler-jobs-outbox.js';
 import { Substitutions1796093570082 as postgresSubstitutions1796093570082 } from './postgres/1796093570082-substitutions.js';
+import { InboxLaunchesFeeds1796093776234 as postgresInboxLaunchesFeeds1796093776234 } from './postgres/1796093776234-inbox-launches-feeds.js';
 
 export const coreMigrations: MigrationSet = {
-  sqlite: [sqliteInitial1795333962404, sqliteTasksDueIndex1795337426825, sqliteContactKeyExclusive1795347239638, sqliteOpportunityForecastIndex1795349168471, sqliteTasksDefaultOrderIndexes1796086123080, sqliteEmailThreadAndLiveUidIndexes1796093396490, sqliteSchedulerJobsOutbox1796093476999, sqliteSubstitutions1796093570082],
-  postgres: [postgresInitial1795333962404, postgresTasksDueIndex1795337426825, postgresContactKeyExclusive1795347239638, postgresOpportunityForecastIndex1795349168471, postgresTasksDefaultOrderIndexes1796086123080, postgresEmailThreadAndLiveUidIndexes1796093396490, postgresSchedulerJobsOutbox1796093476999, postgresSubstitutions1796093570082],
+  sqlite: [sqliteInitial1795333962404, sqliteTasksDueIndex1795337426825, sqliteContactKeyExclusive1795347239638, sqliteOpportunityForecastIndex1795349168471, sqliteTasksDefaultOrderIndexes1796086123080, sqliteEmailThreadAndLiveUidIndexes1796093396490, sqliteSchedulerJobsOutbox1796093476999, sqliteSubstitutions1796093570082, sqliteInboxLaunchesFeeds1796093776234],
+  postgres: [postgresInitial1795333962404, postgresTasksDueIndex1795337426825, postgresContactKeyExclusive1795347239638, postgresOpportunityForecastIndex1795349168471, postgresTasksDefaultOrderIndexes1796086123080, postgresEmailThreadAndLiveUidIndexes1796093396490, postgresSchedulerJobsOutbox1796093476999, postgresSubstitutions1796093570082, postgresInboxLaunchesFeeds1796093776234],
   snapshot: snapshot as unknown as Snapshot,
 };

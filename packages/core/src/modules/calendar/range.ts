@@ -14,6 +14,7 @@ import { invalid } from '../../errors.js';
 import { where, type Filter } from '../../store/filter.js';
 import { MAX_LIMIT } from '../../store/store.js';
 import * as v from '../../validate.js';
+import { operatorsIn } from '../operator-sets.js';
 import { visibleReads, type VisibleReads } from '../visible.js';
 import { checkTimeZone } from './zone.js';
 
@@ -127,19 +128,6 @@ function check(query: CalendarQuery): Omit<Checked, 'operators'> & { operators?:
   };
 }
 
-/** Operators named directly plus the members of the groups; null when neither was given (everyone). */
-async function whoseCalendar(reads: VisibleReads, operators?: string[], groups?: string[]): Promise<string[] | null> {
-  if (!operators && !groups) return null;
-  const out = new Set(operators ?? []);
-  if (groups && groups.length > 0) {
-    // Groups live in a JSON array the filter language cannot search; the operator list is small.
-    for await (const op of reads.findAll<Operator>('operators', { where: where.eq('active', true) })) {
-      if (op.groups.some((g) => groups.includes(g))) out.add(op.id);
-    }
-  }
-  return [...out];
-}
-
 /** A task overlaps [from, to): placed from plannedAt (or dueAt) to dueAt (or plannedAt). */
 export function taskOverlaps(from: Date, to: Date): Filter {
   return where.or(
@@ -153,7 +141,7 @@ export function taskOverlaps(from: Date, to: Date): Filter {
 export async function calendarRange(ctx: Context, query: CalendarQuery): Promise<CalendarRange> {
   const q = check(query);
   const reads = visibleReads(ctx);
-  const owners = await whoseCalendar(reads, q.operators, q.groups);
+  const owners = await operatorsIn(reads, q.operators, q.groups);
   const now = ctx.clock.now();
   const base = (ownerField: string) =>
     where.and(

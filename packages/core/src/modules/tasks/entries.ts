@@ -7,6 +7,7 @@ import { where } from '../../store/filter.js';
 import type { Page } from '../../store/store.js';
 import * as v from '../../validate.js';
 import { timelineTarget } from './fields.js';
+import { recordResponse } from '../inbox/record.js';
 
 async function addEntry(unit: Unit, task: Task, entry: Omit<TaskEntry, 'id' | 'version' | 'taskId' | 'at' | 'createdBy'>, title: string): Promise<TaskEntry> {
   const record: TaskEntry = { id: newId(unit.now.getTime()), version: 1, taskId: task.id, at: unit.now, createdBy: unit.actorId, ...entry };
@@ -14,6 +15,7 @@ async function addEntry(unit: Unit, task: Task, entry: Omit<TaskEntry, 'id' | 'v
   await unit.timeline({ ...timelineTarget(task), kind: `entry.${record.kind}`, title, data: { taskNumber: task.number, entryId: record.id } });
   await unit.save('tasks', task, { updatedAt: unit.now });
   unit.emit({ type: 'entry.added', entry: record });
+  await recordResponse(unit, task, { kind: 'entry', entryId: record.id, summary: title });
   return record;
 }
 

@@ -10,6 +10,7 @@ import { entriesApi } from './entries.js';
 import { checkDates, checkLinks, checkPatch, isClosed, summary, timelineTarget, type TaskPatch, type TaskQuery, type TaskInput } from './fields.js';
 import { stagesApi } from './stages.js';
 import { changeStatus } from './status.js';
+import { launchStatus, launchTask, type LaunchStatus, type LaunchTarget, type Launched } from '../inbox/launch.js';
 
 export type { StageInput, TaskInput, TaskPatch, StageProgress, TaskQuery } from './fields.js';
 export { TRANSITIONS, isClosed } from './fields.js';
@@ -168,6 +169,16 @@ export function tasksModule(ctx: Context) {
         sort: [{ field: 'at' }],
       });
     },
+    /** One task to many people (WinMENTOR): an origin for the issuer and a linked task of their own for each recipient. */
+    launch(template: TaskInput, options: { to: LaunchTarget }): Promise<Launched> {
+      return launchTask(ctx, template, options?.to);
+    },
+
+    /** Who of a launched task's recipients responded and who completed. */
+    launchStatus(originId: string): Promise<LaunchStatus> {
+      return launchStatus(ctx, originId);
+    },
+
     ...stagesApi(ctx),
     ...entriesApi(ctx),
   };

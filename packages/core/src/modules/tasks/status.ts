@@ -4,6 +4,7 @@ import { invalid } from '../../errors.js';
 import * as v from '../../validate.js';
 import { TRANSITIONS, isClosed, summary, timelineTarget } from './fields.js';
 import { completeStage, stagesOf } from './stages.js';
+import { recordResponse } from '../inbox/record.js';
 
 export async function changeStatus(
   unit: Unit,
@@ -37,6 +38,9 @@ export async function changeStatus(
     data: { ...summary(saved), from, to, ...(options.reason ? { reason: options.reason } : {}) },
   });
   unit.emit({ type: 'task.status_changed', task: saved, from, to });
-  if (isClosed(to)) unit.emit({ type: 'task.closed', task: saved });
+  if (isClosed(to)) {
+    unit.emit({ type: 'task.closed', task: saved });
+    await recordResponse(unit, saved, { kind: to === 'done' ? 'completed' : 'cancelled', summary: options.reason ?? `${saved.number} ${saved.subject}` });
+  }
   return saved;
 }
