@@ -15,6 +15,7 @@ import { offersModule } from './modules/offers.js';
 import type { SalesHooks } from './modules/offers/documents.js';
 import { emailsModule } from './modules/emails/index.js';
 import { calendarModule } from './modules/calendar/index.js';
+import { viewsModule } from './modules/views/index.js';
 import { schedulerModule } from './modules/scheduler/index.js';
 import { inboxModule } from './modules/inbox/index.js';
 import type { MailPolicy } from './domain/email-types.js';
@@ -51,6 +52,7 @@ function modules(ctx: Context, hooks: SalesHooks = {}) {
     offers: offersModule(ctx, hooks),
     emails: emailsModule(ctx),
     calendar: calendarModule(ctx),
+    views: viewsModule(ctx),
     scheduler: schedulerModule(ctx),
     inbox: inboxModule(ctx),
   };

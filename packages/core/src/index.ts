@@ -76,6 +76,33 @@ export type { LaunchTarget, Launched, LaunchStatus } from './modules/inbox/launc
 export type { CalendarField, CalendarItem, CalendarQuery, CalendarRange, CalendarDay, CalendarGrid, GridQuery, GridView } from './modules/calendar/index.js';
 export type { OfferLineInput } from './modules/offers/money.js';
 export type { SalesHooks, HostDocument, OrderRequest, ConvertRequest } from './modules/offers/documents.js';
+export type {
+  ViewKind,
+  ViewSpec,
+  ViewFilter,
+  ViewValue,
+  ViewColumn,
+  ViewStyle,
+  ViewIcon,
+  FormatRule,
+  ViewShare,
+  SavedView,
+  BuiltinView,
+  ViewRunOptions,
+  ViewResult,
+  ViewRow,
+  ViewGroup,
+  ViewColumnInfo,
+  PivotQuery,
+  PivotTable,
+  RelativeDate,
+  DateRange,
+  ViewInput,
+  ViewPatch,
+  ViewRef,
+  ViewReader,
+} from './modules/views/index.js';
+export { VIEW_KINDS, VIEW_ICONS, RELATIVE_DATES, DATE_RANGES } from './modules/views/index.js';
 
 // Rules and helpers a host may show or reuse
 export { newId } from './ids.js';

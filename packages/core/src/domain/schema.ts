@@ -1,6 +1,7 @@
 import { Schema, type CollectionDef, type FieldDef, type IndexDef } from '../store/schema.js';
 import { salesCollections } from './sales-schema.js';
 import { emailCollections } from './email-schema.js';
+import { viewCollections } from './views-schema.js';
 import { substitutions } from './substitution.js';
 import { automationCollections } from './automation-schema.js';
 import { workCollections } from './work-schema.js';
@@ -208,6 +209,7 @@ export const coreCollections: CollectionDef[] = [
   substitutions,
   ...automationCollections,
   ...workCollections,
+  ...viewCollections,
 ];
 
 /** The schema every store gets by default. */

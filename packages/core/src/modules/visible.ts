@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import type { Filter } from '../store/filter.js';
+import { where, type Filter } from '../store/filter.js';
 import { findAll, readAll } from '../store/find-all.js';
 import type { StoredRecord } from '../store/schema.js';
 import type { AggregateQuery, AggregateRow, FindQuery, Page } from '../store/store.js';
@@ -8,9 +8,13 @@ import type { AggregateQuery, AggregateRow, FindQuery, Page } from '../store/sto
  * The one door the calendar, the inbox and tracking read through. Access rules (the current
  * actor's visibility, a Filter) are AND-ed into `where` here and nowhere else, so no page is
  * ever filtered after it was read.
+ *
+ * Until the access engine lands, the one rule is decision 0081's: a private task is its
+ * owner's alone. The trusted host (no actor) sees everything.
  */
-export function visibleWhere(_ctx: Context, _collection: string, filter: Filter | undefined): Filter | undefined {
-  return filter;
+export function visibleWhere(ctx: Context, collection: string, filter: Filter | undefined): Filter | undefined {
+  if (ctx.actorId === null || collection !== 'tasks') return filter;
+  return where.and(filter, where.or(where.eq('private', false), where.eq('ownerId', ctx.actorId)));
 }
 
 /** Reads as the current actor: `find`, `findAll`, `readAll`, `count` and `aggregate` with the rules applied. */
