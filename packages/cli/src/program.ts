@@ -8,6 +8,7 @@ import { registerInit } from './commands/init.js';
 import { registerTasks } from './commands/tasks.js';
 import { registerServe } from './commands/serve.js';
 import { registerOperators } from './commands/tokens.js';
+import { registerHandOver } from './commands/hand-over.js';
 
 /** Builds the `rapport` command. Each command lives in commands/ and registers itself here. */
 export function buildProgram(): Command {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerInit(program);
   registerOperators(program);
+  registerHandOver(program);
   registerHistory(program);
   registerTasks(program);
   registerServe(program);
