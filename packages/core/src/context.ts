@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Subject } from 'rxjs';
 import type { BlobStore } from './blobs.js';
 import type { Clock } from './clock.js';
@@ -107,12 +108,33 @@ export function inRead<R>(ctx: Context, fn: (unit: Unit) => Promise<R>): Promise
 /** Runs `fn` in one transaction and publishes its events after the commit. */
 export async function inUnit<R>(ctx: Context, fn: (unit: Unit) => Promise<R>): Promise<R> {
   let unit!: Unit;
-  const result = await ctx.store.transaction(async (tx) => {
-    unit = new Unit(tx, ctx.clock.now(), ctx.actorId);
-    return fn(unit);
-  });
+  const body = () =>
+    ctx.store.transaction(async (tx) => {
+      unit = new Unit(tx, ctx.clock.now(), ctx.actorId);
+      return fn(unit);
+    });
+  const result = await (ctx.store.capabilities.transactions ? body() : serialised(ctx.store, body));
   for (const event of unit.events) ctx.events.next(event);
   return result;
+}
+
+/** The last unit queued on each store that lacks transactions, and the store whose unit is running here. */
+const queues = new WeakMap<Store, Promise<unknown>>();
+const running = new AsyncLocalStorage<Store>();
+
+/**
+ * A store without transactions cannot isolate two units, so core runs its units one at a time:
+ * a unit's checks (a unique code, a version, a default record created on first use) still hold
+ * when it writes. A unit started inside a running one joins it, as a nested transaction would.
+ */
+function serialised<R>(store: Store, fn: () => Promise<R>): Promise<R> {
+  if (running.getStore() === store) return fn();
+  const run = (queues.get(store) ?? Promise.resolve()).then(() => running.run(store, fn));
+  queues.set(
+    store,
+    run.catch(() => undefined),
+  );
+  return run;
 }
 
 /** Runs `fn` again (up to five times in all) while it fails with a CONFLICT: a lost race, not an error. */

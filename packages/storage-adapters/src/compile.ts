@@ -11,7 +11,7 @@ import {
   type Scalar,
   type Schema,
 } from '@rapport/core/store';
-import type { Dialect, ParamSink } from './dialect.js';
+import { codecOf, type Dialect, type ParamSink } from './dialect.js';
 import { columnName, tableName } from './naming.js';
 
 /** Bound parameters of one statement; `add` returns the placeholder to put in the SQL. */
@@ -58,7 +58,8 @@ export class Table {
   /** A driver row → a record with every field present (null when empty). */
   decode(row: Record<string, unknown>): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const c of this.columns) out[c.field] = this.dialect.decode(c.def, row[c.column]);
+    const codec = codecOf(this.dialect);
+    for (const c of this.columns) out[c.field] = codec.decode(c.def, row[c.column]);
     return out;
   }
 }
@@ -99,7 +100,7 @@ export function compileFilter(table: Table, f: NormalFilter, params: Params): st
   const t = target(table, f.field);
   if (t.jsonPath.length > 0) return compileJsonLeaf(table, t, f, params);
   const col = d.q(t.column.column);
-  const enc = (v: Scalar) => params.add(d.encode(t.column.def, v));
+  const enc = (v: Scalar) => params.add(codecOf(d).encode(t.column.def, v));
   switch (f.op) {
     case 'isNull':
       return `${col} IS NULL`;
@@ -228,7 +229,7 @@ export function decodeAggregate(table: Table, query: AggregateQuery, row: Record
     const name = groupKeyName(key);
     const t = target(table, name);
     group[name] =
-      typeof key === 'string' && t.jsonPath.length === 0 ? (table.dialect.decode(t.column.def, v) as Scalar | null) : ((v ?? null) as Scalar | null);
+      typeof key === 'string' && t.jsonPath.length === 0 ? (codecOf(table.dialect).decode(t.column.def, v) as Scalar | null) : ((v ?? null) as Scalar | null);
   });
   const values: Record<string, number | null> = {};
   Object.keys(query.measures).forEach((name, i) => {

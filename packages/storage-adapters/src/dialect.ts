@@ -1,5 +1,5 @@
 import type { EntitySchemaColumnOptions } from 'typeorm';
-import type { FieldDef } from '@rapport/core/store';
+import { valueCodec, type FieldDef, type StoreCapabilities, type ValueCodec } from '@rapport/core/store';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -41,10 +41,13 @@ export interface Dialect {
   /** The DDL of the sequences table (name → value). */
   sequencesTable(table: string): string;
 
-  /** A domain value as the driver binds it. */
-  encode(def: FieldDef, value: unknown): unknown;
-  /** A driver value as the domain reads it. */
-  decode(def: FieldDef, value: unknown): unknown;
+  /**
+   * What the database keeps natively and what it lacks. Core converts the rest (`valueCodec`):
+   * a dialect never converts dates, booleans or JSON itself.
+   */
+  readonly capabilities: StoreCapabilities;
+  /** A value, once core has converted it, as this driver must be handed it (when the driver needs more). */
+  bind?(def: FieldDef, value: unknown): unknown;
 
   /** The null-safe "differs from" operator (`IS NOT`, `IS DISTINCT FROM`). */
   readonly distinctFrom: string;
@@ -71,6 +74,16 @@ export interface Dialect {
 
 export const quoteIdentifier = (id: string) => `"${id.replace(/"/g, '""')}"`;
 
-export function toDate(value: unknown): Date {
-  return value instanceof Date ? value : new Date(value as string | number);
+const codecs = new WeakMap<Dialect, ValueCodec>();
+
+/** The dialect's values in and out: core's conversion for its capabilities, then the driver's binding. */
+export function codecOf(d: Dialect): ValueCodec {
+  let codec = codecs.get(d);
+  if (!codec) {
+    const core = valueCodec(d.capabilities);
+    const bind = d.bind?.bind(d);
+    codec = bind ? { encode: (def, value) => bind(def, core.encode(def, value)), decode: core.decode } : core;
+    codecs.set(d, codec);
+  }
+  return codec;
 }

@@ -191,14 +191,6 @@ export function postgresStore(options: PostgresStoreOptions): Store {
     // Unqualified names in the store's SQL and in the migrations resolve to this schema.
     extra: { options: `-c search_path=${pgSchema}` },
   });
-  const engine = new PostgresEngine(
-    pgSchema,
-    'postgresStore',
-    postgres,
-    schema,
-    { nativeJson: true, nativeDates: true, nativeBooleans: true, transactions: true, concurrentWriters: true },
-    dataSource,
-    migrations,
-  );
+  const engine = new PostgresEngine(pgSchema, 'postgresStore', postgres, schema, dataSource, migrations);
   return new SqlStore(engine);
 }

@@ -18,13 +18,12 @@ import {
   type Page,
   type Schema,
   type Store,
-  type StoreCapabilities,
   type StoredRecord,
 } from '@rapport/core/store';
 import type { DataSource, Logger, QueryRunner } from 'typeorm';
 import { compileAggregate, compileFilter, compileOrderBy, decodeAggregate, Params, tablesOf, type Table } from './compile.js';
 import { createIndexSql, createTableSql } from './ddl.js';
-import type { Dialect } from './dialect.js';
+import { codecOf, type Dialect } from './dialect.js';
 import { wrapError } from './errors.js';
 import { sameDef, type MigrationSet } from './migration-plan.js';
 import { MIGRATIONS_TABLE, SEQUENCES_TABLE } from './naming.js';
@@ -71,7 +70,6 @@ export abstract class Engine {
     readonly adapter: string,
     readonly dialect: Dialect,
     readonly schema: Schema,
-    readonly capabilities: StoreCapabilities,
     readonly dataSource: DataSource,
     readonly migrations: MigrationSet,
   ) {
@@ -208,7 +206,7 @@ export class SqlStore implements Store {
   }
 
   get capabilities() {
-    return this.engine.capabilities;
+    return this.engine.dialect.capabilities;
   }
 
   private async run<R>(kind: 'read' | 'write', op: string, collection: string | undefined, fn: (s: Session) => Promise<R>): Promise<R> {
@@ -299,7 +297,7 @@ export class SqlStore implements Store {
     for (const [field, value] of Object.entries(patch as Record<string, unknown>)) {
       if (field === 'id' || field === 'version') continue;
       const c = table.column(field);
-      sets.push(`${d.q(c.column)} = ${params.add(d.encode(c.def, value))}`);
+      sets.push(`${d.q(c.column)} = ${params.add(codecOf(d).encode(c.def, value))}`);
     }
     sets.push(`${d.q('version')} = ${d.q('version')} + 1`);
     const sql =
@@ -380,7 +378,7 @@ function insertSql(table: Table, records: Row[]): { sql: string; values: unknown
   for (const r of records) {
     for (const key of Object.keys(r)) if (!table.byField.has(key)) table.column(key);
   }
-  const tuples = records.map((r) => `(${table.columns.map((c) => params.add(d.encode(c.def, r[c.field]))).join(', ')})`);
+  const tuples = records.map((r) => `(${table.columns.map((c) => params.add(codecOf(d).encode(c.def, r[c.field]))).join(', ')})`);
   const cols = table.columns.map((c) => d.q(c.column)).join(', ');
   return { sql: `INSERT INTO ${table.sqlName} (${cols}) VALUES ${tuples.join(', ')}`, values: params.values };
 }

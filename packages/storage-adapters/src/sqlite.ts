@@ -176,13 +176,6 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       if (file) db.pragma('synchronous = NORMAL');
     },
   });
-  const engine = new SqliteEngine(
-    'sqliteStore',
-    sqlite,
-    schema,
-    { nativeJson: false, nativeDates: false, nativeBooleans: false, transactions: true, concurrentWriters: false },
-    dataSource,
-    migrations,
-  );
+  const engine = new SqliteEngine('sqliteStore', sqlite, schema, dataSource, migrations);
   return new SqlStore(engine);
 }

@@ -15,6 +15,8 @@ export type { ResolvedSort } from './cursor.js';
 export { aggregateRecords, groupKeyName, groupValue } from './aggregate.js';
 export { memoryStore } from './memory.js';
 export { findAll, readAll } from './find-all.js';
+export { valueCodec } from './codec.js';
+export type { ValueCodec } from './codec.js';
 export { coreSchema, coreCollections } from '../domain/schema.js';
 export { RapportError, isRapportError } from '../errors.js';
 export type { RapportErrorCode } from '../errors.js';

@@ -38,7 +38,10 @@ class MemoryEngine {
   readonly sequences = new Map<string, number>();
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly schema: Schema) {
+  constructor(
+    readonly schema: Schema,
+    readonly transactions: boolean,
+  ) {
     for (const def of schema.collections) {
       const unique = new Map<string, Map<string, string>>();
       const lookup = new Map<string, Map<string, Set<string>>>();
@@ -195,19 +198,15 @@ class MemoryEngine {
 
 class MemoryStore implements Store {
   readonly name = 'memory';
-  readonly capabilities: StoreCapabilities = {
-    nativeJson: true,
-    nativeDates: true,
-    nativeBooleans: true,
-    transactions: true,
-    concurrentWriters: false,
-  };
+  readonly capabilities: StoreCapabilities;
 
   constructor(
     private readonly engine: MemoryEngine,
     /** Set inside a transaction: writes are recorded here and undone on failure. */
     private readonly undo: Undo | null = null,
-  ) {}
+  ) {
+    this.capabilities = { nativeJson: true, nativeDates: true, nativeBooleans: true, transactions: engine.transactions, concurrentWriters: false };
+  }
 
   private write<R>(fn: () => R): Promise<R> {
     if (this.undo) return Promise.resolve().then(fn);
@@ -227,6 +226,18 @@ class MemoryStore implements Store {
 
   createMany<T extends StoredRecord>(collection: string, records: T[]): Promise<void> {
     if (this.undo) return Promise.resolve().then(() => records.forEach((r) => this.engine.insert(collection, r as unknown as Row, this.undo)));
+    // Without transactions a batch is still one statement: all of it or none.
+    if (!this.engine.transactions) {
+      return this.write(() => {
+        const undo: Undo = [];
+        try {
+          records.forEach((r) => this.engine.insert(collection, r as unknown as Row, undo));
+        } catch (err) {
+          for (const step of undo.reverse()) step();
+          throw err;
+        }
+      });
+    }
     return this.transaction((tx) => tx.createMany(collection, records));
   }
 
@@ -284,7 +295,8 @@ class MemoryStore implements Store {
   }
 
   transaction<R>(fn: (tx: Store) => Promise<R>): Promise<R> {
-    if (this.undo) return fn(this);
+    // Declared without transactions, the store really has none: each write stands on its own.
+    if (this.undo || !this.engine.transactions) return fn(this);
     return this.engine.exclusive(async () => {
       const undo: Undo = [];
       try {
@@ -299,7 +311,11 @@ class MemoryStore implements Store {
   async close(): Promise<void> {}
 }
 
-/** A complete in-process Store (transactions included), for tests, demos and small embeds. */
-export function memoryStore(options: { schema?: Schema } = {}): Store {
-  return new MemoryStore(new MemoryEngine(options.schema ?? coreSchema));
+/**
+ * A complete in-process Store (transactions included), for tests, demos and small embeds.
+ * `capabilities: { transactions: false }` makes a store without transactions (no rollback), to
+ * test what core does for such a store.
+ */
+export function memoryStore(options: { schema?: Schema; capabilities?: Pick<Partial<StoreCapabilities>, 'transactions'> } = {}): Store {
+  return new MemoryStore(new MemoryEngine(options.schema ?? coreSchema, options.capabilities?.transactions ?? true));
 }

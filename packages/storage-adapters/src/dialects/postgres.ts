@@ -1,4 +1,4 @@
-import { quoteIdentifier, toDate, type Dialect } from '../dialect.js';
+import { quoteIdentifier, type Dialect } from '../dialect.js';
 
 const BUCKETS = { year: 'YYYY', month: 'YYYY-MM', day: 'YYYY-MM-DD' } as const;
 
@@ -7,6 +7,7 @@ export const postgres: Dialect = {
   name: 'postgres',
   q: quoteIdentifier,
   placeholder: (n) => `$${n}`,
+  capabilities: { nativeJson: true, nativeDates: true, nativeBooleans: true, transactions: true, concurrentWriters: true },
   maxParams: 65_000,
   batchRows: 500,
 
@@ -65,29 +66,8 @@ export const postgres: Dialect = {
   dropsAddedDefaults: true,
   sequencesTable: (table) => `CREATE TABLE ${quoteIdentifier(table)} (\n  "name" varchar(255) COLLATE "C" NOT NULL PRIMARY KEY,\n  "value" bigint NOT NULL\n)`,
 
-  encode(def, value) {
-    if (value === null || value === undefined) return null;
-    switch (def.type) {
-      case 'date':
-        return toDate(value);
-      case 'json':
-        return JSON.stringify(value);
-      default:
-        return value;
-    }
-  },
-  decode(def, value) {
-    if (value === null || value === undefined) return null;
-    switch (def.type) {
-      case 'date':
-        return value instanceof Date ? value : new Date(value as string);
-      case 'integer':
-      case 'float':
-        return Number(value);
-      default:
-        return value; // pg parses jsonb itself
-    }
-  },
+  // node-postgres sends a JavaScript array as a PostgreSQL array: JSON goes as its text, which jsonb parses.
+  bind: (def, value) => (def.type === 'json' && value !== null ? JSON.stringify(value) : value),
 
   distinctFrom: 'IS DISTINCT FROM',
   position: (haystack, needle) => `strpos(${haystack}, ${needle})`,

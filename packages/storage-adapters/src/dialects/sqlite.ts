@@ -1,4 +1,4 @@
-import { quoteIdentifier, toDate, type Dialect } from '../dialect.js';
+import { quoteIdentifier, type Dialect } from '../dialect.js';
 
 /** The SQL function sqliteStore registers on its connection: SQLite's own lower() is ASCII-only. */
 export const SQLITE_LOWER = 'rapport_lower';
@@ -14,6 +14,8 @@ export const sqlite: Dialect = {
   name: 'sqlite',
   q: quoteIdentifier,
   placeholder: () => '?',
+  // No native dates (epoch milliseconds), booleans (0/1) or JSON (text read by json1): core converts.
+  capabilities: { nativeJson: false, nativeDates: false, nativeBooleans: false, transactions: true, concurrentWriters: false },
   maxParams: 32_000,
   batchRows: 100,
 
@@ -48,36 +50,6 @@ export const sqlite: Dialect = {
   },
   dropsAddedDefaults: false,
   sequencesTable: (table) => `CREATE TABLE ${quoteIdentifier(table)} (\n  "name" TEXT NOT NULL PRIMARY KEY,\n  "value" INTEGER NOT NULL\n)`,
-
-  encode(def, value) {
-    if (value === null || value === undefined) return null;
-    switch (def.type) {
-      case 'date':
-        return toDate(value).getTime();
-      case 'boolean':
-        return value ? 1 : 0;
-      case 'json':
-        return JSON.stringify(value);
-      default:
-        return value;
-    }
-  },
-  decode(def, value) {
-    if (value === null || value === undefined) return null;
-    switch (def.type) {
-      case 'date':
-        return new Date(Number(value));
-      case 'boolean':
-        return value === 1 || value === true || value === 1n;
-      case 'json':
-        return typeof value === 'string' ? JSON.parse(value) : value;
-      case 'integer':
-      case 'float':
-        return Number(value);
-      default:
-        return value;
-    }
-  },
 
   distinctFrom: 'IS NOT',
   position: (haystack, needle) => `instr(${haystack}, ${needle})`,
