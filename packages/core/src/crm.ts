@@ -18,6 +18,7 @@ import { calendarModule } from './modules/calendar/index.js';
 import { viewsModule } from './modules/views/index.js';
 import { schedulerModule } from './modules/scheduler/index.js';
 import { inboxModule } from './modules/inbox/index.js';
+import { trackingModule } from './modules/tracking/index.js';
 import type { MailPolicy } from './domain/email-types.js';
 import type { Store } from './store/store.js';
 
@@ -55,6 +56,7 @@ function modules(ctx: Context, hooks: SalesHooks = {}) {
     views: viewsModule(ctx),
     scheduler: schedulerModule(ctx),
     inbox: inboxModule(ctx),
+    tracking: trackingModule(ctx),
   };
 }
 

@@ -72,6 +72,7 @@ export type {
 } from './modules/opportunities/index.js';
 export type { OfferInput, OfferPatch } from './modules/offers.js';
 export type { InboxQuery, InboxPage } from './modules/inbox/index.js';
+export type { Dataset, DatasetColumn, DailyRow, WorkloadRow, TrackingScope } from './modules/tracking/index.js';
 export type { LaunchTarget, Launched, LaunchStatus } from './modules/inbox/launch.js';
 export type { CalendarField, CalendarItem, CalendarQuery, CalendarRange, CalendarDay, CalendarGrid, GridQuery, GridView } from './modules/calendar/index.js';
 export type { OfferLineInput } from './modules/offers/money.js';
@@ -116,4 +117,5 @@ export { normalizeMessageId, isBulk, isBlocked, safeFilename, DEFAULT_MAIL_POLIC
 export { DEFAULT_PIPELINE_STAGES, DEFAULT_PIPELINE_CODE } from './modules/opportunities/index.js';
 export { OFFER_TRANSITIONS } from './modules/offers.js';
 export { CALENDAR_FIELDS, GRID_VIEWS } from './modules/calendar/index.js';
+export { DEFAULT_PRIORITY_WEIGHTS } from './modules/tracking/index.js';
 export { offerLine, offerTotals } from './modules/offers/money.js';
