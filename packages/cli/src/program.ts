@@ -9,6 +9,8 @@ import { registerTasks } from './commands/tasks.js';
 import { registerServe } from './commands/serve.js';
 import { registerOperators } from './commands/tokens.js';
 import { registerHandOver } from './commands/hand-over.js';
+import { registerWorker } from './commands/worker.js';
+import { registerMail } from './commands/mail.js';
 
 /** Builds the `rapport` command. Each command lives in commands/ and registers itself here. */
 export function buildProgram(): Command {
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
   registerServe(program);
   registerDemo(program);
   registerImport(program);
+  registerWorker(program);
+  registerMail(program);
   // Usage errors are printed by run() as one line (or JSON); the whole help is one --help away.
   const quiet = (cmd: Command) => {
     cmd.configureOutput({ outputError: () => undefined }).exitOverride();

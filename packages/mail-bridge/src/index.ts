@@ -14,3 +14,8 @@ export { sanitizeEmailHtml } from './sanitize.js';
 // A task back to a mailbox (with an iCalendar VTODO).
 export { exportTask, buildTaskMessage } from './export.js';
 export type { ExportOptions, ExportResult } from './export.js';
+// Outbound mail over SMTP (the core Mailer port).
+export { smtpMailer, smtpConnectionFromEnv } from './smtp.js';
+export type { SmtpConnection } from './smtp.js';
+// `rapport mail test`: are the credentials right?
+export { checkImap, checkSmtp } from './check.js';

@@ -5,6 +5,7 @@ import { RapportError, invalid } from '../../errors.js';
 import { newId } from '../../ids.js';
 import type { Mailer, MailMessage } from '../../mail.js';
 import type { SmsGateway } from '../../sms.js';
+import { BUILTIN_CHANNELS, BUILTIN_HANDLERS } from './builtin.js';
 import { runDeliveryBatch, type ChannelHandler, type DeliveriesReport } from './deliveries.js';
 import { OUTBOX_CHANNELS, messageIdFor } from './outbox.js';
 import { runJobBatch, type JobHandler, type JobsReport } from './run-jobs.js';
@@ -33,6 +34,8 @@ export interface SchedulerOptions {
   missedAfterMs?: number;
   /** The domain of derived Message-IDs (default: the sender's domain, else `rapport.invalid`). */
   messageIdDomain?: string;
+  /** Register core's built-in job kinds and channels (`mail.send`, and those of modules such as reminders); default true. */
+  builtins?: boolean;
   /** Called with an error that stopped a pass of `start()` (the loop goes on after `pollMs`). */
   onError?: (err: unknown) => void;
 }
@@ -79,6 +82,10 @@ export function createScheduler(crm: Crm, options: SchedulerOptions = {}): Sched
   };
   const handlers = new Map<string, JobHandler>();
   const channels = new Map<OutboxChannel, ChannelHandler>();
+  if (options.builtins !== false) {
+    for (const [kind, handler] of Object.entries(BUILTIN_HANDLERS)) handlers.set(kind, handler);
+    for (const [channel, make] of Object.entries(BUILTIN_CHANNELS)) channels.set(channel as OutboxChannel, make(crm));
+  }
   if (options.mailer) channels.set('email', emailChannel(options.mailer, options.messageIdDomain));
   if (options.sms) channels.set('sms', smsChannel(options.sms));
   const jobPhase = {

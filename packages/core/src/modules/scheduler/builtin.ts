@@ -1,0 +1,22 @@
+import type { Crm } from '../../crm.js';
+import type { JsonObject, OutboxChannel } from '../../domain/automation-types.js';
+import { invalid } from '../../errors.js';
+import type { ChannelHandler } from './deliveries.js';
+import type { JobHandler } from './run-jobs.js';
+
+/**
+ * Job kinds every scheduler runs unless told otherwise (`createScheduler(crm, { builtins: false })`),
+ * so `rapport worker` runs what core's modules schedule. Modules add their kinds here.
+ */
+export const BUILTIN_HANDLERS: Record<string, JobHandler> = {
+  /** Sends `payload.message` (a MailMessage) once per occurrence. */
+  'mail.send': (job, ctx) => {
+    const message = job.payload.message;
+    if (!message || typeof message !== 'object' || Array.isArray(message))
+      throw invalid('mail.send payload.message', 'must be an e-mail message object', message);
+    ctx.enqueue({ key: `mail.send:${job.key}:${ctx.occurrence.toISOString()}`, channel: 'email', payload: message as JsonObject });
+  },
+};
+
+/** Channels core's modules deliver themselves (e.g. in-app notifications), built per CRM. */
+export const BUILTIN_CHANNELS: Partial<Record<OutboxChannel, (crm: Crm) => ChannelHandler>> = {};
