@@ -27,6 +27,11 @@ export interface CrmSettings {
   defaultRegister: { code: string; name: string; color: string; numberPattern: string };
   /** How incoming e-mail becomes CRM data (see `crm.emails.ingest`). */
   mail?: Partial<MailPolicy>;
+  /**
+   * Country (ISO 3166 code such as `PL`) of phone numbers written without `+`; without it such a
+   * number is refused. Every stored number is E.164.
+   */
+  phoneCountry?: string | null;
 }
 
 /** One unit of work: a store transaction plus the events to publish once it has committed. */

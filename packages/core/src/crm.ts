@@ -19,6 +19,8 @@ import { viewsModule } from './modules/views/index.js';
 import { schedulerModule } from './modules/scheduler/index.js';
 import { inboxModule } from './modules/inbox/index.js';
 import { trackingModule } from './modules/tracking/index.js';
+import { notificationsModule } from './modules/notifications/index.js';
+import { templatesModule } from './modules/templates/index.js';
 import type { MailPolicy } from './domain/email-types.js';
 import type { Store } from './store/store.js';
 
@@ -57,6 +59,8 @@ function modules(ctx: Context, hooks: SalesHooks = {}) {
     scheduler: schedulerModule(ctx),
     inbox: inboxModule(ctx),
     tracking: trackingModule(ctx),
+    notifications: notificationsModule(ctx),
+    templates: templatesModule(ctx),
   };
 }
 

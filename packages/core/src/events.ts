@@ -2,6 +2,7 @@ import type { Substitution } from './domain/substitution.js';
 import type { Email, QuarantinedEmail } from './domain/email-types.js';
 import type { Partner, Person, Stage, Task, TaskEntry, Operator, Register } from './domain/types.js';
 import type { TaskResponse } from './domain/work-types.js';
+import type { Notification } from './domain/notify-types.js';
 import type { Campaign, CampaignLink, CampaignMember, Offer, OfferStatus, Opportunity, SalesDocument, StageChange } from './domain/sales-types.js';
 
 /** Domain events, emitted on `crm.events$` after the change they describe has committed. */
@@ -36,6 +37,8 @@ export type DomainEvent =
   | { type: 'email.ingested'; email: Email; taskId: string | null; createdTask: boolean }
   | { type: 'email.quarantined'; item: QuarantinedEmail }
   | { type: 'email.deleted_on_server'; account: string; mailbox: string; uidValidity: number; count: number }
+  | { type: 'notification.created'; notification: Notification }
+  | { type: 'notification.read'; operatorId: string; ids: string[] }
   | { type: string & {}; [key: string]: unknown };
 
 export type DomainEventType = DomainEvent['type'];

@@ -39,6 +39,7 @@ export * from './domain/email-types.js';
 export * from './domain/sales-types.js';
 export * from './domain/automation-types.js';
 export * from './domain/work-types.js';
+export * from './domain/notify-types.js';
 
 // What the modules take
 export type { PartnerInput, PartnerPatch, PartnerQuery, LeadInput } from './modules/partners/index.js';
@@ -51,6 +52,8 @@ export type { RegisterInput } from './modules/registers.js';
 export type { TaskInput, TaskPatch, TaskQuery, StageInput, StageProgress } from './modules/tasks/index.js';
 export type { HistoryQuery, EmailHistory } from './modules/history.js';
 export type { IngestOptions } from './modules/emails/index.js';
+export type { NotificationInput, NotificationQuery } from './modules/notifications/index.js';
+export type { TemplateInput, RenderedMessage, Recipient } from './modules/templates/index.js';
 export type {
   CampaignInput,
   CampaignPatch,
@@ -111,6 +114,7 @@ export { TRANSITIONS } from './modules/tasks/index.js';
 export { formatNumber } from './modules/registers.js';
 export { hashToken } from './modules/operators.js';
 export { HAND_OVER_KINDS } from './modules/hand-over.js';
+export { e164 } from './domain/phone.js';
 export { FREEMAIL_DOMAINS, isFreemail, domainOf } from './domain/freemail.js';
 export { canonicalDomain, canonicalAddress, unicodeDomain } from './domain/mail-address.js';
 export { normalizeMessageId, isBulk, isBlocked, safeFilename, DEFAULT_MAIL_POLICY } from './modules/emails/index.js';

@@ -5,6 +5,7 @@ import { viewCollections } from './views-schema.js';
 import { substitutions } from './substitution.js';
 import { automationCollections } from './automation-schema.js';
 import { workCollections } from './work-schema.js';
+import { notifyCollections } from './notify-schema.js';
 
 const str = (length = 255): FieldDef => ({ type: 'string', length });
 const optStr = (length = 255): FieldDef => ({ type: 'string', length, nullable: true });
@@ -17,7 +18,7 @@ const stamps = { createdAt: date, updatedAt: date };
 
 export const operators: CollectionDef = {
   name: 'operators',
-  fields: { name: str(), email: str(320), groups: json, active: { type: 'boolean' }, ...stamps },
+  fields: { name: str(), email: str(320), groups: json, active: { type: 'boolean' }, phone: optStr(32), ...stamps },
   indexes: [{ name: 'operators_email_uq', fields: ['email'], unique: true }],
 };
 
@@ -210,6 +211,7 @@ export const coreCollections: CollectionDef[] = [
   ...automationCollections,
   ...workCollections,
   ...viewCollections,
+  ...notifyCollections,
 ];
 
 /** The schema every store gets by default. */

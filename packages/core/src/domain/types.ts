@@ -22,6 +22,8 @@ export interface Operator extends StoredRecord, Timestamps {
   email: string;
   groups: string[];
   active: boolean;
+  /** Mobile number in E.164 for SMS notifications; null when none. */
+  phone: string | null;
 }
 
 /** A bearer token of an operator; only its SHA-256 hash is stored. */

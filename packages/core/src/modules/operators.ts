@@ -6,6 +6,7 @@ import { newId } from '../ids.js';
 import { where } from '../store/filter.js';
 import type { Page } from '../store/store.js';
 import * as v from '../validate.js';
+import { e164 } from '../domain/phone.js';
 import { syncContactKeys } from './contact-keys.js';
 import { handOverMethods } from './hand-over.js';
 import { substitutionMethods } from './substitutions.js';
@@ -14,6 +15,8 @@ export interface OperatorInput {
   name: string;
   email: string;
   groups?: string[];
+  /** Mobile number for SMS; without `+` it is read in the CRM's `settings.phoneCountry`. */
+  phone?: string | null;
 }
 
 const TOKEN_PREFIX = 'rpt_';
@@ -41,6 +44,7 @@ export function operatorsModule(ctx: Context) {
           email,
           groups: v.strings('operator.groups', input.groups, 64),
           active: true,
+          phone: input.phone === undefined || input.phone === null ? null : e164('operator.phone', input.phone, ctx.settings.phoneCountry),
           createdAt: unit.now,
           updatedAt: unit.now,
         };
@@ -71,6 +75,8 @@ export function operatorsModule(ctx: Context) {
         if ('name' in patch) fields.name = v.text('operator.name', patch.name, {});
         if ('groups' in patch) fields.groups = v.strings('operator.groups', patch.groups, 64);
         if ('active' in patch) fields.active = Boolean(patch.active);
+        if ('phone' in patch)
+          fields.phone = patch.phone === undefined || patch.phone === null ? null : e164('operator.phone', patch.phone, ctx.settings.phoneCountry);
         if ('email' in patch) {
           fields.email = v.email('operator.email', patch.email);
           const clash = (await unit.tx.find<Operator>('operators', { where: where.eq('email', fields.email), limit: 1 })).items[0];

@@ -5,6 +5,7 @@ import { newId } from '../ids.js';
 import { where } from '../store/filter.js';
 import type { Page } from '../store/store.js';
 import * as v from '../validate.js';
+import { e164List } from '../domain/phone.js';
 import { lookupAddress, syncContactKeys } from './contact-keys.js';
 
 export interface PersonInput {
@@ -17,14 +18,14 @@ export interface PersonInput {
   customFields?: CustomFields;
 }
 
-function checkFields(patch: Partial<PersonInput>): Partial<Person> {
+function checkFields(patch: Partial<PersonInput>, phoneCountry?: string | null): Partial<Person> {
   const input = v.definedOnly(patch);
   const out: Partial<Person> = {};
   if ('partnerId' in input) out.partnerId = v.id('person.partnerId', input.partnerId, true);
   if ('firstName' in input) out.firstName = v.text('person.firstName', input.firstName, {});
   if ('lastName' in input) out.lastName = v.text('person.lastName', input.lastName, {});
   if ('emails' in input) out.emails = v.emails('person.emails', input.emails);
-  if ('phones' in input) out.phones = v.strings('person.phones', input.phones, 64);
+  if ('phones' in input) out.phones = e164List('person.phones', input.phones, phoneCountry);
   if ('position' in input) out.position = v.text('person.position', input.position, { optional: true });
   if ('customFields' in input) out.customFields = v.customFields('person.customFields', input.customFields);
   return out;
@@ -37,7 +38,7 @@ export function personsModule(ctx: Context) {
   return {
     /** Creates a contact person; addresses are indexed for e-mail matching. */
     create(input: PersonInput): Promise<Person> {
-      return inUnit(ctx, (unit) => createPerson(unit, input));
+      return inUnit(ctx, (unit) => createPerson(unit, input, ctx.settings.phoneCountry));
     },
 
     get(id: string): Promise<Person> {
@@ -47,7 +48,7 @@ export function personsModule(ctx: Context) {
     update(id: string, patch: Partial<PersonInput>, options: { expectedVersion?: number } = {}): Promise<Person> {
       return inUnit(ctx, async (unit) => {
         const person = await unit.load<Person>('persons', id, 'person');
-        const fields = checkFields(patch);
+        const fields = checkFields(patch, ctx.settings.phoneCountry);
         if (fields.partnerId) await unit.load<Partner>('partners', fields.partnerId, 'partner');
         const changed = v.changedFields(person, fields);
         const saved = await unit.save('persons', person, { ...fields, updatedAt: unit.now }, options.expectedVersion);
@@ -85,9 +86,10 @@ export async function personsByEmail(unit: Unit, address: string): Promise<Perso
   return persons.filter((p): p is Person => p !== null);
 }
 
-export async function createPerson(unit: Unit, input: PersonInput): Promise<Person> {
+/** Creates a person in `unit`; phone numbers without a country code are read in `phoneCountry`. */
+export async function createPerson(unit: Unit, input: PersonInput, phoneCountry?: string | null): Promise<Person> {
   if (!input || typeof input !== 'object') throw invalid('person', 'must be an object', input);
-  const fields = checkFields({ ...input });
+  const fields = checkFields({ ...input }, phoneCountry);
   if (fields.firstName === undefined) throw invalid('person.firstName', 'must not be empty', '');
   if (fields.lastName === undefined) throw invalid('person.lastName', 'must not be empty', '');
   if (fields.partnerId) await unit.load<Partner>('partners', fields.partnerId, 'partner');

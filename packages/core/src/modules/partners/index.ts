@@ -18,7 +18,7 @@ export function partnersModule(ctx: Context) {
   const api = {
     /** Creates a partner; its code is unique (stored upper-case) and its e-mail domains belong to it alone. */
     create(input: PartnerInput): Promise<Partner> {
-      return inUnit(ctx, (unit) => createPartner(unit, input));
+      return inUnit(ctx, (unit) => createPartner(unit, input, ctx.settings.phoneCountry));
     },
 
     /** The partner with this id, or NOT_FOUND. */
@@ -36,7 +36,7 @@ export function partnersModule(ctx: Context) {
     update(id: string, patch: PartnerPatch, options: { expectedVersion?: number } = {}): Promise<Partner> {
       return inUnit(ctx, async (unit) => {
         const partner = await unit.load<Partner>('partners', id, 'partner');
-        const fields = checkFields(patch);
+        const fields = checkFields(patch, ctx.settings.phoneCountry);
         await checkReferences(unit, fields, id);
         const changed = v.changedFields(partner, fields);
         const saved = await unit.save('partners', partner, { ...fields, updatedAt: unit.now }, options.expectedVersion);

@@ -47,7 +47,7 @@ export function leadsApi(ctx: Context, update: (id: string, patch: PartnerPatch,
     createLead(input: LeadInput): Promise<Partner> {
       return inUnit(ctx, async (unit) => {
         const { campaignId, level, competitorIds, ...partnerInput } = input ?? ({} as LeadInput);
-        const partner = await createPartner(unit, { ...partnerInput, kind: 'lead' });
+        const partner = await createPartner(unit, { ...partnerInput, kind: 'lead' }, ctx.settings.phoneCountry);
         if (competitorIds?.length) await setCompetitors(unit, partner.id, competitorIds);
         if (campaignId) await registerMember(unit, campaignId, partner.id, level);
         return partner;

@@ -4,6 +4,7 @@ import { RapportError, invalid } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { where, type Filter } from '../../store/filter.js';
 import { isFreemail } from '../../domain/freemail.js';
+import { e164List } from '../../domain/phone.js';
 import * as v from '../../validate.js';
 import { lookupKey, syncContactKeys } from '../contact-keys.js';
 
@@ -38,7 +39,7 @@ export interface PartnerQuery {
 
 const CODE = /^[A-Z0-9][A-Z0-9._\-/]{0,63}$/;
 
-export function checkFields(patch: PartnerPatch): Partial<Partner> {
+export function checkFields(patch: PartnerPatch, phoneCountry?: string | null): Partial<Partner> {
   // An undefined field is one not given (null clears it).
   const input = v.definedOnly(patch);
   const out: Partial<Partner> = {};
@@ -56,7 +57,7 @@ export function checkFields(patch: PartnerPatch): Partial<Partner> {
     const free = out.emailDomains.find(isFreemail);
     if (free) throw invalid('partner.emailDomains', 'must not contain a free-mail domain: its addresses belong to anyone', free);
   }
-  if ('phones' in input) out.phones = v.strings('partner.phones', input.phones, 64);
+  if ('phones' in input) out.phones = e164List('partner.phones', input.phones, phoneCountry);
   if ('address' in input) out.address = address(input.address);
   if ('industry' in input) out.industry = v.text('partner.industry', input.industry, { optional: true });
   if ('turnover' in input) out.turnover = v.integer('partner.turnover', input.turnover, { min: 0, optional: true });
@@ -96,9 +97,9 @@ export async function checkReferences(unit: Unit, fields: Partial<Partner>, self
 }
 
 /** Creates a partner in the unit: checked, its contact keys indexed, on its own timeline. */
-export async function createPartner(unit: Unit, input: PartnerInput): Promise<Partner> {
+export async function createPartner(unit: Unit, input: PartnerInput, phoneCountry?: string | null): Promise<Partner> {
   if (!input || typeof input !== 'object') throw invalid('partner', 'must be an object', input);
-  const fields = checkFields({ kind: 'customer', ...input });
+  const fields = checkFields({ kind: 'customer', ...input }, phoneCountry);
   if (fields.code === undefined) throw invalid('partner.code', 'must not be empty', '');
   if (fields.name === undefined) throw invalid('partner.name', 'must not be empty', '');
   await checkReferences(unit, fields, null);

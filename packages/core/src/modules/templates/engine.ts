@@ -1,0 +1,155 @@
+import { Liquid, type Template } from 'liquidjs';
+import { RapportError } from '../../errors.js';
+import { coreSchema } from '../../domain/schema.js';
+
+/**
+ * The sandbox user-written templates run in: LiquidJS with no file system (no include, render or
+ * layout), own properties only (no `constructor`, no `__proto__`), unknown filters refused when
+ * parsed, and limits on template size, render time and memory so a hostile loop stops.
+ */
+const LIMITS = { parse: 100_000, renderMs: 200, memory: 2_000_000 };
+
+const noFiles = {
+  readFileSync: refuseFiles,
+  readFile: refuseFiles,
+  existsSync: () => false,
+  exists: async () => false,
+  resolve: refuseFiles,
+  contains: () => false,
+};
+function refuseFiles(): never {
+  throw new RapportError('VALIDATION', 'templates cannot read files (include, render and layout are not available)');
+}
+
+function makeEngine(): Liquid {
+  const engine = new Liquid({
+    fs: noFiles as never,
+    root: [],
+    partials: [],
+    layouts: [],
+    relativeReference: false,
+    dynamicPartials: false,
+    ownPropertyOnly: true,
+    strictFilters: true,
+    strictVariables: false,
+    parseLimit: LIMITS.parse,
+    renderLimit: LIMITS.renderMs,
+    memoryLimit: LIMITS.memory,
+    cache: false,
+    // Dates print in UTC unless a template says otherwise: the host's own time zone must not leak in.
+    timezoneOffset: 0,
+  });
+  for (const tag of ['include', 'render', 'layout', 'block']) delete engine.tags[tag];
+  return engine;
+}
+
+const engine = makeEngine();
+
+/** Record kinds a template can be written for, and the variables each one offers (name → collection). */
+export const TEMPLATE_ROOTS: Record<string, Record<string, string>> = {
+  task: { task: 'tasks', partner: 'partners', person: 'persons', owner: 'operators', register: 'registers' },
+  partner: { partner: 'partners', owner: 'operators' },
+  person: { person: 'persons', partner: 'partners' },
+  opportunity: { opportunity: 'opportunities', partner: 'partners', owner: 'operators' },
+  offer: { offer: 'offers', partner: 'partners', person: 'persons' },
+};
+
+/** Variables every template has: who it is sent to, the time of sending, and free host data. */
+const RECIPIENT_FIELDS = ['name', 'firstName', 'lastName', 'email', 'phone'];
+const COMMON = ['recipient', 'now', 'data'];
+/** Property names Liquid gives every array or string. */
+const BUILTIN_PROPS = new Set(['size', 'first', 'last']);
+
+/** Parses a template, turning LiquidJS's errors into a VALIDATION naming the field. */
+export function parse(field: string, text: string): Template[] {
+  try {
+    return engine.parse(text);
+  } catch (err) {
+    throw new RapportError('VALIDATION', `${field} is not a valid template: ${firstLine(err)}`, { cause: err, details: { field } });
+  }
+}
+
+/**
+ * Checks every variable the template reads against the record kind's fields: an unknown name
+ * (a typo, `constructor`, a field of another kind) is refused when the template is saved.
+ */
+export function checkVariables(field: string, recordKind: string, parsed: Template[]): void {
+  const roots = TEMPLATE_ROOTS[recordKind]!;
+  let segmentsList: ReturnType<typeof engine.globalVariableSegmentsSync>;
+  try {
+    segmentsList = engine.globalVariableSegmentsSync(parsed, { partials: false });
+  } catch (err) {
+    throw new RapportError('VALIDATION', `${field} cannot be analysed: ${firstLine(err)}`, { cause: err, details: { field } });
+  }
+  for (const segments of segmentsList) {
+    const problem = unknownVariable(roots, segments);
+    if (problem) throw new RapportError('VALIDATION', `${field} uses ${problem}`, { details: { field } });
+  }
+}
+
+function unknownVariable(roots: Record<string, string>, segments: Array<unknown>): string | null {
+  const path = segments.map((s) => (typeof s === 'string' || typeof s === 'number' ? String(s) : '[…]')).join('.');
+  if (segments.some((s) => typeof s !== 'string' && typeof s !== 'number')) return `a computed lookup ${path} (name fields directly)`;
+  const [root, name, ...rest] = segments as Array<string | number>;
+  const own = (o: object, k: unknown) => typeof k === 'string' && Object.hasOwn(o, k);
+  if (root === 'data') return null; // the host's own values, checked by the host
+  if (root === 'now') return name === undefined ? null : `an unknown variable ${path} (now has no fields)`;
+  if (root === 'recipient')
+    return name === undefined || RECIPIENT_FIELDS.includes(String(name)) ? null : `an unknown variable ${path} (recipient has ${RECIPIENT_FIELDS.join(', ')})`;
+  if (!own(roots, root)) return `an unknown variable ${path} (available: ${[...Object.keys(roots), ...COMMON].join(', ')})`;
+  if (name === undefined) return null;
+  const def = coreSchema.collection(roots[root as string]!);
+  const fields = { id: { type: 'string' }, ...def.fields } as Record<string, { type: string }>;
+  if (!own(fields, name)) return `an unknown variable ${path} (${String(root)} has no field ${String(name)})`;
+  if (rest.length === 0 || fields[name as string]!.type === 'json') return null;
+  return BUILTIN_PROPS.has(String(rest[0])) && rest.length === 1 ? null : `an unknown variable ${path} (${String(root)}.${String(name)} has no fields)`;
+}
+
+/** Renders a parsed template over `scope`; a template that runs past its limits fails as VALIDATION. */
+export async function render(field: string, parsed: Template[], scope: Record<string, unknown>): Promise<string> {
+  try {
+    return String(await engine.render(parsed, scope));
+  } catch (err) {
+    throw new RapportError('VALIDATION', `${field} could not be rendered: ${firstLine(err)}`, { cause: err, details: { field } });
+  }
+}
+
+/** Every variable path a template of this kind may use (for an editor's list of fields). */
+export function variablesOf(recordKind: string): string[] {
+  const roots = TEMPLATE_ROOTS[recordKind] ?? {};
+  const out: string[] = [];
+  for (const [root, collection] of Object.entries(roots)) {
+    out.push(`${root}.id`, ...Object.keys(coreSchema.collection(collection).fields).map((f) => `${root}.${f}`));
+  }
+  return [...out, ...RECIPIENT_FIELDS.map((f) => `recipient.${f}`), 'now', 'data.*'];
+}
+
+/** Plausible values for every variable of a kind: the preview's data when none is given. */
+export function sampleScope(recordKind: string, now: Date): Record<string, unknown> {
+  const scope: Record<string, unknown> = {};
+  for (const [root, collection] of Object.entries(TEMPLATE_ROOTS[recordKind] ?? {})) {
+    const record: Record<string, unknown> = { id: `${root}-id` };
+    for (const [name, def] of Object.entries(coreSchema.collection(collection).fields)) {
+      record[name] =
+        def.type === 'date'
+          ? now
+          : def.type === 'integer' || def.type === 'float'
+            ? 0
+            : def.type === 'boolean'
+              ? false
+              : def.type === 'json'
+                ? {}
+                : `[${root}.${name}]`;
+    }
+    scope[root] = record;
+  }
+  scope.recipient = { name: 'Jan Fiszka', firstName: 'Jan', lastName: 'Fiszka', email: 'jan.fiszka@example.com', phone: '+48600100200' };
+  scope.now = now;
+  scope.data = {};
+  return scope;
+}
+
+function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return (text.split('\n')[0] ?? '').slice(0, 300);
+}
