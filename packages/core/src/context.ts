@@ -9,6 +9,8 @@ import type { MailPolicy } from './domain/email-types.js';
 import { newId } from './ids.js';
 import type { StoredRecord } from './store/schema.js';
 import type { Store } from './store/store.js';
+import type { AccessEngine } from './modules/access/engine.js';
+import { unscoped } from './modules/access/unscoped.js';
 
 /** What every module is built with: the ports, and who is acting. */
 export interface Context {
@@ -20,6 +22,10 @@ export interface Context {
   actorId: string | null;
   /** Options of `createCrm` that modules read (policies, defaults). */
   settings: CrmSettings;
+  /** Resolves the acting operator's principal (roles, groups, shares); shared by every context of one CRM. */
+  access: AccessEngine;
+  /** The store without the actor's rules: for reads that decide a rule, never for answers. */
+  rootStore: Store;
 }
 
 export interface CrmSettings {
@@ -43,6 +49,14 @@ export class Unit {
     readonly now: Date,
     readonly actorId: string | null,
   ) {}
+
+  /**
+   * The transaction without the acting operator's rules: for side effects the rules already
+   * allowed through the change that causes them (copying a task's owner onto its history).
+   */
+  get system(): Store {
+    return unscoped(this.tx);
+  }
 
   emit(event: DomainEvent) {
     this.events.push(event);

@@ -23,6 +23,9 @@ import { notificationsModule } from './modules/notifications/index.js';
 import { templatesModule } from './modules/templates/index.js';
 import type { MailPolicy } from './domain/email-types.js';
 import type { Store } from './store/store.js';
+import { AccessEngine } from './modules/access/engine.js';
+import { scopedStore } from './modules/access/scoped-store.js';
+import { accessModule, groupsModule, rolesModule, sharesModule } from './modules/access/index.js';
 
 export interface CrmOptions {
   store: Store;
@@ -61,6 +64,10 @@ function modules(ctx: Context, hooks: SalesHooks = {}) {
     tracking: trackingModule(ctx),
     notifications: notificationsModule(ctx),
     templates: templatesModule(ctx),
+    access: accessModule(ctx),
+    groups: groupsModule(ctx),
+    roles: rolesModule(ctx),
+    shares: sharesModule(ctx),
   };
 }
 
@@ -69,11 +76,15 @@ export type CrmModules = ReturnType<typeof modules>;
 export interface Crm extends CrmModules {
   /** Domain events, published after the change they describe has committed. */
   readonly events$: Observable<DomainEvent>;
+  /** The store as this context's operator sees it (the trusted host's sees everything). */
   readonly store: Store;
   readonly clock: Clock;
   /** Where attachment bytes go; null when none was configured (mail with attachments cannot be imported). */
   readonly blobs: BlobStore | null;
-  /** The same CRM, with changes attributed to this operator (created by, audit trail). */
+  /**
+   * The same CRM acting as this operator: changes are attributed to them (created by, audit
+   * trail) and every read and write is bounded by their roles, groups, shares and substitutions.
+   */
   as(operatorId: string | null): Crm;
   /** Releases the store. */
   close(): Promise<void>;
@@ -82,25 +93,28 @@ export interface Crm extends CrmModules {
 /** Creates a CRM over a store: the entry point of the SDK. */
 export function createCrm(options: CrmOptions): Crm {
   const events = new Subject<DomainEvent>();
-  const base: Omit<Context, 'actorId'> = {
-    store: options.store,
-    clock: options.clock ?? systemClock,
+  const clock = options.clock ?? systemClock;
+  const access = new AccessEngine(clock);
+  const base: Omit<Context, 'actorId' | 'store'> = {
+    rootStore: options.store,
+    access,
+    clock,
     blobs: options.blobs ?? null,
     events,
     settings: { ...DEFAULT_SETTINGS, ...options.settings, ...(options.mail ? { mail: { ...options.settings?.mail, ...options.mail } } : {}) },
   };
   const build = (actorId: string | null): Crm => {
-    const ctx: Context = { ...base, actorId };
+    const ctx: Context = { ...base, actorId, store: scopedStore(options.store, access, actorId) };
     return {
       ...modules(ctx, options.hooks),
       events$: events.asObservable(),
-      store: base.store,
+      store: ctx.store,
       clock: base.clock,
       blobs: base.blobs,
       as: (operatorId) => build(operatorId),
       close: async () => {
         events.complete();
-        await base.store.close();
+        await options.store.close();
       },
     };
   };

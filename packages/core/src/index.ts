@@ -40,6 +40,7 @@ export * from './domain/sales-types.js';
 export * from './domain/automation-types.js';
 export * from './domain/work-types.js';
 export * from './domain/notify-types.js';
+export * from './domain/access-types.js';
 
 // What the modules take
 export type { PartnerInput, PartnerPatch, PartnerQuery, LeadInput } from './modules/partners/index.js';
@@ -108,7 +109,10 @@ export type {
 } from './modules/views/index.js';
 export { VIEW_KINDS, VIEW_ICONS, RELATIVE_DATES, DATE_RANGES } from './modules/views/index.js';
 
+export type { GroupInput, RoleInput, ShareTarget, ShareRecord } from './modules/access/index.js';
+
 // Rules and helpers a host may show or reuse
+export { BUILT_IN_ROLES, DEFAULT_ROLE } from './modules/access/index.js';
 export { newId } from './ids.js';
 export { TRANSITIONS } from './modules/tasks/index.js';
 export { formatNumber } from './modules/registers.js';

@@ -9,4 +9,3 @@ export type { DevCertificate } from './server/cert.js';
 export { defaultPaneDir, manifestFor, manifestPaths, packageRoot } from './server/pane-files.js';
 export { buildPane } from './build/pane.js';
 export type { PaneBuild } from './build/pane.js';
-export { canSeeTask } from './server/visibility.js';

@@ -6,6 +6,7 @@ import { substitutions } from './substitution.js';
 import { automationCollections } from './automation-schema.js';
 import { workCollections } from './work-schema.js';
 import { notifyCollections } from './notify-schema.js';
+import { accessCollections } from './access-schema.js';
 
 const str = (length = 255): FieldDef => ({ type: 'string', length });
 const optStr = (length = 255): FieldDef => ({ type: 'string', length, nullable: true });
@@ -85,7 +86,7 @@ export const contactKeys: CollectionDef = {
 
 export const registers: CollectionDef = {
   name: 'registers',
-  fields: { code: str(64), name: str(), color: str(16), numberPattern: str(128), active: { type: 'boolean' }, ...stamps },
+  fields: { code: str(64), name: str(), color: str(16), numberPattern: str(128), active: { type: 'boolean' }, restrictedTo: optJson, ...stamps },
   indexes: [{ name: 'registers_code_uq', fields: ['code'], unique: true }],
 };
 
@@ -184,11 +185,18 @@ export const timeline: CollectionDef = {
     title: str(500),
     actorId: id,
     data: json,
+    // What access rules need, copied from the item's task (or record), so a history page stays one read.
+    taskId: id,
+    ownerId: id,
+    creatorId: id,
+    private: { type: 'boolean', nullable: true },
+    registerId: id,
   },
   indexes: [
     { name: 'timeline_partner_at', fields: ['partnerId', { field: 'at', desc: true }, { field: 'id', desc: true }] },
     { name: 'timeline_person_at', fields: ['personId', { field: 'at', desc: true }, { field: 'id', desc: true }] },
     { name: 'timeline_subject', fields: ['subjectType', 'subjectId'] },
+    { name: 'timeline_task', fields: ['taskId'] },
   ],
 };
 
@@ -212,6 +220,7 @@ export const coreCollections: CollectionDef[] = [
   ...workCollections,
   ...viewCollections,
   ...notifyCollections,
+  ...accessCollections,
 ];
 
 /** The schema every store gets by default. */

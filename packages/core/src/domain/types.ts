@@ -1,4 +1,5 @@
 import type { StoredRecord } from '../store/schema.js';
+import type { RegisterRestriction } from './access-types.js';
 
 /** Custom fields ("cechy"): free-form values a host application attaches to records. */
 export type CustomFields = Record<string, string | number | boolean | null>;
@@ -87,6 +88,8 @@ export interface Register extends StoredRecord, Timestamps {
   color: string;
   numberPattern: string;
   active: boolean;
+  /** Only these groups and operators (and administrators) see the register's tasks; null: everyone. */
+  restrictedTo?: RegisterRestriction | null;
 }
 
 export const TASK_STATUSES = ['open', 'in_progress', 'done', 'cancelled'] as const;
@@ -162,4 +165,14 @@ export interface TimelineItem extends StoredRecord {
   title: string;
   actorId: string | null;
   data: Record<string, unknown>;
+  /** The task the item belongs to (task events, entries, e-mails filed on it), for access rules. */
+  taskId?: string | null;
+  /** Owner of the item's task or record. */
+  ownerId?: string | null;
+  /** Creator of the item's task or record. */
+  creatorId?: string | null;
+  /** The item's task is private. */
+  private?: boolean | null;
+  /** Register of the item's task. */
+  registerId?: string | null;
 }

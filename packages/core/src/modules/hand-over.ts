@@ -1,3 +1,4 @@
+import { refreshTaskAccess, taskAccessFields } from './access/task-access.js';
 import { inUnit, type Context, type Unit, retryConflicts } from '../context.js';
 import type { Operator, Task } from '../domain/types.js';
 import { invalid } from '../errors.js';
@@ -54,7 +55,9 @@ async function moveBatch(unit: Unit, kind: HandOverKind, from: Operator, to: Ope
     await unit.audit(rule.entity, record.id, 'ownerId', from.id, to.id);
     if (kind === 'tasks') {
       const task = saved as unknown as Task;
+      await refreshTaskAccess(unit, record as unknown as Task, task);
       await unit.timeline({
+        ...taskAccessFields(task),
         partnerId: task.partnerId,
         personId: task.personId,
         subjectType: 'task',

@@ -10,6 +10,8 @@ import { e164 } from '../domain/phone.js';
 import { syncContactKeys } from './contact-keys.js';
 import { handOverMethods } from './hand-over.js';
 import { substitutionMethods } from './substitutions.js';
+import { requirePermission } from './access/access.js';
+import { syncLegacyGroups } from './access/groups.js';
 
 export interface OperatorInput {
   name: string;
@@ -35,6 +37,7 @@ export function operatorsModule(ctx: Context) {
       return inUnit(ctx, async (unit) => {
         if (!input || typeof input !== 'object') throw invalid('operator', 'must be an object', input);
         const email = v.email('operator.email', input.email);
+        await requirePermission(ctx, 'operators', 'create', email);
         const clash = await unit.tx.find<Operator>('operators', { where: where.eq('email', email), limit: 1 });
         if (clash.items.length > 0) throw new RapportError('CONFLICT', `operator.email ${email} is already used by operator ${clash.items[0]!.id}`);
         const operator: Operator = {
@@ -50,6 +53,7 @@ export function operatorsModule(ctx: Context) {
         };
         await unit.tx.create('operators', operator);
         await syncContactKeys(unit, 'operator', operator.id, { emails: [email] });
+        await syncLegacyGroups(unit, operator);
         unit.emit({ type: 'operator.created', operator });
         return operator;
       });
@@ -71,6 +75,7 @@ export function operatorsModule(ctx: Context) {
     update(id: string, patch: Partial<OperatorInput> & { active?: boolean }, options: { expectedVersion?: number } = {}): Promise<Operator> {
       return inUnit(ctx, async (unit) => {
         const op = await unit.load<Operator>('operators', id, 'operator');
+        await requirePermission(ctx, 'operators', 'update', op.email);
         const fields: Partial<Operator> = {};
         if ('name' in patch) fields.name = v.text('operator.name', patch.name, {});
         if ('groups' in patch) fields.groups = v.strings('operator.groups', patch.groups, 64);
@@ -84,6 +89,7 @@ export function operatorsModule(ctx: Context) {
         }
         const saved = await unit.save('operators', op, { ...fields, updatedAt: unit.now }, options.expectedVersion);
         if (fields.email) await syncContactKeys(unit, 'operator', id, { emails: [fields.email] });
+        if (fields.groups) await syncLegacyGroups(unit, saved);
         return saved;
       });
     },
@@ -94,6 +100,7 @@ export function operatorsModule(ctx: Context) {
     createToken(operatorId: string, options: { label?: string } = {}): Promise<{ token: string; record: ApiToken }> {
       return inUnit(ctx, async (unit) => {
         const op = await unit.load<Operator>('operators', operatorId, 'operator');
+        if (op.id !== ctx.actorId) await requirePermission(ctx, 'operators', 'update', `${op.email} (tokens)`);
         if (!op.active) throw new RapportError('FORBIDDEN', `operator ${op.email} is deactivated`);
         const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
         const record: ApiToken = {

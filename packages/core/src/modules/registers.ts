@@ -1,5 +1,7 @@
 import { inUnit, type Context, type Unit, inRead } from '../context.js';
 import type { Register } from '../domain/types.js';
+import type { RegisterRestriction } from '../domain/access-types.js';
+import { requireAdministrator } from './access/access.js';
 import { RapportError, invalid } from '../errors.js';
 import { newId } from '../ids.js';
 import { where } from '../store/filter.js';
@@ -54,7 +56,7 @@ function checkColor(color: unknown): string {
   return color.toLowerCase();
 }
 
-async function createRegister(unit: Unit, input: RegisterInput): Promise<Register> {
+async function createRegister(unit: Unit, input: RegisterInput, store = unit.tx): Promise<Register> {
   if (!input || typeof input !== 'object') throw invalid('register', 'must be an object', input);
   const code = v.text('register.code', input.code, { max: 64 }).toUpperCase();
   const clash = await unit.tx.find<Register>('registers', { where: where.eq('code', code), limit: 1 });
@@ -70,16 +72,31 @@ async function createRegister(unit: Unit, input: RegisterInput): Promise<Registe
     createdAt: unit.now,
     updatedAt: unit.now,
   };
-  await unit.tx.create('registers', register);
+  await store.create('registers', register);
   unit.emit({ type: 'register.created', register });
   return register;
+}
+
+async function checkRestriction(unit: Unit, value: unknown): Promise<RegisterRestriction | null> {
+  if (value === null) return null;
+  if (!value || typeof value !== 'object') throw invalid('register.restrictedTo', 'must be { groups: [...], operators: [...] } or null', value);
+  const rule = value as Partial<RegisterRestriction>;
+  const groups = v.strings('register.restrictedTo.groups', rule.groups ?? [], 64);
+  const operators = v.strings('register.restrictedTo.operators', rule.operators ?? [], 64);
+  for (const g of groups) await unit.load('groups', g, 'group', 'register.restrictedTo.groups');
+  for (const o of operators) await unit.load('operators', o, 'operator', 'register.restrictedTo.operators');
+  return { groups, operators };
 }
 
 /** The default register, created the first time a task needs it. */
 export async function defaultRegister(unit: Unit, ctx: Context): Promise<Register> {
   const d = ctx.settings.defaultRegister;
   const found = await unit.tx.find<Register>('registers', { where: where.eq('code', d.code.toUpperCase()), limit: 1 });
-  return found.items[0] ?? createRegister(unit, d);
+  if (found.items[0]) return found.items[0];
+  // Made for whoever needs it first, whatever their rules on registers: it is the system's. Asked
+  // again beneath the unit's store, whose answer may be a cached one (a batch of messages).
+  const again = await unit.system.find<Register>('registers', { where: where.eq('code', d.code.toUpperCase()), limit: 1 });
+  return again.items[0] ?? createRegister(unit, d, unit.system);
 }
 
 /** Registers (rejestry) of tasks: kinds of matters with a colour and a number series. */
@@ -98,10 +115,24 @@ export function registersModule(ctx: Context) {
     async list(): Promise<Register[]> {
       return (await ctx.store.find<Register>('registers', { sort: [{ field: 'name' }], limit: 1000 })).items;
     },
-    update(id: string, patch: Partial<Omit<RegisterInput, 'code'>> & { active?: boolean }, options: { expectedVersion?: number } = {}): Promise<Register> {
+    /**
+     * Changes a register. `restrictedTo: { groups, operators }` closes its tasks to everyone else
+     * (administrators aside; a task's own people keep it); null opens it again. Restricting is
+     * for administrators and audited.
+     */
+    update(
+      id: string,
+      patch: Partial<Omit<RegisterInput, 'code'>> & { active?: boolean; restrictedTo?: RegisterRestriction | null },
+      options: { expectedVersion?: number } = {},
+    ): Promise<Register> {
       return inUnit(ctx, async (unit) => {
         const reg = await unit.load<Register>('registers', id, 'register');
         const fields: Partial<Register> = {};
+        if (patch.restrictedTo !== undefined) {
+          await requireAdministrator(ctx, `restrict register ${reg.code}`);
+          fields.restrictedTo = await checkRestriction(unit, patch.restrictedTo);
+          await unit.audit('register', reg.id, 'restrictedTo', reg.restrictedTo ?? null, fields.restrictedTo);
+        }
         if ('name' in patch) fields.name = v.text('register.name', patch.name, {});
         if ('color' in patch) fields.color = checkColor(patch.color);
         if ('numberPattern' in patch) fields.numberPattern = checkPattern(patch.numberPattern);

@@ -1,6 +1,5 @@
-import type { Crm, Operator, Partner, Person, Task, TimelineItem } from '@rapport/core';
-import { visibleTasksFilter } from './visibility.js';
-import { hiddenTaskIds, openOpportunities, recentEmails, type EmailView, type OpportunityView } from './extras.js';
+import type { Crm, Partner, Person, Task, TimelineItem } from '@rapport/core';
+import { openOpportunities, recentEmails, type EmailView, type OpportunityView } from './extras.js';
 
 /** A task as the pane shows it. */
 export interface TaskView {
@@ -55,8 +54,11 @@ const personView = (p: Person): PersonView => ({
   partnerId: p.partnerId,
 });
 
-/** Builds the pane's view of an e-mail address: partner card, persons, open tasks, e-mails, timeline. */
-export async function historyFor(crm: Crm, operator: Operator, address: string, query: { limit: number; before?: string }): Promise<HistoryView> {
+/**
+ * Builds the pane's view of an e-mail address: partner card, persons, open tasks, e-mails,
+ * timeline. `crm` acts as the operator (`crm.as(id)`): core bounds every read by their rules.
+ */
+export async function historyFor(crm: Crm, address: string, query: { limit: number; before?: string }): Promise<HistoryView> {
   // An e-mail to two contacts of one partner has an item per contact: the pane shows it once.
   const history = await crm.history.forEmail(address, { limit: query.limit, distinct: true, ...(query.before ? { before: query.before } : {}) });
   const { partner, person } = history;
@@ -64,10 +66,10 @@ export async function historyFor(crm: Crm, operator: Operator, address: string, 
   const now = crm.clock.now();
 
   const [tasks, persons, timeline, emails, opportunities] = await Promise.all([
-    scope ? crm.tasks.list({ ...scope, status: OPEN, where: visibleTasksFilter(operator), limit: 20 }) : { items: [] as Task[] },
+    scope ? crm.tasks.list({ ...scope, status: OPEN, limit: 20 }) : { items: [] as Task[] },
     partner ? crm.persons.list({ partnerId: partner.id, limit: 20 }) : { items: person ? [person] : [] },
-    hidePrivate(crm, operator, history.items),
-    scope ? recentEmails(crm, scope, operator) : [],
+    history.items,
+    scope ? recentEmails(crm, scope) : [],
     partner ? openOpportunities(crm, partner.id) : [],
   ]);
 
@@ -106,11 +108,4 @@ export async function historyFor(crm: Crm, operator: Operator, address: string, 
     timeline: { items: timeline, nextCursor: history.nextCursor },
     hint: partner || person ? null : `no partner or person is known for ${history.address}: add the sender as a contact or track the e-mail`,
   };
-}
-
-/** Drops timeline items about tasks the operator may not see, or e-mails on them (the page may come back shorter). */
-async function hidePrivate(crm: Crm, operator: Operator, items: TimelineItem[]): Promise<TimelineItem[]> {
-  const taskOf = (i: TimelineItem) => (i.subjectType === 'task' ? i.subjectId : typeof i.data?.taskId === 'string' ? i.data.taskId : null);
-  const hidden = await hiddenTaskIds(crm, operator, items.map(taskOf));
-  return items.filter((i) => !hidden.has(taskOf(i) ?? ''));
 }

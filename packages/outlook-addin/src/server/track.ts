@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream';
 import { isRapportError, RapportError, type Crm, type Email, type Operator } from '@rapport/core';
 import { parseMessage } from '@rapport/mail-bridge';
-import { canSeeTask } from './visibility.js';
 
 /** What tracking an e-mail answers: the task it landed on, and whether it was already tracked. */
 export interface TrackResult {
@@ -59,10 +58,9 @@ export function defaultTracker(crm: Crm): Tracker {
     const result = await as.emails
       .ingest(message, {
         ...(known ? {} : { source: await source() }),
+        // Core's rules keep a message out of a task the operator may not see or update: a
+        // message on one gets a task of its own, answered as a new one.
         policy: { unknownSenders: 'prospect', ownerId: operator.id },
-        // Never extend, nor answer with, a task the operator may not see: a message on one
-        // gets a task of its own, answered as a new one.
-        canFileOn: (task) => canSeeTask(task, operator),
       })
       .catch((err: unknown) => quarantine(err, 'rejected', message));
     if (result.status === 'blocked') throw new RapportError('FORBIDDEN', result.reason ?? 'the sender is on the blocklist');
@@ -76,14 +74,13 @@ export function defaultTracker(crm: Crm): Tracker {
         reason: result.reason ?? 'the mail policy ignores this message',
       };
     const fresh = result.status === 'imported' || result.createdTask;
-    return answer(crm, operator, result.email, result.taskId, fresh ? 'imported' : 'duplicate');
+    return answer(as, result.email, result.taskId, fresh ? 'imported' : 'duplicate');
   };
 }
 
-async function answer(crm: Crm, operator: Operator, email: Email, taskId: string | null, status: 'imported' | 'duplicate'): Promise<TrackResult> {
-  const found = taskId ? await crm.tasks.get(taskId) : null;
-  // The last line of defence: whatever ingest chose, a task the operator may not see is not named.
-  const task = found && canSeeTask(found, operator) ? found : null;
+/** The answer, read as the operator (`as`): a task they may not see is not named, whatever ingest chose. */
+async function answer(as: Crm, email: Email, taskId: string | null, status: 'imported' | 'duplicate'): Promise<TrackResult> {
+  const task = taskId ? await as.tasks.get(taskId).catch((err: unknown) => (isRapportError(err, 'NOT_FOUND') ? null : Promise.reject(err))) : null;
   return {
     status,
     task: task ? { id: task.id, number: task.number, subject: task.subject } : null,

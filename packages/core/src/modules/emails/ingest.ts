@@ -1,3 +1,6 @@
+import { actingPrincipal } from '../access/access.js';
+import { allows } from '../access/engine.js';
+import { taskAccessFields } from '../access/task-access.js';
 import type { Readable } from 'node:stream';
 import { inUnit, retryConflicts, Unit, type Context } from '../../context.js';
 import type { Email, EmailAttachment, EmailLocation, EmailSource, IncomingEmail, IngestResult, MailPolicy } from '../../domain/email-types.js';
@@ -26,6 +29,16 @@ export interface IngestOptions {
    * message's entries, else created): how a tracker keeps out of a task its operator may not see.
    */
   canFileOn?: (task: Task) => boolean;
+}
+
+/**
+ * The filing rule of a call: the caller's, and for an acting operator also theirs: a message
+ * goes only onto a task they may see and update; otherwise it gets a task of its own.
+ */
+async function filingRule(ctx: Context, given: ((task: Task) => boolean) | null): Promise<((task: Task) => boolean) | null> {
+  const p = await actingPrincipal(ctx);
+  if (!p) return given;
+  return (task) => allows(p, 'tasks', 'read', task) && allows(p, 'tasks', 'update', task) && (!given || given(task));
 }
 
 /** What every message of one ingest call shares. */
@@ -75,7 +88,7 @@ export function ingestApi(ctx: Context) {
     const attachments = known ? (await drain(message), []) : await storeAttachments(ctx, message);
     // Two importers racing on one message: the loser's insert hits the unique index (CONFLICT)
     // and rolls back; on the retry it finds the winner's record and links to it.
-    const rules = { policy, canFileOn: options.canFileOn ?? null };
+    const rules = { policy, canFileOn: await filingRule(ctx, options.canFileOn ?? null) };
     return retryConflicts(async () => (await inUnit(ctx, (unit) => ingestBatch(ctx, unit, [{ p, source, attachments: async () => attachments }], rules)))[0]!);
   }
 
@@ -90,6 +103,7 @@ export function ingestApi(ctx: Context) {
     options: { policy?: Partial<MailPolicy> } = {},
   ): Promise<Array<IngestResult | { status: 'error'; error: unknown }>> {
     const policy = resolvePolicy(ctx, options.policy);
+    const canFileOn = await filingRule(ctx, null);
     for (const { message } of items) {
       if ((message.attachments ?? []).some((a) => !a.blob && a.content))
         throw invalid('ingestMany', 'needs attachments stored already (blob), not streams', message.messageId);
@@ -102,7 +116,7 @@ export function ingestApi(ctx: Context) {
           ctx,
           unit,
           prepared.map(({ message, source, p }) => ({ p, source, attachments: () => storeAttachments(ctx, message) })),
-          { policy, canFileOn: null },
+          { policy, canFileOn },
         ),
       );
     } catch {
@@ -175,7 +189,9 @@ async function ingestIn(
   if (existing) {
     const newLocation = await addLocation(unit, batch, existing, source);
     const { taskId, createdTask } = await fileDuplicate(ctx, unit, batch, existing, p, rules);
-    return { status: 'duplicate', email: existing, taskId, createdTask, linkedToExisting: false, newLocation };
+    // The stored record names the task it was first filed on, which this caller may not see.
+    const email = taskId === existing.taskId ? existing : { ...existing, taskId };
+    return { status: 'duplicate', email, taskId, createdTask, linkedToExisting: false, newLocation };
   }
 
   const people = findParticipants(batch, p, policy);
@@ -277,7 +293,8 @@ async function fileDuplicate(
   const { canFileOn } = rules;
   if (!canFileOn || !email.taskId) return { taskId: email.taskId, createdTask: false };
   const own = batch.tasks.get(email.taskId) ?? (await unit.tx.get<Task>('tasks', email.taskId));
-  if (!own || canFileOn(own)) return { taskId: email.taskId, createdTask: false };
+  // A task the caller cannot see (`own` null through their rules) is one they may not file on.
+  if (own && canFileOn(own)) return { taskId: email.taskId, createdTask: false };
   const entries = await unit.tx.find<TaskEntry>('task_entries', {
     where: where.and(where.eq('emailId', email.id), where.eq('kind', 'email')),
     sort: [{ field: 'at' }],
@@ -362,6 +379,8 @@ function addTimeline(unit: Unit, batch: Batch, email: Email, people: Participant
   const inbound = email.direction === 'inbound';
   const title = `${inbound ? '←' : '→'} ${email.subject ?? '(no subject)'}`.slice(0, 500);
   const data = { from: email.fromAddress, taskId: email.taskId, messageKey: email.messageKey, bulk: email.bulk };
+  const task = email.taskId ? batch.tasks.get(email.taskId) : undefined;
+  const access = task ? taskAccessFields(task) : {};
   const kind = inbound ? 'email.received' : 'email.sent';
   const at = email.sentAt ?? now;
   const item = (partnerId: string | null, personId: string | null): TimelineItem => ({
@@ -376,6 +395,7 @@ function addTimeline(unit: Unit, batch: Batch, email: Email, people: Participant
     data,
     at,
     actorId: unit.actorId,
+    ...access,
   });
   const covered = new Set<string>();
   for (const person of people.persons.values()) {

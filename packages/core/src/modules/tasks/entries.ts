@@ -83,6 +83,7 @@ export function entriesApi(ctx: Context) {
 
     /** Entries of a task (notes, files, links, e-mails), oldest first. */
     async entries(taskId: string, query: { limit?: number; cursor?: string } = {}): Promise<Page<TaskEntry>> {
+      if (!(await ctx.store.get('tasks', taskId))) throw new RapportError('NOT_FOUND', `task ${JSON.stringify(taskId)} does not exist`);
       return ctx.store.find<TaskEntry>('task_entries', {
         where: where.eq('taskId', taskId),
         sort: [{ field: 'at' }],

@@ -1,3 +1,4 @@
+import { taskAccessFields } from '../access/task-access.js';
 import type { Unit } from '../../context.js';
 import { TASK_PRIORITIES, type CustomFields, type Operator, type Person, type Task, type TaskPriority, type TaskStatus } from '../../domain/types.js';
 import { invalid } from '../../errors.js';
@@ -120,7 +121,7 @@ export async function checkLinks(unit: Unit, fields: Partial<Task>, current: Par
 }
 
 export function timelineTarget(task: Task) {
-  return { partnerId: task.partnerId, personId: task.personId, subjectType: 'task', subjectId: task.id };
+  return { partnerId: task.partnerId, personId: task.personId, subjectType: 'task', subjectId: task.id, ...taskAccessFields(task) };
 }
 
 export function summary(task: Task) {

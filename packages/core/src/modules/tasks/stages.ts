@@ -1,4 +1,5 @@
-import { inUnit, type Context, type Unit } from '../../context.js';
+import { grantStageOwner } from '../access/task-access.js';
+import { inRead, inUnit, type Context, type Unit } from '../../context.js';
 import type { Stage, Task } from '../../domain/types.js';
 import { invalid } from '../../errors.js';
 import { newId } from '../../ids.js';
@@ -34,6 +35,7 @@ export async function addStage(unit: Unit, task: Task, input: StageInput): Promi
     updatedAt: unit.now,
   };
   await unit.tx.create('stages', stage);
+  await grantStageOwner(unit, task, stage);
   await unit.audit('task', task.id, 'stage', null, { stageId: stage.id, position: stage.position, subject: stage.subject, status: 'open' });
   unit.emit({ type: 'stage.added', stage });
   return stage;
@@ -57,6 +59,17 @@ export async function completeStage(unit: Unit, task: Task, stage: Stage, doneAt
   });
   unit.emit({ type: 'stage.completed', stage: saved });
   return saved;
+}
+
+/** Those of `ids` naming tasks the acting operator sees (one read per 1,000 ids). */
+async function visibleTaskIds(ctx: Context, ids: string[]): Promise<string[]> {
+  const unique = [...new Set(ids)];
+  const out: string[] = [];
+  for (let i = 0; i < unique.length; i += 1_000) {
+    const chunk = unique.slice(i, i + 1_000);
+    out.push(...(await ctx.store.find<Task>('tasks', { where: where.in('id', chunk), limit: chunk.length })).items.map((t) => t.id));
+  }
+  return out;
 }
 
 /** The stage (etap) half of the tasks module. */
@@ -86,8 +99,10 @@ export function stagesApi(ctx: Context) {
     /** Done and total stages of each task, and the subject of its first open stage, in one read. */
     async stageProgress(taskIds: string[]): Promise<Map<string, StageProgress>> {
       const out = new Map<string, StageProgress>();
-      if (taskIds.length === 0) return out;
-      for await (const s of findAll<Stage>(ctx.store, 'stages', { where: where.in('taskId', taskIds), sort: [{ field: 'position' }] })) {
+      // Only tasks the operator sees: an id from elsewhere says nothing about its stages.
+      const visible = ctx.actorId === null ? taskIds : await visibleTaskIds(ctx, taskIds);
+      if (visible.length === 0) return out;
+      for await (const s of findAll<Stage>(ctx.store, 'stages', { where: where.in('taskId', visible), sort: [{ field: 'position' }] })) {
         const p = out.get(s.taskId) ?? { done: 0, total: 0, current: null };
         p.total += 1;
         if (s.status === 'done') p.done += 1;
@@ -98,6 +113,7 @@ export function stagesApi(ctx: Context) {
     },
 
     async stages(taskId: string): Promise<Stage[]> {
+      await inRead(ctx, (unit) => loadTask(unit, taskId));
       return await readAll<Stage>(ctx.store, 'stages', { where: where.eq('taskId', taskId), sort: [{ field: 'position' }] });
     },
   };

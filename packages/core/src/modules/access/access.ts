@@ -1,0 +1,83 @@
+import type { Context } from '../../context.js';
+import { ACCESS_ACTIONS, type AccessAction, type EffectiveAccess } from '../../domain/access-types.js';
+import type { Operator } from '../../domain/types.js';
+import { RapportError, invalid } from '../../errors.js';
+import type { StoredRecord } from '../../store/schema.js';
+import * as v from '../../validate.js';
+import { allows } from './engine.js';
+import { scopeOf } from './permissions.js';
+import type { Principal } from './principal.js';
+import { GOVERNED } from './rules.js';
+
+/** The acting operator's principal, or null for the trusted host. */
+export async function actingPrincipal(ctx: Context): Promise<Principal | null> {
+  return ctx.actorId === null ? null : ctx.access.principal(ctx.rootStore, ctx.actorId);
+}
+
+/** Refuses everyone but the trusted host and administrators: changing roles, groups and register rules. */
+export async function requireAdministrator(ctx: Context, what: string): Promise<void> {
+  const p = await actingPrincipal(ctx);
+  if (p === null || p.administrator) return;
+  const who = p.operator?.email ?? p.operatorId;
+  throw new RapportError('FORBIDDEN', `operator ${who} may not ${what}: only the administrator role administers access`, { details: { action: what } });
+}
+
+/** Refuses an action on a kind without owners (operators) unless some role gives it a scope. */
+export async function requirePermission(ctx: Context, kind: string, action: AccessAction, what: string): Promise<void> {
+  const p = await actingPrincipal(ctx);
+  if (p === null || scopeOf(p.permissions, kind, action) !== 'none') return;
+  const who = p.operator?.email ?? p.operatorId;
+  throw new RapportError('FORBIDDEN', `operator ${who} may not ${action} ${kind} ${what}: no role grants ${kind}.${action}`, { details: { action, kind } });
+}
+
+/** The collection a kind's records live in (the kinds are named after their collections). */
+const collectionOf = (kind: string) => (GOVERNED[kind] ? kind : null);
+
+/** What the acting operator may do: effective permissions and single checks. */
+export function accessModule(ctx: Context) {
+  return {
+    /**
+     * An operator's roles, groups, stand-ins and merged permissions (default: the acting one);
+     * what `GET /me` shows. The trusted host has every permission.
+     */
+    async effective(operatorId?: string): Promise<EffectiveAccess> {
+      const id = operatorId === undefined ? ctx.actorId : v.id('operatorId', operatorId);
+      if (id === null) {
+        return {
+          operatorId: null,
+          roles: ['administrator'],
+          groups: [],
+          actingFor: [],
+          administrator: true,
+          permissions: { '*': Object.fromEntries(ACCESS_ACTIONS.map((a) => [a, 'all'])) },
+        };
+      }
+      if (id !== ctx.actorId) {
+        if (!(await ctx.store.get<Operator>('operators', id))) throw new RapportError('NOT_FOUND', `operator ${JSON.stringify(id)} does not exist`);
+      }
+      const p = await ctx.access.principal(ctx.rootStore, id);
+      return {
+        operatorId: id,
+        roles: p.roles.map((r) => r.name),
+        groups: p.groups,
+        actingFor: p.actingFor,
+        administrator: p.administrator,
+        permissions: p.permissions,
+      };
+    },
+
+    /**
+     * Whether the acting operator may do `action` on `kind` at all (some scope other than none),
+     * or, given a record, on that record (its owner, groups, privacy, register and shares).
+     */
+    async can(kind: string, action: AccessAction, record?: StoredRecord): Promise<boolean> {
+      if (!ACCESS_ACTIONS.includes(action)) throw invalid('action', `must be one of ${ACCESS_ACTIONS.join(', ')}`, action);
+      const p = await actingPrincipal(ctx);
+      if (p === null) return true;
+      if (!record) return scopeOf(p.permissions, kind, action) !== 'none';
+      const collection = collectionOf(kind);
+      if (!collection) return scopeOf(p.permissions, kind, action) !== 'none';
+      return (action === 'create' || allows(p, collection, 'read', record)) && allows(p, collection, action, record);
+    },
+  };
+}

@@ -1,0 +1,158 @@
+import { recordName } from '../../context.js';
+import type { AccessAction } from '../../domain/access-types.js';
+import { notFound } from '../../errors.js';
+import type { Task } from '../../domain/types.js';
+import { where, type Filter } from '../../store/filter.js';
+import type { StoredRecord } from '../../store/schema.js';
+import type { AggregateQuery, FindQuery, Store } from '../../store/store.js';
+import { ACCESS_COLLECTIONS, allows, collectionFilter, forbidden, type AccessEngine } from './engine.js';
+import type { Principal } from './principal.js';
+import { GOVERNED, timelineFilter } from './rules.js';
+import { UNSCOPED } from './unscoped.js';
+
+/** Collections whose records belong to a task: visible when their task is. */
+const TASK_CHILDREN = new Set(['stages', 'task_entries']);
+
+const and = (a: Filter | undefined, b: Filter | undefined): Filter | undefined => (a && b ? where.and(a, b) : (a ?? b));
+
+/**
+ * The store as one operator sees it: every find, count, aggregate and delete of a governed
+ * collection gets the operator's rule AND-ed into its filter (so pages stay full and counts
+ * exact), a single read of an invisible record is null (the module's NOT_FOUND), and a write the
+ * rules refuse is FORBIDDEN. With no operator (the trusted host) it passes everything through.
+ * Either way a write to an access collection makes the engine resolve principals again.
+ */
+export function scopedStore(base: Store, engine: AccessEngine, actorId: string | null, root: Store = base, onTouched?: () => void): Store {
+  const principal = (): Promise<Principal> => engine.principal(root, actorId!);
+  const touched = (collection: string) => {
+    if (!ACCESS_COLLECTIONS.has(collection)) return;
+    engine.invalidate();
+    onTouched?.();
+  };
+
+  const readFilter = async (collection: string): Promise<Filter | undefined> => {
+    if (actorId === null) return undefined;
+    if (collection === 'timeline') return timelineFilter(await principal());
+    return collectionFilter(await principal(), collection, 'read');
+  };
+
+  const visible = async (collection: string, record: StoredRecord): Promise<boolean> => {
+    if (actorId === null) return true;
+    if (TASK_CHILDREN.has(collection)) {
+      const task = await base.get<Task>('tasks', (record as unknown as { taskId: string }).taskId);
+      return task !== null && allows(await principal(), 'tasks', 'read', task);
+    }
+    if (collection === 'emails') {
+      const taskId = (record as unknown as { taskId: string | null }).taskId;
+      const task = taskId ? await base.get<Task>('tasks', taskId) : null;
+      if (task && !allows(await principal(), 'tasks', 'read', task)) return false;
+    }
+    return !GOVERNED[collection] || allows(await principal(), collection, 'read', record);
+  };
+
+  /** Refuses a write the rules do not allow: an invisible record is NOT_FOUND, a visible one FORBIDDEN. */
+  const check = async (collection: string, action: AccessAction, record: StoredRecord) => {
+    if (actorId === null || !GOVERNED[collection]) return;
+    const p = await principal();
+    if (action !== 'create' && !allows(p, collection, 'read', record)) return 'hidden' as const;
+    if (!allows(p, collection, action, record)) throw forbidden(p, collection, action, record);
+  };
+
+  const ownerField = (collection: string) => GOVERNED[collection]?.fields.owner ?? null;
+
+  const store: Store = {
+    name: base.name,
+    capabilities: base.capabilities,
+    migrate: () => base.migrate(),
+    close: () => base.close(),
+    nextSequence: (name, count) => base.nextSequence(name, count),
+
+    async get<T extends StoredRecord>(collection: string, id: string): Promise<T | null> {
+      const record = await base.get<T>(collection, id);
+      return record && (await visible(collection, record)) ? record : null;
+    },
+
+    async find<T extends StoredRecord>(collection: string, query: FindQuery = {}) {
+      const rule = await readFilter(collection);
+      return base.find<T>(collection, rule ? { ...query, where: and(query.where, rule) } : query);
+    },
+
+    async count(collection: string, filter?: Filter) {
+      return base.count(collection, and(filter, await readFilter(collection)));
+    },
+
+    async aggregate(collection: string, query: AggregateQuery) {
+      const rule = await readFilter(collection);
+      return base.aggregate(collection, rule ? { ...query, where: and(query.where, rule) } : query);
+    },
+
+    async create<T extends StoredRecord>(collection: string, record: T): Promise<T> {
+      await checkCreate(collection, record);
+      const created = await base.create(collection, record);
+      touched(collection);
+      return created;
+    },
+
+    async createMany<T extends StoredRecord>(collection: string, records: T[]) {
+      for (const r of records) await checkCreate(collection, r);
+      await base.createMany(collection, records);
+      touched(collection);
+    },
+
+    async update<T extends StoredRecord>(collection: string, id: string, patch: Partial<Omit<T, 'id' | 'version'>>, expectedVersion: number): Promise<T> {
+      if (actorId !== null && GOVERNED[collection]) {
+        const current = await base.get<T>(collection, id);
+        if (current) {
+          if ((await check(collection, 'update', current)) === 'hidden') throw notFound(recordName(collection), id);
+          const owner = ownerField(collection);
+          if (owner && owner in patch && (patch as Record<string, unknown>)[owner] !== (current as Record<string, unknown>)[owner])
+            await check(collection, 'assign', current);
+        }
+      }
+      const saved = await base.update<T>(collection, id, patch, expectedVersion);
+      touched(collection);
+      return saved;
+    },
+
+    async delete(collection: string, id: string, expectedVersion?: number) {
+      if (actorId !== null && GOVERNED[collection]) {
+        const current = await base.get(collection, id);
+        if (current && (await check(collection, 'delete', current)) === 'hidden') throw notFound(recordName(collection), id);
+      }
+      await base.delete(collection, id, expectedVersion);
+      touched(collection);
+    },
+
+    async deleteWhere(collection: string, filter: Filter) {
+      const rule = actorId !== null && GOVERNED[collection] ? collectionFilter(await principal(), collection, 'delete') : undefined;
+      const n = await base.deleteWhere(collection, and(filter, rule)!);
+      touched(collection);
+      return n;
+    },
+
+    // A principal resolved while the transaction ran read the state before it: forget it after.
+    async transaction<R>(fn: (tx: Store) => Promise<R>): Promise<R> {
+      let dirty = false;
+      try {
+        return await base.transaction((tx) => fn(scopedStore(tx, engine, actorId, root, () => (dirty = true))));
+      } finally {
+        if (dirty) {
+          engine.invalidate();
+          onTouched?.();
+        }
+      }
+    },
+  };
+
+  async function checkCreate(collection: string, record: StoredRecord) {
+    if (actorId === null || !GOVERNED[collection]) return;
+    const p = await principal();
+    if (!allows(p, collection, 'create', record)) throw forbidden(p, collection, 'create', record);
+    const owner = ownerField(collection);
+    const value = owner ? (record as unknown as Record<string, unknown>)[owner] : null;
+    if (typeof value === 'string' && !p.selfIds.includes(value) && !allows(p, collection, 'assign', record)) throw forbidden(p, collection, 'assign', record);
+  }
+
+  Object.defineProperty(store, UNSCOPED, { value: base, enumerable: false });
+  return store;
+}
