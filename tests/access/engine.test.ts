@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Task, TimelineItem } from '@rapport/core';
+import type { AuditEntry, Task, TimelineItem } from '@rapport/core';
 import { rejects, team } from './setup.js';
 
 /** A team with groups: anna and celina in "north", bartek alone; anna and bartek salespeople. */
@@ -86,7 +86,7 @@ describe('access: roles and scopes', () => {
     expect((await asBartek.tasks.get(task.id)).id).toBe(task.id);
     await root.groups.removeMember(north.id, bartek.id);
     await rejects(asBartek.tasks.get(task.id), 'NOT_FOUND');
-    const audit = (await store.find<{ entityType: string; field: string; to: unknown; from: unknown }>('audit', { limit: 1000 })).items;
+    const audit = (await store.find<AuditEntry>('audit', { limit: 1000 })).items;
     expect(audit.filter((a) => a.entityType === 'group' && a.field === 'members').map((a) => [a.from, a.to])).toContainEqual([null, bartek.id]);
     expect(audit.filter((a) => a.entityType === 'group' && a.field === 'members').map((a) => [a.from, a.to])).toContainEqual([bartek.id, null]);
     expect(audit.some((a) => a.entityType === 'operator' && a.field === 'roles' && a.to === 'salesperson')).toBe(true);
