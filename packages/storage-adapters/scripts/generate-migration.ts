@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { coreSchema } from '@rapport/core/store';
 import { canonical, dialects, planMigration, sameDef, type Snapshot } from '../src/migration-plan.js';
+import { migrationIndexSource, type MigrationFile } from './migration-index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const snapshotFile = join(root, 'migrations', 'snapshot.json');
@@ -56,35 +57,18 @@ ${list(plan.down)}
 }
 
 // The index lists every migration file in order; it is rewritten, never edited by hand.
-const imports: string[] = [];
-const lists: Record<string, string[]> = {};
+const files: Record<string, MigrationFile[]> = {};
 for (const name of Object.keys(dialects)) {
-  lists[name] = [];
-  for (const file of readdirSync(join(migrationsDir, name))
+  files[name] = readdirSync(join(migrationsDir, name))
     .filter((f) => f.endsWith('.ts'))
-    .sort()) {
-    const source = readFileSync(join(migrationsDir, name, file), 'utf8');
-    const exported = /export const (\w+)/.exec(source)?.[1];
-    if (!exported) throw new Error(`${name}/${file} exports no migration`);
-    const alias = `${name}${exported}`;
-    imports.push(`import { ${exported} as ${alias} } from './${name}/${file.replace(/\.ts$/, '.js')}';`);
-    lists[name]!.push(alias);
-  }
+    .sort()
+    .map((file) => {
+      const exported = /export const (\w+)/.exec(readFileSync(join(migrationsDir, name, file), 'utf8'))?.[1];
+      if (!exported) throw new Error(`${name}/${file} exports no migration`);
+      return { exported, file };
+    });
 }
-writeFileSync(
-  join(migrationsDir, 'index.ts'),
-  `// Rewritten by scripts/generate-migration.ts: the committed migrations of each dialect, in order.
-import type { MigrationSet, Snapshot } from '../migration-plan.js';
-import snapshot from '../../migrations/snapshot.json';
-${imports.join('\n')}
-
-export const coreMigrations: MigrationSet = {
-  sqlite: [${lists.sqlite!.join(', ')}],
-  postgres: [${lists.postgres!.join(', ')}],
-  snapshot: snapshot as unknown as Snapshot,
-};
-`,
-);
+writeFileSync(join(migrationsDir, 'index.ts'), migrationIndexSource(files));
 mkdirSync(dirname(snapshotFile), { recursive: true });
 writeFileSync(snapshotFile, `${JSON.stringify(next, null, 2)}\n`);
 console.log(`updated migrations/snapshot.json and src/migrations/index.ts (${className})`);

@@ -1,7 +1,8 @@
 import type { EntitySchemaColumnOptions } from 'typeorm';
 import { valueCodec, type FieldDef, type StoreCapabilities, type ValueCodec } from '@rapport/core/store';
 
-export type DialectName = 'sqlite' | 'postgres';
+/** A dialect's name: its key in the dialect registry and in `MigrationSet.dialects`. */
+export type DialectName = string;
 
 /** Adds a bound parameter and returns its placeholder (in SQL text order: `?` counts by position). */
 export interface ParamSink {

@@ -1,5 +1,5 @@
 import { EntitySchema, type EntitySchemaColumnOptions } from 'typeorm';
-import { allFields, indexFields, type Schema } from '@rapport/core/store';
+import { allFields, indexFields, RapportError, type Schema } from '@rapport/core/store';
 import type { DialectName } from './dialect.js';
 import { dialects } from './dialects/index.js';
 import { columnName, tableName } from './naming.js';
@@ -10,11 +10,13 @@ import { columnName, tableName } from './naming.js';
  * committed migrations, never from `synchronize`.
  */
 export function entitySchemas(schema: Schema, dialect: DialectName): EntitySchema[] {
+  const d = dialects[dialect];
+  if (!d) throw new RapportError('VALIDATION', `entitySchemas: unknown dialect ${JSON.stringify(dialect)} (known: ${Object.keys(dialects).join(', ')})`);
   return schema.collections.map((def) => {
     const columns: Record<string, EntitySchemaColumnOptions> = {};
     for (const [field, fd] of Object.entries(allFields(def))) {
       const base = { name: columnName(field), nullable: fd.nullable ?? false, primary: field === 'id' };
-      columns[field] = { ...base, ...dialects[dialect].entityColumn(fd) } as EntitySchemaColumnOptions;
+      columns[field] = { ...base, ...d.entityColumn(fd) } as EntitySchemaColumnOptions;
     }
     return new EntitySchema({
       name: def.name,

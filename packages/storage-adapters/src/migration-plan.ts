@@ -1,6 +1,6 @@
-import { type CollectionDef, type FieldDef, type IndexDef } from '@rapport/core/store';
+import { RapportError, type CollectionDef, type FieldDef, type IndexDef } from '@rapport/core/store';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import type { Dialect } from './dialect.js';
+import type { Dialect, DialectName } from './dialect.js';
 import { dialects } from './dialects/index.js';
 import { createIndexSql, createTableSql, dropIndexSql, dropTableSql, sequencesTableSql } from './ddl.js';
 import { columnName, SEQUENCES_TABLE, tableName } from './naming.js';
@@ -10,11 +10,27 @@ export interface Snapshot {
   collections: CollectionDef[];
 }
 
-/** The migrations of one store kind, in order, and the schema they produce. */
+/** A migration class as TypeORM runs it. */
+export type MigrationClass = new () => MigrationInterface;
+
+/** The migrations of each dialect, in order, and the schema they all produce. */
 export interface MigrationSet {
-  sqlite: Array<new () => MigrationInterface>;
-  postgres: Array<new () => MigrationInterface>;
+  /** By dialect name (`Dialect.name`): a new dialect brings its own list, nothing else changes. */
+  dialects: Record<DialectName, MigrationClass[]>;
   snapshot: Snapshot;
+}
+
+/** The migrations a dialect runs from a set; a set without that dialect is refused, naming what it has. */
+export function migrationsFor(set: MigrationSet, d: Pick<Dialect, 'name'>): MigrationClass[] {
+  const list = set.dialects[d.name];
+  if (!list) {
+    throw new RapportError(
+      'VALIDATION',
+      `migrations: the set has no migrations for dialect ${JSON.stringify(d.name)} (it has ${Object.keys(set.dialects).join(', ') || 'none'})`,
+      { details: { field: 'migrations.dialects' } },
+    );
+  }
+  return list;
 }
 
 /** A TypeORM migration class that runs fixed SQL statements (what the generator writes). */

@@ -5,7 +5,7 @@ import { postgres } from './dialects/postgres.js';
 import { entitySchemas } from './entities.js';
 import { wrapError } from './errors.js';
 import { Engine, silentLogger, SqlStore, type Session } from './sql-store.js';
-import type { MigrationSet } from './migration-plan.js';
+import { migrationsFor, type MigrationSet } from './migration-plan.js';
 import { coreMigrations } from './migrations/index.js';
 import { MIGRATIONS_TABLE } from './naming.js';
 
@@ -182,8 +182,8 @@ export function postgresStore(options: PostgresStoreOptions): Store {
     ...(options.url ? { url: options.url } : {}),
     ...(options.options ? connection(options.options) : {}),
     schema: pgSchema,
-    entities: entitySchemas(schema, 'postgres'),
-    migrations: migrations.postgres,
+    entities: entitySchemas(schema, postgres.name),
+    migrations: migrationsFor(migrations, postgres),
     migrationsTableName: MIGRATIONS_TABLE,
     logger: silentLogger,
     synchronize: false,

@@ -4,7 +4,7 @@ import { sqlite, SQLITE_LOWER } from './dialects/sqlite.js';
 import { entitySchemas } from './entities.js';
 import { wrapError } from './errors.js';
 import { Engine, sessionOf, silentLogger, SqlStore, type Session } from './sql-store.js';
-import type { MigrationSet } from './migration-plan.js';
+import { migrationsFor, type MigrationSet } from './migration-plan.js';
 import { coreMigrations } from './migrations/index.js';
 import { MIGRATIONS_TABLE } from './naming.js';
 
@@ -163,8 +163,8 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   const dataSource = new DataSource({
     type: 'better-sqlite3',
     database: options.filename,
-    entities: entitySchemas(schema, 'sqlite'),
-    migrations: migrations.sqlite,
+    entities: entitySchemas(schema, sqlite.name),
+    migrations: migrationsFor(migrations, sqlite),
     migrationsTableName: MIGRATIONS_TABLE,
     logger: silentLogger,
     synchronize: false,

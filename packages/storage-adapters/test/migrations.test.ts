@@ -11,6 +11,9 @@ import { coreMigrations, postgresStore, sqliteStore, type MigrationSet } from '@
 import { canonical, dialects, planMigration, sameDef, sqlMigration } from '../src/migration-plan.js';
 import { createPgSchema, dropPgSchema, PG_URL, pgClient, uniqueSchemaName } from './helpers.js';
 
+const sqliteMigrations = coreMigrations.dialects.sqlite!;
+const postgresMigrations = coreMigrations.dialects.postgres!;
+
 // The schema a later release might have: a new collection, a nullable and a NOT NULL field on
 // partners, and a new index.
 const partnersV2: CollectionDef = (() => {
@@ -31,12 +34,11 @@ const schemaV2 = new Schema([...coreCollections.map((c) => (c.name === 'partners
 function migrationsV2(): MigrationSet {
   const name = 'PartnerWebsiteWidgets1900000000000';
   const make = (d: keyof typeof dialects) => {
-    const plan = planMigration(dialects[d], coreMigrations.snapshot.collections, schemaV2.collections);
+    const plan = planMigration(dialects[d]!, coreMigrations.snapshot.collections, schemaV2.collections);
     return sqlMigration(name, plan.up, plan.down);
   };
   return {
-    sqlite: [...coreMigrations.sqlite, make('sqlite')],
-    postgres: [...coreMigrations.postgres, make('postgres')],
+    dialects: { sqlite: [...sqliteMigrations, make('sqlite')], postgres: [...postgresMigrations, make('postgres')] },
     snapshot: { collections: schemaV2.collections.map(canonical) },
   };
 }
@@ -63,7 +65,7 @@ const partner = {
 };
 
 // Every committed core migration, in order (the list grows as collections are added).
-const coreNames = coreMigrations.sqlite.map((M) => new M().name!);
+const coreNames = sqliteMigrations.map((M) => new M().name!);
 
 async function expectStorage(p: Promise<unknown>, pattern: RegExp) {
   const err = await p.then(
@@ -89,8 +91,8 @@ describe('committed migrations', () => {
   });
 
   it('each dialect has the same migrations in the same order', () => {
-    const names = (list: MigrationSet['sqlite']) => list.map((M) => new M().name);
-    expect(names(coreMigrations.sqlite)).toEqual(names(coreMigrations.postgres));
+    const names = (list: MigrationSet['dialects'][string]) => list.map((M) => new M().name);
+    expect(names(sqliteMigrations)).toEqual(names(postgresMigrations));
   });
 });
 
@@ -126,9 +128,9 @@ describe('migrating from several processes at once', () => {
             throw new Error(r.stdout + r.stderr);
           }
         });
-        expect(applied.flat().sort()).toEqual(coreMigrations.sqlite.map((M) => new M().name).sort());
+        expect(applied.flat().sort()).toEqual(sqliteMigrations.map((M) => new M().name).sort());
         const db = new Database(file, { readonly: true });
-        expect(db.prepare('SELECT count(*) AS n FROM rapport_migrations').get()).toEqual({ n: coreMigrations.sqlite.length });
+        expect(db.prepare('SELECT count(*) AS n FROM rapport_migrations').get()).toEqual({ n: sqliteMigrations.length });
         db.close();
       }
     } finally {
@@ -142,7 +144,7 @@ describe('migrating from several processes at once', () => {
     const stores = Array.from({ length: 4 }, () => postgresStore({ url: PG_URL, schemaName, poolSize: 1 }));
     try {
       const reports = await Promise.all(stores.map((store) => store.migrate()));
-      const names = coreMigrations.postgres.map((M) => new M().name);
+      const names = postgresMigrations.map((M) => new M().name);
       expect(reports.map((r) => r.applied.length).sort()).toEqual([0, 0, 0, names.length]);
       const c = await pgClient();
       try {
@@ -275,8 +277,7 @@ for (const kind of kinds) {
       // The migrations up to (not including) ContactKeyExclusive; the later ones run on upgrade.
       const cut = coreNames.findIndex((n) => n.startsWith('ContactKeyExclusive'));
       const before: MigrationSet = {
-        sqlite: coreMigrations.sqlite.slice(0, cut),
-        postgres: coreMigrations.postgres.slice(0, cut),
+        dialects: { sqlite: sqliteMigrations.slice(0, cut), postgres: postgresMigrations.slice(0, cut) },
         snapshot: { collections: schemaBefore.collections.map(canonical) },
       };
       const old = kind.open({ schema: schemaBefore, migrations: before });
