@@ -110,6 +110,8 @@ export async function connectImap(o: ImapConnection, onError?: (err: Error) => v
     auth: { user: o.user, pass: o.password },
     logger: false,
     disableAutoIdle: true,
+    // Expunges come as VANISHED UIDs, and a re-sync learns them when it opens the mailbox (see expunge.ts).
+    qresync: true,
     connectionTimeout: timeout,
     greetingTimeout: timeout,
     tls: { ...(o.ca ? { ca: Array.isArray(o.ca) ? o.ca : [o.ca] } : {}), ...(isIP(o.host) ? {} : { servername: o.host }) },

@@ -2,10 +2,15 @@ import type { ImapFlow } from 'imapflow';
 import { Observable } from 'rxjs';
 import { RapportError, type Crm, type MailCheckpoint, type MailPolicy } from '@rapport/core';
 import { closeClient, connectImap, connectionClosed, describeTarget, imapError, untilClosed, type ImapConnection } from './connection.js';
+import { expungedByDiff, openMailbox, type MailboxGeneration } from './expunge.js';
+import { importStep, planSteps, prefetch, type StepContext } from './fetch-steps.js';
 import { MailPipeline } from './pipeline.js';
-import { sharedParsePool, type ParsePool, type PoolResult } from './parse-pool.js';
+import { sharedParsePool, type ParsePool } from './parse-pool.js';
 import { emptyReport, mergeReport, type MailboxReport, type ProgressListener, type SyncReport } from './report.js';
 import { requireBlobStore } from './require-blobs.js';
+import { watchUntil, type WatchOptions } from './watch.js';
+
+export type { WatchOptions } from './watch.js';
 
 export interface ImapSyncOptions extends ImapConnection {
   /** Mailboxes to sync (default INBOX). */
@@ -25,38 +30,6 @@ export interface ImapSyncOptions extends ImapConnection {
   onProgress?: ProgressListener;
   /** Where connection errors seen outside a running command go (default: ignored; never thrown). */
   onError?: (err: Error) => void;
-}
-
-export interface WatchOptions {
-  /** Called when a connection fails; the watcher reconnects with back-off. */
-  onError?: (err: RapportError, retryInSeconds: number) => void;
-  /** Longest wait between reconnects (default 300 s). */
-  maxBackoffSeconds?: number;
-  /**
-   * IDLE watches one mailbox per connection (the first); the others are checked, one STATUS
-   * each, every `pollSeconds` (default 60 with several mailboxes; with one, IDLE is renewed
-   * every 300 s). From 1 to 1740 (RFC 2177: renew IDLE within 29 minutes).
-   */
-  pollSeconds?: number;
-}
-
-/** Bytes of whole messages fetched at once; with the group fetched ahead, twice this is in memory. */
-const MAX_BATCH_BYTES = 12 * 1024 * 1024;
-
-interface Fetched {
-  uids: number[];
-  raws: Buffer[];
-  preparsed: Promise<PoolResult[]> | null;
-}
-
-interface Step {
-  kind: 'group' | 'large';
-  uids: number[];
-  /** The last step of a batch: after it, the checkpoint moves to `batchLastUid`. */
-  batchEnd: boolean;
-  batchLastUid: number;
-  /** UIDs of the batch that were expunged before they could be fetched. */
-  missing: number;
 }
 
 /**
@@ -139,7 +112,7 @@ export class ImapSync {
     const lastUid = resync || !checkpoint ? 0 : checkpoint.lastUid;
     const first = !checkpoint || resync;
 
-    const lock = await client.getMailboxLock(mailbox, { readOnly: true }).catch((err) => {
+    const { lock, vanished } = await openMailbox(client, mailbox, uidValidity, checkpoint).catch((err) => {
       throw this.mailboxError(err, mailbox);
     });
     try {
@@ -152,20 +125,19 @@ export class ImapSync {
       const uids = (found || []).filter((u) => u > lastUid).sort((a, b) => a - b);
       const batchSize = Math.max(1, o.batchSize ?? 200);
       let done = 0;
-      const progress = (n: number) => {
-        done += n;
-        o.onProgress?.({ done, total: uids.length, report, mailbox });
-      };
+      const ctx: StepContext = { client, mailbox, connection: o, pipeline, source: (uid) => ({ account: this.account, mailbox, uidValidity, uid }) };
       // While one group of messages is parsed and ingested, the next one is already being fetched.
-      const plan = this.plan(client, mailbox, uids, batchSize);
+      const plan = planSteps(ctx, uids, batchSize, o.streamAbove ?? 1024 * 1024);
       let next = await plan.next();
-      let nextData = next.done ? null : this.prefetch(client, mailbox, next.value, pipeline);
+      let nextData = next.done ? null : prefetch(ctx, next.value);
       while (!next.done) {
         const step = next.value;
         const data = nextData;
         next = await plan.next();
-        nextData = next.done ? null : this.prefetch(client, mailbox, next.value, pipeline);
-        await this.importStep(client, mailbox, uidValidity, step, await data, pipeline, progress);
+        nextData = next.done ? null : prefetch(ctx, next.value);
+        await importStep(ctx, step, await data);
+        done += step.uids.length + step.missing;
+        o.onProgress?.({ done, total: uids.length, report, mailbox });
         if (step.batchEnd) {
           const last = step.batchLastUid === uids.at(-1);
           // Intermediate checkpoints leave uidNext/messages empty, so an interrupted sync is never skipped.
@@ -183,11 +155,11 @@ export class ImapSync {
         await this.saveCheckpoint(mailbox, { uidValidity, lastUid, highestModseq: modseq, uidNext: status.uidNext ?? null, messages: status.messages ?? null });
       }
       entry.fetched = uids.length;
-      // Fewer messages than before plus the new ones: something was expunged.
-      if (checkpoint && !resync && checkpoint.messages !== null && (status.messages ?? 0) < checkpoint.messages + uids.length) {
-        const onServer = new Set((await client.search({ all: true }, { uid: true })) || []);
-        if (!client.usable) throw connectionClosed(o, `SEARCH ${mailbox}`);
-        const gone = (await this.crm.emails.knownUids(this.account, mailbox, uidValidity)).filter((u) => !onServer.has(u));
+      if (checkpoint && !resync) {
+        const g = { account: this.account, mailbox, uidValidity };
+        // Fewer messages than before plus the new ones: something was expunged.
+        const shrank = checkpoint.messages !== null && (status.messages ?? 0) < checkpoint.messages + uids.length;
+        const gone = vanished ?? (shrank ? await this.expunged(client, g, checkpoint.lastUid) : []);
         if (gone.length) report.deletedOnServer += await this.crm.emails.markDeletedOnServer(this.account, mailbox, uidValidity, gone);
       }
     } finally {
@@ -196,100 +168,17 @@ export class ImapSync {
     return report;
   }
 
+  /** Without QRESYNC: the UIDs up to `lastUid` still on the server, diffed with the CRM's by ranges. */
+  private async expunged(client: ImapFlow, g: MailboxGeneration, lastUid: number): Promise<number[]> {
+    if (lastUid < 1) return [];
+    const found = await client.search({ uid: `1:${lastUid}` }, { uid: true });
+    if (!client.usable) throw connectionClosed(this.options, `SEARCH ${g.mailbox}`);
+    const onServer = (found || []).filter((u) => u <= lastUid).sort((a, b) => a - b);
+    return expungedByDiff(this.crm, g, onServer, lastUid);
+  }
+
   private async saveCheckpoint(mailbox: string, cp: Omit<MailCheckpoint, 'id' | 'version' | 'updatedAt' | 'account' | 'mailbox'>) {
     await this.crm.emails.saveCheckpoint({ account: this.account, mailbox, ...cp });
-  }
-
-  /**
-   * The work of a sync in order: per batch of UIDs (one size FETCH each), groups of small
-   * messages (fetched whole, at most MAX_BATCH_BYTES) and single large ones (streamed).
-   */
-  private async *plan(client: ImapFlow, mailbox: string, uids: number[], batchSize: number): AsyncGenerator<Step> {
-    const streamAbove = this.options.streamAbove ?? 1024 * 1024;
-    for (let i = 0; i < uids.length; i += batchSize) {
-      const batch = uids.slice(i, i + batchSize);
-      const sizes = await client.fetchAll(batch.join(','), { uid: true, size: true }, { uid: true });
-      this.checkUsable(client, `FETCH ${mailbox}`);
-      const sizeOf = new Map(sizes.map((m) => [m.uid, m.size ?? 0]));
-      const steps: Step[] = [];
-      let group: number[] = [];
-      let groupBytes = 0;
-      const close = () => {
-        if (group.length) steps.push({ kind: 'group', uids: group, batchEnd: false, batchLastUid: batch.at(-1)!, missing: 0 });
-        group = [];
-        groupBytes = 0;
-      };
-      let missing = 0;
-      for (const uid of batch) {
-        const size = sizeOf.get(uid);
-        if (size === undefined)
-          missing++; // expunged since the search
-        else if (size > streamAbove) {
-          close();
-          steps.push({ kind: 'large', uids: [uid], batchEnd: false, batchLastUid: batch.at(-1)!, missing: 0 });
-        } else {
-          if (groupBytes + size > MAX_BATCH_BYTES) close();
-          group.push(uid);
-          groupBytes += size;
-        }
-      }
-      close();
-      if (!steps.length) steps.push({ kind: 'group', uids: [], batchEnd: false, batchLastUid: batch.at(-1)!, missing: 0 });
-      steps.at(-1)!.batchEnd = true;
-      steps.at(-1)!.missing = missing;
-      yield* steps;
-    }
-  }
-
-  /** Fetches a group's messages, handing each to the parse worker as it arrives (not when all have). */
-  private prefetch(client: ImapFlow, mailbox: string, step: Step, pipeline: MailPipeline): Promise<Fetched> | null {
-    if (step.kind !== 'group' || !step.uids.length) return null;
-    const p = (async (): Promise<Fetched> => {
-      const data = new Map<number, { raw: Buffer; parsed: Promise<PoolResult> | null }>();
-      for await (const m of client.fetch(step.uids.join(','), { uid: true, source: true }, { uid: true })) {
-        if (m.source) data.set(m.uid, { raw: m.source, parsed: pipeline.preparse(m.source) });
-      }
-      this.checkUsable(client, `FETCH ${mailbox}`);
-      const items = step.uids.flatMap((uid) => (data.has(uid) ? [{ uid, ...data.get(uid)! }] : []));
-      const parsed = items.map((i) => i.parsed);
-      return {
-        uids: items.map((i) => i.uid),
-        raws: items.map((i) => i.raw),
-        preparsed: parsed.every((x) => x !== null) ? Promise.all(parsed as Array<Promise<PoolResult>>) : null,
-      };
-    })();
-    p.catch(() => undefined); // awaited (and thrown) when its turn comes
-    return p;
-  }
-
-  private async importStep(
-    client: ImapFlow,
-    mailbox: string,
-    uidValidity: number,
-    step: Step,
-    data: Fetched | null,
-    pipeline: MailPipeline,
-    progress: (n: number) => void,
-  ) {
-    const source = (uid: number) => ({ account: this.account, mailbox, uidValidity, uid });
-    if (step.kind === 'group') {
-      if (data)
-        await pipeline.ingestBatch(
-          data.uids.map((uid, i) => ({ raw: data.raws[i]!, source: source(uid) })),
-          await data.preparsed,
-        );
-    } else {
-      const uid = step.uids[0]!;
-      const download = await client.download(String(uid), undefined, { uid: true, chunkSize: 1024 * 1024 });
-      if (download?.content) await pipeline.ingestRaw(download.content, source(uid));
-      else this.checkUsable(client, `FETCH ${mailbox}`);
-    }
-    progress(step.uids.length + step.missing);
-  }
-
-  private checkUsable(client: ImapFlow, doing: string) {
-    // After a server BYE imapflow resolves fetches with nothing: that is an error, not "no mail".
-    if (!client.usable) throw connectionClosed(this.options, doing);
   }
 
   private mailboxError(err: unknown, mailbox: string): RapportError {
@@ -311,102 +200,19 @@ export class ImapSync {
    * unknown mailbox end it with an error. Unsubscribing stops it.
    */
   watch(options: WatchOptions = {}): Observable<SyncReport> {
+    const target = {
+      connection: this.options,
+      mailboxes: this.mailboxes,
+      checkpoint: (mailbox: string) => this.crm.emails.checkpoint(this.account, mailbox),
+      sync: (client: ImapFlow) => this.syncWith(client),
+    };
     return new Observable<SyncReport>((subscriber) => {
       const controller = new AbortController();
-      this.watchUntil(controller.signal, options, (report) => subscriber.next(report)).then(
+      watchUntil(target, controller.signal, options, (report) => subscriber.next(report)).then(
         () => subscriber.complete(),
         (err: unknown) => subscriber.error(err),
       );
       return () => controller.abort();
     });
-  }
-
-  private async watchUntil(signal: AbortSignal, options: WatchOptions, emit: (report: SyncReport) => void): Promise<void> {
-    const maxBackoff = (options.maxBackoffSeconds ?? 300) * 1000;
-    const poll = options.pollSeconds ?? (this.mailboxes.length > 1 ? 60 : 300);
-    if (typeof poll !== 'number' || !(poll >= 1 && poll <= 1740))
-      throw new RapportError('VALIDATION', `pollSeconds must be a number of seconds from 1 to 1740 (got ${String(poll)})`, {
-        details: { field: 'pollSeconds' },
-      });
-    let backoff = 1000;
-    while (!signal.aborted) {
-      let client: ImapFlow | null = null;
-      try {
-        client = await connectImap(this.options, this.options.onError);
-        const c = client;
-        const onAbort = () => c.close();
-        signal.addEventListener('abort', onAbort, { once: true });
-        // Aborted while connecting: the listener above came too late to see it.
-        if (signal.aborted) c.close();
-        try {
-          emit(await untilClosed(c, this.syncWith(c), this.options, 'sync'));
-          backoff = 1000;
-          // The selected mailbox was ahead of the checkpoint last round (mail came between STATUS and SELECT).
-          let aheadOfCheckpoint = false;
-          while (!signal.aborted && c.usable) {
-            // IDLE ends when another command runs: a NOOP on new mail or an expunge wakes the loop.
-            const wake = () => void c.noop().catch(() => undefined);
-            c.on('exists', wake);
-            c.on('expunge', wake);
-            try {
-              // IDLE on the first mailbox; every mailbox is checked (one STATUS each) on wake-up,
-              // which comes with new mail in the first one or after pollSeconds.
-              const lock = await untilClosed(c, c.getMailboxLock(this.mailboxes[0]!, { readOnly: true }), this.options, `open mailbox ${this.mailboxes[0]!}`);
-              try {
-                // Mail that arrived between the sync's STATUS and this SELECT raises no EXISTS during
-                // IDLE: when the selected mailbox is ahead of the checkpoint, sync first (once in a
-                // row, so a server that reports uidNext differently cannot make this spin).
-                const justSynced: boolean = aheadOfCheckpoint;
-                const checkpoint: MailCheckpoint | null = justSynced ? null : await this.crm.emails.checkpoint(this.account, this.mailboxes[0]!);
-                const selected = c.mailbox && typeof c.mailbox === 'object' ? c.mailbox.uidNext : undefined;
-                aheadOfCheckpoint = Boolean(checkpoint?.uidNext && selected && Number(selected) !== Number(checkpoint.uidNext));
-                // imapflow may leave idle() pending when the server drops the connection: 'close' ends the wait.
-                let timer: NodeJS.Timeout | undefined;
-                let onClose: (() => void) | undefined;
-                if (!aheadOfCheckpoint) {
-                  await Promise.race([
-                    c.idle().catch(() => undefined),
-                    new Promise<void>((r) => (timer = setTimeout(r, poll * 1000))),
-                    new Promise<void>((r) => c.once('close', (onClose = r))),
-                  ]).finally(() => {
-                    clearTimeout(timer);
-                    if (onClose) c.off('close', onClose);
-                  });
-                }
-              } finally {
-                lock.release();
-              }
-            } finally {
-              c.off('exists', wake);
-              c.off('expunge', wake);
-            }
-            if (signal.aborted) break;
-            if (!c.usable) throw connectionClosed(this.options, 'IDLE');
-            emit(await untilClosed(c, this.syncWith(c), this.options, 'sync'));
-          }
-        } finally {
-          signal.removeEventListener('abort', onAbort);
-        }
-      } catch (err) {
-        if (signal.aborted) break;
-        const rerr = imapError(err, this.options, 'watch');
-        if (rerr.code === 'FORBIDDEN' || rerr.code === 'NOT_FOUND') throw rerr;
-        options.onError?.(rerr, backoff / 1000);
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, backoff);
-          signal.addEventListener(
-            'abort',
-            () => {
-              clearTimeout(t);
-              resolve();
-            },
-            { once: true },
-          );
-        });
-        backoff = Math.min(backoff * 2, maxBackoff);
-      } finally {
-        if (client) await closeClient(client);
-      }
-    }
   }
 }

@@ -19,6 +19,8 @@ const describe = (s: EmailSource) =>
  * import, nor hold an IMAP checkpoint back forever.
  */
 const storeFailed = (err: unknown) => isRapportError(err, 'STORAGE');
+/** The transport failing while a message streamed in (a dropped connection): stop too, never quarantine a cut-off message. */
+const transportFailed = (err: unknown) => isRapportError(err, 'CONNECTION');
 
 /** A quarantine reason for an error: RapportErrors say what was wrong; anything else is named as unexpected. */
 const because = (err: unknown) => (isRapportError(err) ? err.message : `unexpected ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
@@ -74,7 +76,7 @@ export class MailPipeline {
       if (essentials > 0) return { message, kept: rawBytes, size: total };
       await this.quarantine(source, 'not an e-mail message: no From, To, Date, Subject or Message-ID header', rawBytes(), total, null, null);
     } catch (err) {
-      if (storeFailed(err)) throw err;
+      if (storeFailed(err) || transportFailed(err)) throw err;
       await this.quarantine(source, `unreadable MIME: ${because(err)}`, rawBytes(), total, null, null);
     }
     return null;

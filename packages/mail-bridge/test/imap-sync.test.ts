@@ -54,6 +54,15 @@ const opts = (box: string, extra: Partial<ImapSyncOptions> = {}): ImapSyncOption
   ...extra,
 });
 
+/** Counts the CRM's reads of known UIDs (whole lists and range summaries) from now on. */
+function countUidReads(t: TestCrm) {
+  const reads = { knownUids: 0, summaries: 0 };
+  const { knownUids, knownUidSummary } = t.crm.emails;
+  t.crm.emails.knownUids = (...args) => (reads.knownUids++, knownUids(...args));
+  t.crm.emails.knownUidSummary = (...args) => (reads.summaries++, knownUidSummary(...args));
+  return reads;
+}
+
 async function allEmails(t: TestCrm): Promise<Email[]> {
   return (await t.crm.emails.list({ limit: 10_000 })).items;
 }
@@ -194,6 +203,113 @@ describe('ImapSync against Dovecot', () => {
       const email = await t.crm.emails.findByMessageId('<ex-2@zefir.test>');
       const [location] = await t.crm.emails.locations(email!.id);
       expect(location!.deletedAt).toBeInstanceOf(Date);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a re-sync learns expunges from QRESYNC VANISHED as the mailbox opens, without diffing UIDs', async () => {
+    const t = await makeCrm();
+    try {
+      const box = await mailbox();
+      fillMaildir(
+        dovecot,
+        USER,
+        box,
+        Array.from({ length: 1500 }, (_, i) => rfc822({ messageId: `<qr-${i}@zefir.test>` })),
+      );
+      await new ImapSync(t.crm, opts(box)).sync();
+      const client = await imap();
+      await client.mailboxOpen(box);
+      await client.messageDelete('7,800,1499', { uid: true });
+      await client.logout();
+      const reads = countUidReads(t);
+      const report = await new ImapSync(t.crm, opts(box)).sync();
+      expect(report.deletedOnServer).toBe(3);
+      expect(reads).toEqual({ knownUids: 0, summaries: 0 });
+      const live = await t.crm.emails.knownUids(`imap:${USER}@${dovecot.host}`, box, report.mailboxes[0]!.uidValidity);
+      expect(live).toHaveLength(1497);
+      expect(live).not.toContain(800);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('without a HIGHESTMODSEQ to resync from, expunges are found by a UID diff over ranges that reads only the ranges that differ', async () => {
+    const t = await makeCrm();
+    try {
+      const box = await mailbox();
+      fillMaildir(
+        dovecot,
+        USER,
+        box,
+        Array.from({ length: 3000 }, (_, i) => rfc822({ messageId: `<df-${i}@zefir.test>` })),
+      );
+      const account = `imap:${USER}@${dovecot.host}`;
+      await new ImapSync(t.crm, opts(box)).sync();
+      const cp = (await t.crm.emails.checkpoint(account, box))!;
+      // A checkpoint from a server without CONDSTORE: no modseq, so no QRESYNC.
+      await t.crm.emails.saveCheckpoint({ ...cp, highestModseq: null });
+      const client = await imap();
+      await client.mailboxOpen(box);
+      await client.messageDelete('5,2999', { uid: true });
+      await client.logout();
+      const reads = countUidReads(t);
+      const report = await new ImapSync(t.crm, opts(box)).sync();
+      expect(report.deletedOnServer).toBe(2);
+      // Two leaves read UID by UID; every other range settled by one summary.
+      expect(reads.knownUids).toBe(2);
+      expect(reads.summaries).toBeLessThan(40);
+      expect(await t.crm.emails.knownUids(account, box, cp.uidValidity)).toHaveLength(2998);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a connection dropped while a large message streams in stops the sync with CONNECTION and quarantines nothing', async () => {
+    const t = await makeCrm();
+    try {
+      const big = (i: number) =>
+        [
+          'From: Jan Fiszka <jan@zefir.test>',
+          'To: Anna <anna@firma.test>',
+          `Subject: big ${i}`,
+          `Message-ID: <big-${i}@zefir.test>`,
+          'MIME-Version: 1.0',
+          'Content-Type: multipart/mixed; boundary="B"',
+          '',
+          '--B',
+          'Content-Type: text/plain',
+          '',
+          'see the file',
+          '--B',
+          'Content-Type: application/octet-stream; name="f.bin"',
+          'Content-Transfer-Encoding: base64',
+          '',
+          Buffer.alloc(3 * 1024 * 1024, i)
+            .toString('base64')
+            .replace(/.{76}/g, '$&\r\n'),
+          '--B--',
+          '',
+        ].join('\r\n');
+      const box = await mailbox();
+      fillMaildir(dovecot, USER, box, [1, 2, 3].map(big));
+      const store = t.crm.emails.storeContent;
+      let stored = 0;
+      // The second message's attachment starts streaming while most of its bytes are still to come.
+      t.crm.emails.storeContent = (content) => {
+        if (++stored === 2) execFileSync('doveadm', ['-c', dovecot.conf, 'kick', USER]);
+        return store(content);
+      };
+      const first = await new ImapSync(t.crm, opts(box)).sync().catch((e: unknown) => e);
+      expect(isRapportError(first, 'CONNECTION'), String(first)).toBe(true);
+      // The sync rejects as the connection closes; the message's own pipeline settles a moment later.
+      await new Promise((r) => setTimeout(r, 1000));
+      expect((await t.crm.emails.quarantined()).items).toEqual([]);
+      t.crm.emails.storeContent = store;
+      const second = await new ImapSync(t.crm, opts(box)).sync();
+      expect(second.quarantined).toBe(0);
+      expect(await t.store.count('emails')).toBe(3);
     } finally {
       await t.close();
     }

@@ -293,15 +293,9 @@ export class SqlStore implements Store {
     const table = this.engine.table(collection);
     const d = this.engine.dialect;
     const params = new Params(d);
-    const sets: string[] = [];
-    for (const [field, value] of Object.entries(patch as Record<string, unknown>)) {
-      if (field === 'id' || field === 'version') continue;
-      const c = table.column(field);
-      sets.push(`${d.q(c.column)} = ${params.add(codecOf(d).encode(c.def, value))}`);
-    }
-    sets.push(`${d.q('version')} = ${d.q('version')} + 1`);
+    const sets = this.setList(table, patch as Record<string, unknown>, params);
     const sql =
-      `UPDATE ${table.sqlName} SET ${sets.join(', ')} WHERE ${d.q('id')} = ${params.add(id)} AND ${d.q('version')} = ${params.add(expectedVersion)} ` +
+      `UPDATE ${table.sqlName} SET ${sets} WHERE ${d.q('id')} = ${params.add(id)} AND ${d.q('version')} = ${params.add(expectedVersion)} ` +
       `RETURNING ${table.selectList}`;
     const row = await this.run('write', 'update', collection, async (s) => {
       const { rows } = await s.query(sql, params.values);
@@ -331,6 +325,28 @@ export class SqlStore implements Store {
       const { affected } = await s.query(sql, params.values);
       if (affected === 0) await this.missingOrStale(s, table, id, expectedVersion ?? -1);
     });
+  }
+
+  async updateWhere<T extends StoredRecord>(collection: string, where: Filter, patch: Partial<Omit<T, 'id' | 'version'>>): Promise<number> {
+    const table = this.engine.table(collection);
+    const d = this.engine.dialect;
+    const params = new Params(d);
+    const sets = this.setList(table, patch as Record<string, unknown>, params);
+    const sql = `UPDATE ${table.sqlName} SET ${sets} WHERE ${this.whereSql(table, where, params)}`;
+    return this.run('write', 'updateWhere', collection, async (s) => (await s.query(sql, params.values)).affected);
+  }
+
+  /** `col = $n, ...` for a patch (id and version never), then the version bump. */
+  private setList(table: Table, patch: Record<string, unknown>, params: Params): string {
+    const d = this.engine.dialect;
+    const sets: string[] = [];
+    for (const [field, value] of Object.entries(patch)) {
+      if (field === 'id' || field === 'version') continue;
+      const c = table.column(field);
+      sets.push(`${d.q(c.column)} = ${params.add(codecOf(d).encode(c.def, value))}`);
+    }
+    sets.push(`${d.q('version')} = ${d.q('version')} + 1`);
+    return sets.join(', ');
   }
 
   async deleteWhere(collection: string, where: Filter): Promise<number> {

@@ -73,6 +73,10 @@ export function batchStore(tx: Store): BatchStore {
       settled(collection, () => tx.update<T>(collection, id, patch, v))
     ),
     delete: (collection: string, id: string, v?: number) => (forget(collection), settled(collection, () => tx.delete(collection, id, v))),
+    updateWhere: <T extends StoredRecord>(collection: string, w: Filter, patch: Partial<Omit<T, 'id' | 'version'>>) => (
+      forget(collection),
+      settled(collection, () => tx.updateWhere<T>(collection, w, patch))
+    ),
     deleteWhere: (collection: string, w: Filter) => (forget(collection), settled(collection, () => tx.deleteWhere(collection, w))),
     count: (collection: string, w?: Filter) => settled(collection, () => tx.count(collection, w)),
     aggregate: (collection: string, q: AggregateQuery) => settled(collection, () => tx.aggregate(collection, q)),

@@ -275,6 +275,14 @@ class MemoryStore implements Store {
     return this.write(() => this.engine.delete(collection, id, expectedVersion, this.undo));
   }
 
+  updateWhere<T extends StoredRecord>(collection: string, where: Filter, patch: Partial<Omit<T, 'id' | 'version'>>): Promise<number> {
+    return this.write(() => {
+      const rows = this.engine.select(collection, where);
+      for (const row of rows) this.engine.update(collection, row.id, patch as Record<string, unknown>, row.version as number, this.undo);
+      return rows.length;
+    });
+  }
+
   deleteWhere(collection: string, where: Filter): Promise<number> {
     return this.write(() => {
       const rows = this.engine.select(collection, where);

@@ -37,6 +37,13 @@ export interface Store {
   /** Deletes a record; with `expectedVersion`, only that version (else CONFLICT). Unknown id → NOT_FOUND. */
   delete(collection: string, id: string, expectedVersion?: number): Promise<void>;
 
+  /**
+   * Applies `patch` to every record a filter matches, in one statement where the store can, and
+   * bumps each one's version; returns how many. No version check: for bulk marks (an e-mail
+   * expunged on the server) that no edit of a user races with.
+   */
+  updateWhere<T extends StoredRecord>(collection: string, where: Filter, patch: Partial<Omit<T, 'id' | 'version'>>): Promise<number>;
+
   /** Deletes every record a filter matches; returns how many. */
   deleteWhere(collection: string, where: Filter): Promise<number>;
 

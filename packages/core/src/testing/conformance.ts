@@ -183,6 +183,18 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
         expect(await store.get(items.name, 'it-0299')).toEqual(item(299));
       });
 
+      it('updateWhere patches exactly the matching records, bumps their versions and returns how many', async () => {
+        const store = await seeded(Array.from({ length: 10 }, (_, i) => item(i)));
+        expect(await store.updateWhere(items.name, where.lt('qty', 4), { name: 'Low' })).toBe(4);
+        expect(await store.updateWhere(items.name, where.eq('code', 'nothing'), { name: 'X' })).toBe(0);
+        expect(await codes(store, where.eq('name', 'Low'))).toEqual(['C0000', 'C0001', 'C0002', 'C0003']);
+        // Through the second door: the rows changed, the others did not.
+        const changed = await options.inspect(items.name, 'it-0000');
+        const untouched = await options.inspect(items.name, 'it-0004');
+        expect([changed!.name, raw.num(changed!.version)]).toEqual(['Low', 2]);
+        expect([untouched!.name, raw.num(untouched!.version)]).toEqual([item(4).name, 1]);
+      });
+
       it('deleteWhere deletes exactly the matching records and returns how many', async () => {
         const store = await seeded(Array.from({ length: 10 }, (_, i) => item(i)));
         expect(await store.deleteWhere(items.name, where.lt('qty', 4))).toBe(4);

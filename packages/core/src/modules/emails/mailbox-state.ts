@@ -5,39 +5,47 @@ import { where } from '../../store/filter.js';
 import type { Page } from '../../store/store.js';
 import { findAll } from '../../store/find-all.js';
 
+/** Locations of a mailbox generation not deleted on the server. */
+const live = (account: string, mailbox: string, uidValidity: number) =>
+  where.and(where.eq('account', account), where.eq('mailbox', mailbox), where.eq('uidValidity', uidValidity), where.eq('deletedAt', null));
+
 /** What a transport keeps per mailbox: known UIDs, deletions on the server, checkpoints, quarantine. */
 export function mailboxStateApi(ctx: Context) {
   return {
-    /** UIDs recorded for a mailbox generation (not deleted on the server), ascending. */
-    async knownUids(account: string, mailbox: string, uidValidity: number): Promise<number[]> {
+    /** UIDs recorded for a mailbox generation (not deleted on the server), ascending; within `range` when given. */
+    async knownUids(account: string, mailbox: string, uidValidity: number, range?: { from: number; to: number }): Promise<number[]> {
       const uids: number[] = [];
       const locations = findAll<EmailLocation>(ctx.store, 'email_locations', {
-        where: where.and(where.eq('account', account), where.eq('mailbox', mailbox), where.eq('uidValidity', uidValidity), where.eq('deletedAt', null)),
+        where: where.and(live(account, mailbox, uidValidity), range ? where.gte('uid', range.from) : undefined, range ? where.lte('uid', range.to) : undefined),
         sort: [{ field: 'uid' }],
       });
       for await (const l of locations) uids.push(l.uid);
       return uids;
     },
 
-    /** Marks locations expunged on the server as deleted there; the e-mails stay in the CRM. */
+    /**
+     * How many UIDs of a mailbox generation in `from..to` are recorded (not deleted on the server),
+     * and their sum: a fingerprint of the range that a sync compares with the server's UIDs,
+     * read from an index without loading the locations.
+     */
+    async knownUidSummary(account: string, mailbox: string, uidValidity: number, from: number, to: number): Promise<{ count: number; sum: number }> {
+      const [row] = await ctx.store.aggregate('email_locations', {
+        where: where.and(live(account, mailbox, uidValidity), where.gte('uid', from), where.lte('uid', to)),
+        measures: { count: { fn: 'count' }, sum: { fn: 'sum', field: 'uid' } },
+      });
+      return { count: Number(row?.values.count ?? 0), sum: Number(row?.values.sum ?? 0) };
+    },
+
+    /** Marks locations expunged on the server as deleted there (one statement per 500 UIDs); the e-mails stay in the CRM. */
     markDeletedOnServer(account: string, mailbox: string, uidValidity: number, uids: number[]): Promise<number> {
       return inUnit(ctx, async (unit) => {
         let n = 0;
         for (let i = 0; i < uids.length; i += 500) {
-          const page = await unit.tx.find<EmailLocation>('email_locations', {
-            where: where.and(
-              where.eq('account', account),
-              where.eq('mailbox', mailbox),
-              where.eq('uidValidity', uidValidity),
-              where.in('uid', uids.slice(i, i + 500)),
-              where.eq('deletedAt', null),
-            ),
-            limit: 500,
-          });
-          for (const l of page.items) {
-            await unit.tx.update<EmailLocation>('email_locations', l.id, { deletedAt: unit.now }, l.version);
-            n++;
-          }
+          n += await unit.tx.updateWhere<EmailLocation>(
+            'email_locations',
+            where.and(live(account, mailbox, uidValidity), where.in('uid', uids.slice(i, i + 500))),
+            { deletedAt: unit.now },
+          );
         }
         if (n > 0) unit.emit({ type: 'email.deleted_on_server', account, mailbox, uidValidity, count: n });
         return n;
