@@ -123,6 +123,19 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
       touched(collection);
     },
 
+    // Like deleteWhere: the operator's rule for the action narrows the filter (never a page read first).
+    async updateWhere<T extends StoredRecord>(collection: string, filter: Filter, patch: Partial<Omit<T, 'id' | 'version'>>) {
+      let rule: Filter | undefined;
+      if (actorId !== null && GOVERNED[collection]) {
+        const p = await principal();
+        const owner = ownerField(collection);
+        rule = and(collectionFilter(p, collection, 'update'), owner && owner in patch ? collectionFilter(p, collection, 'assign') : undefined);
+      }
+      const n = await base.updateWhere<T>(collection, and(filter, rule)!, patch);
+      touched(collection);
+      return n;
+    },
+
     async deleteWhere(collection: string, filter: Filter) {
       const rule = actorId !== null && GOVERNED[collection] ? collectionFilter(await principal(), collection, 'delete') : undefined;
       const n = await base.deleteWhere(collection, and(filter, rule)!);
