@@ -1,6 +1,23 @@
 import type { HistoryView } from '../server/history.js';
 import type { TrackResult } from '../server/track.js';
 
+/** A notification as the API sends it (dates as ISO strings). */
+export interface PaneNotification {
+  id: string;
+  kind: string;
+  title: string;
+  body: string | null;
+  subjectType: string | null;
+  subjectId: string | null;
+  showAt: string;
+  readAt: string | null;
+}
+
+export interface PaneCounts {
+  unread: number;
+  newTasks: number;
+}
+
 /** An error the API answered with (or a network failure, code NETWORK). */
 export class PaneApiError extends Error {
   constructor(
@@ -46,6 +63,7 @@ export function apiClient(serverUrl: string, token: string, options: ApiClientOp
     if (!res.ok) throw new PaneApiError(res.status, body?.error?.code ?? 'HTTP', body?.error?.message ?? `HTTP ${res.status}`);
     return body as T;
   }
+  const post = <T>(path: string) => call<T>(path, { method: 'POST' });
   return {
     me: () => call<{ operator: { id: string; name: string; email: string } }>('/api/v1/me'),
     history: (email: string, limit = 10) => call<HistoryView>(`/api/v1/history?email=${encodeURIComponent(email)}&limit=${limit}`),
@@ -53,6 +71,38 @@ export function apiClient(serverUrl: string, token: string, options: ApiClientOp
       call<TrackResult>('/api/v1/emails', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ raw: rawBase64 }) }),
     addPerson: (input: { email: string; name: string }) =>
       call<{ person: { id: string } }>('/api/v1/persons', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) }),
+    notifications: (limit = 20) => call<{ items: PaneNotification[]; nextCursor: string | null } & PaneCounts>(`/api/v1/notifications?limit=${limit}`),
+    markRead: (id: string) => post<PaneCounts>(`/api/v1/notifications/${encodeURIComponent(id)}/read`),
+    markAllRead: () => post<PaneCounts>('/api/v1/notifications/read-all'),
+    newTasks: () => call<{ items: Array<{ id: string; number: string; subject: string }>; newTasks: number }>('/api/v1/notifications/new-tasks'),
+    tasksSeen: () => post<{ seenAt: string }>('/api/v1/notifications/new-tasks/seen'),
+    /**
+     * Reads the notification stream (SSE over fetch, since EventSource cannot send the bearer
+     * token) until `signal` aborts or the connection ends; resolves then, rejects on an HTTP error.
+     */
+    async stream(onEvent: (event: string, data: unknown) => void, signal: AbortSignal): Promise<void> {
+      const res = await fetch(`${base}/api/v1/notifications/stream`, { headers: { authorization: `Bearer ${token}` }, signal });
+      if (!res.ok || !res.body) throw new PaneApiError(res.status, 'HTTP', `the notification stream answered HTTP ${res.status}`);
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += value;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          let event = '';
+          let data = '';
+          for (const line of block.split('\n')) {
+            if (line.startsWith('event: ')) event = line.slice(7);
+            else if (line.startsWith('data: ')) data += line.slice(6);
+          }
+          if (event) onEvent(event, JSON.parse(data || 'null'));
+        }
+      }
+    },
   };
 }
 

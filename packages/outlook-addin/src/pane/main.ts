@@ -4,6 +4,7 @@ import { officeHost } from '../hosts/office.js';
 import { thunderbirdHost } from '../hosts/thunderbird.js';
 import { apiClient, PaneApiError, type ApiClient } from './api.js';
 import { h, mount } from './dom.js';
+import { startNotifications } from './notifications.js';
 
 type PaneState = 'loading' | 'signin' | 'empty' | 'ready' | 'error';
 
@@ -14,6 +15,14 @@ let operatorName = '';
 let lastServerUrl: string | null = null;
 let generation = 0;
 let changedAt = 0;
+let notices: { stop(): void } | null = null;
+
+/** Shows the notification bar for the signed-in operator (or removes it on sign-out). */
+function useClient(next: ApiClient | null) {
+  client = next;
+  notices?.stop();
+  notices = next ? startNotifications(next) : null;
+}
 
 const money = (minor: number, currency: string) => {
   try {
@@ -58,7 +67,7 @@ async function start() {
     return showSignIn(`Rapport needs your permission to reach ${server}: press Sign in and allow it.`, token);
   if (!name) return void completeSignIn(server, token, Promise.resolve(true), null);
   operatorName = name;
-  client = connect(server, token);
+  useClient(connect(server, token));
   await refresh();
 }
 
@@ -80,7 +89,7 @@ function originOf(serverUrl: string): string | null {
 
 function showSignIn(message?: string, pendingToken?: string) {
   generation++;
-  client = null;
+  useClient(null);
   const serverUrl = host.serverFixed ? host.defaultServerUrl() : (lastServerUrl ?? host.defaultServerUrl());
   const server = h('input', {
     type: 'url',
@@ -148,7 +157,7 @@ async function completeSignIn(origin: string, token: string, access: Promise<boo
     const me = await candidate.me();
     operatorName = me.operator.name;
     await host.settings.set({ operatorName });
-    client = candidate;
+    useClient(candidate);
     await refresh();
   } catch (err) {
     const rejected = err instanceof PaneApiError && err.status === 401;

@@ -5,6 +5,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsy
 import { RapportError, type Crm, type Operator } from '@rapport/core';
 import { ApiError, toErrorResponse } from './errors.js';
 import { historyFor } from './history.js';
+import { notificationRoutes, type NotificationRouteOptions } from './notifications.js';
 import { defaultPaneDir, manifestFor, MANIFESTS, readPaneFile } from './pane-files.js';
 import { API_CSP, BASE_HEADERS, hstsFor, paneCsp } from './security.js';
 import { defaultTracker, type Tracker } from './track.js';
@@ -46,6 +47,8 @@ export interface ApiOptions {
    * (the body says "see its log"). Default: Fastify's logger at level error.
    */
   onInternalError?: (report: InternalErrorReport) => void;
+  /** The notification stream's poll and heartbeat intervals. */
+  notifications?: NotificationRouteOptions;
 }
 
 /** A request that failed on the server's side. */
@@ -197,6 +200,8 @@ export const rapportApi: FastifyPluginAsync<ApiOptions> = async (app, options) =
       const task = await as.tasks.get(id);
       return { task, stages: await as.tasks.stages(id) };
     });
+
+    notificationRoutes(api, crm, options.notifications);
   });
 
   if (paneDir) {

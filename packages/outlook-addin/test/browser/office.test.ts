@@ -158,3 +158,24 @@ describe('task pane in Outlook (fake Office host, Chromium)', () => {
     await close();
   });
 });
+
+describe('notifications in the task pane (Chromium, real SSE stream)', () => {
+  it('shows the unread count live as notifications arrive, lists them, and marks them read', async () => {
+    const { page, errors, close } = await openPane(jan);
+    await state(page, 'ready', jan.internetMessageId);
+    await page.waitForSelector('#notif-count');
+    const before = Number(await page.textContent('#notif-count'));
+    await server.s.crm.notifications.deliver({ operatorId: server.s.ids.anna, kind: 'reminder', title: 'Oddzwonić do <b>Jana</b>' });
+    await page.waitForSelector(`body[data-unread="${before + 1}"]`, { timeout: 10_000 });
+    expect(await page.textContent('#notif-count')).toBe(String(before + 1));
+    await page.click('#notif-toggle');
+    await page.waitForSelector('#notif-list li.notif.unread');
+    // Text, never markup: the title shows its angle brackets.
+    expect(await page.textContent('#notif-list')).toContain('Oddzwonić do <b>Jana</b>');
+    expect(await page.locator('#notif-list b').count()).toBe(0);
+    await page.click('#notif-read-all');
+    await page.waitForSelector('body[data-unread="0"]', { timeout: 10_000 });
+    expect(errors).toEqual([]);
+    await close();
+  });
+});
