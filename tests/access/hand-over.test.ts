@@ -107,3 +107,33 @@ describe('operators.handOver', () => {
     expect((await crm.partners.get(zefir.id)).ownerId).toBe(bartek.id);
   });
 });
+
+describe('operators.handOver under access rules', () => {
+  it("moves the operator's private tasks too, and only operators' administrators may hand over", async () => {
+    const { root, store, anna, bartek, admin } = await team();
+    await root.roles.grant(admin.id, 'manager');
+    for (const op of [anna, bartek]) await root.roles.grant(op.id, 'salesperson');
+    const secret = await root.as(anna.id).tasks.create({ subject: 'Poufne', private: true });
+    await rejects(root.as(bartek.id).operators.handOver(anna.id, bartek.id), 'FORBIDDEN', 'bartek@firma.pl', 'operators.update');
+    expect((await all<Task>(store, 'tasks')).find((t) => t.id === secret.id)?.ownerId).toBe(anna.id);
+    // A manager cannot read Anna's private task, and still hands it over with the rest.
+    await rejects(root.as(admin.id).tasks.get(secret.id), 'NOT_FOUND');
+    const counts = await root.as(admin.id).operators.handOver(anna.id, bartek.id, { kinds: ['tasks'] });
+    expect(counts.tasks).toBe(1);
+    expect((await root.as(bartek.id).tasks.get(secret.id)).ownerId).toBe(bartek.id);
+    // Its history followed: the item of its creation is Bartek's to read now.
+    const items = await all<{ taskId?: string; ownerId?: string }>(store, 'timeline');
+    expect(items.filter((i) => i.taskId === secret.id).every((i) => i.ownerId === bartek.id)).toBe(true);
+  });
+
+  it("the new owner of a stage reaches the stage's task, as when a stage is added", async () => {
+    const { root, anna, bartek, admin } = await team();
+    const celina = await root.operators.create({ name: 'Celina', email: 'celina@firma.pl' });
+    for (const op of [anna, bartek, celina]) await root.roles.grant(op.id, 'salesperson');
+    const task = await root.as(celina.id).tasks.create({ subject: 'Sprawa Celiny', stages: [{ subject: 'Etap Anny', ownerId: anna.id }] });
+    await root.as(anna.id).tasks.get(task.id);
+    await rejects(root.as(bartek.id).tasks.get(task.id), 'NOT_FOUND');
+    await root.as(admin.id).operators.handOver(anna.id, bartek.id, { kinds: ['stages'] });
+    expect((await root.as(bartek.id).tasks.get(task.id)).subject).toBe('Sprawa Celiny');
+  });
+});

@@ -70,3 +70,47 @@ describe('operators.substitute', () => {
     expect(await all(store, 'substitutions')).toHaveLength(2);
   });
 });
+
+describe('a deputy at work (access rules)', () => {
+  it("sees and works the absent operator's records from the first instant to the last, and not before or after", async () => {
+    const { root, clock, anna, bartek } = await team({ start: '2026-03-02T08:00:00Z' });
+    for (const op of [anna, bartek]) await root.roles.grant(op.id, 'salesperson');
+    const task = await root.as(anna.id).tasks.create({ subject: 'Sprawa Anny', private: true });
+    await root.operators.substitute(anna.id, bartek.id, { from: '2026-03-09T00:00:00Z', until: '2026-03-14T00:00:00Z' });
+    const deputy = root.as(bartek.id);
+    const sees = async () => (await deputy.tasks.list({ limit: 50 })).items.some((t) => t.id === task.id);
+
+    clock.at('2026-03-08T23:59:59.999Z');
+    expect(await sees()).toBe(false);
+    await rejects(deputy.tasks.get(task.id), 'NOT_FOUND');
+    clock.at('2026-03-09T00:00:00.000Z');
+    expect(await sees()).toBe(true);
+    expect((await deputy.access.effective()).actingFor).toEqual([anna.id]);
+    // He works it; it stays Anna's, and the change is his.
+    await deputy.tasks.addNote(task.id, 'Zastępstwo: oddzwoniłem');
+    expect((await root.tasks.get(task.id)).ownerId).toBe(anna.id);
+    expect((await root.tasks.entries(task.id)).items.at(-1)?.createdBy).toBe(bartek.id);
+    clock.at('2026-03-13T23:59:59.999Z');
+    expect(await sees()).toBe(true);
+    clock.at('2026-03-14T00:00:00.000Z');
+    expect(await sees()).toBe(false);
+    await rejects(deputy.tasks.addNote(task.id, 'po terminie'), 'NOT_FOUND');
+  });
+});
+
+describe('who arranges a substitution', () => {
+  it('an operator names their own deputy; arranging one for someone else needs operators.update', async () => {
+    const { root, anna, bartek } = await team();
+    const celina = await root.operators.create({ name: 'Celina', email: 'celina@firma.pl' });
+    for (const op of [anna, bartek, celina]) await root.roles.grant(op.id, 'salesperson');
+    const own = await root.as(anna.id).operators.substitute(anna.id, bartek.id, { until: '2026-03-20T00:00:00Z' });
+    await rejects(
+      root.as(celina.id).operators.substitute(anna.id, celina.id, { until: '2026-03-20T00:00:00Z' }),
+      'FORBIDDEN',
+      'celina@firma.pl',
+      'operators.update',
+    );
+    await rejects(root.as(celina.id).operators.endSubstitution(own.id), 'FORBIDDEN');
+    await root.as(anna.id).operators.endSubstitution(own.id);
+  });
+});

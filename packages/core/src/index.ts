@@ -50,7 +50,7 @@ export type { SubstitutionPeriod, SubstitutionQuery } from './modules/substituti
 export type { Substitution } from './domain/substitution.js';
 export type { HandOverKind, HandOverOptions, HandOverCounts } from './modules/hand-over.js';
 export type { RegisterInput } from './modules/registers.js';
-export type { TaskInput, TaskPatch, TaskQuery, StageInput, StageProgress } from './modules/tasks/index.js';
+export type { TaskInput, TaskPatch, TaskQuery, StageInput, StageProgress, DelegateOptions } from './modules/tasks/index.js';
 export type { HistoryQuery, EmailHistory } from './modules/history.js';
 export type { IngestOptions } from './modules/emails/index.js';
 export type { NotificationInput, NotificationQuery } from './modules/notifications/index.js';

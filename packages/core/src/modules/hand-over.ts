@@ -1,6 +1,7 @@
-import { refreshTaskAccess, taskAccessFields } from './access/task-access.js';
+import { grantStageOwner, refreshTaskAccess, taskAccessFields } from './access/task-access.js';
+import { requirePermission } from './access/access.js';
 import { inUnit, type Context, type Unit, retryConflicts } from '../context.js';
-import type { Operator, Task } from '../domain/types.js';
+import type { Operator, Stage, Task } from '../domain/types.js';
 import { invalid } from '../errors.js';
 import { where, type Filter } from '../store/filter.js';
 import type { StoredRecord } from '../store/schema.js';
@@ -49,9 +50,11 @@ async function moveBatch(unit: Unit, kind: HandOverKind, from: Operator, to: Ope
   const filter: Filter = where.and(where.eq('ownerId', from.id), openOnly && rule.open ? where.in('status', rule.open) : undefined);
   // Each batch reads the first page again: what moved no longer matches, so no cursor is needed
   // and records created meanwhile are not missed.
-  const page = await unit.tx.find<Owned>(kind, { where: filter, sort: [{ field: 'id' }], limit: BATCH });
+  // Beneath the rules: the hand-over as a whole was authorised (operators.update), and it must
+  // move everything, private tasks included, which no role's scope reaches.
+  const page = await unit.system.find<Owned>(kind, { where: filter, sort: [{ field: 'id' }], limit: BATCH });
   for (const record of page.items) {
-    const saved = await unit.save<Owned>(kind, record, { ownerId: to.id, updatedAt: unit.now } as Partial<Owned>);
+    const saved = await unit.system.update<Owned>(kind, record.id, { ownerId: to.id, updatedAt: unit.now } as Partial<Owned>, record.version);
     await unit.audit(rule.entity, record.id, 'ownerId', from.id, to.id);
     if (kind === 'tasks') {
       const task = saved as unknown as Task;
@@ -67,6 +70,11 @@ async function moveBatch(unit: Unit, kind: HandOverKind, from: Operator, to: Ope
         data: { number: task.number, status: task.status, ownerId: to.id, from: from.id, handOver: true },
       });
       unit.emit({ type: 'task.updated', task, changed: ['ownerId'] });
+    }
+    if (kind === 'stages') {
+      // The new owner of a stage reaches its task as an assignee, as when the stage is added.
+      const task = await unit.system.get<Task>('tasks', (saved as unknown as Stage).taskId);
+      if (task) await grantStageOwner(unit, task, saved as unknown as Stage);
     }
   }
   return page.items.length;
@@ -97,6 +105,8 @@ export function handOverMethods(ctx: Context) {
         const to = await activeOperator(unit, toId, 'handOver.to');
         if (from.id === to.id) throw invalid('handOver.to', `must be another operator than handOver.from (both are ${from.email})`, to.id);
         if (!to.active) throw invalid('handOver.to', `operator ${to.email} is deactivated and cannot take over work`, to.id);
+        // Handing over someone's work is administering operators, not editing records one by one.
+        await requirePermission(ctx, 'operators', 'update', `${from.email} (hand-over)`);
         return { from, to };
       });
       const counts = Object.fromEntries(HAND_OVER_KINDS.map((k) => [k, 0])) as HandOverCounts;

@@ -1,4 +1,5 @@
 import { inUnit, type Context, type Unit } from '../context.js';
+import { requirePermission } from './access/access.js';
 import type { Operator } from '../domain/types.js';
 import type { Substitution } from '../domain/substitution.js';
 import { RapportError, invalid } from '../errors.js';
@@ -55,6 +56,8 @@ export function substitutionMethods(ctx: Context) {
         if (absent.id === deputy.id)
           throw invalid('substitution.deputyId', `must be another operator than the absent one (both are ${absent.email})`, deputy.id);
         if (!deputy.active) throw invalid('substitution.deputyId', `operator ${deputy.email} is deactivated and cannot stand in`, deputy.id);
+        // Operators name their own deputy; arranging one for someone else is administering operators.
+        if (ctx.actorId !== absent.id) await requirePermission(ctx, 'operators', 'update', `${absent.email} (substitution)`);
         const startsAt = period.from === undefined ? unit.now : v.date('substitution.from', period.from);
         const endsAt = v.date('substitution.until', period.until);
         if (endsAt.getTime() <= startsAt.getTime()) throw invalid('substitution.until', `must be after substitution.from ${startsAt.toISOString()}`, endsAt);
@@ -104,6 +107,7 @@ export function substitutionMethods(ctx: Context) {
     endSubstitution(id: string): Promise<Substitution> {
       return inUnit(ctx, async (unit) => {
         const record = await unit.load<Substitution>('substitutions', id, 'substitution');
+        if (ctx.actorId !== record.absentId) await requirePermission(ctx, 'operators', 'update', `(substitution ${record.id})`);
         if (record.endedAt || record.until.getTime() <= unit.now.getTime()) return record;
         const saved = await unit.save('substitutions', record, { endedAt: unit.now, updatedAt: unit.now });
         await unit.audit('substitution', id, 'endedAt', null, unit.now);

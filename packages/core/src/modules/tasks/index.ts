@@ -8,12 +8,14 @@ import * as v from '../../validate.js';
 import { createTask } from './create.js';
 import { refreshTaskAccess } from '../access/task-access.js';
 import { entriesApi } from './entries.js';
+import { delegationApi } from './delegation.js';
 import { checkDates, checkLinks, checkPatch, isClosed, summary, timelineTarget, type TaskPatch, type TaskQuery, type TaskInput } from './fields.js';
 import { stagesApi } from './stages.js';
 import { changeStatus } from './status.js';
 import { launchStatus, launchTask, type LaunchStatus, type LaunchTarget, type Launched } from '../inbox/launch.js';
 
 export type { StageInput, TaskInput, TaskPatch, StageProgress, TaskQuery } from './fields.js';
+export type { DelegateOptions } from './delegation.js';
 export { TRANSITIONS, isClosed } from './fields.js';
 export { createTask } from './create.js';
 
@@ -183,5 +185,6 @@ export function tasksModule(ctx: Context) {
 
     ...stagesApi(ctx),
     ...entriesApi(ctx),
+    ...delegationApi(ctx),
   };
 }
