@@ -4,10 +4,15 @@ import type { StoredRecord } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 
 /**
- * Claims up to `limit` records a filter finds, in one transaction, by compare-and-set on each
- * record's version: of two workers that read the same row only one update succeeds (the other
- * gets a CONFLICT, or NOT_FOUND when it was cancelled), on every store. Returns the claimed
- * records as stored after the claim, and how many were lost to another worker.
+ * Claims up to `limit` records a filter finds by compare-and-set on each record's version: of
+ * two workers that read the same row only one update succeeds (the other gets a CONFLICT, or
+ * NOT_FOUND when it was cancelled), on every store. Returns the claimed records as stored after
+ * the claim, how many were lost to another worker, and how many were seen.
+ *
+ * A store with one writer (SQLite) claims the batch in one transaction (one commit). A store
+ * with concurrent writers (PostgreSQL) claims row by row, each update committing at once, in
+ * a shuffled order: workers reading the same page then spread over it, and none waits on row
+ * locks another holds until the end of its batch.
  */
 export async function claim<T extends StoredRecord>(
   store: Store,
@@ -15,17 +20,28 @@ export async function claim<T extends StoredRecord>(
   query: { where: Filter; sortField: string; limit: number },
   patch: (record: T) => Partial<T>,
 ): Promise<{ claimed: T[]; lost: number; seen: number }> {
-  return store.transaction(async (tx) => {
+  const run = async (tx: Store) => {
     const page = await tx.find<T>(collection, { where: query.where, sort: [{ field: query.sortField }], limit: query.limit });
     const claimed: T[] = [];
     let lost = 0;
-    for (const record of page.items) {
+    for (const record of concurrent ? shuffle(page.items) : page.items) {
       const won = await casUpdate(tx, collection, record, patch(record));
       if (won) claimed.push(won);
       else lost++;
     }
     return { claimed, lost, seen: page.items.length };
-  });
+  };
+  const concurrent = store.capabilities.concurrentWriters;
+  return concurrent ? run(store) : store.transaction(run);
+}
+
+function shuffle<T>(items: T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
 }
 
 /** Updates `record` if it is still at its version; null when another writer changed or deleted it. */

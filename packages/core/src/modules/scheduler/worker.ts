@@ -109,13 +109,31 @@ export function createScheduler(crm: Crm, options: SchedulerOptions = {}): Sched
       deliveries: { claimed: 0, sent: 0, retried: 0, dead: 0, lost: 0 },
       durationMs: 0,
     };
-    for (;;) {
-      const ranJobs = await runJobBatch(jobPhase, report.jobs);
-      const delivered = await runDeliveryBatch(deliveryPhase, report.deliveries);
+    const tick = () => {
       report.durationMs = Date.now() - started;
       opts.onProgress?.(report);
-      if ((!ranJobs && !delivered) || halted()) break;
-    }
+    };
+    // Jobs and deliveries run side by side, so SMTP is busy while the next jobs are claimed.
+    let jobsDone = false;
+    const jobs = (async () => {
+      try {
+        while (!halted() && (await runJobBatch(jobPhase, report.jobs))) tick();
+      } finally {
+        jobsDone = true;
+      }
+    })();
+    const deliveries = (async () => {
+      for (;;) {
+        const finalCheck = jobsDone;
+        const delivered = await runDeliveryBatch(deliveryPhase, report.deliveries);
+        tick();
+        if (halted() || (!delivered && finalCheck)) break;
+        if (!delivered) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    const failed = (await Promise.allSettled([jobs, deliveries])).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    tick();
     return report;
   };
 
