@@ -74,7 +74,12 @@ async function seed(store: Store, n: number, kind: string, at: Date) {
   }
 }
 
-const message = (n: number) => ({ from: 'crm@firma.pl', to: `person${n}@example.com`, subject: `Reminder: task ${n} is due`, text: `Task ${n} is due today.\n` });
+const message = (n: number) => ({
+  from: 'crm@firma.pl',
+  to: `person${n}@example.com`,
+  subject: `Reminder: task ${n} is due`,
+  text: `Task ${n} is due today.\n`,
+});
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)]!;
 
 async function mailBench(kind: string) {
@@ -122,7 +127,9 @@ async function noopBench(kind: string, workers: number) {
   const store = await openStore(kind, `noop-${workers}`);
   const crm = createCrm({ store });
   await seed(store, N_NOOP, 'noop', new Date(Date.now() - 1000));
-  const schedulers = Array.from({ length: workers }, (_, i) => createScheduler(crm, { workerId: `w${i}`, ...OPTS, builtins: false }).handle('noop', () => undefined));
+  const schedulers = Array.from({ length: workers }, (_, i) =>
+    createScheduler(crm, { workerId: `w${i}`, ...OPTS, builtins: false }).handle('noop', () => undefined),
+  );
   const t0 = performance.now();
   const reports = await Promise.all(schedulers.map((s) => s.runOnce()));
   const secs = (performance.now() - t0) / 1000;
@@ -133,7 +140,11 @@ async function noopBench(kind: string, workers: number) {
   return { store: kind, workers, jobs: N_NOOP, 'jobs/s': Math.round(N_NOOP / secs), lost: reports.reduce((n, r) => n + r.jobs.lost, 0) };
 }
 
-console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `load average before: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 try {
   if (only('mail')) {
     const rows = [];
@@ -150,4 +161,8 @@ try {
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
-console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `load average after: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);

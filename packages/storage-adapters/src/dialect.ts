@@ -47,6 +47,8 @@ export interface Dialect {
    * a dialect never converts dates, booleans or JSON itself.
    */
   readonly capabilities: StoreCapabilities;
+  /** The clause after a SELECT that locks its rows and skips locked ones (`FOR UPDATE SKIP LOCKED`), when the database has one. */
+  readonly skipLockedClause?: string;
   /** A value, once core has converted it, as this driver must be handed it (when the driver needs more). */
   bind?(def: FieldDef, value: unknown): unknown;
 

@@ -274,7 +274,8 @@ export class SqlStore implements Store {
     const params = new Params(this.engine.dialect);
     const whereSql = this.whereSql(table, filter, params);
     const orderBy = compileOrderBy(table, sort, params);
-    const sql = `SELECT ${table.selectList} FROM ${table.sqlName} WHERE ${whereSql} ORDER BY ${orderBy} LIMIT ${limit + 1}`;
+    const lock = query.skipLocked && this.session && this.engine.dialect.skipLockedClause ? ` ${this.engine.dialect.skipLockedClause}` : '';
+    const sql = `SELECT ${table.selectList} FROM ${table.sqlName} WHERE ${whereSql} ORDER BY ${orderBy} LIMIT ${limit + 1}${lock}`;
     const { rows } = await this.run('read', 'find', collection, (s) => s.query(sql, params.values));
     const items = rows.slice(0, limit).map((r) => table.decode(r) as T);
     const last = items.at(-1);

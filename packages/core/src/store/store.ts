@@ -78,6 +78,8 @@ export interface StoreCapabilities {
   transactions: boolean;
   /** Several processes may write at once (PostgreSQL) rather than one writer (SQLite file). */
   concurrentWriters: boolean;
+  /** `find({ skipLocked: true })` inside a transaction locks what it returns and passes over rows other transactions hold (`FOR UPDATE SKIP LOCKED`). */
+  skipLocked?: boolean;
 }
 
 export interface SortField {
@@ -93,6 +95,12 @@ export interface FindQuery {
   limit?: number;
   /** The `nextCursor` of the previous page. */
   cursor?: string;
+  /**
+   * Inside a transaction, on a store with `capabilities.skipLocked`: lock the records returned
+   * until the transaction ends, and leave out records another transaction has locked (work
+   * queues: N workers take N different batches). Ignored by other stores.
+   */
+  skipLocked?: boolean;
 }
 
 export interface Page<T> {

@@ -7,7 +7,8 @@ export const postgres: Dialect = {
   name: 'postgres',
   q: quoteIdentifier,
   placeholder: (n) => `$${n}`,
-  capabilities: { nativeJson: true, nativeDates: true, nativeBooleans: true, transactions: true, concurrentWriters: true },
+  capabilities: { nativeJson: true, nativeDates: true, nativeBooleans: true, transactions: true, concurrentWriters: true, skipLocked: true },
+  skipLockedClause: 'FOR UPDATE SKIP LOCKED',
   maxParams: 65_000,
   batchRows: 500,
 

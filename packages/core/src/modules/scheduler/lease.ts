@@ -9,10 +9,11 @@ import type { Store } from '../../store/store.js';
  * NOT_FOUND when it was cancelled), on every store. Returns the claimed records as stored after
  * the claim, how many were lost to another worker, and how many were seen.
  *
- * A store with one writer (SQLite) claims the batch in one transaction (one commit). A store
- * with concurrent writers (PostgreSQL) claims row by row, each update committing at once, in
- * a shuffled order: workers reading the same page then spread over it, and none waits on row
- * locks another holds until the end of its batch.
+ * A store that can skip locked rows (PostgreSQL) claims in one transaction whose read locks
+ * the batch and passes over rows other workers hold: N workers take N different batches. Other
+ * stores with concurrent writers claim row by row in a shuffled order, each update committing at
+ * once, so workers reading the same page spread over it; a store with one writer (SQLite, the
+ * memory store) claims the batch in one transaction (one commit).
  */
 export async function claim<T extends StoredRecord>(
   store: Store,
@@ -20,19 +21,20 @@ export async function claim<T extends StoredRecord>(
   query: { where: Filter; sortField: string; limit: number },
   patch: (record: T) => Partial<T>,
 ): Promise<{ claimed: T[]; lost: number; seen: number }> {
+  const caps = store.capabilities;
+  const perRow = caps.concurrentWriters && !caps.skipLocked;
   const run = async (tx: Store) => {
-    const page = await tx.find<T>(collection, { where: query.where, sort: [{ field: query.sortField }], limit: query.limit });
+    const page = await tx.find<T>(collection, { where: query.where, sort: [{ field: query.sortField }], limit: query.limit, skipLocked: true });
     const claimed: T[] = [];
     let lost = 0;
-    for (const record of concurrent ? shuffle(page.items) : page.items) {
+    for (const record of perRow ? shuffle(page.items) : page.items) {
       const won = await casUpdate(tx, collection, record, patch(record));
       if (won) claimed.push(won);
       else lost++;
     }
     return { claimed, lost, seen: page.items.length };
   };
-  const concurrent = store.capabilities.concurrentWriters;
-  return concurrent ? run(store) : store.transaction(run);
+  return perRow ? run(store) : store.transaction(run);
 }
 
 function shuffle<T>(items: T[]): T[] {
