@@ -11,6 +11,7 @@ import { registerOperators } from './commands/tokens.js';
 import { registerHandOver } from './commands/hand-over.js';
 import { registerWorker } from './commands/worker.js';
 import { registerMail } from './commands/mail.js';
+import { registerCalendar } from './commands/calendar.js';
 
 /** Builds the `rapport` command. Each command lives in commands/ and registers itself here. */
 export function buildProgram(): Command {
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerImport(program);
   registerWorker(program);
   registerMail(program);
+  registerCalendar(program);
   // Usage errors are printed by run() as one line (or JSON); the whole help is one --help away.
   const quiet = (cmd: Command) => {
     cmd.configureOutput({ outputError: () => undefined }).exitOverride();

@@ -78,6 +78,7 @@ export type { OfferInput, OfferPatch } from './modules/offers.js';
 export type { InboxQuery, InboxPage } from './modules/inbox/index.js';
 export type { Dataset, DatasetColumn, DailyRow, WorkloadRow, TrackingScope } from './modules/tracking/index.js';
 export type { LaunchTarget, Launched, LaunchStatus } from './modules/inbox/launch.js';
+export type { FeedInput, FeedBody } from './modules/calendar/index.js';
 export type { CalendarField, CalendarItem, CalendarQuery, CalendarRange, CalendarDay, CalendarGrid, GridQuery, GridView } from './modules/calendar/index.js';
 export type { OfferLineInput } from './modules/offers/money.js';
 export type { SalesHooks, HostDocument, OrderRequest, ConvertRequest } from './modules/offers/documents.js';

@@ -34,11 +34,16 @@ export interface TaskLaunch extends StoredRecord {
   createdAt: Date;
 }
 
-/** What a calendar feed shows: operators, groups and registers as in `crm.calendar.range`. */
+/** What a calendar feed shows (operators, groups and registers as in `crm.calendar.range`) and how. */
 export interface FeedScope {
   operators?: string[];
   groups?: string[];
   registers?: string[];
+  /** Tasks as VEVENTs (default: Outlook shows only events) or as VTODOs. */
+  tasksAs?: 'event' | 'todo';
+  /** Days before today the feed starts (default 60) and after today it ends (default 300). */
+  pastDays?: number;
+  futureDays?: number;
 }
 
 /** A secret, revocable iCalendar feed (only the token's hash is stored). */

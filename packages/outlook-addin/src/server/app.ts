@@ -9,6 +9,7 @@ import { notificationRoutes, type NotificationRouteOptions } from './notificatio
 import { defaultPaneDir, manifestFor, MANIFESTS, readPaneFile } from './pane-files.js';
 import { API_CSP, BASE_HEADERS, hstsFor, paneCsp } from './security.js';
 import { defaultTracker, type Tracker } from './track.js';
+import { calendarApi, feedRoute } from './calendar.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -193,6 +194,8 @@ export const rapportApi: FastifyPluginAsync<ApiOptions> = async (app, options) =
       return { items: page.items, nextCursor: page.nextCursor };
     });
 
+    calendarApi(api, crm);
+
     api.get('/api/v1/tasks/:id', async (request) => {
       const { id } = request.params as { id: string };
       // A task one may not see answers as if it did not exist (core's NOT_FOUND).
@@ -203,6 +206,9 @@ export const rapportApi: FastifyPluginAsync<ApiOptions> = async (app, options) =
 
     notificationRoutes(api, crm, options.notifications);
   });
+
+  const limit = options.rateLimit === false ? false : { max: options.rateLimit?.max ?? 600, windowMs: options.rateLimit?.windowMs ?? 60_000 };
+  await app.register(feedRoute, { crm, rateLimit: limit });
 
   if (paneDir) {
     app.get('/', async (_request, reply) => reply.redirect('/pane/taskpane.html'));
