@@ -15,6 +15,7 @@ export default defineConfig({
       { find: /^@rapport\/core$/, replacement: src('core/src/index.ts') },
       { find: /^@rapport\/storage-adapters$/, replacement: src('storage-adapters/src/index.ts') },
       { find: /^@rapport\/mail-bridge$/, replacement: src('mail-bridge/src/index.ts') },
+      { find: /^@rapport\/export$/, replacement: src('export/src/index.ts') },
       { find: /^@rapport\/outlook-addin$/, replacement: src('outlook-addin/src/index.ts') },
       { find: /^@rapport\/cli$/, replacement: src('cli/src/index.ts') },
     ],

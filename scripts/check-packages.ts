@@ -64,9 +64,10 @@ const EVERY_PACKAGE = [
   "import type * as testing from '@rapport/core/testing';",
   "import type * as adapters from '@rapport/storage-adapters';",
   "import type * as mail from '@rapport/mail-bridge';",
+  "import type * as exporting from '@rapport/export';",
   "import type * as addin from '@rapport/outlook-addin';",
   "import type * as cli from '@rapport/cli';",
-  'export type Everything = [typeof core, typeof testing, typeof adapters, typeof mail, typeof addin, typeof cli];',
+  'export type Everything = [typeof core, typeof testing, typeof adapters, typeof mail, typeof exporting, typeof addin, typeof cli];',
 ].join('\n');
 
 try {

@@ -38,8 +38,8 @@ export interface ViewInput {
 
 export type ViewPatch = Partial<ViewInput>;
 
-/** A view to run: a saved or built-in view's id or name, the view itself, or a spec run without saving. */
-export type ViewRef = string | ViewSpec | SavedView | BuiltinView;
+/** A view to run: a saved or built-in view's id or name, the view itself, a named spec, or a spec run without saving. */
+export type ViewRef = string | ViewSpec | SavedView | BuiltinView | { name: string; spec: ViewSpec };
 
 /** A view opened for reading every row page by page (what exports stream from). */
 export interface ViewReader {
