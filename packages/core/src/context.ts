@@ -11,6 +11,7 @@ import type { StoredRecord } from './store/schema.js';
 import type { Store } from './store/store.js';
 import type { AccessEngine } from './modules/access/engine.js';
 import { unscoped } from './modules/access/unscoped.js';
+import { subjectOwner } from './modules/access/subject-owner.js';
 
 /** What every module is built with: the ports, and who is acting. */
 export interface Context {
@@ -102,10 +103,15 @@ export class Unit {
     await this.tx.create('audit', entry);
   }
 
-  /** Writes a timeline item for a partner and/or person (skipped when it concerns neither). */
+  /**
+   * Writes a timeline item for a partner and/or person (skipped when it concerns neither). An
+   * item about an owned record (opportunity, offer, partner, campaign) gets that record's owner
+   * copied on, for the access rules, unless the caller gave one.
+   */
   async timeline(item: Omit<TimelineItem, 'id' | 'version' | 'at' | 'actorId'> & { at?: Date }) {
     if (!item.partnerId && !item.personId) return;
-    const record: TimelineItem = { ...item, id: newId(this.now.getTime()), version: 1, at: item.at ?? this.now, actorId: this.actorId };
+    const owner = item.ownerId === undefined ? await subjectOwner(this.system, item.subjectType, item.subjectId) : {};
+    const record: TimelineItem = { ...item, ...owner, id: newId(this.now.getTime()), version: 1, at: item.at ?? this.now, actorId: this.actorId };
     await this.tx.create('timeline', record);
   }
 }

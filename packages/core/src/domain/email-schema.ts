@@ -34,6 +34,11 @@ export const emails: CollectionDef = {
     personIds: json,
     createdAt: date,
     updatedAt: date,
+    // The task's owner, creator, privacy and register, copied for access rules (see timeline).
+    ownerId: optStr(64),
+    creatorId: optStr(64),
+    private: { type: 'boolean', nullable: true },
+    registerId: optStr(64),
   },
   indexes: [
     { name: 'emails_message_key_uq', fields: ['messageKey'], unique: true },

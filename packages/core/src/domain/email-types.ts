@@ -63,6 +63,14 @@ export interface Email extends StoredRecord, Timestamps {
   taskId: string | null;
   partnerIds: string[];
   personIds: string[];
+  /** Owner of the e-mail's task, copied for access rules. */
+  ownerId?: string | null;
+  /** Creator of the e-mail's task. */
+  creatorId?: string | null;
+  /** The e-mail's task is private. */
+  private?: boolean | null;
+  /** Register of the e-mail's task. */
+  registerId?: string | null;
 }
 
 /** A mailbox location of a stored e-mail; expunged on the server → `deletedAt` set, never erased. */

@@ -27,6 +27,14 @@ export const GOVERNED: Record<string, { kind: string; fields: RuleFields }> = {
   registers: { kind: 'registers', fields: { id: 'id', owner: null, creator: null } },
 };
 
+/** The rule on e-mails: one on a task by the task's copied fields, one without by the e-mails scope. */
+export function emailsFilter(p: Principal, action: AccessAction = 'read'): Filter | undefined {
+  const onTask = ruleFilter(p, 'tasks', action === 'read' ? 'read' : 'update', TIMELINE_TASK);
+  const loose = ruleFilter(p, 'emails', action, { id: 'id', owner: null, creator: null });
+  if (onTask === undefined && loose === undefined) return undefined;
+  return where.or(where.and(where.isNull('taskId'), loose), where.and(where.not(where.isNull('taskId')), onTask));
+}
+
 /** A timeline item's task, through its denormalised fields. */
 const TIMELINE_TASK: RuleFields = { id: 'taskId', owner: 'ownerId', creator: 'creatorId', private: 'private', register: 'registerId' };
 /** A timeline item about another record: its owner and creator were copied onto the item. */
@@ -40,7 +48,6 @@ const TIMELINE_KINDS: Record<string, string> = {
   campaign: 'campaigns',
   opportunity: 'opportunities',
   offer: 'offers',
-  document: 'offers',
 };
 
 export const NOTHING: Filter = where.in('id', []);

@@ -7,8 +7,12 @@ import type { StoredRecord } from '../../store/schema.js';
 import type { AggregateQuery, FindQuery, Store } from '../../store/store.js';
 import { ACCESS_COLLECTIONS, allows, collectionFilter, forbidden, type AccessEngine } from './engine.js';
 import type { Principal } from './principal.js';
-import { GOVERNED, timelineFilter } from './rules.js';
+import { GOVERNED, emailsFilter, timelineFilter } from './rules.js';
 import { UNSCOPED } from './unscoped.js';
+import { COPIED, refreshAccessCopies } from './task-access.js';
+
+/** Fields whose change must be copied onto the record's timeline items. */
+const ACCESS_FIELDS = new Set(['ownerId', 'createdBy', 'private', 'registerId']);
 
 /** Collections whose records belong to a task: visible when their task is. */
 const TASK_CHILDREN = new Set(['stages', 'task_entries']);
@@ -33,6 +37,7 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
   const readFilter = async (collection: string): Promise<Filter | undefined> => {
     if (actorId === null) return undefined;
     if (collection === 'timeline') return timelineFilter(await principal());
+    if (collection === 'emails') return emailsFilter(await principal());
     return collectionFilter(await principal(), collection, 'read');
   };
 
@@ -100,8 +105,10 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
     },
 
     async update<T extends StoredRecord>(collection: string, id: string, patch: Partial<Omit<T, 'id' | 'version'>>, expectedVersion: number): Promise<T> {
+      // The record before the change: for the rules, and to copy a changed owner onto its history.
+      const copies = COPIED.has(collection) && Object.keys(patch).some((k) => ACCESS_FIELDS.has(k));
+      const current = (actorId !== null && GOVERNED[collection]) || copies ? await base.get<T>(collection, id) : null;
       if (actorId !== null && GOVERNED[collection]) {
-        const current = await base.get<T>(collection, id);
         if (current) {
           if ((await check(collection, 'update', current)) === 'hidden') throw notFound(recordName(collection), id);
           const owner = ownerField(collection);
@@ -110,6 +117,7 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
         }
       }
       const saved = await base.update<T>(collection, id, patch, expectedVersion);
+      if (copies && current) await refreshAccessCopies(base, collection, current, saved, actorId);
       touched(collection);
       return saved;
     },

@@ -1,6 +1,7 @@
 import { actingPrincipal } from '../access/access.js';
 import { allows } from '../access/engine.js';
-import { taskAccessFields } from '../access/task-access.js';
+import { emailAccessFields, taskAccessFields } from '../access/task-access.js';
+import { unscoped } from '../access/unscoped.js';
 import type { Readable } from 'node:stream';
 import { inUnit, retryConflicts, Unit, type Context } from '../../context.js';
 import type { Email, EmailAttachment, EmailLocation, EmailSource, IncomingEmail, IngestResult, MailPolicy } from '../../domain/email-types.js';
@@ -147,8 +148,10 @@ export function ingestApi(ctx: Context) {
 async function ingestBatch(ctx: Context, outer: Unit, items: IngestItem[], rules: IngestRules): Promise<IngestResult[]> {
   const { policy } = rules;
   // Within a batch the same register, partners and persons are read again and again and a
-  // task is created for many messages (createTask): see batchStore.
-  const store = batchStore(outer.tx);
+  // task is created for many messages (createTask): see batchStore. The batch reads beneath the
+  // operator's rules: de-duplication and threading must find every stored message and task;
+  // `rules.canFileOn` (the operator's rule) decides which task a message may go on.
+  const store = batchStore(unscoped(outer.tx));
   const unit = new Unit(store.store, outer.now, outer.actorId);
   try {
     const batch = await openBatch(
@@ -217,6 +220,7 @@ async function ingestIn(
   const { task, createdTask } = await taskFor(ctx, unit, batch, email, p, people, thread, rules);
   if (task) batch.tasks.set(task.id, task);
   email.taskId = task?.id ?? null;
+  if (task) Object.assign(email, emailAccessFields(task));
   // Written together at the end of the batch (createMany); the unique index still guards each.
   batch.emails.push(email);
   batch.known.set(email.messageKey, email);

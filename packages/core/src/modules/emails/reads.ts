@@ -2,6 +2,7 @@ import { inRead, type Context } from '../../context.js';
 import type { Email, EmailLocation, MailPolicy } from '../../domain/email-types.js';
 import type { Register, TimelineItem } from '../../domain/types.js';
 import { where } from '../../store/filter.js';
+import { RapportError } from '../../errors.js';
 import type { Page, Store } from '../../store/store.js';
 import { normalizeMessageId } from './normalize.js';
 import { resolvePolicy } from './policy.js';
@@ -33,6 +34,7 @@ export function readsApi(ctx: Context) {
 
     /** E-mails of a task, oldest first. */
     async forTask(taskId: string): Promise<Email[]> {
+      if (ctx.actorId !== null && !(await ctx.store.get('tasks', taskId))) throw new RapportError('NOT_FOUND', `task ${JSON.stringify(taskId)} does not exist`);
       return await readAll<Email>(ctx.store, 'emails', { where: where.eq('taskId', taskId), sort: [{ field: 'sentAt' }] });
     },
 

@@ -6,7 +6,6 @@ import { readAll } from '../../store/find-all.js';
 import type { Page } from '../../store/store.js';
 import * as v from '../../validate.js';
 import { createTask } from './create.js';
-import { refreshTaskAccess } from '../access/task-access.js';
 import { entriesApi } from './entries.js';
 import { delegationApi } from './delegation.js';
 import { checkDates, checkLinks, checkPatch, isClosed, summary, timelineTarget, type TaskPatch, type TaskQuery, type TaskInput } from './fields.js';
@@ -57,7 +56,6 @@ export function tasksModule(ctx: Context) {
           checkDates(fields.plannedAt !== undefined ? fields.plannedAt : task.plannedAt, fields.dueAt !== undefined ? fields.dueAt : task.dueAt);
           const changed = v.changedFields(task, fields);
           const saved = await unit.save('tasks', task, { ...fields, updatedAt: unit.now }, options.expectedVersion);
-          await refreshTaskAccess(unit, task, saved);
           for (const field of ['ownerId', 'dueAt'] as const) {
             if (changed.includes(field)) await unit.audit('task', id, field, task[field], saved[field]);
           }
