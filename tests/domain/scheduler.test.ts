@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createCrm, createScheduler, RapportError, type Clock, type Mailer, type MailMessage } from '@rapport/core';
+import { createCrm, createScheduler, messageIdFor, RapportError, type Clock, type Mailer, type MailMessage } from '@rapport/core';
 import { testStore } from '../support/stores.js';
 
 /** A clock the test moves by hand. */
@@ -215,5 +215,45 @@ describe('scheduler: leases', () => {
     clock.set('2026-03-01T08:01:01Z');
     await a.runOnce();
     expect(await crm.scheduler.get('orphan')).toMatchObject({ status: 'done', runs: 1 });
+  });
+
+  it('a delivery a dead worker held is sent again after its lease expires, with the same Message-ID', async () => {
+    const { crm, clock } = await setup();
+    const { mailer, sent } = recordingMailer();
+    const entry = await crm.scheduler.enqueue({ key: 'mail:held', channel: 'email', payload: { from: 'crm@firma.pl', to: 'a@b.pl', subject: 's' } });
+    // The dead worker had claimed it (and may have sent it) but never recorded the outcome.
+    await crm.store.update(
+      'outbox',
+      entry.id,
+      { status: 'sending', attempts: 1, leaseOwner: 'dead', leaseUntil: new Date('2026-03-01T08:01:00Z') },
+      entry.version,
+    );
+    const worker = createScheduler(crm, { mailer });
+    expect((await worker.runOnce()).deliveries.claimed).toBe(0);
+    clock.set('2026-03-01T08:01:01Z');
+    await worker.runOnce();
+    expect(sent.map((m) => m.messageId)).toEqual([messageIdFor('mail:held', 'firma.pl')]);
+    expect(await crm.scheduler.delivery('mail:held')).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+});
+
+describe('scheduler: embedded in a host process', () => {
+  it('start() runs jobs as they come due and stop() resolves after the current pass', async () => {
+    const store = await testStore();
+    const crm = createCrm({ store });
+    const ran: string[] = [];
+    const scheduler = createScheduler(crm, { pollMs: 20 }).handle('k', (job) => void ran.push(job.key));
+    scheduler.start();
+    try {
+      await crm.scheduler.schedule({ kind: 'k', key: 'now', at: new Date() });
+      await crm.scheduler.schedule({ kind: 'k', key: 'soon', at: new Date(Date.now() + 300) });
+      for (const start = Date.now(); ran.length < 2 && Date.now() - start < 20_000;) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      await scheduler.stop();
+    }
+    expect(ran).toEqual(['now', 'soon']);
+    await crm.scheduler.schedule({ kind: 'k', key: 'after-stop', at: new Date() });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(ran).toHaveLength(2);
   });
 });
