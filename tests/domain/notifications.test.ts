@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DomainEvent } from '@rapport/core';
+import { createScheduler, type DomainEvent } from '@rapport/core';
 import { rejects, setup } from './setup.js';
 
 async function inbox() {
@@ -78,5 +78,23 @@ describe('in-app notifications', () => {
     root.events$.subscribe((e) => seen.push(e));
     const n = await root.notifications.deliver({ operatorId: ewa.id, kind: 'test', title: 'x' });
     expect(seen.filter((e) => e.type === 'notification.created')).toEqual([{ type: 'notification.created', notification: n }]);
+  });
+});
+
+describe('the in-app outbox channel', () => {
+  it('turns an inapp effect of a job into one notification, keyed by the outbox key', async () => {
+    const { root, asEwa, ewa } = await inbox();
+    await root.scheduler.schedule({ kind: 'remind', key: 'remind:1', at: root.clock.now() });
+    const worker = createScheduler(root, { builtins: true }).handle('remind', (_job, ctx) => {
+      ctx.enqueue({ key: 'remind:1:ewa', channel: 'inapp', payload: { operatorId: ewa.id, kind: 'reminder', title: 'Call Zefir' } });
+    });
+    const report = await worker.runOnce();
+    expect(report.deliveries.sent).toBe(1);
+    const [n] = (await asEwa.notifications.list()).items;
+    expect(n).toMatchObject({ title: 'Call Zefir', key: 'remind:1:ewa' });
+    expect(await root.scheduler.delivery('remind:1:ewa')).toMatchObject({ status: 'sent', result: { notificationId: n!.id } });
+    // A second delivery of the same effect (a crash after delivering, before recording it) finds the first.
+    await root.notifications.deliver({ operatorId: ewa.id, kind: 'reminder', title: 'Call Zefir', key: 'remind:1:ewa' });
+    expect(await asEwa.notifications.unreadCount()).toBe(1);
   });
 });

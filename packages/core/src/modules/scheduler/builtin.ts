@@ -3,6 +3,7 @@ import type { JsonObject, OutboxChannel } from '../../domain/automation-types.js
 import { invalid } from '../../errors.js';
 import type { ChannelHandler } from './deliveries.js';
 import type { JobHandler } from './run-jobs.js';
+import { inAppChannel } from '../notifications/channel.js';
 
 /**
  * Job kinds every scheduler runs unless told otherwise (`createScheduler(crm, { builtins: false })`),
@@ -19,4 +20,4 @@ export const BUILTIN_HANDLERS: Record<string, JobHandler> = {
 };
 
 /** Channels core's modules deliver themselves (e.g. in-app notifications), built per CRM. */
-export const BUILTIN_CHANNELS: Partial<Record<OutboxChannel, (crm: Crm) => ChannelHandler>> = {};
+export const BUILTIN_CHANNELS: Partial<Record<OutboxChannel, (crm: Crm) => ChannelHandler>> = { inapp: inAppChannel };
