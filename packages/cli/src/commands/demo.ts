@@ -6,6 +6,7 @@ import type { Crm, IncomingEmail, Operator, Partner, PartnerKind, Person } from 
 import type { SyncReport } from '@rapport/mail-bridge';
 import { openCrm } from '../db.js';
 import { day, emit, table, type GlobalOptions } from '../output.js';
+import seedData from './demo-seed.json';
 import { describeServer, port, serveUntilStopped, startServer, type RunningServer } from './serve.js';
 
 const DEMO_DB = 'sqlite:./rapport-demo.db';
@@ -24,285 +25,23 @@ function random(seed: number) {
   return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
-type PersonSeed = [first: string, last: string, position: string, local: string];
-type PartnerSeed = [
-  code: string,
-  name: string,
-  kind: PartnerKind,
-  domain: string,
-  taxId: string,
-  city: string,
-  country: string,
-  industry: string,
-  persons: PersonSeed[],
-];
-
-const PARTNERS: PartnerSeed[] = [
-  [
-    'BUDMAX',
-    'Budmax Sp. z o.o.',
-    'customer',
-    'budmax.pl',
-    '6762461012',
-    'Kraków',
-    'PL',
-    'Budownictwo',
-    [
-      ['Tomasz', 'Wrona', 'Dyrektor finansowy', 't.wrona'],
-      ['Agnieszka', 'Pawlak', 'Główna księgowa', 'a.pawlak'],
-    ],
-  ],
-  ['AGROPOL', 'Agropol S.A.', 'customer', 'agropol.com.pl', '7781012345', 'Poznań', 'PL', 'Rolnictwo', [['Marek', 'Sikora', 'Prezes Zarządu', 'm.sikora']]],
-  [
-    'MEDIKA',
-    'Medika Centrum Medyczne Sp. z o.o.',
-    'prospect',
-    'medika-centrum.pl',
-    '8992765543',
-    'Wrocław',
-    'PL',
-    'Ochrona zdrowia',
-    [['Katarzyna', 'Zielińska', 'Kierownik administracji', 'k.zielinska']],
-  ],
-  [
-    'LOGITRANS',
-    'Logitrans Sp. z o.o.',
-    'customer',
-    'logitrans.pl',
-    '5842733190',
-    'Gdańsk',
-    'PL',
-    'Logistyka',
-    [
-      ['Paweł', 'Kaczmarek', 'Kierownik IT', 'pawel.kaczmarek'],
-      ['Ewa', 'Duda', 'Specjalista ds. zakupów', 'ewa.duda'],
-    ],
-  ],
-  [
-    'ZLOTYKLOS',
-    'Piekarnia Złoty Kłos s.c.',
-    'customer',
-    'zlotyklos.pl',
-    '9512233441',
-    'Warszawa',
-    'PL',
-    'Spożywcza',
-    [['Grzegorz', 'Mazur', 'Współwłaściciel', 'g.mazur']],
-  ],
-  [
-    'SADGROJ',
-    'Sady Grójeckie Sp. z o.o.',
-    'lead',
-    'sadygrojeckie.pl',
-    '7971890021',
-    'Grójec',
-    'PL',
-    'Sadownictwo',
-    [['Barbara', 'Wójcik', 'Dyrektor handlowy', 'b.wojcik']],
-  ],
-  [
-    'ELMONT',
-    'Elmont Instalacje Sp. j.',
-    'customer',
-    'elmont.com.pl',
-    '6343011287',
-    'Katowice',
-    'PL',
-    'Instalacje elektryczne',
-    [
-      ['Krzysztof', 'Lewandowski', 'Właściciel', 'k.lewandowski'],
-      ['Monika', 'Kubiak', 'Biuro', 'biuro'],
-    ],
-  ],
-  [
-    'OPTIMED',
-    'Optimed Hurtownia Farmaceutyczna',
-    'prospect',
-    'optimed-hurt.pl',
-    '1132845560',
-    'Łódź',
-    'PL',
-    'Farmacja',
-    [['Robert', 'Jankowski', 'Kierownik logistyki', 'r.jankowski']],
-  ],
-  [
-    'PRINTEX',
-    'Printex Drukarnia Sp. z o.o.',
-    'customer',
-    'printex.pl',
-    '5213304411',
-    'Lublin',
-    'PL',
-    'Poligrafia',
-    [['Joanna', 'Szymańska', 'Dyrektor operacyjny', 'j.szymanska']],
-  ],
-  ['TECHSTAL', 'Techstal S.A.', 'supplier', 'techstal.pl', '6462900112', 'Gliwice', 'PL', 'Hutnictwo', [['Adam', 'Wróbel', 'Opiekun klienta', 'adam.wrobel']]],
-  [
-    'NORDWIND',
-    'Nordwind Energia Sp. z o.o.',
-    'lead',
-    'nordwind-energia.pl',
-    '5862317789',
-    'Gdynia',
-    'PL',
-    'Energetyka',
-    [['Michał', 'Zając', 'Kierownik projektu', 'michal.zajac']],
-  ],
-  [
-    'KOMPAS',
-    'Biuro Rachunkowe Kompas',
-    'partner',
-    'br-kompas.pl',
-    '7123098876',
-    'Rzeszów',
-    'PL',
-    'Usługi księgowe',
-    [['Dorota', 'Król', 'Właścicielka', 'dorota.krol']],
-  ],
-  ['SOFTDOM', 'SoftDom Systemy ERP', 'competitor', 'softdom.pl', '5272876612', 'Warszawa', 'PL', 'Oprogramowanie', []],
-  [
-    'MEBLOSTYL',
-    'Meblostyl Sp. z o.o.',
-    'customer',
-    'meblostyl.pl',
-    '7642012399',
-    'Swarzędz',
-    'PL',
-    'Meble',
-    [['Łukasz', 'Wieczorek', 'Dyrektor produkcji', 'l.wieczorek']],
-  ],
-  [
-    'AQUAPUR',
-    'Aquapur Uzdatnianie Wody',
-    'prospect',
-    'aquapur.pl',
-    '8442190045',
-    'Białystok',
-    'PL',
-    'Ochrona środowiska',
-    [['Natalia', 'Wasilewska', 'Specjalista ds. sprzedaży', 'n.wasilewska']],
-  ],
-  [
-    'AUTOSERW',
-    'Auto-Serwis Nowicki',
-    'customer',
-    'autoserwis-nowicki.pl',
-    '9661780023',
-    'Olsztyn',
-    'PL',
-    'Motoryzacja',
-    [['Sławomir', 'Nowicki', 'Właściciel', 'slawomir']],
-  ],
-  [
-    'HOTELBAL',
-    'Hotel Bałtyk Sp. z o.o.',
-    'customer',
-    'hotelbaltyk.pl',
-    '6711855430',
-    'Kołobrzeg',
-    'PL',
-    'Hotelarstwo',
-    [['Aleksandra', 'Michalska', 'Dyrektor hotelu', 'a.michalska']],
-  ],
-  [
-    'CARPATI',
-    'Carpați Distribuție SRL',
-    'prospect',
-    'carpati-distributie.ro',
-    'RO18273645',
-    'Cluj-Napoca',
-    'RO',
-    'Distribuție',
-    [['Andrei', 'Popescu', 'Director vânzări', 'andrei.popescu']],
-  ],
-  [
-    'DUNAREA',
-    'Dunărea Logistic SRL',
-    'lead',
-    'dunarea-logistic.ro',
-    'RO29384756',
-    'Constanța',
-    'RO',
-    'Logistică',
-    [['Ioana', 'Ionescu', 'Manager operațional', 'ioana.ionescu']],
-  ],
-  [
-    'TRANSMOB',
-    'Transilvania Mobila SA',
-    'customer',
-    'transilvania-mobila.ro',
-    'RO10293847',
-    'Brașov',
-    'RO',
-    'Mobilă',
-    [['Mihai', 'Dumitru', 'Director achiziții', 'mihai.dumitru']],
-  ],
-  ['BANATAGRO', 'Banat Agro SRL', 'lead', 'banatagro.ro', 'RO31425364', 'Timișoara', 'RO', 'Agricultură', [['Elena', 'Stan', 'Administrator', 'elena.stan']]],
-  [
-    'MOLDTEX',
-    'Moldtex Confecții SRL',
-    'customer',
-    'moldtex.ro',
-    'RO22334455',
-    'Iași',
-    'RO',
-    'Textile',
-    [['Cristian', 'Munteanu', 'Director general', 'cristian.munteanu']],
-  ],
-  [
-    'VERDEPACK',
-    'VerdePack Ambalaje SA',
-    'prospect',
-    'verdepack.ro',
-    'RO40506070',
-    'Ploiești',
-    'RO',
-    'Ambalaje',
-    [['Alina', 'Georgescu', 'Șef achiziții', 'alina.georgescu']],
-  ],
-  [
-    'GASTRO',
-    'Gastro-Hurt Sp. z o.o.',
-    'customer',
-    'gastrohurt.pl',
-    '5551203344',
-    'Bydgoszcz',
-    'PL',
-    'Gastronomia',
-    [['Piotr', 'Kamiński', 'Kierownik zakupów', 'p.kaminski']],
-  ],
-  [
-    'MEDIALAB',
-    'MediaLab Agencja Reklamowa',
-    'partner',
-    'medialab.com.pl',
-    '6793187755',
-    'Kraków',
-    'PL',
-    'Marketing',
-    [['Oliwia', 'Grabowska', 'Account manager', 'oliwia']],
-  ],
-];
-
-const TASK_SUBJECTS = [
-  'Oferta na wdrożenie systemu ERP',
-  'Spotkanie handlowe — prezentacja modułu CRM',
-  'Odnowienie licencji na 2027',
-  'Szkolenie użytkowników z modułu Handel',
-  'Analiza przedwdrożeniowa',
-  'Telefon w sprawie płatności zaległej faktury',
-  'Przygotowanie umowy serwisowej',
-  'Konfiguracja integracji z bankiem',
-];
-
-const EMAIL_SUBJECTS = [
-  'Pytanie o termin wdrożenia',
-  'Faktura proforma — prośba o korektę',
-  'Potwierdzenie spotkania',
-  'Dostęp do portalu klienta',
-  'Uwagi do oferty',
-  'Harmonogram szkoleń',
-];
+/** The demo's sample partners and subjects: data, kept out of the code (demo-seed.json). */
+interface DemoSeed {
+  partners: Array<{
+    code: string;
+    name: string;
+    kind: PartnerKind;
+    domain: string;
+    taxId: string;
+    city: string;
+    country: string;
+    industry: string;
+    persons: Array<{ first: string; last: string; position: string; local: string }>;
+  }>;
+  taskSubjects: string[];
+  emailSubjects: string[];
+}
+const { partners: PARTNERS, taskSubjects: TASK_SUBJECTS, emailSubjects: EMAIL_SUBJECTS } = seedData as DemoSeed;
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -383,7 +122,7 @@ async function seed(crm: Crm): Promise<Seeded> {
   let opportunities = 1;
   let emails = 0;
   const contacts: Array<{ partner: Partner; person: Person }> = [];
-  for (const [code, name, kind, domain, taxId, city, country, industry, people] of PARTNERS) {
+  for (const { code, name, kind, domain, taxId, city, country, industry, persons: people } of PARTNERS) {
     const owner = pick(owners);
     const as = crm.as(owner.id);
     const partner = await as.partners.create({
@@ -397,7 +136,7 @@ async function seed(crm: Crm): Promise<Seeded> {
       ownerId: owner.id,
       phones: [],
     });
-    for (const [first, last, position, local] of people) {
+    for (const { first, last, position, local } of people) {
       const person = await as.persons.create({ partnerId: partner.id, firstName: first, lastName: last, position, emails: [`${local}@${domain}`] });
       contacts.push({ partner, person });
       persons++;
