@@ -12,6 +12,7 @@ import { registerHandOver } from './commands/hand-over.js';
 import { registerWorker } from './commands/worker.js';
 import { registerMail } from './commands/mail.js';
 import { registerCalendar } from './commands/calendar.js';
+import { registerViews } from './commands/views.js';
 
 /** Builds the `rapport` command. Each command lives in commands/ and registers itself here. */
 export function buildProgram(): Command {
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerWorker(program);
   registerMail(program);
   registerCalendar(program);
+  registerViews(program);
   // Usage errors are printed by run() as one line (or JSON); the whole help is one --help away.
   const quiet = (cmd: Command) => {
     cmd.configureOutput({ outputError: () => undefined }).exitOverride();

@@ -8,7 +8,7 @@
 export { createCrm } from './crm.js';
 export type { Crm, CrmOptions, CrmModules } from './crm.js';
 export type { CrmSettings } from './context.js';
-export type { Store, Page, FindQuery } from './store/store.js';
+export type { Store, Page, FindQuery, SortField, GroupKey, Measure, AggregateRow } from './store/store.js';
 export { memoryStore } from './store/memory.js';
 export { where } from './store/filter.js';
 export type { Filter } from './store/filter.js';
