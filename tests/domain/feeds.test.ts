@@ -91,3 +91,20 @@ describe('iCalendar feeds', () => {
     await rejects(asEwa.calendar.feeds.create({ timeZone: 'Europe/Atlantis' }), 'VALIDATION', 'feed.timeZone');
   });
 });
+
+describe('iCalendar feeds under access control', () => {
+  it('reads with the owner’s rules even when served by the trusted host: another’s private task stays out', async () => {
+    const { root, asEwa, ewa } = await world();
+    const piotr = await root.operators.create({ name: 'Piotr', email: 'piotr@firma.pl', groups: ['sales'] });
+    await root.operators.update(ewa.id, { groups: ['sales'] });
+    const asPiotr = root.as(piotr.id);
+    await asPiotr.tasks.create({ subject: 'open to the team', dueAt: '2026-03-05T12:00:00Z' });
+    await asPiotr.tasks.create({ subject: 'Piotr private', private: true, dueAt: '2026-03-05T13:00:00Z' });
+    const { token } = await asEwa.calendar.feeds.create({ scope: { groups: ['sales'] }, fields: ['subject'] });
+    const cal = parse(await text((await root.calendar.feeds.open(token)).chunks));
+    expect(cal.getAllSubcomponents('vevent').map((c) => c.getFirstPropertyValue('summary'))).toEqual(['open to the team']);
+    const range = await asEwa.calendar.range({ groups: ['sales'], from: '2026-03-01T00:00:00Z', to: '2026-03-10T00:00:00Z', fields: ['subject'] });
+    expect(range.items.map((i) => i.title)).toEqual(['open to the team']);
+    await rejects(asEwa.calendar.feeds.create({ operatorId: piotr.id }), 'FORBIDDEN', 'feed.operatorId');
+  });
+});

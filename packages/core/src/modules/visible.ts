@@ -1,20 +1,18 @@
 import type { Context } from '../context.js';
-import { where, type Filter } from '../store/filter.js';
+import type { Filter } from '../store/filter.js';
 import { findAll, readAll } from '../store/find-all.js';
 import type { StoredRecord } from '../store/schema.js';
 import type { AggregateQuery, AggregateRow, FindQuery, Page } from '../store/store.js';
 
 /**
- * The one door the calendar, the inbox and tracking read through. Access rules (the current
- * actor's visibility, a Filter) are AND-ed into `where` here and nowhere else, so no page is
- * ever filtered after it was read.
- *
- * Until the access engine lands, the one rule is decision 0081's: a private task is its
- * owner's alone. The trusted host (no actor) sees everything.
+ * The one door the calendar, the inbox, tracking and views read through. `ctx.store` is the
+ * acting operator's scoped store (modules/access/scoped-store.ts, decision 0100), which ANDs
+ * their rules into every find, count and aggregate of a governed collection, so no page is
+ * filtered after it was read and no second rule lives here. Stages are not governed on their
+ * own: callers read the stages' tasks through this door and keep only stages of tasks returned.
  */
-export function visibleWhere(ctx: Context, collection: string, filter: Filter | undefined): Filter | undefined {
-  if (ctx.actorId === null || collection !== 'tasks') return filter;
-  return where.and(filter, where.or(where.eq('private', false), where.eq('ownerId', ctx.actorId)));
+export function visibleWhere(_ctx: Context, _collection: string, filter: Filter | undefined): Filter | undefined {
+  return filter;
 }
 
 /** Reads as the current actor: `find`, `findAll`, `readAll`, `count` and `aggregate` with the rules applied. */

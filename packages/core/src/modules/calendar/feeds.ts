@@ -7,6 +7,7 @@ import { newId } from '../../ids.js';
 import { where } from '../../store/filter.js';
 import { readAll } from '../../store/find-all.js';
 import * as v from '../../validate.js';
+import { scopedStore } from '../access/scoped-store.js';
 import { hashToken } from '../operators.js';
 import { icalChunks } from './ical.js';
 import { calendarRange, CALENDAR_FIELDS, type CalendarField } from './range.js';
@@ -60,6 +61,9 @@ export function feedsApi(ctx: Context) {
     create(input: FeedInput = {}): Promise<{ token: string; feed: CalendarFeed }> {
       return inUnit(ctx, async (unit) => {
         const ownerId = v.id('feed.operatorId', input.operatorId ?? unit.actorId);
+        // A feed reads with its owner's rules, so only the owner (or the trusted host) may make one.
+        if (unit.actorId && ownerId !== unit.actorId)
+          throw new RapportError('FORBIDDEN', `feed.operatorId: an operator may create calendar feeds only for themselves (got ${ownerId})`);
         const owner = await unit.load<Operator>('operators', ownerId, 'operator', 'feed.operatorId');
         if (!owner.active) throw new RapportError('FORBIDDEN', `operator ${owner.email} is deactivated`);
         const fields = input.fields ?? ['number', 'subject', 'partner'];
@@ -87,6 +91,8 @@ export function feedsApi(ctx: Context) {
     /** Feeds of an operator (default: the acting one), revoked ones included, newest first. */
     async list(operatorId?: string): Promise<CalendarFeed[]> {
       const owner = v.id('feed.operatorId', operatorId ?? ctx.actorId);
+      if (ctx.actorId && owner !== ctx.actorId)
+        throw new RapportError('FORBIDDEN', `feed.operatorId: an operator may list only their own calendar feeds (got ${owner})`);
       return readAll<CalendarFeed>(ctx.store, 'calendar_feeds', { where: where.eq('operatorId', owner), sort: [{ field: 'createdAt', direction: 'desc' }] });
     },
 
@@ -107,14 +113,15 @@ export function feedsApi(ctx: Context) {
     async open(token: string): Promise<FeedBody> {
       const gone = new RapportError('NOT_FOUND', 'no calendar feed at this address (unknown or revoked)');
       if (typeof token !== 'string' || !token.startsWith(TOKEN_PREFIX) || token.length > 100) throw gone;
-      const feed = (await ctx.store.find<CalendarFeed>('calendar_feeds', { where: where.eq('tokenHash', hashToken(token)), limit: 1 })).items[0];
+      const feed = (await ctx.rootStore.find<CalendarFeed>('calendar_feeds', { where: where.eq('tokenHash', hashToken(token)), limit: 1 })).items[0];
       if (!feed || feed.revokedAt) throw gone;
-      const owner = await ctx.store.get<Operator>('operators', feed.operatorId);
+      const owner = await ctx.rootStore.get<Operator>('operators', feed.operatorId);
       if (!owner?.active) throw gone;
       const now = ctx.clock.now();
       const day = Math.floor(now.getTime() / DAY) * DAY;
       const { tasksAs = 'event', pastDays = 60, futureDays = 300, ...who } = feed.scope;
-      const asOwner: Context = { ...ctx, actorId: feed.operatorId };
+      // Whoever serves the URL (the API runs as the trusted host), the feed reads under its owner's rules.
+      const asOwner: Context = { ...ctx, actorId: feed.operatorId, store: scopedStore(ctx.rootStore, ctx.access, feed.operatorId) };
       const range = await calendarRange(asOwner, {
         ...who,
         from: new Date(day - pastDays * DAY),
@@ -125,7 +132,7 @@ export function feedsApi(ctx: Context) {
       });
       // A poll every few minutes need not write every time: the last use is kept to the hour.
       if (!feed.lastUsedAt || now.getTime() - feed.lastUsedAt.getTime() > 3_600_000) {
-        await ctx.store.update<CalendarFeed>('calendar_feeds', feed.id, { lastUsedAt: now }, feed.version).catch(() => undefined);
+        await ctx.rootStore.update<CalendarFeed>('calendar_feeds', feed.id, { lastUsedAt: now }, feed.version).catch(() => undefined);
       }
       const name = feed.label ?? `Rapport: ${owner.name}`;
       return { feed, contentType: 'text/calendar; charset=utf-8', chunks: icalChunks(range, { name, tasksAs, now }) };
