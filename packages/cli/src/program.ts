@@ -9,6 +9,7 @@ import { registerTasks } from './commands/tasks.js';
 import { registerServe } from './commands/serve.js';
 import { registerOperators } from './commands/tokens.js';
 import { registerHandOver } from './commands/hand-over.js';
+import { registerGroups, registerRoles, registerShare } from './commands/access.js';
 import { registerWorker } from './commands/worker.js';
 import { registerMail } from './commands/mail.js';
 import { registerCalendar } from './commands/calendar.js';
@@ -25,6 +26,9 @@ export function buildProgram(): Command {
   registerInit(program);
   registerOperators(program);
   registerHandOver(program);
+  registerRoles(program);
+  registerGroups(program);
+  registerShare(program);
   registerHistory(program);
   registerTasks(program);
   registerServe(program);

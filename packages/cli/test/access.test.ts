@@ -21,7 +21,10 @@ async function rapport(args: string[], db: string) {
   }
 }
 
-describe('rapport operators hand-over and substitute', () => {
+let taskId = '';
+
+// Each command is a child process (2-5 s apiece on a busy machine): the tests get minutes, not seconds.
+describe('rapport operators hand-over and substitute, roles, groups, share', { timeout: 240_000 }, () => {
   let dir: string;
   let file: string;
   let db: string;
@@ -35,7 +38,7 @@ describe('rapport operators hand-over and substitute', () => {
     const anna = await crm.operators.create({ name: 'Anna', email: 'anna@firma.pl' });
     await crm.operators.create({ name: 'Bartek', email: 'bartek@firma.pl' });
     const zefir = await crm.partners.create({ code: 'ZEFIR', name: 'Zefir', ownerId: anna.id });
-    await crm.tasks.create({ subject: 'open', partnerId: zefir.id, ownerId: anna.id });
+    taskId = (await crm.tasks.create({ subject: 'open', partnerId: zefir.id, ownerId: anna.id })).id;
     await crm.tasks.complete((await crm.tasks.create({ subject: 'done', ownerId: anna.id })).id);
     await crm.close();
   });
@@ -77,5 +80,44 @@ describe('rapport operators hand-over and substitute', () => {
     const bad = await rapport(['operators', 'substitute', '--absent', 'anna@firma.pl', '--deputy', 'bartek@firma.pl', '--until', 'soon'], db);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--until');
+  });
+
+  it('roles create, grant, list --operator and revoke; a bad scope is refused naming it', async () => {
+    const made = await rapport(['roles', 'create', '--name', 'desk', '--permissions', '{"tasks":{"read":"group"}}', '--json'], db);
+    expect(made.code, made.stderr).toBe(0);
+    expect(JSON.parse(made.stdout).role).toMatchObject({ name: 'desk', permissions: { tasks: { read: 'group' } } });
+    expect((await rapport(['roles', 'grant', '--operator', 'anna@firma.pl', '--role', 'desk'], db)).code).toBe(0);
+    expect((await rapport(['roles', 'grant', '--operator', 'anna@firma.pl', '--role', 'salesperson'], db)).code).toBe(0);
+    const held = JSON.parse((await rapport(['roles', 'list', '--operator', 'anna@firma.pl', '--json'], db)).stdout);
+    expect(held.roles.map((r: { name: string }) => r.name).sort()).toEqual(['desk', 'salesperson']);
+    const revoked = JSON.parse((await rapport(['roles', 'revoke', '--operator', 'anna@firma.pl', '--role', 'desk', '--json'], db)).stdout);
+    expect(revoked).toEqual({ operator: 'anna@firma.pl', role: 'desk', revoked: true });
+    const bad = await rapport(['roles', 'create', '--name', 'bad', '--permissions', '{"tasks":{"read":"most"}}'], db);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe('rapport: VALIDATION: role.permissions.tasks.read must be one of none, own, group, all (got "most")');
+  });
+
+  it('groups create, add, list and remove', async () => {
+    expect((await rapport(['groups', 'create', '--name', 'Sprzedaż', '--manager', 'bartek@firma.pl'], db)).code).toBe(0);
+    expect((await rapport(['groups', 'add', '--group', 'Sprzedaż', '--operator', 'anna@firma.pl'], db)).code).toBe(0);
+    const listed = JSON.parse((await rapport(['groups', 'list', '--json'], db)).stdout);
+    expect(listed.groups).toEqual([expect.objectContaining({ name: 'Sprzedaż', manager: 'bartek@firma.pl', members: ['anna@firma.pl'] })]);
+    expect((await rapport(['groups', 'remove', '--group', 'Sprzedaż', '--operator', 'anna@firma.pl'], db)).code).toBe(0);
+    const missing = await rapport(['groups', 'add', '--group', 'Nope', '--operator', 'anna@firma.pl'], db);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('--group: group "Nope" does not exist');
+  });
+
+  it('share add, list and remove a task and a partner', async () => {
+    expect((await rapport(['share', 'add', '--task', taskId, '--with', 'anna@firma.pl', '--level', 'edit'], db)).code).toBe(0);
+    expect((await rapport(['share', 'add', '--partner', 'ZEFIR', '--group', 'Sprzedaż'], db)).code).toBe(0);
+    const onTask = JSON.parse((await rapport(['share', 'list', '--task', taskId, '--json'], db)).stdout);
+    expect(onTask.shares).toEqual([expect.objectContaining({ with: 'anna@firma.pl', level: 'edit' })]);
+    const onPartner = JSON.parse((await rapport(['share', 'list', '--partner', 'ZEFIR', '--json'], db)).stdout);
+    expect(onPartner.shares).toEqual([expect.objectContaining({ with: 'group Sprzedaż', level: 'read' })]);
+    expect(JSON.parse((await rapport(['share', 'remove', '--task', taskId, '--with', 'anna@firma.pl', '--json'], db)).stdout)).toEqual({ removed: true });
+    const neither = await rapport(['share', 'add', '--with', 'anna@firma.pl'], db);
+    expect(neither.code).toBe(1);
+    expect(neither.stderr).toContain('name one record');
   });
 });
