@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { IncomingEmail } from '@rapport/core';
+import type { Email, IncomingEmail, TimelineItem } from '@rapport/core';
 import { rejects, team } from './setup.js';
 
 /** Anna and Bartek are salespeople in no common group; the administrator holds the administrator role. */
@@ -94,5 +94,30 @@ describe('access: leaks through e-mail, history and opportunities', () => {
     expect((await root.partners.get(partner.id)).name).toBe('Zefir');
     // Reading is all: the partner stays visible.
     expect((await asAnna.partners.get(partner.id)).id).toBe(partner.id);
+  });
+});
+
+describe('access: upgrading data from before access control', () => {
+  it('copies task fields onto old history items and e-mails, so an old private task stops showing', async () => {
+    const { root, store, anna, partner } = await sales();
+    const readerOp = await root.operators.create({ name: 'Reader', email: 'reader@firma.pl', groups: ['biuro'] });
+    await root.roles.grant(readerOp.id, 'read-only');
+    const reader = root.as(readerOp.id);
+    const first = await root.as(anna.id).emails.ingest(mail(), { policy: { ownerId: anna.id } });
+    await root.tasks.update(first.taskId!, { private: true });
+    // As an older Rapport wrote them: no copies on the items and the e-mail.
+    const blank = { taskId: null, ownerId: null, creatorId: null, private: null, registerId: null };
+    for (const item of (await store.find<TimelineItem>('timeline', { limit: 100 })).items) await store.update('timeline', item.id, blank, item.version);
+    const email = (await store.get<Email>('emails', first.email!.id))!;
+    await store.update('emails', email.id, { ownerId: null, creatorId: null, private: null, registerId: null }, email.version);
+    expect((await reader.emails.list()).items).toHaveLength(1);
+    const report = await root.access.upgrade();
+    expect(report).toMatchObject({ emails: 1 });
+    expect(report.timelineItems).toBeGreaterThanOrEqual(2);
+    expect((await reader.emails.list()).items).toHaveLength(0);
+    expect((await reader.history.forPartner(partner.id)).items.filter((i) => i.subjectType !== 'partner')).toEqual([]);
+    expect((await root.groups.groupsOf(readerOp.id)).map((g) => g.name)).toEqual(['biuro']);
+    // Idempotent: nothing left to copy.
+    expect(await root.access.upgrade()).toMatchObject({ emails: 0, timelineItems: 0 });
   });
 });

@@ -68,7 +68,10 @@ export async function openCrm(
   const store = await openStore(url);
   try {
     const report = await store.migrate();
-    return { crm: createCrm({ store, blobs: fsBlobStore({ dir: blobDir(url) }) }), url, applied: report.applied, createdDirectory };
+    const crm = createCrm({ store, blobs: fsBlobStore({ dir: blobDir(url) }) });
+    // Data from before access control gets what the rules read, once, when that migration applies.
+    if (report.applied.some((name) => name.startsWith('AccessControl'))) await crm.access.upgrade();
+    return { crm, url, applied: report.applied, createdDirectory };
   } catch (err) {
     await store.close().catch(() => undefined);
     throw err;

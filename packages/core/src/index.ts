@@ -110,7 +110,7 @@ export type {
 } from './modules/views/index.js';
 export { VIEW_KINDS, VIEW_ICONS, RELATIVE_DATES, DATE_RANGES } from './modules/views/index.js';
 
-export type { GroupInput, RoleInput, ShareTarget, ShareRecord } from './modules/access/index.js';
+export type { GroupInput, RoleInput, ShareTarget, ShareRecord, AccessUpgradeReport } from './modules/access/index.js';
 
 // Rules and helpers a host may show or reuse
 export { BUILT_IN_ROLES, DEFAULT_ROLE } from './modules/access/index.js';

@@ -8,6 +8,7 @@ import { allows } from './engine.js';
 import { scopeOf } from './permissions.js';
 import type { Principal } from './principal.js';
 import { GOVERNED } from './rules.js';
+import { upgradeAccess, type AccessUpgradeReport } from './upgrade.js';
 
 /** The acting operator's principal, or null for the trusted host. */
 export async function actingPrincipal(ctx: Context): Promise<Principal | null> {
@@ -64,6 +65,14 @@ export function accessModule(ctx: Context) {
         administrator: p.administrator,
         permissions: p.permissions,
       };
+    },
+
+    /**
+     * Upgrades data written before access control (legacy group names, history items and e-mails
+     * without their task's access fields); idempotent. Administrators and the trusted host.
+     */
+    upgrade(): Promise<AccessUpgradeReport> {
+      return upgradeAccess(ctx);
     },
 
     /**

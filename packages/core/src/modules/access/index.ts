@@ -1,4 +1,5 @@
 export { accessModule, actingPrincipal, requireAdministrator, requirePermission } from './access.js';
+export type { AccessUpgradeReport } from './upgrade.js';
 export { groupsModule, syncLegacyGroups, type GroupInput } from './groups.js';
 export { rolesModule, type RoleInput } from './roles.js';
 export { sharesModule, putGrant, type ShareTarget, type ShareRecord } from './shares.js';
