@@ -1,9 +1,11 @@
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { once } from 'node:events';
-import type { Crm, MailPolicy } from '@rapport/core';
+import { Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
+import type { Crm, EmailSource, MailPolicy } from '@rapport/core';
+import { mboxMessages, messageStartsAt, readMboxHead } from './mbox.js';
+import { sharedParsePool, type PoolResult } from './parse-pool.js';
 import { MailPipeline } from './pipeline.js';
 import { emptyReport, type ProgressListener, type SyncReport } from './report.js';
 import { requireBlobStore } from './require-blobs.js';
@@ -12,134 +14,193 @@ export interface FileImportOptions {
   /** Mail policy overrides for this import. */
   policy?: Partial<MailPolicy>;
   onProgress?: ProgressListener;
+  /** Messages per transaction (default 200), as for IMAP. */
+  batchSize?: number;
+  /** Parse messages on a worker thread while the main thread writes to the CRM (default true). */
+  parseWorker?: boolean;
+  /**
+   * mbox: continue where the last import of the same file stopped (its checkpoint: a byte offset),
+   * default true; false reads the file from the start (stored messages count as duplicates).
+   */
+  resume?: boolean;
 }
 
-const FROM_LINE = /^From /;
-const ESCAPED_FROM = /^>+From /;
+/** Messages larger than this are streamed rather than held whole (as for IMAP). */
+const WHOLE_UP_TO = 1024 * 1024;
+/** Bytes of whole messages in one batch; with the next batch read ahead, twice this is in memory. */
+const MAX_BATCH_BYTES = 12 * 1024 * 1024;
 
-/**
- * Splits an mbox stream into messages without reading the file whole. A line starting with
- * "From " begins a message; ">From ", ">>From " ... lines are unescaped by one ">" (mboxrd; for
- * mboxo files this restores the "From " lines that were escaped).
- */
-async function* mboxMessages(path: string): AsyncGenerator<AsyncGenerator<Buffer>> {
-  const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
-  let rest: Buffer = Buffer.alloc(0);
-  const lines = async function* (): AsyncGenerator<Buffer> {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      let buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
-      let start = 0;
-      for (let nl = buf.indexOf(10, start); nl >= 0; nl = buf.indexOf(10, start)) {
-        yield buf.subarray(start, nl + 1);
-        start = nl + 1;
-      }
-      rest = Buffer.from(buf.subarray(start));
-      buf = Buffer.alloc(0);
-    }
-    if (rest.length) yield rest;
-  };
-  const source = lines();
-  let pending: IteratorResult<Buffer> = await source.next();
-  // Anything before the first "From " line is not a message (mbox files start with one).
-  while (!pending.done && !FROM_LINE.test(pending.value.toString('latin1', 0, 5))) pending = await source.next();
-  while (!pending.done) {
-    pending = await source.next(); // skip the separator line
-    let ended = false;
-    const body = async function* (): AsyncGenerator<Buffer> {
-      while (!pending.done) {
-        const line = pending.value;
-        const startText = line.toString('latin1', 0, Math.min(line.length, 64));
-        if (FROM_LINE.test(startText)) break;
-        pending = await source.next();
-        yield ESCAPED_FROM.test(startText) ? line.subarray(1) : line;
-      }
-      ended = true;
-    };
-    const it = body();
-    yield it;
-    if (!ended) for await (const _ of it);
-  }
+interface Pending {
+  items: Array<{ raw: Buffer; source: EmailSource }>;
+  parsed: Array<Promise<PoolResult> | null>;
+  bytes: number;
+  /** Where the file import resumes after this batch commits. */
+  after: { offset: number; n: number } | null;
 }
 
 /**
- * Why a file cannot be imported as an mbox (missing, unreadable, a folder, empty, or not starting
- * with a "From " line, such as a PNG), or null. Checked first, so such a file is a failure with a
- * reason rather than an import of nothing.
+ * Batches whole messages through the parse worker and `ingestBatch`, like an IMAP sync: while
+ * one batch is written, the next one is read and parsed on the worker.
  */
-async function notAnMbox(path: string): Promise<string | null> {
-  let head: Buffer;
-  try {
-    const s = await stat(path);
-    if (s.isDirectory()) return `${path} is a folder, not an mbox file`;
-    const handle = await open(path, 'r');
-    try {
-      const { buffer, bytesRead } = await handle.read(Buffer.alloc(1024), 0, 1024, 0);
-      head = buffer.subarray(0, bytesRead);
-    } finally {
-      await handle.close();
-    }
-  } catch (err) {
-    return `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+class Batcher {
+  private current: Pending = Batcher.empty();
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly pipeline: MailPipeline,
+    private readonly batchSize: number,
+    private readonly committed: (after: Pending['after'], count: number) => Promise<void>,
+  ) {}
+
+  private static empty(): Pending {
+    return { items: [], parsed: [], bytes: 0, after: null };
   }
-  if (head.length === 0) return `${path} is empty, not an mbox file`;
-  // Leading blank lines are tolerated; then an mbox starts with its first "From " separator.
-  if (!FROM_LINE.test(head.toString('latin1').replace(/^[\r\n]+/, ''))) return `${path} is not an mbox file (it does not start with a "From " line)`;
-  return null;
+
+  async add(raw: Buffer, source: EmailSource, after: Pending['after']) {
+    if (this.current.items.length && (this.current.items.length >= this.batchSize || this.current.bytes + raw.length > MAX_BATCH_BYTES)) await this.flush();
+    this.current.items.push({ raw, source });
+    this.current.parsed.push(this.pipeline.preparse(raw));
+    this.current.bytes += raw.length;
+    this.current.after = after;
+  }
+
+  /** Hands the batch read so far to the writer (after the previous one) and waits for the one before it. */
+  async flush() {
+    const batch = this.current;
+    this.current = Batcher.empty();
+    if (!batch.items.length) return;
+    const previous = this.writing;
+    this.writing = (async () => {
+      await previous;
+      const parsed = batch.parsed.every((p) => p !== null) ? await Promise.all(batch.parsed as Array<Promise<PoolResult>>) : null;
+      await this.pipeline.ingestBatch(batch.items, parsed);
+      await this.committed(batch.after, batch.items.length);
+    })();
+    // Awaited by the next flush or drain; until then a failure must not count as unhandled.
+    this.writing.catch(() => undefined);
+    // One batch may be written while the next is read: wait for the one before.
+    await previous;
+  }
+
+  /** Writes what is left. */
+  async drain() {
+    await this.flush();
+    await this.writing;
+  }
 }
 
-/** Imports a mailbox file (Thunderbird local folder, mboxrd or mboxo) through the ingest pipeline. */
+const ACCOUNT_MBOX = 'mbox';
+
+/**
+ * Imports a mailbox file (Thunderbird local folder, mboxrd or mboxo) through the batched
+ * pipeline IMAP uses. After each committed batch the file's checkpoint records the byte offset
+ * of the next message, so an interrupted import resumes there (and a re-run of an unchanged
+ * file reads nothing); messages appended since are imported on the next run.
+ */
 export async function importMbox(crm: Crm, files: string | string[], options: FileImportOptions = {}): Promise<SyncReport> {
   requireBlobStore(crm, 'importMbox');
   const started = Date.now();
   const report = emptyReport();
-  const pipeline = new MailPipeline(crm, report, options.policy);
+  const pipeline = new MailPipeline(crm, report, options.policy, options.parseWorker === false ? null : sharedParsePool());
+  let done = 0;
   for (const file of Array.isArray(files) ? files : [files]) {
     const path = resolve(file);
-    const problem = await notAnMbox(path);
-    if (problem) {
-      pipeline.fail(path, problem);
+    const head = await readMboxHead(path);
+    if ('problem' in head) {
+      pipeline.fail(path, head.problem);
       continue;
     }
+    // The file's generation, like an IMAP UIDVALIDITY: a checksum of its first KB as first imported
+    // (`messages` keeps how many bytes it covers; appending to the file keeps them). Another file
+    // at the same path is a new generation: read from the start, its messages get new locations.
+    const generation = (length: number) => crc32(head.head.subarray(0, length)) >>> 1;
+    const cp = options.resume === false ? null : await crm.emails.checkpoint(ACCOUNT_MBOX, path);
+    const covered = cp?.messages ?? 0;
+    const same = cp !== null && cp.uidNext !== null && cp.uidNext <= head.size && covered <= head.head.length && cp.uidValidity === generation(covered);
+    const resume = same && (cp.uidNext === head.size || (await messageStartsAt(path, cp.uidNext!)));
+    const length = same ? covered : head.head.length;
+    const uidValidity = generation(length);
+    let from = 0;
     let n = 0;
-    for await (const lines of mboxMessages(path)) {
-      n++;
-      const stream = new PassThrough();
-      const ingest = pipeline.ingestRaw(stream, { account: 'mbox', mailbox: path, uidValidity: 0, uid: n });
-      ingest.catch(() => stream.resume());
-      try {
-        for await (const line of lines) if (!stream.write(line)) await Promise.race([once(stream, 'drain'), ingest]);
-        stream.end();
-        await ingest;
-      } catch (err) {
-        stream.destroy();
-        throw err;
-      }
-      options.onProgress?.({ done: n, total: null, report });
+    if (resume) {
+      from = cp.uidNext!;
+      n = cp.lastUid;
     }
+    const save = async (after: { offset: number; n: number } | null, count: number) => {
+      if (after)
+        await crm.emails.saveCheckpoint({
+          account: ACCOUNT_MBOX,
+          mailbox: path,
+          uidValidity,
+          lastUid: after.n,
+          uidNext: after.offset,
+          highestModseq: null,
+          messages: length,
+        });
+      done += count;
+      options.onProgress?.({ done, total: null, report });
+    };
+    const batcher = new Batcher(pipeline, Math.max(1, options.batchSize ?? 200), save);
+    for await (const m of mboxMessages(path, from, WHOLE_UP_TO)) {
+      n++;
+      // Locations of mbox messages: the file, its generation and the message's number in it.
+      const source = { account: ACCOUNT_MBOX, mailbox: path, uidValidity, uid: n };
+      if (m.raw) {
+        await batcher.add(m.raw, source, { offset: m.end(), n });
+        continue;
+      }
+      await batcher.drain();
+      await pipeline.ingestRaw(Readable.from(m.stream), source);
+      await save({ offset: m.end(), n }, 1);
+    }
+    await batcher.drain();
+    if (n === 0 && from === 0) await save({ offset: head.size, n: 0 }, 0);
   }
   report.seconds = (Date.now() - started) / 1000;
   return report;
 }
 
-/** Imports .eml files (one message each) through the ingest pipeline. */
+/**
+ * Imports .eml files (one message each) through the same batched pipeline. A file already
+ * imported (its location is recorded) is counted as a duplicate without being read again.
+ */
 export async function importEml(crm: Crm, files: string | string[], options: FileImportOptions = {}): Promise<SyncReport> {
   requireBlobStore(crm, 'importEml');
   const started = Date.now();
   const report = emptyReport();
-  const pipeline = new MailPipeline(crm, report, options.policy);
+  const pipeline = new MailPipeline(crm, report, options.policy, options.parseWorker === false ? null : sharedParsePool());
   const list = Array.isArray(files) ? files : [files];
-  for (const [i, file] of list.entries()) {
+  let done = 0;
+  const progress = async (_after: unknown, count: number) => {
+    done += count;
+    options.onProgress?.({ done, total: list.length, report });
+  };
+  const batcher = new Batcher(pipeline, Math.max(1, options.batchSize ?? 200), progress);
+  for (const file of list) {
     const path = resolve(file);
+    let size: number;
     try {
       const s = await stat(path);
       if (!s.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+      size = s.size;
     } catch (err) {
       pipeline.fail(path, `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       continue;
     }
-    await pipeline.ingestRaw(createReadStream(path), { account: 'eml', mailbox: path, uidValidity: 0, uid: 1 });
-    options.onProgress?.({ done: i + 1, total: list.length, report });
+    const source = { account: 'eml', mailbox: path, uidValidity: 0, uid: 1 };
+    if (options.resume !== false && (await crm.emails.knownUids('eml', path, 0)).length > 0) {
+      report.duplicates++;
+      await progress(null, 1);
+      continue;
+    }
+    if (size <= WHOLE_UP_TO) await batcher.add(await readFile(path), source, null);
+    else {
+      await batcher.drain();
+      await pipeline.ingestRaw(createReadStream(path), source);
+      await progress(null, 1);
+    }
   }
+  await batcher.drain();
   report.seconds = (Date.now() - started) / 1000;
   return report;
 }

@@ -35,9 +35,31 @@ describe('mbox and .eml import', () => {
       expect(report).toMatchObject({ fetched: 2, imported: 2, quarantined: 0, failed: 0 });
       const first = await t.crm.emails.findByMessageId('<mb1@zefir.test>');
       expect(first!.text).toContain('\nFrom the desk of Jan\n>From quoted twice\nFrom here');
-      const again = await importMbox(t.crm, file);
-      expect(again).toMatchObject({ imported: 0, duplicates: 2 });
+      // A re-run resumes at the end of the file: nothing to read.
+      expect(await importMbox(t.crm, file)).toMatchObject({ fetched: 0, imported: 0 });
+      // Read again from the start: every message is a duplicate.
+      expect(await importMbox(t.crm, file, { resume: false })).toMatchObject({ fetched: 2, imported: 0, duplicates: 2 });
       expect(await t.store.count('emails')).toBe(2);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a re-run imports only the messages appended to the mbox since, and another file at the same path starts over', async () => {
+    const t = await makeCrm();
+    try {
+      const lf = (s: string) => s.replace(/\r\n/g, '\n');
+      const box = (ids: number[]) => ids.map((i) => `From - Mon Mar  2 10:00:00 2026\n${lf(rfc822({ messageId: `<ap-${i}@zefir.test>` }))}`).join('\n');
+      const file = join(dir, 'Appended');
+      await writeFile(file, box([1, 2, 3]));
+      expect(await importMbox(t.crm, file, { batchSize: 2 })).toMatchObject({ fetched: 3, imported: 3 });
+      await writeFile(file, `${box([1, 2, 3])}\n${box([4, 5])}`);
+      expect(await importMbox(t.crm, file)).toMatchObject({ fetched: 2, imported: 2, duplicates: 0 });
+      const numbers = await t.crm.emails.knownUids('mbox', file, (await t.crm.emails.checkpoint('mbox', file))!.uidValidity);
+      expect(numbers).toEqual([1, 2, 3, 4, 5]);
+      // A different file under the same name (its first KB differs): read from the start.
+      await writeFile(file, box([9, 1]));
+      expect(await importMbox(t.crm, file)).toMatchObject({ fetched: 2, imported: 1, duplicates: 1 });
     } finally {
       await t.close();
     }
