@@ -1,252 +1,375 @@
 /**
- * Mail bridge benchmarks against a private local Dovecot (see test/support/dovecot.ts):
- *   1. 5,000 small messages, IMAP → SQLite end to end, vs imapflow fetch + mailparser alone;
- *   2. 200 messages with a 1.4 MB attachment: MB/s and peak RSS (child process);
- *   3. no-op re-sync of a 20,000-message mailbox.
- * Run: npm run bench -w @rapport/mail-bridge   (medians of RUNS runs, default 3, 5 for
- *   the small-message ratio after one uncounted warm-up run)
+ * IMAP benchmarks against a private local Dovecot (test/support/dovecot.ts):
+ *   - 5,000 small messages → SQLite: ImapSync vs an equal-work floor (same batches, same parse
+ *     worker, no CRM), warm (in process, after a warm-up) and cold (fresh processes: the CLI as a
+ *     user runs it, store open/migrate/close included, vs the floor in a fresh process), peak RSS
+ *     from the OS; anchor: mbsync (Debian `isync`) pulling the same mailbox into a Maildir;
+ *   - 200 messages with a 1.4 MB attachment: MB/s and peak RSS;
+ *   - no-op re-sync of 20,000 messages;
+ *   - re-sync after one expunge in a 100,000-message mailbox: QRESYNC VANISHED, and the UID diff.
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { once } from 'node:events';
-import { ImapFlow } from 'imapflow';
-import { simpleParser } from 'mailparser';
-import { createCrm, fsBlobStore, type Crm } from '@rapport/core';
-import { sqliteStore } from '@rapport/storage-adapters';
+import { newId, type EmailLocation } from '@rapport/core';
 import { ImapSync } from '../src/index.js';
+import { sharedParsePool } from '../src/parse-pool.js';
 import { startDovecot, type Dovecot } from '../test/support/dovecot.js';
 import { fillMaildir, rfc822 } from '../test/support/messages.js';
+import { fetchAndParse, imapClient } from './imap-floor.js';
+import { fmtRate, median, newCrm, only, rate, RUNS, runChild, type Row } from './support.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const RUNS = Number(process.env.RUNS ?? 3);
-/** The small-message ratio swings most from run to run: more runs for it. */
-const SMALL_RUNS = Number(process.env.RUNS ?? 5);
-/** ONLY=small|large|noop runs one of the three. */
-const only = (name: string) => !process.env.ONLY || process.env.ONLY === name;
+const root = join(here, '..', '..', '..');
 const USER = 'bench';
 const PASS = 'bench-pass';
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-async function imap(d: Dovecot): Promise<ImapFlow> {
-  const c = new ImapFlow({ host: d.host, port: d.port, secure: false, doSTARTTLS: false, auth: { user: USER, pass: PASS }, logger: false } as any);
-  c.on('error', () => undefined);
-  await c.connect();
-  return c;
-}
 
 async function createBox(d: Dovecot, name: string) {
-  const c = await imap(d);
+  const c = await imapClient(conn(d));
   await c.mailboxCreate(name);
-  // Let Dovecot assign UIDs to the Maildir files now, outside the timed runs.
   await c.logout();
 }
 
+/** Lets Dovecot assign UIDs to Maildir files now, outside the timed runs. */
 async function touch(d: Dovecot, name: string) {
-  const c = await imap(d);
+  const c = await imapClient(conn(d));
   await c.status(name, { messages: true });
   await c.logout();
 }
 
-async function newCrm(dir: string, name: string): Promise<Crm> {
-  const store = sqliteStore({ filename: join(dir, `${name}.db`) });
-  await store.migrate();
-  return createCrm({ store, blobs: fsBlobStore({ dir: join(dir, `${name}-blobs`) }) });
-}
+const conn = (d: Dovecot) => ({ host: d.host, port: d.port, user: USER, password: PASS });
+const syncOptions = (d: Dovecot, box: string) => ({ ...conn(d), tls: 'none' as const, mailboxes: [box] });
 
-/** imapflow fetch of every message source in batches of 200 + simpleParser on each: the floor. */
-async function fetchAndParse(d: Dovecot, box: string): Promise<number> {
-  const c = await imap(d);
-  const lock = await c.getMailboxLock(box, { readOnly: true });
-  let n = 0;
-  try {
-    const uids = ((await c.search({ all: true }, { uid: true })) || []).sort((a, b) => a - b);
-    for (let i = 0; i < uids.length; i += 200) {
-      const batch = await c.fetchAll(uids.slice(i, i + 200).join(','), { uid: true, source: true }, { uid: true });
-      for (const m of batch) {
-        await simpleParser(m.source!);
-        n++;
-      }
-    }
-  } finally {
-    lock.release();
-    await c.logout();
+async function smallRows(d: Dovecot, dir: string): Promise<Row[]> {
+  const SMALL = 5000;
+  await createBox(d, 'Small');
+  fillMaildir(
+    d,
+    USER,
+    'Small',
+    Array.from({ length: SMALL }, (_, i) =>
+      rfc822({
+        messageId: `<s${i}@zefir.test>`,
+        subject: `Small ${i}`,
+        from: `Person ${i % 300} <p${i % 300}@company${i % 40}.test>`,
+        body: `Hello ${i}\r\n${'lorem ipsum dolor sit amet '.repeat(20)}`,
+      }),
+    ),
+  );
+  await touch(d, 'Small');
+  const floor: number[] = [];
+  const warm: number[] = [];
+  // Run -1 warms both paths up (JIT, page cache, the parse worker) and is not counted.
+  for (let r = -1; r < RUNS; r++) {
+    let t = performance.now();
+    // The floor gets the product's own shared worker, warmed up exactly as much.
+    const n = await fetchAndParse(conn(d), 'Small', sharedParsePool());
+    const floorRate = rate(n, performance.now() - t);
+    const crm = await newCrm(dir, `small-${r}`);
+    t = performance.now();
+    const report = await new ImapSync(crm, syncOptions(d, 'Small')).sync();
+    const warmRate = rate(report.imported, performance.now() - t);
+    if (report.imported !== SMALL) throw new Error(`expected ${SMALL} imported, got ${JSON.stringify(report).slice(0, 300)}`);
+    await crm.close();
+    if (r < 0) continue;
+    floor.push(floorRate);
+    warm.push(warmRate);
   }
-  return n;
+  console.error(`imap small warm: floor ${floor.map((x) => x.toFixed(0)).join(', ')}; product ${warm.map((x) => x.toFixed(0)).join(', ')} msg/s`);
+
+  // Cold: fresh processes, timed from outside, peak RSS from /usr/bin/time.
+  const coldFloor: Array<{ ms: number; rss: number | null }> = [];
+  const coldCli: Array<{ ms: number; rss: number | null }> = [];
+  for (let r = 0; r < RUNS; r++) {
+    const f = await runChild(process.execPath, ['--import', 'tsx', join(here, 'floor-child.ts'), JSON.stringify({ ...conn(d), mailbox: 'Small' })], {}, root);
+    coldFloor.push({ ms: f.ms, rss: f.peakRssMb });
+    const db = join(dir, `cold-${r}.db`);
+    const cli = await runChild(
+      process.execPath,
+      [
+        join(root, 'packages/cli/bin/rapport.js'),
+        'import',
+        'imap',
+        '--db',
+        `sqlite:${db}`,
+        '--json',
+        '--host',
+        d.host,
+        '--port',
+        String(d.port),
+        '--no-tls',
+        '--user',
+        USER,
+        '--password-env',
+        'BENCH_PW',
+        '--mailbox',
+        'Small',
+      ],
+      { BENCH_PW: PASS },
+      root,
+    );
+    const report = JSON.parse(cli.stdout) as { imported: number };
+    if (report.imported !== SMALL) throw new Error(`cold CLI imported ${report.imported}`);
+    coldCli.push({ ms: cli.ms, rss: cli.peakRssMb });
+  }
+  const rssOf = (xs: Array<{ rss: number | null }>) => (xs[0]?.rss === null ? 'n/a' : `${median(xs.map((x) => x.rss!)).toFixed(0)} MB`);
+  const coldFloorRate = rate(SMALL, median(coldFloor.map((x) => x.ms)));
+  const coldCliRate = rate(SMALL, median(coldCli.map((x) => x.ms)));
+  const rows: Row[] = [
+    ['IMAP 5,000 small: floor (fetch + same parse worker), warm', fmtRate(median(floor)), ''],
+    ['IMAP 5,000 small: ImapSync → SQLite, warm', fmtRate(median(warm)), `ratio ${(median(warm) / median(floor)).toFixed(2)}× of the floor (target ≥ 0.8×)`],
+    ['IMAP 5,000 small: floor in a fresh process, cold', fmtRate(coldFloorRate), `peak RSS ${rssOf(coldFloor)}`],
+    [
+      'IMAP 5,000 small: `rapport import imap` (fresh CLI, store open/migrate/close), cold',
+      fmtRate(coldCliRate),
+      `ratio ${(coldCliRate / coldFloorRate).toFixed(2)}× of the cold floor; peak RSS ${rssOf(coldCli)}`,
+    ],
+  ];
+
+  // Anchor: mbsync pulling the same mailbox into a Maildir.
+  if (spawnSync('sh', ['-c', 'command -v mbsync']).status !== 0) {
+    rows.push(['mbsync anchor', 'skipped', 'mbsync not installed (apt-get install isync)']);
+  } else {
+    const times: number[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      const target = join(dir, `mbsync-${r}`);
+      mkdirSync(target, { recursive: true });
+      const rc = join(dir, `mbsyncrc-${r}`);
+      writeFileSync(
+        rc,
+        [
+          'IMAPAccount bench',
+          `Host ${d.host}`,
+          `Port ${d.port}`,
+          `User ${USER}`,
+          `Pass ${PASS}`,
+          'TLSType None',
+          'AuthMechs LOGIN',
+          '',
+          'IMAPStore remote',
+          'Account bench',
+          '',
+          'MaildirStore local',
+          `Path ${target}/`,
+          `Inbox ${target}/INBOX`,
+          '',
+          'Channel pull',
+          'Far :remote:',
+          'Near :local:',
+          'Patterns Small',
+          'Create Near',
+          'Sync Pull',
+          'SyncState *',
+          '',
+        ].join('\n'),
+      );
+      const run = await runChild('mbsync', ['-q', '-c', rc, 'pull']);
+      times.push(run.ms);
+    }
+    const mbsyncRate = rate(SMALL, median(times));
+    rows.push(['IMAP 5,000 small: mbsync into a Maildir (anchor)', fmtRate(mbsyncRate), `rapport cold is ${(coldCliRate / mbsyncRate).toFixed(2)}× mbsync`]);
+  }
+  return rows;
 }
 
-const conn = (d: Dovecot, box: string) => ({ host: d.host, port: d.port, tls: 'none' as const, user: USER, password: PASS, mailboxes: [box] });
+async function largeRows(d: Dovecot, dir: string): Promise<Row[]> {
+  const LARGE = 200;
+  await createBox(d, 'Large');
+  const attachment = Buffer.alloc(1.4 * 1024 * 1024);
+  for (let i = 0; i < attachment.length; i += 4) attachment.writeUInt32LE((i * 2654435761) >>> 0, Math.min(i, attachment.length - 4));
+  const b64 = attachment
+    .toString('base64')
+    .match(/.{1,76}/g)!
+    .join('\r\n');
+  let bytes = 0;
+  fillMaildir(
+    d,
+    USER,
+    'Large',
+    Array.from({ length: LARGE }, (_, i) => {
+      const m = Buffer.from(
+        [
+          `From: big${i}@zefir.test`,
+          'To: anna@firma.test',
+          `Subject: large ${i}`,
+          `Message-ID: <l${i}@zefir.test>`,
+          'Content-Type: multipart/mixed; boundary="B"',
+          '',
+          '--B',
+          'Content-Type: text/plain',
+          '',
+          `attachment ${i}`,
+          '--B',
+          `Content-Type: application/octet-stream; name="file${i}.bin"`,
+          'Content-Transfer-Encoding: base64',
+          '',
+          b64.replace(/^A/, String.fromCharCode(65 + (i % 26))),
+          '--B--',
+          '',
+        ].join('\r\n'),
+      );
+      bytes += m.length;
+      return m;
+    }),
+  );
+  await touch(d, 'Large');
+  const mbps: number[] = [];
+  const rss: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const proc = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(root, 'tests', 'mail', 'sync-child.ts'),
+        JSON.stringify({ db: join(dir, `large-${r}.db`), blobs: join(dir, `large-${r}-blobs`), ...conn(d), mailbox: 'Large' }),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'], cwd: root },
+    );
+    let out = '';
+    proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    await once(proc, 'exit');
+    const result = JSON.parse(out.trim().split('\n').at(-1)!) as { report: { imported: number; seconds: number }; peakRss: number };
+    if (result.report.imported !== LARGE) throw new Error(`large: ${JSON.stringify(result.report)}`);
+    mbps.push(bytes / 1024 / 1024 / result.report.seconds);
+    rss.push(result.peakRss / 1024 / 1024);
+  }
+  return [
+    [
+      `${LARGE} × 1.4 MB attachment (${(bytes / 1024 / 1024).toFixed(0)} MB of mail)`,
+      `${median(mbps).toFixed(1)} MB/s`,
+      `peak RSS ${median(rss).toFixed(0)} MB (target < 250 MB)`,
+    ],
+  ];
+}
 
-async function main() {
+async function noopRows(d: Dovecot, dir: string): Promise<Row[]> {
+  const HUGE = 20_000;
+  await createBox(d, 'Huge');
+  fillMaildir(
+    d,
+    USER,
+    'Huge',
+    Array.from({ length: HUGE }, (_, i) => rfc822({ messageId: `<h${i}@zefir.test>`, subject: `h${i}` })),
+  );
+  await touch(d, 'Huge');
+  const crm = await newCrm(dir, 'huge');
+  const initial = await new ImapSync(crm, syncOptions(d, 'Huge')).sync();
+  if (initial.imported !== HUGE) throw new Error(`huge: ${JSON.stringify(initial).slice(0, 300)}`);
+  const noop: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const t = performance.now();
+    const report = await new ImapSync(crm, syncOptions(d, 'Huge')).sync();
+    noop.push((performance.now() - t) / 1000);
+    if (report.fetched !== 0) throw new Error('no-op re-sync fetched messages');
+  }
+  await crm.close();
+  return [
+    [
+      `no-op re-sync of ${HUGE.toLocaleString('en')} messages (connect + STATUS)`,
+      `${median(noop).toFixed(3)} s`,
+      `first sync ${initial.seconds.toFixed(1)} s (${(HUGE / initial.seconds).toFixed(0)} msg/s); target < 1 s`,
+    ],
+  ];
+}
+
+/**
+ * One expunge in a 100k mailbox. The CRM's side (locations and checkpoint of every message) is
+ * written straight into the store: the re-sync's cost does not depend on how they got there.
+ */
+async function expungeRows(d: Dovecot, dir: string): Promise<Row[]> {
+  const N = Number(process.env.EXPUNGE_N ?? 100_000);
+  const box = 'Expunge';
+  await createBox(d, box);
+  fillMaildir(
+    d,
+    USER,
+    box,
+    Array.from({ length: N }, (_, i) => `From: a@zefir.test\r\nSubject: e${i}\r\nMessage-ID: <e${i}@zefir.test>\r\n\r\nx\r\n`),
+  );
+  const c = await imapClient(conn(d));
+  const status = await c.status(box, { messages: true, uidNext: true, uidValidity: true, highestModseq: true });
+  if (!status) throw new Error(`no STATUS for ${box}`);
+  const lock = await c.getMailboxLock(box, { readOnly: true });
+  const uids = ((await c.search({ all: true }, { uid: true })) || []).sort((a, b) => a - b);
+  lock.release();
+  const crm = await newCrm(dir, 'expunge');
+  const account = `imap:${USER}@${d.host}`;
+  const uidValidity = Number(status.uidValidity);
+  const now = new Date();
+  for (let i = 0; i < uids.length; i += 5000) {
+    const locations: EmailLocation[] = uids
+      .slice(i, i + 5000)
+      .map((uid) => ({ id: newId(), version: 1, emailId: newId(), account, mailbox: box, uidValidity, uid, deletedAt: null, createdAt: now }));
+    await crm.store.createMany('email_locations', locations);
+  }
+  const checkpoint = (modseq: string | null, messages: number) =>
+    crm.emails.saveCheckpoint({ account, mailbox: box, uidValidity, lastUid: uids.at(-1)!, highestModseq: modseq, uidNext: Number(status.uidNext), messages });
+  const expungeOne = async (uid: number) => {
+    const l = await c.getMailboxLock(box);
+    await c.messageDelete(String(uid), { uid: true });
+    l.release();
+    const s = await c.status(box, { messages: true, highestModseq: true });
+    if (!s) throw new Error(`no STATUS for ${box}`);
+    return { messages: s.messages!, modseq: String(s.highestModseq) };
+  };
+  let current = { messages: N, modseq: String(status.highestModseq) };
+  await checkpoint(current.modseq, current.messages);
+  const qresync: number[] = [];
+  const diff: number[] = [];
+  const whole: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    // QRESYNC: the checkpoint has the modseq from before the expunge.
+    const before = current;
+    current = await expungeOne(uids[Math.floor(((r + 1) * uids.length) / (RUNS + 2))]!);
+    await checkpoint(before.modseq, before.messages);
+    let t = performance.now();
+    let report = await new ImapSync(crm, syncOptions(d, box)).sync();
+    qresync.push(performance.now() - t);
+    if (report.deletedOnServer !== 1) throw new Error(`QRESYNC run marked ${report.deletedOnServer}`);
+    // No modseq in the checkpoint: the UID diff over ranges.
+    const again = current;
+    current = await expungeOne(uids[Math.floor(((r + 1.5) * uids.length) / (RUNS + 2))]!);
+    await checkpoint(null, again.messages);
+    t = performance.now();
+    report = await new ImapSync(crm, syncOptions(d, box)).sync();
+    diff.push(performance.now() - t);
+    if (report.deletedOnServer !== 1) throw new Error(`diff run marked ${report.deletedOnServer}`);
+    // What the re-sync did before: every known UID from the store, and SEARCH ALL.
+    t = performance.now();
+    const l = await c.getMailboxLock(box, { readOnly: true });
+    await c.search({ all: true }, { uid: true });
+    l.release();
+    await crm.emails.knownUids(account, box, uidValidity);
+    whole.push(performance.now() - t);
+  }
+  await c.logout();
+  await crm.close();
+  const s = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
+  return [
+    [`re-sync after 1 expunge in ${N.toLocaleString('en')}: QRESYNC VANISHED`, s(median(qresync)), 'target < 1 s'],
+    [`re-sync after 1 expunge in ${N.toLocaleString('en')}: UID diff over ranges`, s(median(diff)), 'target < 1 s'],
+    [
+      `  for reference: load every known UID + SEARCH ALL (the old way, before its per-row UPDATEs)`,
+      s(median(whole)),
+      `QRESYNC is ${(median(whole) / median(qresync)).toFixed(1)}× faster, the diff ${(median(whole) / median(diff)).toFixed(1)}×`,
+    ],
+  ];
+}
+
+export async function imapRows(dir: string): Promise<Row[]> {
+  if (!['imap', 'large', 'noop', 'expunge'].some(only)) return [];
   const d = await startDovecot({ users: [{ user: USER, password: PASS }] });
-  const dir = await mkdtemp(join(tmpdir(), 'rapport-bench-'));
-  const rows: string[][] = [];
+  const rows: Row[] = [];
   try {
-    // 1. 5,000 small messages.
-    const SMALL = 5000;
-    if (only('small')) {
-      await createBox(d, 'Small');
-      fillMaildir(
-        d,
-        USER,
-        'Small',
-        Array.from({ length: SMALL }, (_, i) =>
-          rfc822({
-            messageId: `<s${i}@zefir.test>`,
-            subject: `Small ${i}`,
-            from: `Person ${i % 300} <p${i % 300}@company${i % 40}.test>`,
-            body: `Hello ${i}\r\n${'lorem ipsum dolor sit amet '.repeat(20)}`,
-          }),
-        ),
-      );
-      await touch(d, 'Small');
-      const floor: number[] = [];
-      const e2e: number[] = [];
-      // Run -1 warms both paths up (JIT, page cache) and is not counted.
-      for (let r = -1; r < SMALL_RUNS; r++) {
-        let t = performance.now();
-        const n = await fetchAndParse(d, 'Small');
-        const floorRate = n / ((performance.now() - t) / 1000);
-        const crm = await newCrm(dir, `small-${r}`);
-        for (let p = 0; p < 40; p++) await crm.partners.create({ code: `C${p}`, name: `Company ${p}`, emailDomains: [`company${p}.test`] });
-        t = performance.now();
-        const report = await new ImapSync(crm, { ...conn(d, 'Small'), parseWorker: process.env.PARSE_WORKER !== '0' }).sync();
-        const e2eRate = report.imported / ((performance.now() - t) / 1000);
-        if (report.imported !== SMALL) throw new Error(`expected ${SMALL} imported, got ${JSON.stringify(report)}`);
-        await crm.close();
-        if (r < 0) {
-          console.error(`small warm-up (cold JIT, new parse worker): floor ${floorRate.toFixed(0)} msg/s; end to end ${e2eRate.toFixed(0)} msg/s`);
-          continue;
-        }
-        floor.push(floorRate);
-        e2e.push(e2eRate);
-      }
-      console.error(`small runs: floor ${floor.map((x) => x.toFixed(0)).join(', ')} msg/s; end to end ${e2e.map((x) => x.toFixed(0)).join(', ')} msg/s`);
-      rows.push(['5,000 small: imapflow fetch + simpleParser', `${median(floor).toFixed(0)} msg/s`, '']);
-      rows.push([
-        '5,000 small: ImapSync → SQLite (end to end)',
-        `${median(e2e).toFixed(0)} msg/s`,
-        `ratio ${(median(e2e) / median(floor)).toFixed(2)}× (target ≥ 0.6×)`,
-      ]);
-    }
-
-    // 2. 200 messages with a 1.4 MB attachment, in a child process for a clean peak RSS.
-    const LARGE = 200;
-    if (only('large')) {
-      await createBox(d, 'Large');
-      const attachment = Buffer.alloc(1.4 * 1024 * 1024);
-      for (let i = 0; i < attachment.length; i += 4) attachment.writeUInt32LE((i * 2654435761) >>> 0, Math.min(i, attachment.length - 4));
-      const b64 = attachment
-        .toString('base64')
-        .match(/.{1,76}/g)!
-        .join('\r\n');
-      let bytes = 0;
-      fillMaildir(
-        d,
-        USER,
-        'Large',
-        Array.from({ length: LARGE }, (_, i) => {
-          const m = Buffer.from(
-            [
-              `From: big${i}@zefir.test`,
-              'To: anna@firma.test',
-              `Subject: large ${i}`,
-              `Message-ID: <l${i}@zefir.test>`,
-              'Content-Type: multipart/mixed; boundary="B"',
-              '',
-              '--B',
-              'Content-Type: text/plain',
-              '',
-              `attachment ${i}`,
-              '--B',
-              `Content-Type: application/octet-stream; name="file${i}.bin"`,
-              'Content-Transfer-Encoding: base64',
-              '',
-              b64.replace(/^A/, String.fromCharCode(65 + (i % 26))),
-              '--B--',
-              '',
-            ].join('\r\n'),
-          );
-          bytes += m.length;
-          return m;
-        }),
-      );
-      await touch(d, 'Large');
-      const mbps: number[] = [];
-      const rss: number[] = [];
-      for (let r = 0; r < RUNS; r++) {
-        const proc = spawn(
-          process.execPath,
-          [
-            '--import',
-            'tsx',
-            join(here, '..', '..', '..', 'tests', 'mail', 'sync-child.ts'),
-            JSON.stringify({
-              db: join(dir, `large-${r}.db`),
-              blobs: join(dir, `large-${r}-blobs`),
-              host: d.host,
-              port: d.port,
-              user: USER,
-              password: PASS,
-              mailbox: 'Large',
-            }),
-          ],
-          { stdio: ['ignore', 'pipe', 'inherit'], cwd: join(here, '..', '..', '..') },
-        );
-        let out = '';
-        proc.stdout.on('data', (c) => (out += c));
-        const t = performance.now();
-        await once(proc, 'exit');
-        const result = JSON.parse(out.trim().split('\n').at(-1)!);
-        if (result.report.imported !== LARGE) throw new Error(`large: ${JSON.stringify(result.report)}`);
-        mbps.push(bytes / 1024 / 1024 / result.report.seconds);
-        rss.push(result.peakRss / 1024 / 1024);
-        void t;
-      }
-      rows.push([
-        `${LARGE} × 1.4 MB attachment (${(bytes / 1024 / 1024).toFixed(0)} MB of mail)`,
-        `${median(mbps).toFixed(1)} MB/s`,
-        `peak RSS ${median(rss).toFixed(0)} MB (target < 250 MB)`,
-      ]);
-    }
-
-    // 3. No-op re-sync of 20,000 messages.
-    const HUGE = 20_000;
-    if (only('noop')) {
-      await createBox(d, 'Huge');
-      fillMaildir(
-        d,
-        USER,
-        'Huge',
-        Array.from({ length: HUGE }, (_, i) => rfc822({ messageId: `<h${i}@zefir.test>`, subject: `h${i}` })),
-      );
-      await touch(d, 'Huge');
-      const crm = await newCrm(dir, 'huge');
-      const initial = await new ImapSync(crm, conn(d, 'Huge')).sync();
-      if (initial.imported !== HUGE) throw new Error(`huge: ${JSON.stringify(initial)}`);
-      const noop: number[] = [];
-      for (let r = 0; r < RUNS; r++) {
-        const t = performance.now();
-        const report = await new ImapSync(crm, conn(d, 'Huge')).sync();
-        noop.push((performance.now() - t) / 1000);
-        if (report.fetched !== 0) throw new Error('no-op re-sync fetched messages');
-      }
-      await crm.close();
-      rows.push([
-        `no-op re-sync of ${HUGE.toLocaleString('en')} messages (connect + STATUS)`,
-        `${median(noop).toFixed(3)} s`,
-        `first sync ${initial.seconds.toFixed(1)} s (${(HUGE / initial.seconds).toFixed(0)} msg/s); target < 1 s`,
-      ]);
-    }
+    if (only('imap')) rows.push(...(await smallRows(d, dir)));
+    if (only('large')) rows.push(...(await largeRows(d, dir)));
+    if (only('noop')) rows.push(...(await noopRows(d, dir)));
+    if (only('expunge')) rows.push(...(await expungeRows(d, dir)));
   } finally {
     await d.stop();
-    await rm(dir, { recursive: true, force: true });
   }
-  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), 6));
-  console.log(`\nmail-bridge benchmark (medians of ${SMALL_RUNS} runs for small messages, ${RUNS} for the others; Node ${process.version})\n`);
-  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  '));
+  return rows;
 }
-
-await main();

@@ -100,7 +100,11 @@ export async function mboxRows(dir: string): Promise<Row[]> {
         `thread/unrelated ${(s.thread / s.unrelated).toFixed(2)}× (target ≤ 1.3×)`,
       ]);
     const [a, , c] = perSize;
-    rows.push(['mbox thread: 3k time / 1k time', `${(c!.thread / a!.thread).toFixed(2)}`, `linear = 3.0 (unrelated: ${(c!.unrelated / a!.unrelated).toFixed(2)})`]);
+    rows.push([
+      'mbox thread: 3k time / 1k time',
+      `${(c!.thread / a!.thread).toFixed(2)}`,
+      `linear = 3.0 (unrelated: ${(c!.unrelated / a!.unrelated).toFixed(2)})`,
+    ]);
   }
 
   if (only('mbox')) {
@@ -135,7 +139,11 @@ export async function mboxRows(dir: string): Promise<Row[]> {
     ]);
     rows.push(
       hasPython
-        ? [`mbox ${N.toLocaleString('en')} small: Python mailbox + email (anchor)`, fmtRate(median(python)), `importMbox is ${(median(product) / median(python)).toFixed(2)}× Python`]
+        ? [
+            `mbox ${N.toLocaleString('en')} small: Python mailbox + email (anchor)`,
+            fmtRate(median(python)),
+            `importMbox is ${(median(product) / median(python)).toFixed(2)}× Python`,
+          ]
         : ['Python anchor', 'skipped', 'python3 not found'],
     );
   }

@@ -10,7 +10,10 @@ export const RUNS = Number(process.env.RUNS ?? 3);
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 /** ONLY=threads,mbox,imap,expunge,large,noop runs some sections. */
 export const only = (name: string) => !process.env.ONLY || process.env.ONLY.split(',').includes(name);
-export const load = () => `load ${loadavg().map((x) => x.toFixed(2)).join(' ')} on ${cpus().length} cores`;
+export const load = () =>
+  `load ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} on ${cpus().length} cores`;
 export const rate = (n: number, ms: number) => n / (ms / 1000);
 export const fmtRate = (x: number) => `${x.toFixed(0)} msg/s`;
 
@@ -53,7 +56,7 @@ export async function runChild(cmd: string, args: string[], env: Record<string, 
 }
 
 export function printTable(title: string, rows: Row[]) {
-  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length), 6));
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), 6));
   console.log(`\n${title}\n`);
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  '));
 }
