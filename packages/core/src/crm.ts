@@ -21,6 +21,7 @@ import { inboxModule } from './modules/inbox/index.js';
 import { trackingModule } from './modules/tracking/index.js';
 import { notificationsModule } from './modules/notifications/index.js';
 import { templatesModule } from './modules/templates/index.js';
+import { smsModule } from './modules/sms.js';
 import type { MailPolicy } from './domain/email-types.js';
 import type { Store } from './store/store.js';
 import { AccessEngine } from './modules/access/engine.js';
@@ -64,6 +65,7 @@ function modules(ctx: Context, hooks: SalesHooks = {}) {
     tracking: trackingModule(ctx),
     notifications: notificationsModule(ctx),
     templates: templatesModule(ctx),
+    sms: smsModule(ctx),
     access: accessModule(ctx),
     groups: groupsModule(ctx),
     roles: rolesModule(ctx),

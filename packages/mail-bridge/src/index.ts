@@ -16,6 +16,8 @@ export { exportTask, buildTaskMessage } from './export.js';
 export type { ExportOptions, ExportResult } from './export.js';
 // Outbound mail over SMTP (the core Mailer port).
 export { smtpMailer, smtpConnectionFromEnv } from './smtp.js';
+export { httpSmsGateway } from './sms-http.js';
+export type { HttpSmsOptions } from './sms-http.js';
 export type { SmtpConnection } from './smtp.js';
 // `rapport mail test`: are the credentials right?
 export { checkImap, checkSmtp } from './check.js';

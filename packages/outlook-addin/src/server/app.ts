@@ -6,6 +6,7 @@ import { RapportError, type Crm, type Operator } from '@rapport/core';
 import { ApiError, toErrorResponse } from './errors.js';
 import { historyFor } from './history.js';
 import { notificationRoutes, type NotificationRouteOptions } from './notifications.js';
+import { smsStatusRoute, type SmsCallbackOptions } from './sms-status.js';
 import { defaultPaneDir, manifestFor, MANIFESTS, readPaneFile } from './pane-files.js';
 import { API_CSP, BASE_HEADERS, hstsFor, paneCsp } from './security.js';
 import { defaultTracker, type Tracker } from './track.js';
@@ -50,6 +51,8 @@ export interface ApiOptions {
   onInternalError?: (report: InternalErrorReport) => void;
   /** The notification stream's poll and heartbeat intervals. */
   notifications?: NotificationRouteOptions;
+  /** Accept the SMS provider's delivery reports at POST /api/v1/sms/status (off without it). */
+  smsCallback?: SmsCallbackOptions;
 }
 
 /** A request that failed on the server's side. */
@@ -209,6 +212,8 @@ export const rapportApi: FastifyPluginAsync<ApiOptions> = async (app, options) =
 
   const limit = options.rateLimit === false ? false : { max: options.rateLimit?.max ?? 600, windowMs: options.rateLimit?.windowMs ?? 60_000 };
   await app.register(feedRoute, { crm, rateLimit: limit });
+
+  if (options.smsCallback) await smsStatusRoute(app, crm, options.smsCallback);
 
   if (paneDir) {
     app.get('/', async (_request, reply) => reply.redirect('/pane/taskpane.html'));
