@@ -93,9 +93,12 @@ async function main() {
     const raw: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       const t0 = performance.now();
-      const rows = db.prepare('SELECT id, subject, planned_at AS plannedAt, due_at AS dueAt FROM tasks WHERE owner_id = ? ORDER BY due_at').all(op.id) as Array<Record<string, unknown>>;
+      const rows = db.prepare('SELECT id, subject, planned_at AS plannedAt, due_at AS dueAt FROM tasks WHERE owner_id = ? ORDER BY due_at').all(op.id) as Array<
+        Record<string, unknown>
+      >;
       let out = 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\n';
-      for (const row of rows) out += `BEGIN:VEVENT\r\nUID:${row.id}\r\nSUMMARY:${row.subject}\r\nDTSTART:${row.plannedAt}\r\nDTEND:${row.dueAt}\r\nEND:VEVENT\r\n`;
+      for (const row of rows)
+        out += `BEGIN:VEVENT\r\nUID:${row.id}\r\nSUMMARY:${row.subject}\r\nDTSTART:${row.plannedAt}\r\nDTEND:${row.dueAt}\r\nEND:VEVENT\r\n`;
       out += 'END:VCALENDAR\r\n';
       raw.push(performance.now() - t0);
     }
@@ -103,11 +106,44 @@ async function main() {
     const ms = (n: number) => `${n.toFixed(1)} ms`;
     console.log(`iCal feed over HTTP, ${ITEMS} tasks on SQLite, ${events} VEVENTs, ${(runs[0]!.bytes / 1024 / 1024).toFixed(2)} MiB, ${ROUNDS} rounds`);
     console.table({
-      'time to first byte': { p50: ms(pct(runs.map((x) => x.ttfb), 50)), p95: ms(pct(runs.map((x) => x.ttfb), 95)) },
-      'total (last byte)': { p50: ms(pct(runs.map((x) => x.total), 50)), p95: ms(pct(runs.map((x) => x.total), 95)) },
+      'time to first byte': {
+        p50: ms(
+          pct(
+            runs.map((x) => x.ttfb),
+            50,
+          ),
+        ),
+        p95: ms(
+          pct(
+            runs.map((x) => x.ttfb),
+            95,
+          ),
+        ),
+      },
+      'total (last byte)': {
+        p50: ms(
+          pct(
+            runs.map((x) => x.total),
+            50,
+          ),
+        ),
+        p95: ms(
+          pct(
+            runs.map((x) => x.total),
+            95,
+          ),
+        ),
+      },
       'raw SELECT + concat': { p50: ms(pct(raw, 50)), p95: ms(pct(raw, 95)) },
     });
-    console.log(`ratio total p50 / raw p50: ${(pct(runs.map((x) => x.total), 50) / pct(raw, 50)).toFixed(1)}x`);
+    console.log(
+      `ratio total p50 / raw p50: ${(
+        pct(
+          runs.map((x) => x.total),
+          50,
+        ) / pct(raw, 50)
+      ).toFixed(1)}x`,
+    );
   } finally {
     await app.close();
     await crm.close();
