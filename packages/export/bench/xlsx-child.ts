@@ -1,0 +1,37 @@
+/** One variant of the XLSX bench in its own process: `view` (Rapport) or `raw` (exceljs fed by better-sqlite3). */
+import { createWriteStream } from 'node:fs';
+import Database from 'better-sqlite3';
+import ExcelJS from 'exceljs';
+import { createCrm } from '@rapport/core';
+import { sqliteStore } from '@rapport/storage-adapters';
+import { writeXlsx } from '@rapport/export';
+
+const [variant, db, out] = process.argv.slice(2) as ['view' | 'raw', string, string];
+const t = performance.now();
+let rows = 0;
+if (variant === 'view') {
+  const crm = createCrm({ store: sqliteStore({ filename: db }) });
+  const reader = await crm.views.reader({
+    kind: 'tasks',
+    sort: [{ field: 'createdAt' }],
+    columns: [{ field: 'number' }, { field: 'subject' }, { field: 'partner.name' }, { field: 'dueAt' }, { field: 'status' }],
+  });
+  rows = (await writeXlsx(reader, createWriteStream(out))).rows;
+  await crm.close();
+} else {
+  const raw = new Database(db, { readonly: true });
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: createWriteStream(out), useStyles: true, useSharedStrings: false });
+  const ws = wb.addWorksheet('Tasks');
+  ws.columns = ['number', 'subject', 'partner.name', 'dueAt', 'status'].map((header) => ({ header, key: header }));
+  const stmt = raw.prepare(
+    'SELECT t.number, t.subject, p.name AS partner, t.due_at, t.status FROM tasks t LEFT JOIN partners p ON p.id = t.partner_id ORDER BY t.created_at, t.id',
+  );
+  for (const r of stmt.iterate() as Iterable<{ number: string; subject: string; partner: string; due_at: number; status: string }>) {
+    ws.addRow([r.number, r.subject, r.partner, new Date(r.due_at), r.status]).commit();
+    rows += 1;
+  }
+  ws.commit();
+  await wb.commit();
+  raw.close();
+}
+console.log(JSON.stringify({ seconds: (performance.now() - t) / 1000, rows }));

@@ -1,0 +1,107 @@
+/**
+ * XLSX export of a 100k-row view: seconds and peak RSS (from the OS: /usr/bin/time -v of a child
+ * process) of `writeXlsx(crm.views.reader(view))` against exceljs' streaming writer fed the same
+ * rows straight from better-sqlite3. Each variant runs in its own process so peaks do not mix.
+ *   npm run bench:xlsx -w @rapport/export     Env: BENCH_ROWS (default 100000)
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sqliteStore } from '@rapport/storage-adapters';
+import type { Task } from '@rapport/core';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
+const T0 = Date.UTC(2026, 0, 1);
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+function task(i: number): Task {
+  const at = new Date(T0 + i * 60_000);
+  return {
+    id: `t${String(i).padStart(9, '0')}`,
+    version: 1,
+    number: `${i}/2026/CRM`,
+    registerId: `r${i % 5}`,
+    subject: `Zadanie ${i}: telefon do klienta w sprawie oferty`,
+    description: null,
+    partnerId: `p${i % 5000}`,
+    personId: null,
+    ownerId: `op${i % 25}`,
+    createdBy: null,
+    plannedAt: null,
+    dueAt: new Date(T0 + ((i * 37) % 730) * 86_400_000),
+    doneAt: null,
+    status: i % 4 === 0 ? 'done' : 'open',
+    priority: i % 7 === 0 ? 'high' : 'normal',
+    parentId: null,
+    private: false,
+    customFields: {},
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'rapport-xlsx-bench-'));
+try {
+  const db = join(dir, 'bench.db');
+  const store = sqliteStore({ filename: db });
+  await store.migrate();
+  await store.createMany(
+    'partners',
+    Array.from({ length: 5000 }, (_, i) => ({
+      id: `p${i}`,
+      version: 1,
+      code: `P${i}`,
+      name: `Partner ${i} Sp. z o.o.`,
+      kind: 'customer',
+      taxId: null,
+      emails: [],
+      emailDomains: [],
+      phones: [],
+      address: null,
+      industry: null,
+      turnover: null,
+      employees: null,
+      ownerId: null,
+      salesBlocked: false,
+      customFields: {},
+      createdAt: new Date(T0),
+      updatedAt: new Date(T0),
+    })),
+  );
+  for (let i = 0; i < ROWS; i += 1000)
+    await store.createMany(
+      'tasks',
+      Array.from({ length: Math.min(1000, ROWS - i) }, (_, k) => task(i + k)),
+    );
+  await store.close();
+  const results: string[][] = [];
+  let first: number | null = null;
+  for (const variant of ['view', 'raw'] as const) {
+    const out = join(dir, `${variant}.xlsx`);
+    // /usr/bin/time -v reports the child's peak resident set (ru_maxrss) as the OS counted it.
+    const run = spawnSync('/usr/bin/time', ['-v', process.execPath, '--import', 'tsx', join(here, 'xlsx-child.ts'), variant, db, out], {
+      encoding: 'utf8',
+      env: { ...process.env, TSX_TSCONFIG_PATH: join(here, '../../../tsconfig.base.json') },
+    });
+    if (run.status !== 0) throw new Error(`${variant} failed: ${run.stderr}`);
+    const { seconds, rows } = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { seconds: number; rows: number };
+    const rssKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr)?.[1]);
+    first ??= seconds;
+    results.push([
+      variant === 'view' ? 'writeXlsx(crm.views.reader)' : 'exceljs WorkbookWriter direct',
+      String(rows),
+      `${seconds.toFixed(1)} s`,
+      `${(rssKb / 1024).toFixed(0)} MB`,
+      `${(statSync(out).size / 1e6).toFixed(1)} MB`,
+      variant === 'raw' ? `${(first / seconds).toFixed(2)}×` : '',
+    ]);
+  }
+  console.log(`XLSX export of ${ROWS} rows (5 columns incl. partner name), SQLite file`);
+  const widths = [32, 8, 8, 10, 10, 10];
+  console.log(['what', 'rows', 'time', 'peak RSS', 'file', 'view/raw'].map((h, i) => h.padEnd(widths[i]!)).join(' '));
+  for (const r of results) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join(' '));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
