@@ -118,6 +118,20 @@ describe('what Bartek never sees', () => {
     await expect(o.asBartek.tasks.stages(o.secret.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  it("the operator's store finds none of a hidden task's e-mails", async () => {
+    const o = await office();
+    expect(await o.asBartek.store.count('emails', where.eq('taskId', o.mailTask))).toBe(0);
+    expect((await o.asBartek.store.find('emails', { where: where.eq('taskId', o.mailTask) })).items).toEqual([]);
+    expect(JSON.stringify((await o.asBartek.store.find('emails', { limit: 100 })).items)).not.toContain(SECRET);
+  });
+
+  it('the e-mail reads of the SDK give nothing of a hidden task', async () => {
+    const o = await office();
+    expect(await o.asBartek.emails.forTask(o.mailTask).catch((err: { code?: string }) => err.code)).toEqual(expect.toBeOneOf([[], 'NOT_FOUND']));
+    expect(JSON.stringify((await o.asBartek.emails.list({ limit: 100 })).items)).not.toContain(SECRET);
+    expect(JSON.stringify(await o.asBartek.emails.recent({ partnerId: o.zefir.id }, { limit: 50 }))).not.toContain(SECRET);
+  });
+
   it('history: no page, first or later, carries an item of a hidden task, and pages stay full', async () => {
     const o = await office();
     const items = await wholeHistory(o.asBartek, o.zefir.id);
