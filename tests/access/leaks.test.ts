@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { where, type Crm, type IncomingEmail, type TimelineItem } from '@rapport/core';
+import { createApiServer } from '@rapport/outlook-addin';
 import { team } from './setup.js';
 
 const SECRET = 'Poufne';
@@ -161,5 +162,28 @@ describe('what Bartek never sees', () => {
     expect(reply.taskId).not.toBe(o.mailTask);
     // Anna's private task gained nothing from him.
     expect((await o.root.tasks.entries(o.mailTask)).items).toHaveLength(1);
+  });
+
+  it('the HTTP API answers him nothing of them: tasks, history, notifications and new tasks', async () => {
+    const o = await office();
+    const app = await createApiServer({ crm: o.root, paneDir: false, rateLimit: false });
+    try {
+      const { token } = await o.root.operators.createToken(o.bartek.id);
+      const get = (url: string) => app.inject({ url, headers: { authorization: `Bearer ${token}` } });
+      for (const id of [o.secret.id, o.mailTask, o.celinaHidden.id]) expect((await get(`/api/v1/tasks/${id}`)).statusCode).toBe(404);
+      for (const url of [
+        '/api/v1/tasks?limit=200',
+        `/api/v1/tasks?owner=${o.anna.id}&limit=200`,
+        '/api/v1/history?email=jan.fiszka@zefir.pl&limit=200',
+        '/api/v1/notifications?limit=200',
+        '/api/v1/notifications/new-tasks',
+      ]) {
+        const res = await get(url);
+        expect(res.statusCode, url).toBe(200);
+        expect(res.body, url).not.toContain(SECRET);
+      }
+    } finally {
+      await app.close();
+    }
   });
 });
