@@ -91,6 +91,7 @@ async function main() {
     // Baseline: one SELECT and hand-written minimal VEVENTs.
     const db = new Database(file, { readonly: true });
     const raw: number[] = [];
+    let rawBytes = 0;
     for (let r = 0; r < ROUNDS; r++) {
       const t0 = performance.now();
       const rows = db.prepare('SELECT id, subject, planned_at AS plannedAt, due_at AS dueAt FROM tasks WHERE owner_id = ? ORDER BY due_at').all(op.id) as Array<
@@ -101,10 +102,12 @@ async function main() {
         out += `BEGIN:VEVENT\r\nUID:${row.id}\r\nSUMMARY:${row.subject}\r\nDTSTART:${row.plannedAt}\r\nDTEND:${row.dueAt}\r\nEND:VEVENT\r\n`;
       out += 'END:VCALENDAR\r\n';
       raw.push(performance.now() - t0);
+      rawBytes = out.length;
     }
     db.close();
     const ms = (n: number) => `${n.toFixed(1)} ms`;
     console.log(`iCal feed over HTTP, ${ITEMS} tasks on SQLite, ${events} VEVENTs, ${(runs[0]!.bytes / 1024 / 1024).toFixed(2)} MiB, ${ROUNDS} rounds`);
+    console.log(`raw text: ${(rawBytes / 1024 / 1024).toFixed(2)} MiB`);
     console.table({
       'time to first byte': {
         p50: ms(
