@@ -185,3 +185,25 @@ describe('access: substitutions', () => {
     await rejects(asBartek.tasks.get(task.id), 'NOT_FOUND');
   });
 });
+
+describe('access: stages and entries go through their task', () => {
+  it('adding or completing a stage or a note needs tasks.update on the task', async () => {
+    const { root, bartek, anna } = await sales();
+    const reader = await root.operators.create({ name: 'Reader', email: 'reader@firma.pl' });
+    await root.roles.grant(reader.id, 'read-only');
+    const asReader = root.as(reader.id);
+    const task = await root.tasks.create({ subject: 'work', ownerId: bartek.id, stages: [{ subject: 'first' }] });
+    const [stage] = await root.tasks.stages(task.id);
+    await rejects(
+      asReader.tasks.addStage(task.id, { subject: 'second' }),
+      'FORBIDDEN',
+      'may not update tasks',
+      'role read-only grants tasks.update scope none',
+    );
+    await rejects(asReader.tasks.completeStage(stage!.id), 'FORBIDDEN', 'may not update tasks');
+    await rejects(asReader.tasks.addNote(task.id, 'hello'), 'FORBIDDEN', 'may not update tasks');
+    await rejects(root.as(anna.id).tasks.addStage(task.id, { subject: 'x' }), 'NOT_FOUND');
+    expect(await root.tasks.stages(task.id)).toHaveLength(1);
+    expect((await root.tasks.entries(task.id)).items).toHaveLength(0);
+  });
+});

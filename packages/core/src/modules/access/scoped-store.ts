@@ -63,6 +63,14 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
     if (!allows(p, collection, action, record)) throw forbidden(p, collection, action, record);
   };
 
+  /** A stage or entry is changed through its task: that needs `tasks.update` on the task. */
+  const checkParentTask = async (collection: string, record: StoredRecord | null) => {
+    if (actorId === null || !record || !TASK_CHILDREN.has(collection)) return;
+    const task = await base.get<Task>('tasks', (record as unknown as { taskId: string }).taskId);
+    if (!task) return;
+    if ((await check('tasks', 'update', task)) === 'hidden') throw notFound('task', task.id);
+  };
+
   const ownerField = (collection: string) => GOVERNED[collection]?.fields.owner ?? null;
 
   const store: Store = {
@@ -93,13 +101,17 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
 
     async create<T extends StoredRecord>(collection: string, record: T): Promise<T> {
       await checkCreate(collection, record);
+      await checkParentTask(collection, record);
       const created = await base.create(collection, record);
       touched(collection);
       return created;
     },
 
     async createMany<T extends StoredRecord>(collection: string, records: T[]) {
-      for (const r of records) await checkCreate(collection, r);
+      for (const r of records) {
+        await checkCreate(collection, r);
+        await checkParentTask(collection, r);
+      }
       await base.createMany(collection, records);
       touched(collection);
     },
@@ -107,7 +119,8 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
     async update<T extends StoredRecord>(collection: string, id: string, patch: Partial<Omit<T, 'id' | 'version'>>, expectedVersion: number): Promise<T> {
       // The record before the change: for the rules, and to copy a changed owner onto its history.
       const copies = COPIED.has(collection) && Object.keys(patch).some((k) => ACCESS_FIELDS.has(k));
-      const current = (actorId !== null && GOVERNED[collection]) || copies ? await base.get<T>(collection, id) : null;
+      const current = (actorId !== null && (GOVERNED[collection] || TASK_CHILDREN.has(collection))) || copies ? await base.get<T>(collection, id) : null;
+      await checkParentTask(collection, current);
       if (actorId !== null && GOVERNED[collection]) {
         if (current) {
           if ((await check(collection, 'update', current)) === 'hidden') throw notFound(recordName(collection), id);
@@ -123,6 +136,7 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
     },
 
     async delete(collection: string, id: string, expectedVersion?: number) {
+      if (actorId !== null && TASK_CHILDREN.has(collection)) await checkParentTask(collection, await base.get(collection, id));
       if (actorId !== null && GOVERNED[collection]) {
         const current = await base.get(collection, id);
         if (current && (await check(collection, 'delete', current)) === 'hidden') throw notFound(recordName(collection), id);
