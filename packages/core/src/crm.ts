@@ -22,6 +22,7 @@ import { trackingModule } from './modules/tracking/index.js';
 import { notificationsModule } from './modules/notifications/index.js';
 import { templatesModule } from './modules/templates/index.js';
 import { smsModule } from './modules/sms.js';
+import { remindersModule } from './modules/reminders/index.js';
 import type { MailPolicy } from './domain/email-types.js';
 import type { Store } from './store/store.js';
 import { AccessEngine } from './modules/access/engine.js';
@@ -66,6 +67,7 @@ function modules(ctx: Context, hooks: SalesHooks = {}) {
     notifications: notificationsModule(ctx),
     templates: templatesModule(ctx),
     sms: smsModule(ctx),
+    reminders: remindersModule(ctx),
     access: accessModule(ctx),
     groups: groupsModule(ctx),
     roles: rolesModule(ctx),

@@ -44,5 +44,16 @@ export const messageTemplates: CollectionDef = {
   ],
 };
 
-/** Collections of notifications and message templates. */
-export const notifyCollections: CollectionDef[] = [notifications, messageTemplates];
+export const reminderSettings: CollectionDef = {
+  name: 'reminder_settings',
+  fields: {
+    subjectType: { type: 'string', length: 16 },
+    subjectId: { type: 'string', length: 64 },
+    rules: { type: 'json' },
+    updatedAt: { type: 'date' },
+  },
+  indexes: [{ name: 'reminder_settings_subject_uq', fields: ['subjectType', 'subjectId'], unique: true }],
+};
+
+/** Collections of notifications, message templates and reminder settings. */
+export const notifyCollections: CollectionDef[] = [notifications, messageTemplates, reminderSettings];

@@ -41,3 +41,25 @@ export interface MessageTemplate extends StoredRecord {
   createdAt: Date;
   updatedAt: Date;
 }
+
+export const REMINDER_CHANNELS = ['inapp', 'email', 'sms'] as const;
+export type ReminderChannel = (typeof REMINDER_CHANNELS)[number];
+
+/** One reminder of a task (przypomnienie): through which channel, to whom, and how long before what. */
+export interface ReminderRule {
+  channel: ReminderChannel;
+  /** `owner`, `stage_owners` (owners of the open stages), or operator ids (watchers); default owner. */
+  who?: string[];
+  /** How long before the anchor (0 = at the due time). */
+  before?: { days?: number; hours?: number; minutes?: number };
+  /** The task's due date (default) or its planned start (meetings). */
+  anchor?: 'due' | 'planned';
+}
+
+/** Reminder rules of one task, or one operator's defaults for new tasks they own. */
+export interface ReminderSettings extends StoredRecord {
+  subjectType: 'task' | 'operator';
+  subjectId: string;
+  rules: ReminderRule[];
+  updatedAt: Date;
+}

@@ -4,6 +4,7 @@ import { invalid } from '../../errors.js';
 import type { ChannelHandler } from './deliveries.js';
 import type { JobHandler } from './run-jobs.js';
 import { inAppChannel } from '../notifications/channel.js';
+import { fireReminder, REMINDER_JOB } from '../reminders/index.js';
 
 /**
  * Job kinds every scheduler runs unless told otherwise (`createScheduler(crm, { builtins: false })`),
@@ -17,6 +18,8 @@ export const BUILTIN_HANDLERS: Record<string, JobHandler> = {
       throw invalid('mail.send payload.message', 'must be an e-mail message object', message);
     ctx.enqueue({ key: `mail.send:${job.key}:${ctx.occurrence.toISOString()}`, channel: 'email', payload: message as JsonObject });
   },
+  /** A task's reminder: one effect per recipient through the rule's channel (modules/reminders). */
+  [REMINDER_JOB]: fireReminder,
 };
 
 /** Channels core's modules deliver themselves (e.g. in-app notifications), built per CRM. */

@@ -6,6 +6,7 @@ import { where } from '../../store/filter.js';
 import * as v from '../../validate.js';
 import { defaultRegister, nextNumber } from '../registers.js';
 import { checkDates, checkLinks, checkPatch, isClosed, summary, timelineTarget, type TaskInput } from './fields.js';
+import { applyDefaults } from '../reminders/plan.js';
 import { addStage } from './stages.js';
 
 export async function createTask(unit: Unit, ctx: Context, input: TaskInput): Promise<Task> {
@@ -56,5 +57,6 @@ export async function createTask(unit: Unit, ctx: Context, input: TaskInput): Pr
   await unit.timeline({ ...timelineTarget(task), kind: 'task.created', title: `${task.number} ${task.subject}`, data: summary(task) });
   unit.emit({ type: 'task.created', task });
   for (const stage of input.stages ?? []) await addStage(unit, task, stage);
+  await applyDefaults(unit, task);
   return task;
 }

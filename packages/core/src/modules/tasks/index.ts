@@ -11,6 +11,7 @@ import { delegationApi } from './delegation.js';
 import { checkDates, checkLinks, checkPatch, isClosed, summary, timelineTarget, type TaskPatch, type TaskQuery, type TaskInput } from './fields.js';
 import { stagesApi } from './stages.js';
 import { changeStatus } from './status.js';
+import { planReminders } from '../reminders/plan.js';
 import { launchStatus, launchTask, type LaunchStatus, type LaunchTarget, type Launched } from '../inbox/launch.js';
 
 export type { StageInput, TaskInput, TaskPatch, StageProgress, TaskQuery } from './fields.js';
@@ -67,6 +68,7 @@ export function tasksModule(ctx: Context) {
               data: { ...summary(saved), from: task.ownerId },
             });
           }
+          if (changed.includes('dueAt') || changed.includes('plannedAt')) await planReminders(unit, saved);
           unit.emit({ type: 'task.updated', task: saved, changed });
           return saved;
         });

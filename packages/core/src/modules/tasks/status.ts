@@ -4,6 +4,7 @@ import { invalid } from '../../errors.js';
 import * as v from '../../validate.js';
 import { TRANSITIONS, isClosed, summary, timelineTarget } from './fields.js';
 import { completeStage, stagesOf } from './stages.js';
+import { planReminders } from '../reminders/plan.js';
 import { recordResponse } from '../inbox/record.js';
 
 export async function changeStatus(
@@ -37,6 +38,7 @@ export async function changeStatus(
     title: `${saved.number} ${saved.subject}`,
     data: { ...summary(saved), from, to, ...(options.reason ? { reason: options.reason } : {}) },
   });
+  await planReminders(unit, saved);
   unit.emit({ type: 'task.status_changed', task: saved, from, to });
   if (isClosed(to)) {
     unit.emit({ type: 'task.closed', task: saved });
