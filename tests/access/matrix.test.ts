@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isRapportError, where, type AccessAction, type AccessScope, type Crm, type Operator, type Permissions } from '@rapport/core';
+import { createApiServer } from '@rapport/outlook-addin';
 import { team } from './setup.js';
 
 const SCOPES: AccessScope[] = ['none', 'own', 'group', 'all'];
@@ -219,6 +220,33 @@ describe('administrator and the trusted host', () => {
       const r = await k.make(t.root, other.id, `adm-${k.kind}`);
       expect(await outcome(() => k.update(t.crm, r.id)), k.kind).toBe('ok');
       expect(await outcome(() => k.get(t.root, r.id)), k.kind).toBe('ok');
+    }
+  });
+});
+
+describe('authorization matrix through the HTTP API (tasks, the kind with routes)', () => {
+  it('GET /api/v1/tasks/:id and /api/v1/tasks reach exactly the read scope; GET /api/v1/me shows it', async () => {
+    const k = KINDS.find((x) => x.kind === 'tasks')!;
+    const w = await world(k, (scope) => ({ tasks: { read: scope } }));
+    const app = await createApiServer({ crm: w.root, paneDir: false, rateLimit: false });
+    try {
+      for (const scope of SCOPES) {
+        const { token } = await w.root.operators.createToken(w.users[scope].id);
+        const get = (url: string) => app.inject({ url, headers: { authorization: `Bearer ${token}` } });
+        const ids = w.triples[scope];
+        for (const which of WHICH) {
+          expect((await get(`/api/v1/tasks/${ids[which]}`)).statusCode, `tasks read ${scope}: GET ${which}`).toBe(REACH[scope].includes(which) ? 200 : 404);
+        }
+        const listed = (await get('/api/v1/tasks?limit=200')).json().items.map((t: { id: string }) => t.id);
+        expect(
+          WHICH.filter((x) => listed.includes(ids[x])),
+          `tasks read ${scope}: list`,
+        ).toEqual(REACH[scope]);
+        const me = (await get('/api/v1/me')).json();
+        expect(me.access.permissions.tasks.read, `tasks read ${scope}: /me`).toBe(scope);
+      }
+    } finally {
+      await app.close();
     }
   });
 });
