@@ -11,6 +11,7 @@ import { defaultPaneDir, manifestFor, MANIFESTS, readPaneFile } from './pane-fil
 import { API_CSP, BASE_HEADERS, hstsFor, paneCsp } from './security.js';
 import { defaultTracker, type Tracker } from './track.js';
 import { calendarApi, feedRoute } from './calendar.js';
+import { viewsApi } from './views.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -198,6 +199,7 @@ export const rapportApi: FastifyPluginAsync<ApiOptions> = async (app, options) =
     });
 
     calendarApi(api, crm);
+    viewsApi(api, crm);
 
     api.get('/api/v1/tasks/:id', async (request) => {
       const { id } = request.params as { id: string };
