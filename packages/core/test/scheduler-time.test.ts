@@ -12,7 +12,10 @@ function setup(start: string) {
   const clock = manualClock(start);
   const crm = createCrm({ store: memoryStore(), clock });
   const runs: Array<{ occurrence: string; missed: number }> = [];
-  const worker = createScheduler(crm).handle('tick', (_job, ctx: JobContext) => void runs.push({ occurrence: ctx.occurrence.toISOString(), missed: ctx.missed }));
+  const worker = createScheduler(crm).handle(
+    'tick',
+    (_job, ctx: JobContext) => void runs.push({ occurrence: ctx.occurrence.toISOString(), missed: ctx.missed }),
+  );
   return { crm, clock, runs, worker };
 }
 
@@ -96,5 +99,28 @@ describe('clock jumps', () => {
     await worker.runOnce();
     expect(runs.map((r) => r.occurrence)).toEqual(['2026-05-01T11:00:00.000Z', '2026-05-01T11:00:00.000Z', '2026-05-01T12:00:00.000Z']);
     expect(await crm.scheduler.get('hourly')).toMatchObject({ nextRunAt: new Date('2026-05-03T12:00:00Z') });
+  });
+});
+
+describe('leases of long handlers', () => {
+  it('a handler running longer than the lease keeps it: a second worker polling meanwhile does not run the job again', async () => {
+    const crm = createCrm({ store: memoryStore() });
+    await crm.scheduler.schedule({ kind: 'slow', key: 'report', at: new Date(Date.now() - 1) });
+    let runs = 0;
+    const slow = async () => {
+      runs++;
+      await new Promise((r) => setTimeout(r, 1000));
+    };
+    const a = createScheduler(crm, { workerId: 'a', leaseMs: 200 }).handle('slow', slow);
+    const b = createScheduler(crm, { workerId: 'b', leaseMs: 200 }).handle('slow', slow);
+    const first = a.runOnce();
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      await b.runOnce();
+    }
+    const report = await first;
+    expect(runs).toBe(1);
+    expect(report.jobs).toMatchObject({ completed: 1, lost: 0 });
+    expect(await crm.scheduler.get('report')).toMatchObject({ status: 'done', runs: 1 });
   });
 });

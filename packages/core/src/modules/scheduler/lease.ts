@@ -1,4 +1,5 @@
-import { isRapportError } from '../../errors.js';
+import { RapportError, isRapportError } from '../../errors.js';
+import { where } from '../../store/filter.js';
 import type { Filter } from '../../store/filter.js';
 import type { StoredRecord } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
@@ -23,18 +24,36 @@ export async function claim<T extends StoredRecord>(
 ): Promise<{ claimed: T[]; lost: number; seen: number }> {
   const caps = store.capabilities;
   const perRow = caps.concurrentWriters && !caps.skipLocked;
-  const run = async (tx: Store) => {
-    const page = await tx.find<T>(collection, { where: query.where, sort: [{ field: query.sortField }], limit: query.limit, skipLocked: true });
+  const find = (tx: Store) => tx.find<T>(collection, { where: query.where, sort: [{ field: query.sortField }], limit: query.limit, skipLocked: true });
+  if (perRow) {
+    const page = await find(store);
     const claimed: T[] = [];
-    let lost = 0;
-    for (const record of perRow ? shuffle(page.items) : page.items) {
-      const won = await casUpdate(tx, collection, record, patch(record));
+    for (const record of shuffle(page.items)) {
+      const won = await casUpdate(store, collection, record, patch(record));
       if (won) claimed.push(won);
-      else lost++;
     }
-    return { claimed, lost, seen: page.items.length };
-  };
-  return perRow ? run(store) : store.transaction(run);
+    return { claimed, lost: page.items.length - claimed.length, seen: page.items.length };
+  }
+  // Inside this transaction nobody else changes the rows read (they are locked, or the store
+  // has one writer), so records that get the same patch are claimed with one statement.
+  return store.transaction(async (tx) => {
+    const page = await find(tx);
+    const groups = new Map<string, { patch: Partial<T>; records: T[] }>();
+    for (const record of page.items) {
+      const p = patch(record);
+      const key = JSON.stringify(p);
+      const group = groups.get(key) ?? groups.set(key, { patch: p, records: [] }).get(key)!;
+      group.records.push(record);
+    }
+    const claimed: T[] = [];
+    for (const { patch: p, records } of groups.values()) {
+      const byVersion = where.or(...records.map((r) => where.and(where.eq('id', r.id), where.eq('version', r.version))));
+      const n = records.length === 1 ? ((await casUpdate(tx, collection, records[0]!, p)) ? 1 : 0) : await tx.updateWhere<T>(collection, byVersion, p);
+      if (n !== records.length) throw new RapportError('CONFLICT', `claiming ${collection}: ${records.length - n} record(s) changed during the claim`);
+      for (const r of records) claimed.push({ ...r, ...p, version: r.version + 1 });
+    }
+    return { claimed, lost: 0, seen: page.items.length };
+  });
 }
 
 function shuffle<T>(items: T[]): T[] {

@@ -27,11 +27,8 @@ export interface Effect {
 export const OUTBOX_CHANNELS: readonly OutboxChannel[] = ['email', 'sms', 'inapp'];
 export const DEFAULT_DELIVERY_ATTEMPTS = 10;
 
-/**
- * Writes an effect to the outbox inside `tx`. A key already there keeps the first row (it is
- * returned, unchanged): deciding the same effect twice delivers it once.
- */
-export async function enqueueIn(tx: Store, effect: Effect, now: Date, jobKey: string | null = null): Promise<OutboxEntry> {
+/** Validates an effect into the outbox row it becomes (not yet written). */
+export function outboxEntry(effect: Effect, now: Date, jobKey: string | null = null): OutboxEntry {
   if (!effect || typeof effect !== 'object') throw invalid('effect', 'must be an object', effect);
   const key = v.text('effect.key', effect.key, { max: 255 });
   const channel = v.oneOf('effect.channel', effect.channel, OUTBOX_CHANNELS);
@@ -40,10 +37,7 @@ export async function enqueueIn(tx: Store, effect: Effect, now: Date, jobKey: st
   const maxAttempts = effect.maxAttempts === undefined ? DEFAULT_DELIVERY_ATTEMPTS : v.integer('effect.maxAttempts', effect.maxAttempts, { min: 1 });
   if (maxAttempts > 100) throw invalid('effect.maxAttempts', 'must be at most 100', maxAttempts);
   const notBefore = effect.notBefore === undefined ? now : v.date('effect.notBefore', effect.notBefore);
-  // Look first: on PostgreSQL a unique violation would abort the caller's whole transaction.
-  const existing = await tx.find<OutboxEntry>('outbox', { where: where.eq('key', key), limit: 1 });
-  if (existing.items[0]) return existing.items[0];
-  const entry: OutboxEntry = {
+  return {
     id: newId(now.getTime()),
     version: 1,
     key,
@@ -62,7 +56,31 @@ export async function enqueueIn(tx: Store, effect: Effect, now: Date, jobKey: st
     createdAt: now,
     updatedAt: now,
   };
+}
+
+/**
+ * Writes an effect to the outbox inside `tx`. A key already there keeps the first row (it is
+ * returned, unchanged): deciding the same effect twice delivers it once.
+ */
+export async function enqueueIn(tx: Store, effect: Effect, now: Date, jobKey: string | null = null): Promise<OutboxEntry> {
+  const entry = outboxEntry(effect, now, jobKey);
+  // Look first: on PostgreSQL a unique violation would abort the caller's whole transaction.
+  const existing = await tx.find<OutboxEntry>('outbox', { where: where.eq('key', entry.key), limit: 1 });
+  if (existing.items[0]) return existing.items[0];
   return tx.create<OutboxEntry>('outbox', entry);
+}
+
+/** `enqueueIn` for many rows at once: one read of the keys already there, one insert of the rest (the first of equal keys wins). */
+export async function enqueueManyIn(tx: Store, entries: OutboxEntry[]): Promise<void> {
+  const fresh = new Map<string, OutboxEntry>();
+  for (const e of entries) if (!fresh.has(e.key)) fresh.set(e.key, e);
+  const keys = [...fresh.keys()];
+  for (let i = 0; i < keys.length; i += 500) {
+    const chunk = keys.slice(i, i + 500);
+    const found = await tx.find<OutboxEntry>('outbox', { where: where.in('key', chunk), limit: chunk.length });
+    for (const e of found.items) fresh.delete(e.key);
+  }
+  if (fresh.size > 0) await tx.createMany('outbox', [...fresh.values()]);
 }
 
 /**

@@ -1,10 +1,10 @@
 import type { Crm } from '../../crm.js';
-import type { Job } from '../../domain/automation-types.js';
+import type { Job, OutboxEntry } from '../../domain/automation-types.js';
 import { where } from '../../store/filter.js';
 import type { Store } from '../../store/store.js';
 import { dueFilter } from './jobs.js';
 import { casUpdate, claim, pool, reasonOf } from './lease.js';
-import { enqueueIn, type Effect } from './outbox.js';
+import { enqueueIn, enqueueManyIn, outboxEntry, type Effect } from './outbox.js';
 import { backoffDelay, countOccurrences, isMissed, nextAfterRun, type Backoff } from './timing.js';
 
 /** What a job handler gets besides the job. */
@@ -75,11 +75,56 @@ export async function runJobBatch(p: JobPhase, report: JobsReport): Promise<bool
   report.lost += lost;
   if (seen === 0) return false;
   const outcomes: Outcome[] = [];
-  await pool(claimed, p.concurrency, async (job) => {
-    outcomes.push(await runOne(p, job));
+  const leases = keepLeases(p, claimed);
+  try {
+    await pool(claimed, p.concurrency, async (job) => {
+      outcomes.push(await runOne(p, job));
+    });
+  } finally {
+    await leases.stop();
+  }
+  // Commit against each job as its last renewal left it; a job whose lease was taken over is lost.
+  const kept = outcomes.flatMap((o) => {
+    const job = leases.current.get(o.job.id);
+    return job ? [{ ...o, job }] : [];
   });
-  await commit(p, outcomes, report);
+  report.lost += outcomes.length - kept.length;
+  await commit(p, kept, report);
   return true;
+}
+
+/**
+ * Renews the leases of a running batch every third of `leaseMs`, so a handler that runs longer
+ * than the lease is not taken over by another worker. Renewals are compare-and-set too: a job
+ * changed meanwhile (re-scheduled, cancelled) drops out of `current`.
+ */
+function keepLeases(p: JobPhase, claimed: Job[]) {
+  const current = new Map(claimed.map((job) => [job.id, job]));
+  let chain: Promise<void> = Promise.resolve();
+  const renew = async () => {
+    const now = p.crm.clock.now();
+    await p.store.transaction(async (tx) => {
+      for (const [id, job] of current) {
+        const renewed = await casUpdate(tx, 'jobs', job, { leaseUntil: new Date(now.getTime() + p.leaseMs), updatedAt: now });
+        if (renewed) current.set(id, renewed);
+        else current.delete(id);
+      }
+    });
+  };
+  const timer = setInterval(
+    () => {
+      // A failed renewal is not fatal: the next one, or the completion's compare-and-set, decides.
+      chain = chain.then(renew).catch(() => undefined);
+    },
+    Math.max(10, Math.floor(p.leaseMs / 3)),
+  );
+  return {
+    current,
+    async stop() {
+      clearInterval(timer);
+      await chain;
+    },
+  };
 }
 
 async function runOne(p: JobPhase, job: Job): Promise<Outcome> {
@@ -154,7 +199,15 @@ async function commit(p: JobPhase, outcomes: Outcome[], report: JobsReport): Pro
   try {
     const results = await p.store.transaction(async (tx) => {
       const won: boolean[] = [];
-      for (const o of outcomes) won.push(await apply(tx, o));
+      const effects: OutboxEntry[] = [];
+      for (const o of outcomes) {
+        const ok = (await casUpdate(tx, 'jobs', o.job, afterRun(p, o, now))) !== null;
+        won.push(ok);
+        if (!ok || !o.ok) continue;
+        for (const write of o.writes) await write(tx, now);
+        for (const effect of o.effects) effects.push(outboxEntry(effect, now, o.job.key));
+      }
+      await enqueueManyIn(tx, effects);
       return won;
     });
     outcomes.forEach((o, i) => tally(o, results[i]!));
