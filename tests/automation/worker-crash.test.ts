@@ -44,7 +44,8 @@ async function seed(crm: Crm, n: number, at: Date) {
 const expectedIds = (n: number, at: Date) => Array.from({ length: n }, (_, i) => messageIdFor(`mail.send:due:${i}:${at.toISOString()}`, 'firma.pl'));
 
 function worker(db: string, port: number, args: string[]): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string; stdout: () => string } {
-  const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'packages/cli/src/main.ts'), 'worker', '--db', db, '--json', ...args], {
+  // node itself runs the CLI (tsx as a loader): the tsx command would run it in a child process that a SIGKILL of tsx leaves running.
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'packages/cli/src/main.ts'), 'worker', '--db', db, '--json', ...args], {
     cwd: root,
     env: { ...process.env, RAPPORT_SMTP_HOST: '127.0.0.1', RAPPORT_SMTP_PORT: String(port), RAPPORT_SMTP_TLS: 'none', RAPPORT_SMTP_FROM: 'crm@firma.pl' },
   });
@@ -91,7 +92,7 @@ describe('rapport worker, killed and restarted', () => {
       const second = worker(`sqlite:${file}`, 4410, ['--once', '--lease-seconds', '2']);
       expect(await second.exited, second.stderr()).toBe(0);
       const report = JSON.parse(second.stdout().trim().split('\n').pop()!) as { outbox: Record<string, number>; jobs: Record<string, number> };
-      expect(report.outbox).toMatchObject({ sent: 2000, pending: 0, sending: 0, dead: 0 });
+      expect(report.outbox, `${second.stdout()}\n${second.stderr()}`).toMatchObject({ sent: 2000, pending: 0, sending: 0, dead: 0 });
       expect(report.jobs).toMatchObject({ done: 2000, running: 0, dead: 0 });
       const t = tally(sink.received(), expectedIds(2000, at));
       console.log(`SIGKILL after ${atKill} messages: ${JSON.stringify(t)}`);
