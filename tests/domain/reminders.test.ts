@@ -116,6 +116,15 @@ describe('task reminders', () => {
     expect(sms.map((m) => m.to)).toEqual(['+48601220310']);
   });
 
+  it('never reminds a watcher about a task they may not see', async () => {
+    const { root, ewa, piotr, worker, inbox } = await world();
+    const task = await root.tasks.create({ subject: 'Rabat — poufne', ownerId: ewa.id, private: true, dueAt: '2026-02-20T10:00:00Z' });
+    await root.reminders.set(task.id, [{ channel: 'inapp', who: ['owner', piotr.id] }]);
+    await worker.runOnce();
+    expect(await inbox(ewa.id)).toHaveLength(1);
+    expect(await inbox(piotr.id)).toEqual([]);
+  });
+
   it('refuses rules that are not rules, naming the field', async () => {
     const { root, ewa } = await world();
     const task = await root.tasks.create({ subject: 'x', ownerId: ewa.id });

@@ -49,7 +49,10 @@ async function recipients(crm: Crm, task: Task, rule: ReminderRule): Promise<Ope
     } else ids.add(who);
   }
   const operators = await Promise.all([...ids].map((id) => crm.store.get<Operator>('operators', id)));
-  return operators.filter((o): o is Operator => !!o && o.active);
+  const active = operators.filter((o): o is Operator => !!o && o.active);
+  // A recipient is never told about a task they may not see (a watcher named before it went private).
+  const allowed = await Promise.all(active.map((o) => crm.as(o.id).access.can('tasks', 'read', task)));
+  return active.filter((_, i) => allowed[i]);
 }
 
 /** The channel's default task template rendered for this recipient, or the plain text when there is none. */
