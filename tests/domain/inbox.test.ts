@@ -56,6 +56,12 @@ describe('task inbox', () => {
     expect(seen.filter((e) => e.type === 'task.responded')).toHaveLength(3);
     expect(events.length).toBeGreaterThan(0);
     expect((await asPiotr.inbox.responses()).items).toEqual([]);
+    const notes = await asEwa.notifications.list();
+    expect(notes.items.filter((n) => n.kind === 'task.responded').map((n) => n.body)).toEqual([
+      `${t.number} Oferta dla Zefir`,
+      'Klient dzwonił',
+      'Wysłałem ofertę',
+    ]);
   });
 
   it('counts only what changed since the box was marked seen', async () => {
