@@ -52,4 +52,21 @@ export default tseslint.config(
     },
   },
   ...layers.map(dependencyDirection),
+  {
+    // `rapport --help` must not load the CRM: at start the CLI imports core's types only; errors come
+    // from @rapport/core/store, option choices from src/choices.ts, and the CRM by import() when a
+    // command runs (worker-run.ts is itself imported that way).
+    files: ['packages/cli/src/**/*.ts'],
+    ignores: ['packages/cli/src/commands/worker-run.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: '@rapport/core', allowTypeImports: true, message: 'load @rapport/core with import() inside the command (see src/choices.ts, src/db.ts)' },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { createCrm, fsBlobStore, RapportError, type Crm, type Store } from '@rapport/core';
+import type { Crm, Store } from '@rapport/core';
+import { RapportError } from '@rapport/core/store';
 
 export const DEFAULT_DB = 'sqlite:./rapport.db';
 
@@ -68,6 +69,8 @@ export async function openCrm(
   const store = await openStore(url);
   try {
     const report = await store.migrate();
+    // Loaded here, not at start: `rapport --help` and usage errors never load the CRM.
+    const { createCrm, fsBlobStore } = await import('@rapport/core');
     const crm = createCrm({ store, blobs: fsBlobStore({ dir: blobDir(url) }) });
     // Data from before access control gets what the rules read, once, when that migration applies.
     if (report.applied.some((name) => name.startsWith('AccessControl'))) await crm.access.upgrade();

@@ -1,6 +1,14 @@
 #!/usr/bin/env node
-import { run } from './program.js';
+import { version } from '../package.json';
 
-void run(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+const argv = process.argv.slice(2);
+// The version needs nothing else: answer before the command line (commander, its commands) loads.
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  process.stdout.write(`${version}\n`);
+} else {
+  void import('./program.js')
+    .then(({ run }) => run(argv))
+    .then((code) => {
+      process.exitCode = code;
+    });
+}

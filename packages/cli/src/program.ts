@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { isRapportError } from '@rapport/core';
+import { isRapportError } from '@rapport/core/store';
 import { version } from '../package.json';
 import { registerDemo } from './commands/demo.js';
 import { registerHistory } from './commands/history.js';

@@ -1,5 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { ACCESS_ACTIONS, RapportError, type Crm, type Group, type Permissions, type Role, type ShareLevel } from '@rapport/core';
+import type { Crm, Group, Permissions, Role, ShareLevel } from '@rapport/core';
+import { RapportError } from '@rapport/core/store';
+import { ACCESS_ACTIONS } from '../choices.js';
 import { openCrm } from '../db.js';
 import { emit, table, type GlobalOptions } from '../output.js';
 import { operatorByEmail } from './hand-over.js';

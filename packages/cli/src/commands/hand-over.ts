@@ -1,5 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { HAND_OVER_KINDS, RapportError, type Crm, type HandOverKind, type Operator, type Substitution } from '@rapport/core';
+import type { Crm, HandOverKind, Operator, Substitution } from '@rapport/core';
+import { RapportError } from '@rapport/core/store';
+import { HAND_OVER_KINDS } from '../choices.js';
 import { openCrm } from '../db.js';
 import { day, emit, table, type GlobalOptions } from '../output.js';
 

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { RapportError } from '@rapport/core';
+import { RapportError } from '@rapport/core/store';
 import { openCrm } from '../db.js';
 import { day, emit, table, type GlobalOptions } from '../output.js';
 

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { isRapportError, RapportError, UNKNOWN_SENDER_POLICIES, type Crm, type MailPolicy } from '@rapport/core';
+import type { Crm, MailPolicy } from '@rapport/core';
+import { isRapportError, RapportError } from '@rapport/core/store';
+import { UNKNOWN_SENDER_POLICIES } from '../choices.js';
 import type { ProgressListener, SyncReport } from '@rapport/mail-bridge';
 import { day, host, portFrom } from '../args.js';
 import { openCrm } from '../db.js';

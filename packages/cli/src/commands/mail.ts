@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { isRapportError, RapportError } from '@rapport/core';
+import { isRapportError, RapportError } from '@rapport/core/store';
 import { host, portFrom } from '../args.js';
 import { emit, type GlobalOptions } from '../output.js';
 

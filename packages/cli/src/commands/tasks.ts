@@ -1,5 +1,7 @@
 import { Option, type Command } from 'commander';
-import { RapportError, TASK_STATUSES, type TaskStatus } from '@rapport/core';
+import type { TaskStatus } from '@rapport/core';
+import { RapportError } from '@rapport/core/store';
+import { TASK_STATUSES } from '../choices.js';
 import { openCrm } from '../db.js';
 import { day, emit, table, type GlobalOptions } from '../output.js';
 import { positiveInt } from './history.js';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { RapportError, type ApiToken, type Crm, type Operator } from '@rapport/core';
+import type { ApiToken, Crm, Operator } from '@rapport/core';
+import { RapportError } from '@rapport/core/store';
 import { openCrm } from '../db.js';
 import { day, emit, table, type GlobalOptions } from '../output.js';
 

@@ -1,7 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { Option, type Command } from 'commander';
-import { RapportError, type Crm, type GroupKey, type ViewRow } from '@rapport/core';
+import type { Crm, GroupKey, ViewRow } from '@rapport/core';
+import { RapportError } from '@rapport/core/store';
 import { openCrm } from '../db.js';
 import { emit, table, type GlobalOptions } from '../output.js';
 import { positiveInt } from './history.js';
