@@ -24,6 +24,8 @@ export interface Batch {
   /** First pages of thread-relative queries, shared by the batch's messages (see findThread). */
   firstPages: Map<string, Promise<Page<Email>>>;
   tasks: Map<string, Task>;
+  /** Stored tasks that gained mail in this batch: touched (`updatedAt`) once, at its end. */
+  touched: Set<string>;
   emails: Email[];
   locations: EmailLocation[];
   entries: TaskEntry[];
@@ -101,6 +103,7 @@ export async function openBatch(unit: Unit, messages: Prepared[], policy: MailPo
     known,
     firstPages: new Map(),
     tasks: new Map(),
+    touched: new Set(),
     emails: [],
     locations: [],
     entries: [],
@@ -147,6 +150,10 @@ export async function openBatch(unit: Unit, messages: Prepared[], policy: MailPo
       }
     },
     async flush() {
+      for (const id of batch.touched) {
+        const fresh = await unit.tx.get<Task>('tasks', id);
+        if (fresh) batch.tasks.set(id, await unit.save('tasks', fresh, { updatedAt: unit.now }));
+      }
       if (batch.emails.length) await unit.tx.createMany('emails', batch.emails);
       if (batch.locations.length) await unit.tx.createMany('email_locations', batch.locations);
       if (batch.entries.length) await unit.tx.createMany('task_entries', batch.entries);

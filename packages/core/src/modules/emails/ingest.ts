@@ -351,7 +351,7 @@ async function taskFor(
   return { task, createdTask: true };
 }
 
-/** An `email` entry on the task; an existing task is touched (`updatedAt`) so lists show it moved. */
+/** An `email` entry on the task; an existing task is touched (`updatedAt`, at the batch's end) so lists show it moved. */
 async function addTaskEntry(unit: Unit, batch: Batch, task: Task, email: Email, createdTask: boolean): Promise<void> {
   const entry: TaskEntry = {
     id: newId(unit.now.getTime()),
@@ -366,10 +366,8 @@ async function addTaskEntry(unit: Unit, batch: Batch, task: Task, email: Email, 
     emailId: email.id,
   };
   batch.entries.push(entry);
-  if (!createdTask) {
-    const fresh = (await unit.tx.get<Task>('tasks', task.id)) ?? task;
-    batch.tasks.set(task.id, await unit.save('tasks', fresh, { updatedAt: unit.now }));
-  }
+  // Many messages of a batch may extend one task (a thread): it is touched once, at the batch's end.
+  if (!createdTask) batch.touched.add(task.id);
   unit.emit({ type: 'entry.added', entry });
 }
 

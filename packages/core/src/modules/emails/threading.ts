@@ -83,6 +83,12 @@ export async function findThread(unit: Unit, batch: Batch, p: Prepared, canFileO
   const inBatch = batch.emails.filter((e) => e.threadKey === root || e.threadKey === p.key || refs.has(e.messageKey));
   const first = (await storedRelatives(unit, batch, p, root, false, 1).next()).value as Email | undefined;
   const key = first?.threadKey ?? inBatch[0]?.threadKey ?? root;
+  // Usually the oldest relative (the thread's first message) carries the task: no second read.
+  if (first?.taskId) {
+    const task = batch.tasks.get(first.taskId) ?? (await unit.tx.get<Task>('tasks', first.taskId));
+    if (task && (!canFileOn || canFileOn(task))) return { key, task };
+    if (!canFileOn) return { key, task: null };
+  }
   // The first relative with a task; with a rule, the first one whose task the rule accepts.
   const withTask = async function* () {
     yield* storedRelatives(unit, batch, p, root, true, canFileOn ? RULE_PAGE : 1);
