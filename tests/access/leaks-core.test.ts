@@ -121,3 +121,23 @@ describe('access: upgrading data from before access control', () => {
     expect(await root.access.upgrade()).toMatchObject({ emails: 0, timelineItems: 0 });
   });
 });
+
+describe('access: hand-over moves the history with the records', () => {
+  it('an opportunity handed over shows in its new owner’s partner history, and no longer in the old one’s', async () => {
+    const { root, anna, bartek, partner, asAnna, asBartek } = await sales();
+    await root.opportunities.create({
+      partnerId: partner.id,
+      name: 'Big deal',
+      amount: 500_00,
+      currency: 'PLN',
+      ownerId: bartek.id,
+      expectedCloseAt: '2026-05-31',
+    });
+    const deals = async (crm: typeof asAnna) => (await crm.history.forPartner(partner.id)).items.filter((i) => i.subjectType === 'opportunity').length;
+    expect(await deals(asAnna)).toBe(0);
+    expect(await deals(asBartek)).toBe(1);
+    await root.operators.handOver(bartek.id, anna.id, { kinds: ['opportunities'] });
+    expect(await deals(asAnna)).toBe(1);
+    expect(await deals(asBartek)).toBe(0);
+  });
+});

@@ -1,7 +1,7 @@
-import { grantStageOwner, refreshTaskAccess, taskAccessFields } from './access/task-access.js';
+import { refreshAccessCopies, taskAccessFields } from './access/task-access.js';
 import { requirePermission } from './access/access.js';
 import { inUnit, type Context, type Unit, retryConflicts } from '../context.js';
-import type { Operator, Stage, Task } from '../domain/types.js';
+import type { Operator, Task } from '../domain/types.js';
 import { invalid } from '../errors.js';
 import { where, type Filter } from '../store/filter.js';
 import type { StoredRecord } from '../store/schema.js';
@@ -56,9 +56,11 @@ async function moveBatch(unit: Unit, kind: HandOverKind, from: Operator, to: Ope
   for (const record of page.items) {
     const saved = await unit.system.update<Owned>(kind, record.id, { ownerId: to.id, updatedAt: unit.now } as Partial<Owned>, record.version);
     await unit.audit(rule.entity, record.id, 'ownerId', from.id, to.id);
+    // Written beneath the rules, so the scoped store's hook does not copy the new owner onto the
+    // record's history, e-mails and stage grants: done here, for every kind.
+    await refreshAccessCopies(unit.system, kind, record, saved, unit.actorId, unit.tx);
     if (kind === 'tasks') {
       const task = saved as unknown as Task;
-      await refreshTaskAccess(unit, record as unknown as Task, task);
       await unit.timeline({
         ...taskAccessFields(task),
         partnerId: task.partnerId,
@@ -70,11 +72,6 @@ async function moveBatch(unit: Unit, kind: HandOverKind, from: Operator, to: Ope
         data: { number: task.number, status: task.status, ownerId: to.id, from: from.id, handOver: true },
       });
       unit.emit({ type: 'task.updated', task, changed: ['ownerId'] });
-    }
-    if (kind === 'stages') {
-      // The new owner of a stage reaches its task as an assignee, as when the stage is added.
-      const task = await unit.system.get<Task>('tasks', (saved as unknown as Stage).taskId);
-      if (task) await grantStageOwner(unit, task, saved as unknown as Stage);
     }
   }
   return page.items.length;

@@ -130,7 +130,7 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
         }
       }
       const saved = await base.update<T>(collection, id, patch, expectedVersion);
-      if (copies && current) await refreshAccessCopies(base, collection, current, saved, actorId);
+      if (copies && current) await refreshAccessCopies(base, collection, current, saved, actorId, store);
       touched(collection);
       return saved;
     },

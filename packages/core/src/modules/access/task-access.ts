@@ -51,7 +51,7 @@ const same = (a: Record<string, unknown>, b: Record<string, unknown>) => Object.
  * the scoped store's own hook does not run.
  */
 export async function refreshTaskAccess(unit: Unit, before: Task, after: Task): Promise<void> {
-  await refreshAccessCopies(unit.system, 'tasks', before, after, unit.actorId);
+  await refreshAccessCopies(unit.system, 'tasks', before, after, unit.actorId, unit.tx);
 }
 
 /** Collections whose records' access fields are copied onto timeline items. */
@@ -63,7 +63,15 @@ export const COPIED = new Set(['tasks', 'stages', ...Object.keys(SUBJECT_OF)]);
  * for a task, gives its stage owners (the old owner may be one) their grants — so a history page
  * filters by the record as it is now. Called by the scoped store on every update of such a record.
  */
-export async function refreshAccessCopies(store: Store, collection: string, before: StoredRecord, after: StoredRecord, actorId: string | null): Promise<void> {
+export async function refreshAccessCopies(
+  store: Store,
+  collection: string,
+  before: StoredRecord,
+  after: StoredRecord,
+  actorId: string | null,
+  // Where grants are written: a scoped store, so the new grant clears cached principals.
+  grants: Store = store,
+): Promise<void> {
   if (collection === 'tasks') {
     const task = after as Task;
     const fields = taskAccessFields(task);
@@ -76,7 +84,7 @@ export async function refreshAccessCopies(store: Store, collection: string, befo
     }
     const now = (task as Task).updatedAt;
     for (const stage of await readAll<Stage>(store, 'stages', { where: where.eq('taskId', task.id) })) {
-      if (stage.ownerId && stage.ownerId !== task.ownerId && stage.ownerId !== task.createdBy) await putStageGrant(store, task, stage.ownerId, now, actorId);
+      if (stage.ownerId && stage.ownerId !== task.ownerId && stage.ownerId !== task.createdBy) await putStageGrant(grants, task, stage.ownerId, now, actorId);
     }
     return;
   }
@@ -84,7 +92,7 @@ export async function refreshAccessCopies(store: Store, collection: string, befo
     const stage = after as Stage;
     const task = stage.ownerId && stage.ownerId !== (before as Stage).ownerId ? await store.get<Task>('tasks', stage.taskId) : null;
     if (task && stage.ownerId && stage.ownerId !== task.ownerId && stage.ownerId !== task.createdBy)
-      await putStageGrant(store, task, stage.ownerId, stage.updatedAt, actorId);
+      await putStageGrant(grants, task, stage.ownerId, stage.updatedAt, actorId);
     return;
   }
   const subjectType = SUBJECT_OF[collection];
