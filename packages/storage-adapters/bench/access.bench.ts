@@ -166,7 +166,11 @@ async function restrict(root: Crm): Promise<void> {
 const results: Array<Record<string, string>> = [];
 
 async function measure(t: Target, name: string, restricted: (i: number) => Promise<number>, unrestricted: (i: number) => Promise<number>) {
-  for (let i = 0; i < 20; i++) (await restricted(i), await unrestricted(i)); // warm caches and the principal
+  // Warm the caches and the principal first.
+  for (let i = 0; i < 20; i++) {
+    await restricted(i);
+    await unrestricted(i);
+  }
   const r: number[] = [];
   const u: number[] = [];
   for (let i = 0; i < QUERIES; i++) {
