@@ -23,6 +23,7 @@ function keep(name: string, bytes: Buffer | string) {
   writeFileSync(`${dir}/${name}`, bytes);
 }
 
+// CI installs poppler-utils (.ci/run); without it only the PDF structure is checked.
 const pdfText = (pdf: Buffer) => (existsSync('/usr/bin/pdftotext') ? execFileSync('pdftotext', ['-layout', '-', '-'], { input: pdf }).toString() : null);
 
 const grouped: ViewSpec = {
