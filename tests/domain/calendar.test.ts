@@ -96,6 +96,15 @@ describe('calendar range', () => {
     expect(Object.fromEntries(r.items.map((i) => [i.id, i.overdue]))).toEqual({ [late.id]: true, [closed.id]: false });
   });
 
+  it('shows only the tasks of a view, and its stages, when one is named', async () => {
+    const { crm, ewa } = await world();
+    await crm.tasks.create({ subject: 'late', ownerId: ewa.id, dueAt: '2026-03-01T08:00:00Z' });
+    await crm.tasks.create({ subject: 'on time', ownerId: ewa.id, dueAt: '2026-03-05T08:00:00Z' });
+    const r = await crm.calendar.range({ taskView: 'builtin:overdue', from: '2026-02-25T00:00:00Z', to: '2026-03-10T00:00:00Z', fields: ['subject'] });
+    expect(r.items.map((i) => i.title)).toEqual(['late']);
+    await rejects(crm.calendar.range({ taskView: 'no such view', from: '2026-03-01', to: '2026-03-02' }), 'NOT_FOUND', 'no such view');
+  });
+
   it('says when the limit cut the range short', async () => {
     const { crm, ewa } = await world();
     for (let i = 0; i < 3; i++) await crm.tasks.create({ subject: `t${i}`, ownerId: ewa.id, dueAt: `2026-03-1${i}T08:00:00Z` });

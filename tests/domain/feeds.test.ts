@@ -57,6 +57,15 @@ describe('iCalendar feeds', () => {
     expect(again.getAllSubcomponents('vevent').map((c) => c.getFirstPropertyValue('uid'))).toEqual(events.map((e) => e.uid));
   });
 
+  it('serves the tasks of a view when the feed names one', async () => {
+    const { asEwa } = await world();
+    await asEwa.tasks.create({ subject: 'late', dueAt: '2026-03-01T07:00:00Z' });
+    await asEwa.tasks.create({ subject: 'later', dueAt: '2026-03-20T07:00:00Z' });
+    const { token } = await asEwa.calendar.feeds.create({ scope: { view: 'Overdue' }, fields: ['subject'] });
+    const cal = parse(await text((await asEwa.calendar.feeds.open(token)).chunks));
+    expect(cal.getAllSubcomponents('vevent').map((c) => c.getFirstPropertyValue('summary'))).toEqual(['late']);
+  });
+
   it('serves tasks as VTODOs with DUE and STATUS when asked', async () => {
     const { asEwa } = await world();
     const t = await asEwa.tasks.create({ subject: 'Faktura', dueAt: '2026-03-05T12:00:00Z' });
@@ -89,6 +98,7 @@ describe('iCalendar feeds', () => {
     await rejects(asEwa.calendar.feeds.create({ scope: { tasksAs: 'memo' as never } }), 'VALIDATION', 'feed.scope.tasksAs');
     await rejects(asEwa.calendar.feeds.create({ fields: ['salary' as never] }), 'VALIDATION', 'feed.fields[0]');
     await rejects(asEwa.calendar.feeds.create({ timeZone: 'Europe/Atlantis' }), 'VALIDATION', 'feed.timeZone');
+    await rejects(asEwa.calendar.feeds.create({ scope: { view: 'nobody’s view' } }), 'NOT_FOUND', 'nobody’s view');
   });
 });
 

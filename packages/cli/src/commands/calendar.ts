@@ -14,6 +14,7 @@ interface CreateOptions {
   operator: string;
   group?: string[];
   register?: string[];
+  view?: string;
   timeZone?: string;
   todo?: boolean;
   label?: string;
@@ -33,6 +34,7 @@ export function registerCalendar(program: Command) {
     .requiredOption('--operator <email>', 'whose feed (and whose visibility it reads with)')
     .option('--group <group...>', "show these groups' tasks instead of the operator's own")
     .option('--register <code...>', 'only tasks of these registers')
+    .option('--view <name>', 'only tasks a view of tasks shows (a saved view by id or name, or a built-in one)')
     .option('--time-zone <zone>', 'IANA time zone of the feed', 'UTC')
     .option('--todo', 'tasks as VTODOs (task lists) instead of events')
     .option('--label <label>', 'the calendar name clients show')
@@ -51,6 +53,7 @@ export function registerCalendar(program: Command) {
         const scope: FeedScope = {
           ...(opts.group ? { groups: opts.group } : { operators: [op.id] }),
           ...(registers.length ? { registers } : {}),
+          ...(opts.view ? { view: opts.view } : {}),
           ...(opts.todo ? { tasksAs: 'todo' as const } : {}),
         };
         const { token, feed: created } = await crm

@@ -39,6 +39,8 @@ export interface FeedScope {
   operators?: string[];
   groups?: string[];
   registers?: string[];
+  /** Only tasks a view of tasks shows (its id or name), read with the feed owner's rights. */
+  view?: string;
   /** Tasks as VEVENTs (default: Outlook shows only events) or as VTODOs. */
   tasksAs?: 'event' | 'todo';
   /** Days before today the feed starts (default 60) and after today it ends (default 300). */

@@ -10,6 +10,7 @@ import * as v from '../../validate.js';
 import { scopedStore } from '../access/scoped-store.js';
 import { hashToken } from '../operators.js';
 import { icalChunks } from './ical.js';
+import { viewTaskFilter } from './view-filter.js';
 import { calendarRange, CALENDAR_FIELDS, type CalendarField } from './range.js';
 import { checkTimeZone } from './zone.js';
 
@@ -49,6 +50,7 @@ function checkScope(scope: FeedScope | undefined, ownerId: string): FeedScope {
     return { [field]: n };
   };
   const out: FeedScope = { ...list('operators'), ...list('groups'), ...list('registers'), ...days('pastDays'), ...days('futureDays') };
+  if (scope.view !== undefined) out.view = v.text('feed.scope.view', scope.view, { max: 200 });
   if (scope.tasksAs !== undefined) out.tasksAs = v.oneOf('feed.scope.tasksAs', scope.tasksAs, ['event', 'todo'] as const);
   if ((out.pastDays ?? 60) + (out.futureDays ?? 300) > 400) throw invalid('feed.scope', 'pastDays + futureDays must be at most 400', scope);
   return out;
@@ -83,6 +85,8 @@ export function feedsApi(ctx: Context) {
           createdAt: unit.now,
           updatedAt: unit.now,
         };
+        // A view the owner cannot use (or not of tasks) is refused now, not at the first poll.
+        if (feed.scope.view) await viewTaskFilter({ ...ctx, actorId: ownerId }, feed.scope.view, feed.timeZone);
         await unit.tx.create('calendar_feeds', feed);
         return { token, feed };
       });
@@ -119,11 +123,12 @@ export function feedsApi(ctx: Context) {
       if (!owner?.active) throw gone;
       const now = ctx.clock.now();
       const day = Math.floor(now.getTime() / DAY) * DAY;
-      const { tasksAs = 'event', pastDays = 60, futureDays = 300, ...who } = feed.scope;
+      const { tasksAs = 'event', pastDays = 60, futureDays = 300, view, ...who } = feed.scope;
       // Whoever serves the URL (the API runs as the trusted host), the feed reads under its owner's rules.
       const asOwner: Context = { ...ctx, actorId: feed.operatorId, store: scopedStore(ctx.rootStore, ctx.access, feed.operatorId) };
       const range = await calendarRange(asOwner, {
         ...who,
+        ...(view ? { taskView: view } : {}),
         from: new Date(day - pastDays * DAY),
         to: new Date(day + (futureDays + 1) * DAY),
         fields: feed.fields as CalendarField[],

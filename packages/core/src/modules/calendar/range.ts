@@ -17,6 +17,7 @@ import * as v from '../../validate.js';
 import { operatorsIn } from '../operator-sets.js';
 import { visibleReads, type VisibleReads } from '../visible.js';
 import { checkTimeZone } from './zone.js';
+import { viewTaskFilter } from './view-filter.js';
 
 /** What a calendar item can show, in the order the host asks for them. */
 export const CALENDAR_FIELDS = ['number', 'subject', 'partner', 'person', 'owner', 'register', 'status', 'priority', 'description', 'task'] as const;
@@ -32,6 +33,8 @@ export interface CalendarQuery {
   groups?: string[];
   /** Only tasks (and stages of tasks) of these registers. */
   registers?: string[];
+  /** Only tasks (and stages of tasks) a view of tasks shows: a saved view's id or name, or a built-in one. */
+  taskView?: string;
   /** Start of the range (inclusive). */
   from: Date | string;
   /** End of the range (exclusive); at most 400 days after `from`. */
@@ -142,12 +145,14 @@ export async function calendarRange(ctx: Context, query: CalendarQuery): Promise
   const q = check(query);
   const reads = visibleReads(ctx);
   const owners = await operatorsIn(reads, q.operators, q.groups);
+  const viewWhere = query.taskView === undefined ? undefined : await viewTaskFilter(ctx, v.text('calendar.taskView', query.taskView, { max: 200 }), q.timeZone);
   const now = ctx.clock.now();
   const base = (ownerField: string) =>
     where.and(
       owners ? where.in(ownerField, owners) : undefined,
       q.registers ? where.in('registerId', q.registers) : undefined,
       q.status ? where.in('status', q.status) : undefined,
+      viewWhere,
     );
 
   const tasks: Task[] = [];
@@ -171,7 +176,8 @@ export async function calendarRange(ctx: Context, query: CalendarQuery): Promise
     const byId = new Map(tasks.map((t) => [t.id, t]));
     const missing = [...new Set(found.map((s) => s.taskId).filter((id) => !byId.has(id)))];
     for (let i = 0; i < missing.length; i += 500) {
-      for await (const t of reads.findAll<Task>('tasks', { where: where.and(where.in('id', missing.slice(i, i + 500)), stageTaskWhere(q)) })) byId.set(t.id, t);
+      for await (const t of reads.findAll<Task>('tasks', { where: where.and(where.in('id', missing.slice(i, i + 500)), stageTaskWhere(q), viewWhere) }))
+        byId.set(t.id, t);
     }
     stages = found.flatMap((stage) => {
       const task = byId.get(stage.taskId);
