@@ -133,3 +133,20 @@ describe('task reminders', () => {
     await rejects(root.reminders.set(task.id, [{ channel: 'inapp', who: [] }]), 'VALIDATION', 'reminders[0].who');
   });
 });
+
+describe('individual notifications (watch)', () => {
+  it('notifies the watching operator about a record at the time they chose, once, and only while they may see it', async () => {
+    const { clock, root, ewa, piotr, worker, inbox, asEwa } = await world();
+    const zefir = await root.partners.create({ code: 'ZEFIR', name: 'Zefir' });
+    await asEwa.notifications.watch({ type: 'partner', id: zefir.id }, { when: '2026-03-02T09:00:00Z', note: 'Zapytać o płatność' });
+    const secret = await root.tasks.create({ subject: 'poufne', ownerId: ewa.id, private: true });
+    await rejects(root.as(piotr.id).notifications.watch({ type: 'task', id: secret.id }, { when: '2026-03-02T09:00:00Z' }), 'NOT_FOUND');
+    await rejects(root.notifications.watch({ type: 'partner', id: zefir.id }, { when: '2026-03-02T09:00:00Z' }), 'VALIDATION', 'crm.as');
+    await worker.runOnce();
+    expect(await inbox(ewa.id)).toEqual([]);
+    clock.set('2026-03-02T09:00:00Z');
+    await worker.runOnce();
+    await worker.runOnce();
+    expect((await inbox(ewa.id)).map((n) => [n.kind, n.title, n.body])).toEqual([['watch', 'Reminder: ZEFIR Zefir', 'Zapytać o płatność']]);
+  });
+});

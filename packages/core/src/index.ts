@@ -53,7 +53,7 @@ export type { RegisterInput } from './modules/registers.js';
 export type { TaskInput, TaskPatch, TaskQuery, StageInput, StageProgress, DelegateOptions } from './modules/tasks/index.js';
 export type { HistoryQuery, EmailHistory } from './modules/history.js';
 export type { IngestOptions } from './modules/emails/index.js';
-export type { NotificationInput, NotificationQuery } from './modules/notifications/index.js';
+export type { NotificationInput, NotificationQuery, WatchOptions } from './modules/notifications/index.js';
 export type { TemplateInput, RenderedMessage, Recipient } from './modules/templates/index.js';
 export type { SmsStatusInput } from './modules/sms.js';
 export type {

@@ -5,6 +5,7 @@ import type { ChannelHandler } from './deliveries.js';
 import type { JobHandler } from './run-jobs.js';
 import { inAppChannel } from '../notifications/channel.js';
 import { fireReminder, REMINDER_JOB } from '../reminders/index.js';
+import { fireWatch, WATCH_JOB } from '../notifications/watch.js';
 
 /**
  * Job kinds every scheduler runs unless told otherwise (`createScheduler(crm, { builtins: false })`),
@@ -20,6 +21,8 @@ export const BUILTIN_HANDLERS: Record<string, JobHandler> = {
   },
   /** A task's reminder: one effect per recipient through the rule's channel (modules/reminders). */
   [REMINDER_JOB]: fireReminder,
+  /** An individual notification about a record (crm.notifications.watch). */
+  [WATCH_JOB]: fireWatch,
 };
 
 /** Channels core's modules deliver themselves (e.g. in-app notifications), built per CRM. */
