@@ -15,7 +15,20 @@ import { postgresStore, sqliteStore } from '@rapport/storage-adapters';
 import { startSmtpSink } from '../support/smtp.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const PG_DB_URL = (process.env.RAPPORT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test').replace(/\/[^/]*$/, '/test_scheduler');
+const PG_BASE_URL = process.env.RAPPORT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+// A database of its own per run: the worker CLI uses the public schema, and two runs (two worktrees) must not share it.
+const PG_DB = `test_scheduler_${process.pid}_${Date.now().toString(36)}`;
+const PG_DB_URL = PG_BASE_URL.replace(/\/[^/]*$/, `/${PG_DB}`);
+
+async function pgAdmin(sql: string) {
+  const admin = new pg.Client({ connectionString: PG_BASE_URL });
+  await admin.connect();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}
 let dir: string;
 
 beforeAll(async () => {
@@ -107,10 +120,7 @@ describe('rapport worker, killed and restarted', () => {
 
 describe('two workers on one PostgreSQL database', () => {
   it('deliver 1,000 due e-mails between them, each exactly once', { timeout: 300_000 }, async () => {
-    const admin = new pg.Client({ connectionString: PG_DB_URL });
-    await admin.connect();
-    await admin.query('DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public');
-    await admin.end();
+    await pgAdmin(`CREATE DATABASE ${PG_DB}`);
     const sink = await startSmtpSink(4411, join(dir, 'pg.jsonl'));
     const store = postgresStore({ url: PG_DB_URL });
     await store.migrate();
@@ -137,6 +147,7 @@ describe('two workers on one PostgreSQL database', () => {
     } finally {
       await crm.close();
       await sink.stop();
+      await pgAdmin(`DROP DATABASE IF EXISTS ${PG_DB}`);
     }
   });
 });

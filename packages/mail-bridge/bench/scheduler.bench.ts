@@ -22,7 +22,20 @@ const N_MAIL = Number(process.env.N_MAIL ?? 10_000);
 const N_NOOP = Number(process.env.N_NOOP ?? 100_000);
 const STORES = (process.env.STORES ?? 'sqlite,postgres').split(',');
 const only = (name: string) => !process.env.ONLY || process.env.ONLY === name;
-const PG_URL = (process.env.RAPPORT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test').replace(/\/[^/]*$/, '/test_scheduler');
+const PG_BASE_URL = process.env.RAPPORT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** A database of its own (dropped at the end): the worker uses the public schema. */
+const PG_DB = `bench_scheduler_${process.pid}`;
+const PG_URL = PG_BASE_URL.replace(/\/[^/]*$/, `/${PG_DB}`);
+
+async function pgAdmin(sql: string) {
+  const admin = new pg.Client({ connectionString: PG_BASE_URL });
+  await admin.connect();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}
 const SMTP = { maxConnections: 5 };
 const OPTS = { concurrency: 20, batchSize: 200 };
 
@@ -35,10 +48,8 @@ async function openStore(kind: string, name: string): Promise<Store> {
     await s.migrate();
     return s;
   }
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query('DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public');
-  await admin.end();
+  await pgAdmin(`DROP DATABASE IF EXISTS ${PG_DB}`);
+  await pgAdmin(`CREATE DATABASE ${PG_DB}`);
   const s = postgresStore({ url: PG_URL });
   await s.migrate();
   return s;
@@ -160,6 +171,7 @@ try {
   }
 } finally {
   await rm(dir, { recursive: true, force: true });
+  if (STORES.includes('postgres')) await pgAdmin(`DROP DATABASE IF EXISTS ${PG_DB}`);
 }
 console.log(
   `load average after: ${loadavg()
