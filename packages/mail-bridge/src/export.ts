@@ -1,5 +1,5 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { RapportError, type Crm, type Task } from '@rapport/core';
+import { RapportError, type Crm, type Task, type TaskEntry } from '@rapport/core';
 import { closeClient, connectImap, imapError, type ImapConnection } from './connection.js';
 
 export interface ExportOptions {
@@ -82,6 +82,18 @@ export function taskToVtodo(task: Task, extra: { description?: string; now?: Dat
   return `${lines.map(icalFold).join('\r\n')}\r\n`;
 }
 
+/** Every entry of a task, page by page (a task's notes are not capped at one page). */
+async function allEntries(crm: Crm, taskId: string): Promise<TaskEntry[]> {
+  const out: TaskEntry[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await crm.tasks.entries(taskId, { limit: 500, ...(cursor ? { cursor } : {}) });
+    out.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return out;
+}
+
 /** Builds the RFC 5322 message for a task: details as text plus a text/calendar VTODO part. */
 export async function buildTaskMessage(crm: Crm, taskId: string, options: { from?: string } = {}): Promise<{ raw: Buffer; messageId: string; task: Task }> {
   const task = await crm.tasks.get(taskId);
@@ -90,7 +102,7 @@ export async function buildTaskMessage(crm: Crm, taskId: string, options: { from
     task.personId ? crm.persons.get(task.personId) : null,
     task.ownerId ? crm.operators.get(task.ownerId) : null,
     crm.tasks.stages(task.id),
-    crm.tasks.entries(task.id, { limit: 1000 }),
+    allEntries(crm, task.id),
   ]);
   const at = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : '—');
   const text = [
@@ -106,11 +118,11 @@ export async function buildTaskMessage(crm: Crm, taskId: string, options: { from
     ...(task.doneAt ? [`Done:     ${at(task.doneAt)}`] : []),
     ...(task.description ? ['', task.description] : []),
     ...(stages.length ? ['', 'Stages:', ...stages.map((s) => `  ${s.position}. [${s.status === 'done' ? 'x' : ' '}] ${s.subject}`)] : []),
-    ...(entries.items.length
+    ...(entries.length
       ? [
           '',
           'Entries:',
-          ...entries.items.map((e) => `  ${e.at.toISOString().slice(0, 10)} ${e.kind}: ${(e.body ?? e.file?.filename ?? e.link?.docId ?? '').split('\n')[0]}`),
+          ...entries.map((e) => `  ${e.at.toISOString().slice(0, 10)} ${e.kind}: ${(e.body ?? e.file?.filename ?? e.link?.docId ?? '').split('\n')[0]}`),
         ]
       : []),
   ].join('\n');

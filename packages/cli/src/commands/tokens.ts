@@ -90,9 +90,15 @@ export function registerOperators(program: Command) {
         } else owners = await allOperators(crm);
         const rows: Array<{ id: string; operator: string; label: string | null; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null }> = [];
         for (const op of owners) {
-          const page = await crm.operators.tokens(op.id);
+          const tokens: ApiToken[] = [];
+          let cursor: string | undefined;
+          do {
+            const page = await crm.operators.tokens(op.id, cursor ? { cursor } : {});
+            tokens.push(...page.items);
+            cursor = page.nextCursor ?? undefined;
+          } while (cursor);
           rows.push(
-            ...page.items.map((t: ApiToken) => ({
+            ...tokens.map((t: ApiToken) => ({
               id: t.id,
               operator: op.email,
               label: t.label,

@@ -146,8 +146,14 @@ export function operatorsModule(ctx: Context) {
       });
     },
 
-    tokens(operatorId: string): Promise<Page<ApiToken>> {
-      return ctx.store.find<ApiToken>('api_tokens', { where: where.eq('operatorId', operatorId), sort: [{ field: 'createdAt' }], limit: 1000 });
+    /** One page of an operator's API tokens, oldest first (follow `nextCursor` for the rest). */
+    tokens(operatorId: string, query: { limit?: number; cursor?: string } = {}): Promise<Page<ApiToken>> {
+      return ctx.store.find<ApiToken>('api_tokens', {
+        where: where.eq('operatorId', operatorId),
+        sort: [{ field: 'createdAt' }],
+        limit: query.limit ?? 100,
+        ...(query.cursor ? { cursor: query.cursor } : {}),
+      });
     },
   };
 }

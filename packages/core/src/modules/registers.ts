@@ -5,6 +5,7 @@ import { requireAdministrator } from './access/access.js';
 import { RapportError, invalid } from '../errors.js';
 import { newId } from '../ids.js';
 import { where } from '../store/filter.js';
+import { readAll } from '../store/find-all.js';
 import * as v from '../validate.js';
 
 export interface RegisterInput {
@@ -113,7 +114,7 @@ export function registersModule(ctx: Context) {
       return page.items[0] ?? null;
     },
     async list(): Promise<Register[]> {
-      return (await ctx.store.find<Register>('registers', { sort: [{ field: 'name' }], limit: 1000 })).items;
+      return readAll<Register>(ctx.store, 'registers', { sort: [{ field: 'name' }] });
     },
     /**
      * Changes a register. `restrictedTo: { groups, operators }` closes its tasks to everyone else

@@ -16,6 +16,8 @@ import { checkTimeZone } from './zone.js';
 
 const TOKEN_PREFIX = 'rcf_';
 const DAY = 86_400_000;
+/** A feed is bounded on purpose: calendar clients poll it whole, so its window holds at most this many items. */
+const FEED_MAX_ITEMS = 10_000;
 
 export interface FeedInput {
   /** Whose feed it is and whose visibility it reads with (default: the acting operator). */
@@ -133,7 +135,7 @@ export function feedsApi(ctx: Context) {
         to: new Date(day + (futureDays + 1) * DAY),
         fields: feed.fields as CalendarField[],
         timeZone: feed.timeZone,
-        limit: 10_000,
+        limit: FEED_MAX_ITEMS,
       });
       // A poll every few minutes need not write every time: the last use is kept to the hour.
       if (!feed.lastUsedAt || now.getTime() - feed.lastUsedAt.getTime() > 3_600_000) {

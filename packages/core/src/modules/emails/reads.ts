@@ -66,7 +66,7 @@ export function readsApi(ctx: Context) {
     },
 
     async locations(emailId: string): Promise<EmailLocation[]> {
-      return (await ctx.store.find<EmailLocation>('email_locations', { where: where.eq('emailId', emailId), limit: 1000 })).items;
+      return readAll<EmailLocation>(ctx.store, 'email_locations', { where: where.eq('emailId', emailId) });
     },
 
     /** The register tasks from mail go to, per policy (for transports that report it). */
