@@ -72,8 +72,9 @@ export async function openCrm(
     // Loaded here, not at start: `rapport --help` and usage errors never load the CRM.
     const { createCrm, fsBlobStore } = await import('@rapport/core');
     const crm = createCrm({ store, blobs: fsBlobStore({ dir: blobDir(url) }) });
-    // Data from before access control gets what the rules read, once, when that migration applies.
-    if (report.applied.some((name) => name.startsWith('AccessControl'))) await crm.access.upgrade();
+    // Data from before access control (or before a later access migration: e-mails, stages and
+    // entries carrying their task's fields) gets what the rules read, once, when it applies.
+    if (report.applied.some((name) => name.startsWith('Access'))) await crm.access.upgrade();
     return { crm, url, applied: report.applied, createdDirectory };
   } catch (err) {
     await store.close().catch(() => undefined);

@@ -129,6 +129,14 @@ export const tasks: CollectionDef = {
   ],
 };
 
+/** The task's owner, creator, privacy and register copied onto its stages and entries, so access rules filter them in the same read (decision 0103). */
+const taskAccess: Record<string, FieldDef> = {
+  taskOwnerId: id,
+  taskCreatorId: id,
+  taskPrivate: { type: 'boolean', nullable: true },
+  taskRegisterId: id,
+};
+
 export const stages: CollectionDef = {
   name: 'stages',
   fields: {
@@ -140,6 +148,7 @@ export const stages: CollectionDef = {
     plannedAt: optDate,
     doneAt: optDate,
     status: str(16),
+    ...taskAccess,
     ...stamps,
   },
   indexes: [{ name: 'stages_task_position_uq', fields: ['taskId', 'position'], unique: true }],
@@ -156,6 +165,7 @@ export const taskEntries: CollectionDef = {
     file: optJson,
     link: optJson,
     emailId: id,
+    ...taskAccess,
   },
   indexes: [
     { name: 'task_entries_task', fields: ['taskId', 'at'] },

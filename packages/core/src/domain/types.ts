@@ -118,7 +118,7 @@ export interface Task extends StoredRecord, Timestamps {
 }
 
 /** An ordered step of a task (etap). */
-export interface Stage extends StoredRecord, Timestamps {
+export interface Stage extends StoredRecord, Timestamps, TaskAccessCopy {
   taskId: string;
   position: number;
   subject: string;
@@ -129,10 +129,18 @@ export interface Stage extends StoredRecord, Timestamps {
   status: 'open' | 'done';
 }
 
+/** The task's access fields copied onto a stage or entry (set by the store; absent on data not yet upgraded). */
+export interface TaskAccessCopy {
+  taskOwnerId?: string | null;
+  taskCreatorId?: string | null;
+  taskPrivate?: boolean | null;
+  taskRegisterId?: string | null;
+}
+
 export type EntryKind = 'note' | 'file' | 'link' | 'email';
 
 /** An item inside a task (pozycja): a note, a file, a linked document or an e-mail. */
-export interface TaskEntry extends StoredRecord {
+export interface TaskEntry extends StoredRecord, TaskAccessCopy {
   taskId: string;
   kind: EntryKind;
   at: Date;

@@ -35,6 +35,12 @@ export function emailsFilter(p: Principal, action: AccessAction = 'read'): Filte
   return where.or(where.and(where.isNull('taskId'), loose), where.and(where.not(where.isNull('taskId')), onTask));
 }
 
+/** A stage or entry's task, through the fields copied onto it (its own `ownerId` is the stage's). */
+const CHILD_TASK: RuleFields = { id: 'taskId', owner: 'taskOwnerId', creator: 'taskCreatorId', private: 'taskPrivate', register: 'taskRegisterId' };
+
+/** The stages and entries the principal may read (or change): those of tasks it may read (update), in the same query. */
+export const childFilter = (p: Principal, action: 'read' | 'update' = 'read'): Filter | undefined => ruleFilter(p, 'tasks', action, CHILD_TASK);
+
 /** A timeline item's task, through its denormalised fields. */
 const TIMELINE_TASK: RuleFields = { id: 'taskId', owner: 'ownerId', creator: 'creatorId', private: 'private', register: 'registerId' };
 /** A timeline item about another record: its owner and creator were copied onto the item. */

@@ -1,21 +1,33 @@
 import { recordName } from '../../context.js';
 import type { AccessAction } from '../../domain/access-types.js';
-import { notFound } from '../../errors.js';
+import { RapportError, notFound } from '../../errors.js';
 import type { Task } from '../../domain/types.js';
 import { where, type Filter } from '../../store/filter.js';
 import type { StoredRecord } from '../../store/schema.js';
 import type { AggregateQuery, FindQuery, Store } from '../../store/store.js';
 import { ACCESS_COLLECTIONS, allows, collectionFilter, forbidden, type AccessEngine } from './engine.js';
 import type { Principal } from './principal.js';
-import { GOVERNED, emailsFilter, timelineFilter } from './rules.js';
+import { GOVERNED, childFilter, emailsFilter, timelineFilter } from './rules.js';
 import { UNSCOPED } from './unscoped.js';
-import { COPIED, refreshAccessCopies } from './task-access.js';
+import { COPIED, TASK_CHILDREN, childAccessFields, refreshAccessCopies } from './task-access.js';
 
 /** Fields whose change must be copied onto the record's timeline items. */
 const ACCESS_FIELDS = new Set(['ownerId', 'createdBy', 'private', 'registerId']);
 
-/** Collections whose records belong to a task: visible when their task is. */
-const TASK_CHILDREN = new Set(['stages', 'task_entries']);
+/**
+ * Collections no operator reads through the store: their rows carry values of records of every
+ * kind (the audit's from/to). Modules read them beneath the rules after their own check
+ * (`auditTrail` after the task's, the inbox for the operator's own changes).
+ */
+const CLOSED = new Set(['audit']);
+
+const NO_TASK = { taskOwnerId: null, taskCreatorId: null, taskPrivate: null, taskRegisterId: null };
+const COPY_FIELDS = Object.keys(NO_TASK);
+
+const closed = (actorId: string, collection: string, action: string) =>
+  new RapportError('FORBIDDEN', `operator ${actorId} may not ${action} ${collection} through the store: read it through the module (crm.tasks.auditTrail)`, {
+    details: { collection, actorId },
+  });
 
 const and = (a: Filter | undefined, b: Filter | undefined): Filter | undefined => (a && b ? where.and(a, b) : (a ?? b));
 
@@ -36,6 +48,8 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
 
   const readFilter = async (collection: string): Promise<Filter | undefined> => {
     if (actorId === null) return undefined;
+    if (CLOSED.has(collection)) throw closed(actorId, collection, 'read');
+    if (TASK_CHILDREN.has(collection)) return childFilter(await principal());
     if (collection === 'timeline') return timelineFilter(await principal());
     if (collection === 'emails') return emailsFilter(await principal());
     return collectionFilter(await principal(), collection, 'read');
@@ -43,6 +57,7 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
 
   const visible = async (collection: string, record: StoredRecord): Promise<boolean> => {
     if (actorId === null) return true;
+    if (CLOSED.has(collection)) throw closed(actorId, collection, 'read');
     if (TASK_CHILDREN.has(collection)) {
       const task = await base.get<Task>('tasks', (record as unknown as { taskId: string }).taskId);
       return task !== null && allows(await principal(), 'tasks', 'read', task);
@@ -64,6 +79,21 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
   };
 
   /** A stage or entry is changed through its task: that needs `tasks.update` on the task. */
+  /** A closed collection, or a patch of the copied task fields (only the store writes those). */
+  const refuseClosed = (collection: string, action: string, patch?: object) => {
+    if (actorId !== null && CLOSED.has(collection)) throw closed(actorId, collection, action);
+    const copy = patch && TASK_CHILDREN.has(collection) ? COPY_FIELDS.find((k) => k in patch) : undefined;
+    if (actorId !== null && copy)
+      throw new RapportError('FORBIDDEN', `${collection}.${copy} is copied from the task and cannot be written`, { details: { collection, field: copy } });
+  };
+
+  /** A stage or entry gets its task's access fields from the task as it is, whichever module writes it. */
+  const withTaskAccess = async <T extends StoredRecord>(collection: string, record: T): Promise<T> => {
+    if (!TASK_CHILDREN.has(collection)) return record;
+    const task = await base.get<Task>('tasks', (record as unknown as { taskId: string }).taskId);
+    return { ...record, ...(task ? childAccessFields(task) : NO_TASK) };
+  };
+
   const checkParentTask = async (collection: string, record: StoredRecord | null) => {
     if (actorId === null || !record || !TASK_CHILDREN.has(collection)) return;
     const task = await base.get<Task>('tasks', (record as unknown as { taskId: string }).taskId);
@@ -102,21 +132,24 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
     async create<T extends StoredRecord>(collection: string, record: T): Promise<T> {
       await checkCreate(collection, record);
       await checkParentTask(collection, record);
-      const created = await base.create(collection, record);
+      const created = await base.create(collection, await withTaskAccess(collection, record));
       touched(collection);
       return created;
     },
 
     async createMany<T extends StoredRecord>(collection: string, records: T[]) {
+      const copied: T[] = [];
       for (const r of records) {
         await checkCreate(collection, r);
         await checkParentTask(collection, r);
+        copied.push(await withTaskAccess(collection, r));
       }
-      await base.createMany(collection, records);
+      await base.createMany(collection, copied);
       touched(collection);
     },
 
     async update<T extends StoredRecord>(collection: string, id: string, patch: Partial<Omit<T, 'id' | 'version'>>, expectedVersion: number): Promise<T> {
+      refuseClosed(collection, 'update', patch);
       // The record before the change: for the rules, and to copy a changed owner onto its history.
       const copies = COPIED.has(collection) && Object.keys(patch).some((k) => ACCESS_FIELDS.has(k));
       const current = (actorId !== null && (GOVERNED[collection] || TASK_CHILDREN.has(collection))) || copies ? await base.get<T>(collection, id) : null;
@@ -136,6 +169,7 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
     },
 
     async delete(collection: string, id: string, expectedVersion?: number) {
+      refuseClosed(collection, 'delete');
       if (actorId !== null && TASK_CHILDREN.has(collection)) await checkParentTask(collection, await base.get(collection, id));
       if (actorId !== null && GOVERNED[collection]) {
         const current = await base.get(collection, id);
@@ -147,7 +181,9 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
 
     // Like deleteWhere: the operator's rule for the action narrows the filter (never a page read first).
     async updateWhere<T extends StoredRecord>(collection: string, filter: Filter, patch: Partial<Omit<T, 'id' | 'version'>>) {
+      refuseClosed(collection, 'update', patch);
       let rule: Filter | undefined;
+      if (actorId !== null && TASK_CHILDREN.has(collection)) rule = childFilter(await principal(), 'update');
       if (actorId !== null && GOVERNED[collection]) {
         const p = await principal();
         const owner = ownerField(collection);
@@ -159,7 +195,15 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
     },
 
     async deleteWhere(collection: string, filter: Filter) {
-      const rule = actorId !== null && GOVERNED[collection] ? collectionFilter(await principal(), collection, 'delete') : undefined;
+      refuseClosed(collection, 'delete');
+      const rule =
+        actorId === null
+          ? undefined
+          : GOVERNED[collection]
+            ? collectionFilter(await principal(), collection, 'delete')
+            : TASK_CHILDREN.has(collection)
+              ? childFilter(await principal(), 'update')
+              : undefined;
       const n = await base.deleteWhere(collection, and(filter, rule)!);
       touched(collection);
       return n;

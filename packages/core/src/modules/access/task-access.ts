@@ -19,6 +19,14 @@ export function emailAccessFields(task: Task) {
   return { ownerId: task.ownerId, creatorId: task.createdBy, private: task.private, registerId: task.registerId };
 }
 
+/** The same fields on a task's stages and entries, named apart from a stage's own owner. */
+export function childAccessFields(task: Task) {
+  return { taskOwnerId: task.ownerId, taskCreatorId: task.createdBy, taskPrivate: task.private, taskRegisterId: task.registerId };
+}
+
+/** Collections whose records belong to a task and carry `childAccessFields` of it. */
+export const TASK_CHILDREN = new Set(['stages', 'task_entries']);
+
 /** Writes a `stage` grant row unless there is one: the owner of a stage reaches its task as an assignee. */
 async function putStageGrant(store: Store, task: Task, operatorId: string, at: Date, actorId: string | null): Promise<void> {
   const principal = `o:${operatorId}`;
@@ -82,6 +90,7 @@ export async function refreshAccessCopies(
     for await (const email of findAll<Email>(store, 'emails', { where: where.eq('taskId', task.id) })) {
       await store.update<Email>('emails', email.id, emailAccessFields(task), email.version);
     }
+    for (const child of TASK_CHILDREN) await store.updateWhere(child, where.eq('taskId', task.id), childAccessFields(task));
     const now = (task as Task).updatedAt;
     for (const stage of await readAll<Stage>(store, 'stages', { where: where.eq('taskId', task.id) })) {
       if (stage.ownerId && stage.ownerId !== task.ownerId && stage.ownerId !== task.createdBy) await putStageGrant(grants, task, stage.ownerId, now, actorId);

@@ -7,7 +7,7 @@ import type { Store } from '../../store/store.js';
 import { requireAdministrator } from './access.js';
 import { syncLegacyGroups } from './groups.js';
 import { OWNED_SUBJECTS, ownerFields } from './subject-owner.js';
-import { emailAccessFields, taskAccessFields } from './task-access.js';
+import { TASK_CHILDREN, childAccessFields, emailAccessFields, taskAccessFields } from './task-access.js';
 
 /** What `crm.access.upgrade()` changed. */
 export interface AccessUpgradeReport {
@@ -16,6 +16,8 @@ export interface AccessUpgradeReport {
   /** Timeline items and e-mails that got their task's or record's access fields. */
   timelineItems: number;
   emails: number;
+  /** Stages and task entries that got their task's access fields. */
+  taskChildren: number;
 }
 
 /** The task an old timeline item belongs to: its subject, or the task an e-mail item names. */
@@ -39,7 +41,7 @@ async function cachedTask(store: Store, cache: Map<string, Task | null>, id: str
 export async function upgradeAccess(ctx: Context): Promise<AccessUpgradeReport> {
   await requireAdministrator(ctx, 'upgrade access data');
   const store = ctx.rootStore;
-  const report: AccessUpgradeReport = { operators: 0, timelineItems: 0, emails: 0 };
+  const report: AccessUpgradeReport = { operators: 0, timelineItems: 0, emails: 0, taskChildren: 0 };
   for await (const op of findAll<{ id: string; version: number; groups: string[] }>(store, 'operators')) {
     if (!op.groups?.length) continue;
     await inUnit(ctx, (unit) => syncLegacyGroups(unit, op));
@@ -67,6 +69,12 @@ export async function upgradeAccess(ctx: Context): Promise<AccessUpgradeReport> 
     if (!task) continue;
     await store.update<Email>('emails', email.id, emailAccessFields(task), email.version);
     report.emails += 1;
+  }
+  // Stages and entries written before their task's fields were copied: one update per task.
+  for await (const task of findAll<Task>(store, 'tasks')) {
+    for (const child of TASK_CHILDREN) {
+      report.taskChildren += await store.updateWhere(child, where.and(where.eq('taskId', task.id), where.isNull('taskPrivate')), childAccessFields(task));
+    }
   }
   return report;
 }

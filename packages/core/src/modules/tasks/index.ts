@@ -3,6 +3,7 @@ import { TASK_STATUSES, type AuditEntry, type Task, type TaskStatus } from '../.
 import { invalid } from '../../errors.js';
 import { where } from '../../store/filter.js';
 import { readAll } from '../../store/find-all.js';
+import { unscoped } from '../access/unscoped.js';
 import type { Page } from '../../store/store.js';
 import * as v from '../../validate.js';
 import { createTask } from './create.js';
@@ -165,7 +166,8 @@ export function tasksModule(ctx: Context) {
     /** Every recorded change of the task and its stages (status, owner, due date, stages), oldest first. */
     async auditTrail(taskId: string): Promise<AuditEntry[]> {
       const stageIds = (await this.stages(taskId)).map((s) => s.id);
-      return readAll<AuditEntry>(ctx.store, 'audit', {
+      // Closed to operators' store reads: the task's own check (this.stages) came first.
+      return readAll<AuditEntry>(unscoped(ctx.store), 'audit', {
         where: where.or(
           where.and(where.eq('entityType', 'task'), where.eq('entityId', taskId)),
           stageIds.length ? where.and(where.eq('entityType', 'stage'), where.in('entityId', stageIds)) : undefined,
