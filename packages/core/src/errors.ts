@@ -5,16 +5,28 @@
  */
 export type RapportErrorCode = 'NOT_FOUND' | 'CONFLICT' | 'VALIDATION' | 'FORBIDDEN' | 'STORAGE' | 'CONNECTION';
 
+/**
+ * A registry symbol rather than the class itself identifies a RapportError: a CommonJS host can
+ * load two copies of the class (each entry point of a package bundles its own), and an error
+ * thrown by one must still be `instanceof` the other.
+ */
+const BRAND = Symbol.for('@rapport/core.RapportError');
+
 /** The one error type Rapport throws: a stable `code` and a message naming the field and value. */
 export class RapportError extends Error {
   readonly code: RapportErrorCode;
   readonly details?: Record<string, unknown>;
+
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
 
   constructor(code: RapportErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RapportError';
     this.code = code;
     if (options.details) this.details = options.details;
+    Object.defineProperty(this, BRAND, { value: true });
   }
 }
 
