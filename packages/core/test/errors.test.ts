@@ -17,6 +17,6 @@ describe('RapportError', () => {
     const { RapportError, isRapportError } = await import('../src/errors.js');
     expect(new Error('x') instanceof RapportError).toBe(false);
     expect(isRapportError({ name: 'RapportError', code: 'NOT_FOUND', message: 'x' })).toBe(false);
-    expect(null instanceof RapportError).toBe(false);
+    expect((null as unknown) instanceof RapportError).toBe(false);
   });
 });
