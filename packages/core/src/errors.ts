@@ -17,7 +17,7 @@ export class RapportError extends Error {
   readonly code: RapportErrorCode;
   readonly details?: Record<string, unknown>;
 
-  static [Symbol.hasInstance](value: unknown): boolean {
+  static override [Symbol.hasInstance](value: unknown): boolean {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 
