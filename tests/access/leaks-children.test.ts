@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Stage } from '@rapport/core';
 import { where } from '@rapport/core';
+import { coreSchema } from '@rapport/core/store';
 import { rejects, team } from './setup.js';
 
 const SECRET = 'Poufne';
@@ -86,5 +87,16 @@ describe('access: stages, entries and audit through the operator store', () => {
     expect(await o.root.access.upgrade()).toMatchObject({ taskChildren: 2 });
     expect(await o.asBartek.store.count('stages', where.eq('taskId', o.secret.id))).toBe(0);
     expect(await o.root.access.upgrade()).toMatchObject({ taskChildren: 0 });
+  });
+
+  it('every core collection has its treatment for operators; any other is closed to them', async () => {
+    const o = await office();
+    for (const { name } of coreSchema.collections) {
+      if (name === 'audit') continue;
+      await expect(o.asBartek.store.count(name), name).resolves.toBeGreaterThanOrEqual(0);
+    }
+    await rejects(o.asBartek.store.find('host_secrets', { limit: 1 }), 'FORBIDDEN');
+    await rejects(o.asBartek.store.get('host_secrets', 'x'), 'FORBIDDEN');
+    await rejects(o.asBartek.store.create('host_secrets', { id: 'x', version: 1 }), 'FORBIDDEN');
   });
 });

@@ -9,25 +9,31 @@ import { ACCESS_COLLECTIONS, allows, collectionFilter, forbidden, type AccessEng
 import type { Principal } from './principal.js';
 import { GOVERNED, childFilter, emailsFilter, timelineFilter } from './rules.js';
 import { UNSCOPED } from './unscoped.js';
+import { collectionAccess } from './collections.js';
 import { COPIED, TASK_CHILDREN, childAccessFields, refreshAccessCopies } from './task-access.js';
 
 /** Fields whose change must be copied onto the record's timeline items. */
 const ACCESS_FIELDS = new Set(['ownerId', 'createdBy', 'private', 'registerId']);
 
 /**
- * Collections no operator reads through the store: their rows carry values of records of every
- * kind (the audit's from/to). Modules read them beneath the rules after their own check
- * (`auditTrail` after the task's, the inbox for the operator's own changes).
+ * Collections no operator reads through the store (collections.ts): the audit, whose rows carry
+ * values of records of every kind, and any collection not placed there. Modules read them
+ * beneath the rules after their own check (`auditTrail` after the task's, the inbox for the
+ * operator's own changes).
  */
-const CLOSED = new Set(['audit']);
+const isClosed = (collection: string) => collectionAccess(collection) === 'closed';
 
 const NO_TASK = { taskOwnerId: null, taskCreatorId: null, taskPrivate: null, taskRegisterId: null };
 const COPY_FIELDS = Object.keys(NO_TASK);
 
 const closed = (actorId: string, collection: string, action: string) =>
-  new RapportError('FORBIDDEN', `operator ${actorId} may not ${action} ${collection} through the store: read it through the module (crm.tasks.auditTrail)`, {
-    details: { collection, actorId },
-  });
+  new RapportError(
+    'FORBIDDEN',
+    `operator ${actorId} may not ${action} ${collection} through the store: ${collection === 'audit' ? 'read it through crm.tasks.auditTrail' : 'it is not open to operators'}`,
+    {
+      details: { collection, actorId },
+    },
+  );
 
 const and = (a: Filter | undefined, b: Filter | undefined): Filter | undefined => (a && b ? where.and(a, b) : (a ?? b));
 
@@ -48,7 +54,7 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
 
   const readFilter = async (collection: string): Promise<Filter | undefined> => {
     if (actorId === null) return undefined;
-    if (CLOSED.has(collection)) throw closed(actorId, collection, 'read');
+    if (isClosed(collection)) throw closed(actorId, collection, 'read');
     if (TASK_CHILDREN.has(collection)) return childFilter(await principal());
     if (collection === 'timeline') return timelineFilter(await principal());
     if (collection === 'emails') return emailsFilter(await principal());
@@ -57,7 +63,7 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
 
   const visible = async (collection: string, record: StoredRecord): Promise<boolean> => {
     if (actorId === null) return true;
-    if (CLOSED.has(collection)) throw closed(actorId, collection, 'read');
+    if (isClosed(collection)) throw closed(actorId, collection, 'read');
     if (TASK_CHILDREN.has(collection)) {
       const task = await base.get<Task>('tasks', (record as unknown as { taskId: string }).taskId);
       return task !== null && allows(await principal(), 'tasks', 'read', task);
@@ -80,9 +86,10 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
 
   /** A stage or entry is changed through its task: that needs `tasks.update` on the task. */
   /** A closed collection, or a patch of the copied task fields (only the store writes those). */
-  const refuseClosed = (collection: string, action: string, patch?: object) => {
-    if (actorId !== null && CLOSED.has(collection)) throw closed(actorId, collection, action);
-    const copy = patch && TASK_CHILDREN.has(collection) ? COPY_FIELDS.find((k) => k in patch) : undefined;
+  const refuseClosed = (collection: string, action: string, patch?: object, creating = false) => {
+    // Modules record the audit as the operator: creating it is the one write left open.
+    if (actorId !== null && isClosed(collection) && !(creating && collection === 'audit')) throw closed(actorId, collection, action);
+    const copy = patch && !creating && TASK_CHILDREN.has(collection) ? COPY_FIELDS.find((k) => k in patch) : undefined;
     if (actorId !== null && copy)
       throw new RapportError('FORBIDDEN', `${collection}.${copy} is copied from the task and cannot be written`, { details: { collection, field: copy } });
   };
@@ -111,6 +118,7 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
     nextSequence: (name, count) => base.nextSequence(name, count),
 
     async get<T extends StoredRecord>(collection: string, id: string): Promise<T | null> {
+      refuseClosed(collection, 'read');
       const record = await base.get<T>(collection, id);
       return record && (await visible(collection, record)) ? record : null;
     },
@@ -130,6 +138,7 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
     },
 
     async create<T extends StoredRecord>(collection: string, record: T): Promise<T> {
+      refuseClosed(collection, 'create', record, true);
       await checkCreate(collection, record);
       await checkParentTask(collection, record);
       const created = await base.create(collection, await withTaskAccess(collection, record));
@@ -140,6 +149,7 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
     async createMany<T extends StoredRecord>(collection: string, records: T[]) {
       const copied: T[] = [];
       for (const r of records) {
+        refuseClosed(collection, 'create', r, true);
         await checkCreate(collection, r);
         await checkParentTask(collection, r);
         copied.push(await withTaskAccess(collection, r));
