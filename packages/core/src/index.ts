@@ -55,6 +55,7 @@ export type { HistoryQuery, EmailHistory } from './modules/history.js';
 export type { IngestOptions } from './modules/emails/index.js';
 export type { NotificationInput, NotificationQuery, WatchOptions } from './modules/notifications/index.js';
 export type { TemplateInput, RenderedMessage, Recipient } from './modules/templates/index.js';
+export { sandboxedLiquid, type SandboxOptions } from './modules/templates/engine.js';
 export type { SmsStatusInput } from './modules/sms.js';
 export type {
   CampaignInput,

@@ -1,7 +1,6 @@
 import type { Writable } from 'node:stream';
-import { Liquid } from 'liquidjs';
 import type { Content, TableCell } from 'pdfmake/interfaces.js';
-import { RapportError } from '@rapport/core';
+import { RapportError, sandboxedLiquid } from '@rapport/core';
 import { writePdfDocument } from './pdf.js';
 
 /**
@@ -11,36 +10,7 @@ import { writePdfDocument } from './pdf.js';
  *   `# Title`, `## Section`, `| a | b |` rows (the first is the header), `**bold**` inline,
  *   `---` a rule, and plain lines as paragraphs.
  */
-const LIMITS = { parse: 100_000, renderMs: 500, memory: 5_000_000 };
-
-function refuseFiles(): never {
-  throw new RapportError('VALIDATION', 'print templates cannot read files (include, render and layout are not available)');
-}
-const noFiles = {
-  readFileSync: refuseFiles,
-  readFile: refuseFiles,
-  existsSync: () => false,
-  exists: async () => false,
-  resolve: refuseFiles,
-  contains: () => false,
-};
-
-const engine = new Liquid({
-  fs: noFiles as never,
-  root: [],
-  partials: [],
-  layouts: [],
-  relativeReference: false,
-  dynamicPartials: false,
-  ownPropertyOnly: true,
-  strictFilters: true,
-  parseLimit: LIMITS.parse,
-  renderLimit: LIMITS.renderMs,
-  memoryLimit: LIMITS.memory,
-  cache: false,
-  timezoneOffset: 0,
-});
-for (const tag of ['include', 'render', 'layout', 'block']) delete engine.tags[tag];
+const engine = sandboxedLiquid({ renderMs: 500, memory: 5_000_000, what: 'print templates' });
 // Money is kept in minor units (decision 0040): 123456 → "1 234.56".
 engine.registerFilter('money', (v: unknown) =>
   typeof v === 'number' ? (v / 100).toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ' ') : v === null || v === undefined ? '' : String(v),

@@ -9,19 +9,30 @@ import { coreSchema } from '../../domain/schema.js';
  */
 const LIMITS = { parse: 100_000, renderMs: 200, memory: 2_000_000 };
 
-const noFiles = {
-  readFileSync: refuseFiles,
-  readFile: refuseFiles,
-  existsSync: () => false,
-  exists: async () => false,
-  resolve: refuseFiles,
-  contains: () => false,
-};
-function refuseFiles(): never {
-  throw new RapportError('VALIDATION', 'templates cannot read files (include, render and layout are not available)');
+/** Limits of a sandbox, and what its templates are called in the error that refuses file tags. */
+export interface SandboxOptions {
+  parse?: number;
+  renderMs?: number;
+  memory?: number;
+  what?: string;
 }
 
-function makeEngine(): Liquid {
+/**
+ * A LiquidJS engine for user-written templates: no file system, own properties only, unknown
+ * filters refused, size/time/memory limits, dates in UTC. Mail, SMS and print templates share it.
+ */
+export function sandboxedLiquid(options: SandboxOptions = {}): Liquid {
+  const refuseFiles = (): never => {
+    throw new RapportError('VALIDATION', `${options.what ?? 'templates'} cannot read files (include, render and layout are not available)`);
+  };
+  const noFiles = {
+    readFileSync: refuseFiles,
+    readFile: refuseFiles,
+    existsSync: () => false,
+    exists: async () => false,
+    resolve: refuseFiles,
+    contains: () => false,
+  };
   const engine = new Liquid({
     fs: noFiles as never,
     root: [],
@@ -32,9 +43,9 @@ function makeEngine(): Liquid {
     ownPropertyOnly: true,
     strictFilters: true,
     strictVariables: false,
-    parseLimit: LIMITS.parse,
-    renderLimit: LIMITS.renderMs,
-    memoryLimit: LIMITS.memory,
+    parseLimit: options.parse ?? LIMITS.parse,
+    renderLimit: options.renderMs ?? LIMITS.renderMs,
+    memoryLimit: options.memory ?? LIMITS.memory,
     cache: false,
     // Dates print in UTC unless a template says otherwise: the host's own time zone must not leak in.
     timezoneOffset: 0,
@@ -43,7 +54,7 @@ function makeEngine(): Liquid {
   return engine;
 }
 
-const engine = makeEngine();
+const engine = sandboxedLiquid();
 
 /** Record kinds a template can be written for, and the variables each one offers (name → collection). */
 export const TEMPLATE_ROOTS: Record<string, Record<string, string>> = {
