@@ -49,6 +49,39 @@ describe('error shapes', () => {
     expect(broken.json()).toEqual({ error: { code: 'BAD_REQUEST', message: expect.any(String) } });
   });
 
+  it('gives a 404, a router error (414, bad percent-encoding) and a 401 the same security headers as a 200', async () => {
+    const names = ['x-content-type-options', 'referrer-policy', 'cross-origin-opener-policy', 'permissions-policy', 'content-security-policy', 'cache-control'];
+    const pick = (headers: Record<string, unknown>) => Object.fromEntries(names.map((n) => [n, headers[n]]));
+    const ok = await app.inject({ url: '/api/v1/me', headers: auth(s.tokens.anna) });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+    const responses = [
+      await app.inject({ url: '/api/v1/no-such-route', headers: auth(s.tokens.anna) }),
+      await app.inject({ url: `/api/v1/tasks/${'x'.repeat(300)}`, headers: auth(s.tokens.anna) }),
+      await app.inject({ url: '/api/v1/tasks/%E0%A4%A', headers: auth(s.tokens.anna) }),
+      await app.inject({ url: '/api/v1/me' }),
+    ];
+    expect(responses.map((r) => r.statusCode)).toEqual([404, 414, 400, 401]);
+    for (const res of responses) expect(pick(res.headers), res.body).toEqual(pick(ok.headers));
+    // Outside /api/ too (no pane here: every path is a 404), minus the API's no-store.
+    const outside = await app.inject({ url: '/nothing-here' });
+    expect(outside.statusCode).toBe(404);
+    expect(outside.headers['x-content-type-options']).toBe('nosniff');
+    expect(outside.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+  });
+
+  it('gives HSTS to a 404 over HTTPS on a public host name, as to a 200', async () => {
+    const tls = await createApiServer({ crm: s.crm, paneDir: false, rateLimit: false, https: true });
+    try {
+      for (const url of ['/api/v1/me', '/api/v1/nope', `/api/v1/tasks/${'y'.repeat(300)}`]) {
+        const res = await tls.inject({ url, headers: { ...auth(s.tokens.anna), host: 'crm.example.com' } });
+        expect(res.headers['strict-transport-security'], url).toBe('max-age=31536000');
+      }
+    } finally {
+      await tls.close();
+    }
+  });
+
   it('answers a forged pagination cursor with 400 VALIDATION, never 500', async () => {
     const forged = [
       cursorOf([{ x: 1 }, 'a', 'b']),

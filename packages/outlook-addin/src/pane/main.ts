@@ -4,6 +4,7 @@ import { officeHost } from '../hosts/office.js';
 import { thunderbirdHost } from '../hosts/thunderbird.js';
 import { apiClient, PaneApiError, type ApiClient } from './api.js';
 import { h, mount } from './dom.js';
+import { readable } from './idn.js';
 import { startNotifications } from './notifications.js';
 
 type PaneState = 'loading' | 'signin' | 'empty' | 'ready' | 'error';
@@ -204,7 +205,7 @@ function messageCard(msg: CurrentMessage) {
     'section',
     { class: 'card message' },
     h('div', { class: 'subject', id: 'subject' }, msg.subject || '(no subject)'),
-    h('div', { class: 'from' }, msg.from?.name ? `${msg.from.name} <${msg.from.address}>` : (msg.from?.address ?? '')),
+    h('div', { class: 'from' }, msg.from?.name ? `${msg.from.name} <${readable(msg.from.address)}>` : readable(msg.from?.address ?? '')),
     msg.attachments.length
       ? h(
           'ul',
@@ -250,7 +251,7 @@ function renderHistory(msg: CurrentMessage, v: HistoryView) {
             { class: p.id === v.person?.id ? 'current' : '' },
             h('strong', null, p.name),
             p.position ? ` · ${p.position}` : '',
-            h('div', { class: 'muted' }, p.emails.join(', ')),
+            h('div', { class: 'muted' }, p.emails.map(readable).join(', ')),
           ),
         ),
       )
@@ -288,7 +289,7 @@ function renderHistory(msg: CurrentMessage, v: HistoryView) {
             'li',
             null,
             h('div', null, e.subject || '(no subject)'),
-            h('div', { class: 'muted' }, [e.from, when(e.at)].filter(Boolean).join(' · ')),
+            h('div', { class: 'muted' }, [e.from && readable(e.from), when(e.at)].filter(Boolean).join(' · ')),
             e.snippet ? h('div', { class: 'snippet' }, e.snippet) : null,
           ),
         ),

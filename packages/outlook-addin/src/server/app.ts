@@ -8,7 +8,7 @@ import { historyFor } from './history.js';
 import { notificationRoutes, type NotificationRouteOptions } from './notifications.js';
 import { smsStatusRoute, type SmsCallbackOptions } from './sms-status.js';
 import { defaultPaneDir, manifestFor, MANIFESTS, readPaneFile } from './pane-files.js';
-import { API_CSP, BASE_HEADERS, hstsFor, paneCsp } from './security.js';
+import { applySecurityHeaders, paneCsp, securityHeaders } from './security.js';
 import { defaultTracker, type Tracker } from './track.js';
 import { calendarApi, feedRoute } from './calendar.js';
 import { viewsApi } from './views.js';
@@ -87,14 +87,7 @@ export const rapportApi: FastifyPluginAsync<ApiOptions> = async (app, options) =
     maxAge: 600,
   });
 
-  app.addHook('onSend', async (request, reply, payload) => {
-    reply.headers(BASE_HEADERS);
-    const hsts = hstsFor(https, request.headers.host);
-    if (hsts) reply.header('strict-transport-security', hsts);
-    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', API_CSP);
-    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
-    return payload;
-  });
+  app.addHook('onSend', securityHeaders(https));
 
   app.setErrorHandler((err, request, reply) => {
     const { status, body, internal } = toErrorResponse(err, request.id);
@@ -317,13 +310,16 @@ export interface ServerOptions extends ApiOptions {
 
 /** A Fastify server with the API and the pane mounted: `await (await createApiServer(o)).listen({ port })`. */
 export async function createApiServer(options: ServerOptions): Promise<FastifyInstance> {
+  const https = options.https ?? !!options.tls;
   const base = {
     logger: options.logger ?? false,
     bodyLimit: 64 * 1024,
     genReqId: () => randomBytes(6).toString('hex'),
     // Errors the router raises before any route (a path segment over 100 characters, broken
     // percent-encoding) answer in the API's shape, not Fastify's.
-    frameworkErrors: (err: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+    frameworkErrors: (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      // No onSend hook runs for these: the headers are set here.
+      applySecurityHeaders(https, request, reply);
       const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
       const message = tooLong ? 'a path segment is longer than 100 characters (ids are at most 64)' : 'the URL is not valid (broken percent-encoding)';
       return reply
@@ -333,9 +329,12 @@ export async function createApiServer(options: ServerOptions): Promise<FastifyIn
     },
   };
   const app = (options.tls ? Fastify({ ...base, https: { key: options.tls.key, cert: options.tls.cert } }) : Fastify(base)) as unknown as FastifyInstance;
+  // The plugin's own hook covers its routes only (Fastify encapsulates it): this one, at the
+  // root, covers the 404 handler and the router's errors too. Each sets the headers once.
+  app.addHook('onSend', securityHeaders(https));
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
   );
-  await app.register(rapportApi, { ...options, https: options.https ?? !!options.tls });
+  await app.register(rapportApi, { ...options, https });
   return app;
 }

@@ -1,4 +1,4 @@
-import type { Crm, Partner, Person, Task, TimelineItem } from '@rapport/core';
+import { unicodeDomain, type Crm, type Partner, type Person, type Task, type TimelineItem } from '@rapport/core';
 import { openOpportunities, recentEmails, type EmailView, type OpportunityView } from './extras.js';
 
 /** A task as the pane shows it. */
@@ -106,6 +106,12 @@ export async function historyFor(crm: Crm, address: string, query: { limit: numb
     emails,
     opportunities,
     timeline: { items: timeline, nextCursor: history.nextCursor },
-    hint: partner || person ? null : `no partner or person is known for ${history.address}: add the sender as a contact or track the e-mail`,
+    hint: partner || person ? null : `no partner or person is known for ${readableAddress(history.address)}: add the sender as a contact or track the e-mail`,
   };
+}
+
+/** The address with its domain in Unicode, as people read it (the store keeps xn--). */
+function readableAddress(address: string): string {
+  const at = address.lastIndexOf('@');
+  return at < 0 ? address : `${address.slice(0, at)}@${unicodeDomain(address.slice(at + 1))}`;
 }

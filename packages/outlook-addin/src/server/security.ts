@@ -1,3 +1,5 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
 /** Where office.js comes from: the only foreign script origin a pane page may load. */
 export const OFFICE_JS_ORIGIN = 'https://appsforoffice.microsoft.com';
 
@@ -49,4 +51,26 @@ export function paneCsp(options: { officeJs: boolean }): string {
     "object-src 'none'",
     ...(options.officeJs ? [`frame-src ${OFFICE_JS_ORIGIN}`, `frame-ancestors ${OFFICE_FRAME_ANCESTORS.join(' ')}`] : ["frame-ancestors 'none'"]),
   ].join('; ');
+}
+
+/**
+ * The onSend hook that gives a response the headers above, the API's CSP unless a page set its
+ * own, HSTS over HTTPS, and `no-store` under /api/. A response that has them already (the hook
+ * ran at the root and again in the plugin) is left as it is.
+ */
+export function securityHeaders(https: boolean) {
+  return async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    applySecurityHeaders(https, request, reply);
+    return payload;
+  };
+}
+
+/** Sets the headers of securityHeaders() on a reply, once; for answers no hook sees (the router's errors). */
+export function applySecurityHeaders(https: boolean, request: FastifyRequest, reply: FastifyReply) {
+  if (reply.hasHeader('x-content-type-options')) return;
+  reply.headers(BASE_HEADERS);
+  const hsts = hstsFor(https, request.headers.host);
+  if (hsts) reply.header('strict-transport-security', hsts);
+  if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', API_CSP);
+  if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
 }

@@ -159,6 +159,37 @@ describe('task pane in Outlook (fake Office host, Chromium)', () => {
   });
 });
 
+describe('IDN addresses in the task pane', () => {
+  it('shows xn-- domains in Unicode: the sender, the contacts and the unknown-sender hint', async () => {
+    const anna = server.s.crm.as(server.s.ids.anna);
+    const zolw = await anna.partners.create({ code: 'ZOLW', name: 'Żółw sp. z o.o.', kind: 'customer', emailDomains: ['żółw.example'] });
+    await anna.persons.create({ partnerId: zolw.id, firstName: 'Ewa', lastName: 'Żak', emails: ['ewa@żółw.example'] });
+    const ewa: FakeMessage = {
+      from: { name: 'Ewa Żak', address: 'ewa@xn--w-uga1v8h.example' },
+      subject: 'Zamówienie',
+      internetMessageId: '<z1@xn--w-uga1v8h.example>',
+    };
+    const { page, close } = await openPane(ewa);
+    await state(page, 'ready', ewa.internetMessageId);
+    expect(await page.textContent('#partner h2')).toBe('Żółw sp. z o.o.');
+    expect(await page.textContent('.message .from')).toBe('Ewa Żak <ewa@żółw.example>');
+    expect(await page.textContent('#persons')).toContain('ewa@żółw.example');
+    expect(await page.textContent('#app')).not.toContain('xn--');
+
+    const unknown: FakeMessage = {
+      from: { name: '', address: 'biuro@xn--d-uga0v4h.example' },
+      subject: 'Hej',
+      internetMessageId: '<l1@xn--d-uga0v4h.example>',
+    };
+    await page.evaluate((m) => (window as any).__fake.setItem(m), unknown);
+    await state(page, 'ready', unknown.internetMessageId);
+    expect(await page.textContent('.message .from')).toBe('biuro@łódź.example');
+    expect(await page.textContent('#unknown')).toContain('no partner or person is known for biuro@łódź.example');
+    expect(await page.textContent('#app')).not.toContain('xn--');
+    await close();
+  });
+});
+
 describe('notifications in the task pane (Chromium, real SSE stream)', () => {
   it('shows the unread count live as notifications arrive, lists them, and marks them read', async () => {
     const { page, errors, close } = await openPane(jan);
