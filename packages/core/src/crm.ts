@@ -23,6 +23,7 @@ import { notificationsModule } from './modules/notifications/index.js';
 import { templatesModule } from './modules/templates/index.js';
 import { smsModule } from './modules/sms.js';
 import { remindersModule } from './modules/reminders/index.js';
+import { mailModule, type MailHooks } from './modules/mail/index.js';
 import type { MailPolicy } from './domain/email-types.js';
 import type { Store } from './store/store.js';
 import { AccessEngine } from './modules/access/engine.js';
@@ -37,8 +38,8 @@ export interface CrmOptions {
   /** The operator changes are attributed to (see also `crm.as`). */
   actorId?: string | null;
   settings?: Partial<CrmSettings>;
-  /** Host handlers of the sales modules: create orders, convert offers, cancel documents. */
-  hooks?: SalesHooks;
+  /** Host handlers: create orders, convert offers, cancel documents (sales); printouts and item photos to attach (mail). */
+  hooks?: SalesHooks & MailHooks;
   /** Mail policy: own domains, unknown senders, blocklist, register and owner of tasks from mail. */
   mail?: Partial<MailPolicy>;
 }
@@ -47,7 +48,7 @@ const DEFAULT_SETTINGS: CrmSettings = {
   defaultRegister: { code: 'CRM', name: 'CRM', color: '#3366cc', numberPattern: '{seq:4}/{yyyy}/CRM' },
 };
 
-function modules(ctx: Context, hooks: SalesHooks = {}) {
+function modules(ctx: Context, hooks: SalesHooks & MailHooks = {}) {
   return {
     operators: operatorsModule(ctx),
     partners: partnersModule(ctx),
@@ -68,6 +69,7 @@ function modules(ctx: Context, hooks: SalesHooks = {}) {
     templates: templatesModule(ctx),
     sms: smsModule(ctx),
     reminders: remindersModule(ctx),
+    mail: mailModule(ctx, hooks),
     access: accessModule(ctx),
     groups: groupsModule(ctx),
     roles: rolesModule(ctx),

@@ -85,6 +85,15 @@ export type { CalendarField, CalendarItem, CalendarQuery, CalendarRange, Calenda
 export type { OfferLineInput } from './modules/offers/money.js';
 export type { SalesHooks, HostDocument, OrderRequest, ConvertRequest } from './modules/offers/documents.js';
 export type {
+  AttachmentInput,
+  HostDocumentRef,
+  MailHooks,
+  MailRecipients,
+  SendInput,
+  SendResult as MailSendResult,
+  SerialAttachmentRequest,
+} from './modules/mail/index.js';
+export type {
   ViewKind,
   ViewSpec,
   ViewFilter,
