@@ -2,7 +2,7 @@ import type { ImapFlow } from 'imapflow';
 import { Observable } from 'rxjs';
 import { RapportError, type Crm, type MailCheckpoint, type MailPolicy } from '@rapport/core';
 import { closeClient, connectImap, connectionClosed, describeTarget, imapError, untilClosed, type ImapConnection } from './connection.js';
-import { expungedByDiff, openMailbox, type MailboxGeneration } from './expunge.js';
+import { expungedByDiff, openMailbox, parseUidSet, uidRanges, type MailboxGeneration } from './expunge.js';
 import { importStep, planSteps, prefetch, type StepContext } from './fetch-steps.js';
 import { MailPipeline } from './pipeline.js';
 import { sharedParsePool, type ParsePool } from './parse-pool.js';
@@ -171,9 +171,11 @@ export class ImapSync {
   /** Without QRESYNC: the UIDs up to `lastUid` still on the server, diffed with the CRM's by ranges. */
   private async expunged(client: ImapFlow, g: MailboxGeneration, lastUid: number): Promise<number[]> {
     if (lastUid < 1) return [];
-    const found = await client.search({ uid: `1:${lastUid}` }, { uid: true });
+    // ESEARCH (RFC 4731) answers with ranges ("1:49999,50001:100000"); imapflow derives the same
+    // from a plain SEARCH on a server without it.
+    const found = await client.search({ uid: `1:${lastUid}` }, { uid: true, returnOptions: ['ALL'] });
     if (!client.usable) throw connectionClosed(this.options, `SEARCH ${g.mailbox}`);
-    const onServer = (found || []).filter((u) => u <= lastUid).sort((a, b) => a - b);
+    const onServer = Array.isArray(found) ? uidRanges(found.filter((u) => u <= lastUid).sort((a, b) => a - b)) : parseUidSet(found ? found.all : '', lastUid);
     return expungedByDiff(this.crm, g, onServer, lastUid);
   }
 
