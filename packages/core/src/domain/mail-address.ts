@@ -7,11 +7,20 @@ import { domainToASCII, domainToUnicode } from 'node:url';
  * Null when the text is not a domain at all.
  */
 export function canonicalDomain(domain: string): string | null {
+  // Mail repeats a few domains over and over: the IDNA mapping is the costly part of an import's address work.
+  const hit = canonical.get(domain);
+  if (hit !== undefined) return hit;
   const text = domain.trim().replace(/\.$/, '');
-  if (!text) return null;
-  const ascii = domainToASCII(text);
-  return ascii ? ascii.toLowerCase() : null;
+  const ascii = text ? domainToASCII(text) : '';
+  const result = ascii ? ascii.toLowerCase() : null;
+  if (canonical.size >= CANONICAL_CACHE) canonical.clear();
+  canonical.set(domain, result);
+  return result;
 }
+
+/** Spellings remembered by canonicalDomain (a pure function of its input); forgotten all at once when full. */
+const CANONICAL_CACHE = 10_000;
+const canonical = new Map<string, string | null>();
 
 /** The domain as people read it (Unicode), for display; the input when it is not a domain. */
 export function unicodeDomain(domain: string): string {

@@ -7,6 +7,7 @@ import type { StoredRecord } from '../../store/schema.js';
 import type { Page } from '../../store/store.js';
 import type { Prepared } from './normalize.js';
 import { isBlocked } from './policy.js';
+import { threadRoot } from './threading.js';
 import { domainAndParents, untaggedAddress } from '../../domain/mail-address.js';
 import { readAll } from '../../store/find-all.js';
 
@@ -23,6 +24,12 @@ export interface Batch {
   known: Map<string, Email>;
   /** First pages of thread-relative queries, shared by the batch's messages (see findThread). */
   firstPages: Map<string, Promise<Page<Email>>>;
+  /**
+   * Of the thread keys and Message-IDs the batch's messages look up, those some stored e-mail
+   * has (read once per batch): a message with no stored relative places itself without a query.
+   */
+  storedThreadKeys: Set<string>;
+  storedMessageKeys: Set<string>;
   tasks: Map<string, Task>;
   /** Stored tasks that gained mail in this batch: touched (`updatedAt`) once, at its end. */
   touched: Set<string>;
@@ -42,6 +49,21 @@ export interface Batch {
 
 const CHUNK = 500;
 
+/** Which of `values` some record of `collection` has in `field` (one grouped count per chunk, no rows read). */
+async function presentIn(unit: Unit, collection: string, field: string, values: Iterable<string>): Promise<Set<string>> {
+  const out = new Set<string>();
+  const unique = [...new Set(values)];
+  for (let i = 0; i < unique.length; i += CHUNK) {
+    const rows = await unit.tx.aggregate(collection, {
+      where: where.in(field, unique.slice(i, i + CHUNK)),
+      groupBy: [field],
+      measures: { n: { fn: 'count' } },
+    });
+    for (const row of rows) if (typeof row.group[field] === 'string') out.add(row.group[field] as string);
+  }
+  return out;
+}
+
 async function findIn<T extends StoredRecord>(unit: Unit, collection: string, field: string, values: string[], extra?: Filter): Promise<T[]> {
   const out: T[] = [];
   const unique = [...new Set(values)];
@@ -58,6 +80,18 @@ async function findIn<T extends StoredRecord>(unit: Unit, collection: string, fi
 export async function openBatch(unit: Unit, messages: Prepared[], policy: MailPolicy): Promise<Batch> {
   const keys = messages.map((p) => p.key);
   const known = new Map((await findIn<Email>(unit, 'emails', 'messageKey', keys)).map((e) => [e.messageKey, e]));
+  const storedThreadKeys = await presentIn(
+    unit,
+    'emails',
+    'threadKey',
+    messages.flatMap((p) => [threadRoot(p), p.key]),
+  );
+  const storedMessageKeys = await presentIn(
+    unit,
+    'emails',
+    'messageKey',
+    messages.flatMap((p) => p.threadRefs),
+  );
 
   const addresses = new Set<string>();
   const domains = new Set<string>();
@@ -102,6 +136,8 @@ export async function openBatch(unit: Unit, messages: Prepared[], policy: MailPo
   const batch: Batch = {
     known,
     firstPages: new Map(),
+    storedThreadKeys,
+    storedMessageKeys,
     tasks: new Map(),
     touched: new Set(),
     emails: [],

@@ -66,9 +66,12 @@ async function* merged(streams: Array<AsyncGenerator<Email>>): AsyncGenerator<Em
  */
 function storedRelatives(unit: Unit, batch: Batch, p: Prepared, root: string, withTask: boolean, pageSize: number): AsyncGenerator<Email> {
   const task = withTask ? where.ne('taskId', null) : undefined;
-  const filters: Filter[] = [where.and(where.eq('threadKey', root), task)];
-  if (p.key !== root) filters.push(where.and(where.eq('threadKey', p.key), task));
-  for (let i = 0; i < p.threadRefs.length; i += REFS_CHUNK) filters.push(where.and(where.in('messageKey', p.threadRefs.slice(i, i + REFS_CHUNK)), task));
+  // Only keys some stored e-mail has (known for the whole batch): most messages start a thread.
+  const filters: Filter[] = [];
+  if (batch.storedThreadKeys.has(root)) filters.push(where.and(where.eq('threadKey', root), task));
+  if (p.key !== root && batch.storedThreadKeys.has(p.key)) filters.push(where.and(where.eq('threadKey', p.key), task));
+  const refs = p.threadRefs.filter((r) => batch.storedMessageKeys.has(r));
+  for (let i = 0; i < refs.length; i += REFS_CHUNK) filters.push(where.and(where.in('messageKey', refs.slice(i, i + REFS_CHUNK)), task));
   return merged(filters.map((f) => oldestFirst(unit, batch, f, pageSize)));
 }
 
