@@ -18,6 +18,30 @@ export interface PaneCounts {
   newTasks: number;
 }
 
+/** A view as GET /api/v1/views lists it. */
+export interface PaneViewInfo {
+  id: string;
+  name: string;
+  kind: string;
+  builtin: boolean;
+}
+
+/** A row of a view run: column values by key (dates as ISO strings) and the style of the first matching rule. */
+export interface PaneViewRow {
+  id: string;
+  values: Record<string, unknown>;
+  style: { color?: string; background?: string; bold?: boolean; italic?: boolean; icon?: string } | null;
+  rule: number | null;
+}
+
+/** One page of a view run as GET /api/v1/views/:id answers it; `now` is the server's clock. */
+export interface PaneView {
+  name: string;
+  rows: PaneViewRow[];
+  nextCursor: string | null;
+  now: string;
+}
+
 /** An error the API answered with (or a network failure, code NETWORK). */
 export class PaneApiError extends Error {
   constructor(
@@ -71,6 +95,9 @@ export function apiClient(serverUrl: string, token: string, options: ApiClientOp
       call<TrackResult>('/api/v1/emails', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ raw: rawBase64 }) }),
     addPerson: (input: { email: string; name: string }) =>
       call<{ person: { id: string } }>('/api/v1/persons', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) }),
+    views: () => call<{ views: PaneViewInfo[] }>('/api/v1/views'),
+    runView: (id: string, timeZone: string, limit = 200) =>
+      call<PaneView>(`/api/v1/views/${encodeURIComponent(id)}?limit=${limit}&timeZone=${encodeURIComponent(timeZone)}`),
     notifications: (limit = 20) => call<{ items: PaneNotification[]; nextCursor: string | null } & PaneCounts>(`/api/v1/notifications?limit=${limit}`),
     markRead: (id: string) => post<PaneCounts>(`/api/v1/notifications/${encodeURIComponent(id)}/read`),
     markAllRead: () => post<PaneCounts>('/api/v1/notifications/read-all'),

@@ -6,6 +6,7 @@ import { apiClient, PaneApiError, type ApiClient } from './api.js';
 import { h, mount } from './dom.js';
 import { readable } from './idn.js';
 import { startNotifications } from './notifications.js';
+import { startTasksTab } from './tasks.js';
 
 type PaneState = 'loading' | 'signin' | 'empty' | 'ready' | 'error';
 
@@ -17,12 +18,15 @@ let lastServerUrl: string | null = null;
 let generation = 0;
 let changedAt = 0;
 let notices: { stop(): void } | null = null;
+let tasksTab: { stop(): void } | null = null;
 
-/** Shows the notification bar for the signed-in operator (or removes it on sign-out). */
+/** Shows the notification bar and the "My tasks" tab for the signed-in operator (or removes them on sign-out). */
 function useClient(next: ApiClient | null) {
   client = next;
   notices?.stop();
+  tasksTab?.stop();
   notices = next ? startNotifications(next) : null;
+  tasksTab = next ? startTasksTab(next) : null;
 }
 
 const money = (minor: number, currency: string) => {

@@ -64,8 +64,8 @@ export async function startPaneServer(seeded?: Seeded): Promise<PaneServer> {
 }
 
 /** A new browser context that accepts the dev certificate and reaches nothing but the pane server. */
-export async function paneContext(browser: Browser, origin: string): Promise<BrowserContext> {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+export async function paneContext(browser: Browser, origin: string, options: { timezoneId?: string } = {}): Promise<BrowserContext> {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, ...options });
   // tsx (used by the benchmark) compiles with keepNames: serialised fakes then call __name().
   await context.addInitScript({ content: 'globalThis.__name = globalThis.__name || ((f) => f);' });
   // No network beyond the pane server: office.js comes from a stub.
