@@ -94,6 +94,10 @@ export function compileFilter(table: Table, f: NormalFilter, params: Params): st
     case 'and':
     case 'or':
       return `(${f.filters.map((c) => compileFilter(table, c, params)).join(f.op === 'and' ? ' AND ' : ' OR ')})`;
+    case 'search':
+      return d.searchMatch(table.def, f.tokens, params);
+    case 'notSearch':
+      return `NOT (${d.searchMatch(table.def, f.tokens, params)})`;
     default:
       break; // a leaf: below
   }
@@ -139,7 +143,12 @@ function containsExpr(d: Dialect, expr: string, needle: string, ignoreCase: bool
  * PostgreSQL the value is read as text (`#>>`) and cast only when the JSON type matches, so a
  * number is compared as a number and a string in byte order.
  */
-function compileJsonLeaf(table: Table, t: Target, f: Exclude<NormalFilter, { op: 'and' | 'or' | 'true' | 'false' }>, params: Params): string {
+function compileJsonLeaf(
+  table: Table,
+  t: Target,
+  f: Exclude<NormalFilter, { op: 'and' | 'or' | 'true' | 'false' | 'search' | 'notSearch' }>,
+  params: Params,
+): string {
   const d = table.dialect;
   if (f.op === 'in' || f.op === 'notIn') {
     const leaves: NormalFilter[] = f.values.map((value) => ({ op: f.op === 'in' ? 'eq' : 'ne', field: f.field, value }));

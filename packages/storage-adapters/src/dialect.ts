@@ -1,5 +1,5 @@
 import type { EntitySchemaColumnOptions } from 'typeorm';
-import { valueCodec, type FieldDef, type StoreCapabilities, type ValueCodec } from '@rapport/core/store';
+import { valueCodec, type CollectionDef, type FieldDef, type StoreCapabilities, type ValueCodec } from '@rapport/core/store';
 
 /** A dialect's name: its key in the dialect registry and in `MigrationSet.dialects`. */
 export type DialectName = string;
@@ -73,6 +73,14 @@ export interface Dialect {
   jsonParam(value: string | number | boolean, type: JsonType, params: ParamSink): string;
   /** A date column's UTC bucket as text: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`. */
   dateBucket(column: string, granularity: Granularity): string;
+
+  /**
+   * The DDL of a collection's full-text index over `def.search`: created, kept in step with every
+   * write by the database itself, and filled from the rows already there; `down` removes it.
+   */
+  searchIndex(def: CollectionDef): { up: string[]; down: string[] };
+  /** A condition on `def`'s table: every token is a prefix of a token of the row's search fields (core's store/search.ts). */
+  searchMatch(def: CollectionDef, tokens: string[], params: ParamSink): string;
 }
 
 export const quoteIdentifier = (id: string) => `"${id.replace(/"/g, '""')}"`;

@@ -144,6 +144,7 @@ export abstract class Engine {
         await this.inTransaction(async (s) => {
           await s.query(createTableSql(this.dialect, def, true));
           for (const ix of def.indexes) await s.query(createIndexSql(this.dialect, def, ix, true));
+          if (def.search?.length) for (const sql of this.dialect.searchIndex(def).up) await s.query(sql);
         }).catch((err) => {
           throw wrapError(this.adapter, 'migrate', def.name, err);
         });

@@ -56,7 +56,7 @@ export function canonical(def: CollectionDef): CollectionDef {
   const indexes = [...def.indexes]
     .sort((a, b) => (a.name < b.name ? -1 : 1))
     .map((ix) => ({ name: ix.name, fields: ix.fields, ...(ix.unique ? { unique: true } : {}) }));
-  return { name: def.name, fields, indexes };
+  return { name: def.name, fields, indexes, ...(def.search?.length ? { search: [...def.search] } : {}) };
 }
 
 export const sameDef = (a: CollectionDef, b: CollectionDef) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
@@ -76,6 +76,8 @@ export function planMigration(d: Dialect, prev: CollectionDef[], next: Collectio
   const before = new Map(prev.map((c) => [c.name, c]));
   const after = new Map(next.map((c) => [c.name, c]));
   const table = (name: string) => d.q(tableName(name));
+  // Search DDL may repeat a shared statement (PostgreSQL's search function) per collection: once is enough.
+  const upOnce = (sqls: string[]) => up.push(...sqls.filter((sql) => !up.includes(sql)));
 
   if (prev.length === 0) {
     up.push(sequencesTableSql(d));
@@ -86,9 +88,21 @@ export function planMigration(d: Dialect, prev: CollectionDef[], next: Collectio
     if (!old) {
       up.push(createTableSql(d, def), ...def.indexes.map((ix) => createIndexSql(d, def, ix)));
       down.unshift(dropTableSql(d, def));
+      if (def.search?.length) {
+        const search = d.searchIndex(def);
+        upOnce(search.up);
+        down.unshift(...search.down);
+      }
       continue;
     }
     if (sameDef(old, def)) continue;
+    // A changed list of search fields rebuilds the index (before columns change, after they are added).
+    const searchChanged = JSON.stringify(old.search ?? []) !== JSON.stringify(def.search ?? []);
+    if (searchChanged && old.search?.length) {
+      const search = d.searchIndex(old);
+      up.push(...search.down);
+      down.unshift(...search.up);
+    }
     const oldIx = new Map(old.indexes.map((ix) => [ix.name, ix]));
     const newIx = new Map(def.indexes.map((ix) => [ix.name, ix]));
     const ixChanged = (a: IndexDef, b: IndexDef) => JSON.stringify([a.fields, !!a.unique]) !== JSON.stringify([b.fields, !!b.unique]);
@@ -129,9 +143,19 @@ export function planMigration(d: Dialect, prev: CollectionDef[], next: Collectio
         down.unshift(dropIndexSql(d, ix));
       }
     }
+    if (searchChanged && def.search?.length) {
+      const search = d.searchIndex(def);
+      upOnce(search.up);
+      down.unshift(...search.down);
+    }
   }
   for (const old of prev) {
     if (after.has(old.name)) continue;
+    if (old.search?.length) {
+      const search = d.searchIndex(old);
+      up.push(...search.down);
+      down.unshift(...search.up);
+    }
     up.push(dropTableSql(d, old));
     down.unshift(createTableSql(d, old), ...old.indexes.map((ix) => createIndexSql(d, old, ix)));
   }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coreCollections, coreSchema, isRapportError, Schema, type CollectionDef, type Store } from '@rapport/core/store';
+import { coreCollections, coreSchema, isRapportError, Schema, where, type CollectionDef, type Store } from '@rapport/core/store';
 import { coreMigrations, postgresStore, sqliteStore, type MigrationSet } from '@rapport/storage-adapters';
 import { canonical, dialects, planMigration, sameDef, sqlMigration } from '../src/migration-plan.js';
 import { createPgSchema, dropPgSchema, PG_URL, pgClient, uniqueSchemaName } from './helpers.js';
@@ -311,6 +311,38 @@ for (const kind of kinds) {
         await expect(store.create('contact_keys', { ...key('k5', 'domain', 'acme.pl', 'p9'), exclusive: 'domain:acme.pl' })).rejects.toMatchObject({
           code: 'CONFLICT',
         });
+      } finally {
+        await store.close();
+      }
+    });
+
+    withDb('the full-text migration indexes the rows stored before it, and later writes keep it in step', async () => {
+      const schemaBefore = new Schema(coreCollections.map(({ search: _, ...c }) => c));
+      const cut = coreNames.findIndex((n) => n.startsWith('FullTextSearch'));
+      expect(cut).toBeGreaterThan(0);
+      const before: MigrationSet = {
+        dialects: { sqlite: sqliteMigrations.slice(0, cut), postgres: postgresMigrations.slice(0, cut) },
+        snapshot: { collections: schemaBefore.collections.map(canonical) },
+      };
+      const old = kind.open({ schema: schemaBefore, migrations: before });
+      await old.migrate();
+      await old.create('partners', { ...partner, id: 'p2', code: 'LODZ', name: 'Zakład Łódź Sp. z o.o.' });
+      await old.create('partners', { ...partner, id: 'p3', code: 'RO1', name: 'Ședință SRL' });
+      await old.close();
+
+      const store = kind.open({});
+      try {
+        expect((await store.migrate()).applied).toEqual(coreNames.slice(cut));
+        const ids = async (q: string) =>
+          (await store.find<{ id: string; version: number }>('partners', { where: where.search(q), sort: [{ field: 'id' }] })).items.map((r) => r.id);
+        expect(await ids('lodz')).toEqual(['p2']);
+        expect(await ids('zaklad sp')).toEqual(['p2']);
+        expect(await ids('şedinţă')).toEqual(['p3']);
+        await store.update('partners', 'p3', { name: 'Altă firmă' }, 1);
+        expect(await ids('sedinta')).toEqual([]);
+        expect(await ids('alta')).toEqual(['p3']);
+        await store.delete('partners', 'p2');
+        expect(await ids('lodz')).toEqual([]);
       } finally {
         await store.close();
       }

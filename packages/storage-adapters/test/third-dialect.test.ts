@@ -19,7 +19,12 @@ describe('a third SQL dialect is its own file plus its migrations', () => {
     expect(plan.up.length).toBeGreaterThan(coreSchema.collections.length);
     const db = new Database(':memory:');
     for (const sql of plan.up) db.exec(sql);
-    expect(db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'`).get()).toEqual({ n: coreSchema.collections.length + 1 });
+    // Full-text indexes are FTS5 tables (each with its shadow tables), one per collection with search fields.
+    const plain = `SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%\\_fts%' ESCAPE '\\'`;
+    expect(db.prepare(plain).get()).toEqual({ n: coreSchema.collections.length + 1 });
+    const fts = coreSchema.collections.filter((c) => c.search?.length).map((c) => `${c.name}_fts`);
+    expect(fts.length).toBeGreaterThan(0);
+    for (const name of fts) expect(db.prepare(`SELECT sql FROM sqlite_master WHERE name = ?`).get(name), name).toBeDefined();
     for (const sql of plan.down) db.exec(sql);
     expect(db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'`).get()).toEqual({ n: 0 });
     db.close();

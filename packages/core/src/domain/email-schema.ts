@@ -47,6 +47,7 @@ export const emails: CollectionDef = {
     { name: 'emails_task', fields: ['taskId'] },
     { name: 'emails_from', fields: ['fromAddress', { field: 'sentAt', desc: true }] },
   ],
+  search: ['subject'],
 };
 
 export const emailLocations: CollectionDef = {

@@ -56,6 +56,7 @@ export const partners: CollectionDef = {
     { name: 'partners_name', fields: ['name'] },
     { name: 'partners_kind', fields: ['kind', 'name'] },
   ],
+  search: ['code', 'name'],
 };
 
 export const persons: CollectionDef = {
@@ -71,6 +72,7 @@ export const persons: CollectionDef = {
     ...stamps,
   },
   indexes: [{ name: 'persons_partner', fields: ['partnerId', 'lastName'] }],
+  search: ['firstName', 'lastName', 'emails'],
 };
 
 export const contactKeys: CollectionDef = {
@@ -127,6 +129,7 @@ export const tasks: CollectionDef = {
     { name: 'tasks_person_due', fields: ['personId', ...DEFAULT_TASK_ORDER] },
     { name: 'tasks_due', fields: [...DEFAULT_TASK_ORDER] },
   ],
+  search: ['subject', 'description'],
 };
 
 /** The task's owner, creator, privacy and register copied onto its stages and entries, so access rules filter them in the same read (decision 0103). */
@@ -171,6 +174,7 @@ export const taskEntries: CollectionDef = {
     { name: 'task_entries_task', fields: ['taskId', 'at'] },
     { name: 'task_entries_email', fields: ['emailId'] },
   ],
+  search: ['body'],
 };
 
 export const audit: CollectionDef = {

@@ -91,6 +91,10 @@ export function checkFilter(schema: Schema, collection: string, f: NormalFilter)
     case 'or':
       for (const c of f.filters) checkFilter(schema, collection, c);
       return;
+    case 'search':
+    case 'notSearch':
+      if (!schema.collection(collection).search?.length) throw fail(`${collection} has no full-text search fields: search is for ${searchable(schema)}`);
+      return;
     default:
       break; // a leaf: below
   }
@@ -114,6 +118,12 @@ export function checkFilter(schema: Schema, collection: string, f: NormalFilter)
       if (!fits(def, jsonPath, f.value)) throw fail(`${where} is compared with ${typeName(def, jsonPath)} (got ${show(f.value)})`, f.field);
   }
 }
+
+const searchable = (schema: Schema) =>
+  schema.collections
+    .filter((c) => c.search?.length)
+    .map((c) => c.name)
+    .join(', ');
 
 /** Checks sort fields: known fields of the schema, directions `asc` or `desc`. */
 export function checkSort(schema: Schema, collection: string, sort: SortField[] | undefined): void {

@@ -1,3 +1,6 @@
+import { RapportError } from '../errors.js';
+import { matchesSearch, queryTokens } from './search.js';
+
 /**
  * The filter language every store compiles itself. Field paths are record field names, or
  * `jsonField.key.subkey` into a JSON field (custom fields).
@@ -19,6 +22,7 @@
  *   only numbers, a boolean only booleans, and a Date is compared as its ISO 8601 text with
  *   strings. A comparison between different types is false like one with null (so `ne`,
  *   `not in` and `not contains` hold); `contains` holds for strings only.
+ * `search` is full-text search over the collection's declared search fields (search.ts).
  * `normalizeFilter` pushes every `not` down to the leaves, which lets SQL stores compile each
  * leaf with plain, index-friendly operators and still give these answers.
  */
@@ -31,6 +35,8 @@ export type Filter =
   | { op: 'in'; field: string; values: Scalar[] }
   | { op: 'contains'; field: string; value: string; ignoreCase?: boolean }
   | { op: 'isNull'; field: string }
+  /** Full-text search over the collection's search fields (`CollectionDef.search`; semantics in search.ts). */
+  | { op: 'search'; value: string }
   | { op: 'and' | 'or'; filters: Filter[] }
   | { op: 'not'; filter: Filter };
 
@@ -40,6 +46,8 @@ export type NormalFilter =
   | { op: 'in' | 'notIn'; field: string; values: Scalar[] }
   | { op: 'contains' | 'notContains'; field: string; value: string; ignoreCase: boolean }
   | { op: 'isNull' | 'isNotNull'; field: string }
+  /** Folded query tokens, never empty (a query without tokens folds to `false`, its negation to `true`). */
+  | { op: 'search' | 'notSearch'; tokens: string[] }
   | { op: 'and' | 'or'; filters: NormalFilter[] }
   | { op: 'true' | 'false' };
 
@@ -54,6 +62,7 @@ export const where = {
   in: (field: string, values: Scalar[]): Filter => ({ op: 'in', field, values }),
   contains: (field: string, value: string, ignoreCase = false): Filter => ({ op: 'contains', field, value, ignoreCase }),
   isNull: (field: string): Filter => ({ op: 'isNull', field }),
+  search: (value: string): Filter => ({ op: 'search', value }),
   and: (...filters: Array<Filter | undefined>): Filter => ({ op: 'and', filters: filters.filter(isFilter) }),
   or: (...filters: Array<Filter | undefined>): Filter => ({ op: 'or', filters: filters.filter(isFilter) }),
   not: (filter: Filter): Filter => ({ op: 'not', filter }),
@@ -102,6 +111,13 @@ function nnf(f: Filter, negate: boolean): NormalFilter {
       return { op: negate ? 'notIn' : 'in', field: f.field, values: [...f.values] };
     case 'contains':
       return { op: negate ? 'notContains' : 'contains', field: f.field, value: f.value, ignoreCase: f.ignoreCase ?? false };
+    case 'search': {
+      const tokens = queryTokens(f.value);
+      if (tokens.length === 0) return { op: negate ? 'true' : 'false' };
+      return { op: negate ? 'notSearch' : 'search', tokens };
+    }
+    default:
+      throw new RapportError('VALIDATION', `unknown filter operator ${JSON.stringify((f as { op?: unknown }).op)}`);
   }
 }
 
@@ -170,17 +186,24 @@ function compareTyped(stored: unknown, value: Scalar): number | null {
 
 const equal = (stored: unknown, value: Scalar) => compareTyped(stored, value) === 0;
 
-/** Evaluates a normalised filter against an in-memory record (the memory store's engine). */
-export function matches(record: Record<string, unknown>, f: NormalFilter): boolean {
+/**
+ * Evaluates a normalised filter against an in-memory record (the memory store's engine);
+ * `searchFields` are the collection's full-text fields (none: `search` matches nothing).
+ */
+export function matches(record: Record<string, unknown>, f: NormalFilter, searchFields: readonly string[] = []): boolean {
   switch (f.op) {
     case 'true':
       return true;
     case 'false':
       return false;
     case 'and':
-      return f.filters.every((c) => matches(record, c));
+      return f.filters.every((c) => matches(record, c, searchFields));
     case 'or':
-      return f.filters.some((c) => matches(record, c));
+      return f.filters.some((c) => matches(record, c, searchFields));
+    case 'search':
+      return matchesSearch(record, searchFields, f.tokens);
+    case 'notSearch':
+      return !matchesSearch(record, searchFields, f.tokens);
     case 'isNull':
       return isNullish(readPath(record, f.field));
     case 'isNotNull':

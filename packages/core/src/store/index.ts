@@ -7,6 +7,17 @@ export type { Store, StoreCapabilities, FindQuery, Page, SortField, AggregateQue
 export { DEFAULT_LIMIT, MAX_LIMIT, checkSequenceCount } from './store.js';
 export { where, normalizeFilter, matches, readPath, compareScalars, filterFields } from './filter.js';
 export type { Filter, NormalFilter, Scalar } from './filter.js';
+export {
+  foldText,
+  searchTokens,
+  queryTokens,
+  matchesSearch,
+  DIACRITIC_RANGES,
+  FOLD_LETTERS,
+  MAX_SEARCH_LENGTH,
+  MAX_SEARCH_TOKENS,
+  SEARCH_TOKEN_LENGTH,
+} from './search.js';
 export { Schema, allFields, indexFields, ID_FIELD, VERSION_FIELD } from './schema.js';
 export type { CollectionDef, FieldDef, FieldType, IndexDef, IndexField, StoredRecord } from './schema.js';
 export { resolveSort, resolveLimit, encodeCursor, decodeCursor, afterCursor, compareBySort, cursorFilter } from './cursor.js';

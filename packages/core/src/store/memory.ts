@@ -183,7 +183,7 @@ class MemoryEngine {
     const f = normalizeFilter(where);
     checkFilter(this.schema, name, f);
     const out: Row[] = [];
-    for (const row of this.candidates(t, f)) if (matches(row, f)) out.push(row);
+    for (const row of this.candidates(t, f)) if (matches(row, f, t.def.search)) out.push(row);
     return out;
   }
 
@@ -205,7 +205,14 @@ class MemoryStore implements Store {
     /** Set inside a transaction: writes are recorded here and undone on failure. */
     private readonly undo: Undo | null = null,
   ) {
-    this.capabilities = { nativeJson: true, nativeDates: true, nativeBooleans: true, transactions: engine.transactions, concurrentWriters: false };
+    this.capabilities = {
+      nativeJson: true,
+      nativeDates: true,
+      nativeBooleans: true,
+      transactions: engine.transactions,
+      concurrentWriters: false,
+      fullTextSearch: false,
+    };
   }
 
   private write<R>(fn: () => R): Promise<R> {

@@ -35,6 +35,11 @@ export interface CollectionDef {
   /** Fields other than the implicit `id` (string primary key) and `version` (integer). */
   fields: Record<string, FieldDef>;
   indexes: IndexDef[];
+  /**
+   * Fields indexed for full-text search (the `search` filter): text fields, or JSON lists of
+   * strings (e-mail addresses). Stores keep one index per collection over all of them.
+   */
+  search?: string[];
 }
 
 /** Every stored record has an id made by core and a version for optimistic concurrency. */
@@ -62,6 +67,11 @@ export class Schema {
   constructor(collections: Iterable<CollectionDef>) {
     for (const c of collections) {
       if (this.byName.has(c.name)) throw new Error(`collection ${c.name} is defined twice`);
+      for (const field of c.search ?? []) {
+        const type = Object.hasOwn(c.fields, field) ? c.fields[field]!.type : undefined;
+        if (type !== 'string' && type !== 'text' && type !== 'json')
+          throw new Error(`collection ${c.name}: search field ${field} must be a text or JSON field`);
+      }
       this.byName.set(c.name, c);
     }
   }

@@ -80,6 +80,11 @@ export interface StoreCapabilities {
   concurrentWriters: boolean;
   /** `find({ skipLocked: true })` inside a transaction locks what it returns and passes over rows other transactions hold (`FOR UPDATE SKIP LOCKED`). */
   skipLocked?: boolean;
+  /**
+   * The `search` filter is served by an index (SQLite FTS5, PostgreSQL tsvector + GIN); without
+   * it the store reads every record of the collection (the memory store's linear fallback).
+   */
+  fullTextSearch?: boolean;
 }
 
 export interface SortField {

@@ -22,6 +22,7 @@ export const items: CollectionDef = {
     { name: 'conf_items_code_uq', fields: ['code'], unique: true },
     { name: 'conf_items_qty_at', fields: ['qty', { field: 'at', desc: true }] },
   ],
+  search: ['name', 'body', 'tags'],
 };
 
 export const events: CollectionDef = {

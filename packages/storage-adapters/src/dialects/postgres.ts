@@ -1,4 +1,27 @@
 import { quoteIdentifier, type Dialect } from '../dialect.js';
+import { DIACRITICS_CLASS, FOLD_FROM, FOLD_TO, searchColumns, searchNames, tokenClass, TOKEN_LENGTH } from '../search-sql.js';
+
+/** The immutable function behind every search column: core's folding and tokens, in SQL. */
+const SEARCH_FUNCTION = 'rapport_search_vector';
+
+/**
+ * Folds like core's `foldText` (decompose, drop combining marks, recompose, ł → l, lower case
+ * under the database's default collation, which is Unicode-aware with a UTF-8 LC_CTYPE), cuts
+ * the text into core's tokens and makes them the lexemes, without the text-search parser (which
+ * would keep `jan.kowalski@example.com` as one word).
+ */
+const searchFunctionSql = () =>
+  `CREATE OR REPLACE FUNCTION ${quoteIdentifier(SEARCH_FUNCTION)}(doc text) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+SELECT array_to_tsvector(coalesce(array_agg(left(t, ${TOKEN_LENGTH})), '{}'::text[]))
+FROM regexp_split_to_table(
+  lower(translate(normalize(regexp_replace(normalize(doc, NFD), '[${DIACRITICS_CLASS}]+', '', 'g'), NFC), '${FOLD_FROM}', '${FOLD_TO}') COLLATE "default"),
+  '[^${tokenClass()}]+'
+) AS t
+WHERE t <> ''
+$fn$`;
+
+/** A tsquery literal: each token a quoted prefix lexeme, all required. */
+const tsquery = (tokens: string[]) => tokens.map((t) => `'${t.replace(/\\/g, '\\\\').replace(/'/g, "''")}':*`).join(' & ');
 
 const BUCKETS = { year: 'YYYY', month: 'YYYY-MM', day: 'YYYY-MM-DD' } as const;
 
@@ -92,4 +115,23 @@ export const postgres: Dialect = {
   },
   jsonParam: (value, type, params) => `${params.add(value)}::${type === 'number' ? 'double precision' : type === 'boolean' ? 'boolean' : 'text'}`,
   dateBucket: (column, granularity) => `to_char(${column} AT TIME ZONE 'UTC', '${BUCKETS[granularity]}')`,
+
+  // A stored generated column keeps the lexemes in step with every write (and computes them for
+  // the rows already there when it is added); a GIN index serves the @@ match.
+  searchIndex(def) {
+    const n = searchNames(def);
+    const doc = searchColumns(def, '', (col) => `${col}::text`)
+      .map((c) => `coalesce(${c.text}, '')`)
+      .join(` || ' ' || `);
+    return {
+      up: [
+        searchFunctionSql(),
+        `ALTER TABLE ${n.table} ADD COLUMN "search_vector" tsvector GENERATED ALWAYS AS (${quoteIdentifier(SEARCH_FUNCTION)}(${doc})) STORED`,
+        `CREATE INDEX ${n.index} ON ${n.table} USING gin ("search_vector")`,
+      ],
+      // The function stays: other tables' columns may use it, and CREATE OR REPLACE brings it back.
+      down: [`DROP INDEX IF EXISTS ${n.index}`, `ALTER TABLE ${n.table} DROP COLUMN IF EXISTS "search_vector"`],
+    };
+  },
+  searchMatch: (def, tokens, params) => `${searchNames(def).table}."search_vector" @@ ${params.add(tsquery(tokens))}::tsquery`,
 };

@@ -1,4 +1,5 @@
 import { quoteIdentifier, type Dialect } from '../dialect.js';
+import { foldLettersSql, searchColumns, searchNames } from '../search-sql.js';
 
 /** The SQL function sqliteStore registers on its connection: SQLite's own lower() is ASCII-only. */
 export const SQLITE_LOWER = 'rapport_lower';
@@ -64,4 +65,41 @@ export const sqlite: Dialect = {
     `(CASE WHEN json_type(${column}, ${params.add(jsonPath(keys))}) IN (${JSON_TYPES[type]}) THEN json_extract(${column}, ${params.add(jsonPath(keys))}) END)`,
   jsonParam: (value, _type, params) => params.add(typeof value === 'boolean' ? (value ? 1 : 0) : value),
   dateBucket: (column, granularity) => `strftime('${BUCKETS[granularity]}', ${column} / 1000, 'unixepoch')`,
+
+  // FTS5 folds case and diacritics (unicode61 remove_diacritics 2); replace() maps the letters
+  // without a decomposition (ł → l) with built-in functions, so any connection may write. The
+  // table is contentless-delete: it keeps no copy of the text, and a delete needs only the rowid.
+  searchIndex(def) {
+    const n = searchNames(def);
+    const cols = searchColumns(def);
+    const names = cols.map((c) => c.name).join(', ');
+    const values = (row: string) =>
+      searchColumns(def, `${row}.`)
+        .map((c) => foldLettersSql(c.text))
+        .join(', ');
+    const insert = (row: string) => `INSERT INTO ${n.fts}(rowid, ${names}) VALUES (${row}.rowid, ${values(row)});`;
+    return {
+      up: [
+        `CREATE VIRTUAL TABLE ${n.fts} USING fts5(${names}, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2')`,
+        `CREATE TRIGGER ${n.trigger('insert')} AFTER INSERT ON ${n.table} BEGIN ${insert('new')} END`,
+        `CREATE TRIGGER ${n.trigger('delete')} AFTER DELETE ON ${n.table} BEGIN DELETE FROM ${n.fts} WHERE rowid = old.rowid; END`,
+        `CREATE TRIGGER ${n.trigger('update')} AFTER UPDATE OF ${names} ON ${n.table} BEGIN DELETE FROM ${n.fts} WHERE rowid = old.rowid; ${insert('new')} END`,
+        `INSERT INTO ${n.fts}(rowid, ${names}) SELECT rowid, ${searchColumns(def)
+          .map((c) => foldLettersSql(c.text))
+          .join(', ')} FROM ${n.table}`,
+      ],
+      down: [
+        `DROP TRIGGER IF EXISTS ${n.trigger('update')}`,
+        `DROP TRIGGER IF EXISTS ${n.trigger('delete')}`,
+        `DROP TRIGGER IF EXISTS ${n.trigger('insert')}`,
+        `DROP TABLE IF EXISTS ${n.fts}`,
+      ],
+    };
+  },
+  // Each token a quoted prefix term (tokens are letters and digits: no FTS syntax reaches MATCH).
+  searchMatch(def, tokens, params) {
+    const n = searchNames(def);
+    const query = tokens.map((t) => `"${t.replace(/"/g, '""')}"*`).join(' ');
+    return `${n.table}.rowid IN (SELECT rowid FROM ${n.fts} WHERE ${n.fts} MATCH ${params.add(query)})`;
+  },
 };

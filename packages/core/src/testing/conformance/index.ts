@@ -9,6 +9,7 @@ import { describeCoreSchema } from './core-schema.js';
 import { describeFilters } from './filters.js';
 import { describePaging } from './paging.js';
 import { describeRecords } from './records.js';
+import { describeSearch } from './search.js';
 import type { StoreConformanceOptions, Suite } from './suite.js';
 import { describeTransactions } from './transactions.js';
 
@@ -58,6 +59,7 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
     describeTransactions(suite);
     describeAggregate(suite);
     describeHostileQueries(suite);
+    describeSearch(suite);
     describeCoreSchema(suite);
   });
 }
