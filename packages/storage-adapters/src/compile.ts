@@ -83,6 +83,12 @@ function target(table: Table, path: string): Target {
   return { column, jsonPath };
 }
 
+/**
+ * Lists longer than this are bound as one array parameter (`Dialect.inList`): access rules carry
+ * hundreds of ids, and short lists (`status IN ('open', 'in_progress')`) keep their inline form.
+ */
+export const LONG_LIST = 8;
+
 /** Compiles a normalised filter to a SQL condition; every value becomes a bound parameter. */
 export function compileFilter(table: Table, f: NormalFilter, params: Params): string {
   const d = table.dialect;
@@ -123,14 +129,26 @@ export function compileFilter(table: Table, f: NormalFilter, params: Params): st
     case 'gte':
       return `${col} >= ${enc(f.value)}`;
     case 'in':
-      return `${col} IN (${f.values.map(enc).join(', ')})`;
+      return f.values.length > LONG_LIST ? longList(d, t.column, col, f.values, params) : `${col} IN (${f.values.map(enc).join(', ')})`;
     case 'notIn':
-      return `(${col} IS NULL OR ${col} NOT IN (${f.values.map(enc).join(', ')}))`;
+      return f.values.length > LONG_LIST
+        ? `(${col} IS NULL OR NOT (${longList(d, t.column, col, f.values, params)}))`
+        : `(${col} IS NULL OR ${col} NOT IN (${f.values.map(enc).join(', ')}))`;
     case 'contains':
       return `${containsExpr(d, col, params.add(f.value), f.ignoreCase)} > 0`;
     case 'notContains':
       return `(${col} IS NULL OR ${containsExpr(d, col, params.add(f.value), f.ignoreCase)} = 0)`;
   }
+}
+
+function longList(d: Dialect, column: Column, col: string, values: Scalar[], params: Params): string {
+  const codec = codecOf(d);
+  return d.inList(
+    col,
+    column.def,
+    values.map((v) => codec.encode(column.def, v)),
+    params,
+  );
 }
 
 /** Literal substring search: instr()/strpos() have no wildcards, so `%` and `_` need no escaping. */

@@ -54,6 +54,13 @@ export interface Dialect {
 
   /** The null-safe "differs from" operator (`IS NOT`, `IS DISTINCT FROM`). */
   readonly distinctFrom: string;
+  /**
+   * `expr IN` a long list bound as one parameter (a JSON array read by json_each on SQLite, an
+   * array unnested on PostgreSQL), values already encoded for the column. The statement's text
+   * and plan stay the same whatever the list's length, and the database builds its lookup set
+   * from one value instead of a thousand bound ones (decision 0112).
+   */
+  inList(expr: string, def: FieldDef, values: unknown[], params: ParamSink): string;
   /** The 1-based position of `needle` in `haystack`, 0 when absent (literal: no wildcards). */
   position(haystack: string, needle: string): string;
   /** Lower-cases text for case-insensitive search, beyond ASCII (Ł → ł, Ş → ş), as JavaScript does. */

@@ -23,6 +23,17 @@ $fn$`;
 /** A tsquery literal: each token a quoted prefix lexeme, all required. */
 const tsquery = (tokens: string[]) => tokens.map((t) => `'${t.replace(/\\/g, '\\\\').replace(/'/g, "''")}':*`).join(' & ');
 
+/** The element type of a bound array for a column of each type. */
+const ARRAY_TYPES = {
+  string: 'text[]',
+  text: 'text[]',
+  integer: 'bigint[]',
+  float: 'double precision[]',
+  boolean: 'boolean[]',
+  date: 'timestamptz[]',
+  json: 'jsonb[]',
+} as const;
+
 const BUCKETS = { year: 'YYYY', month: 'YYYY-MM', day: 'YYYY-MM-DD' } as const;
 
 /** PostgreSQL (pg): timestamptz, boolean, jsonb; text columns in byte order (COLLATE "C"). */
@@ -94,6 +105,8 @@ export const postgres: Dialect = {
   bind: (def, value) => (def.type === 'json' && value !== null ? JSON.stringify(value) : value),
 
   distinctFrom: 'IS DISTINCT FROM',
+  // A sub-select rather than `= ANY($1)`: a prepared statement's generic plan hashes it (hashed SubPlan) as a custom plan would.
+  inList: (expr, def, values, params) => `${expr} IN (SELECT unnest(${params.add(values)}::${ARRAY_TYPES[def.type]}))`,
   position: (haystack, needle) => `strpos(${haystack}, ${needle})`,
   // Columns are COLLATE "C", under which lower() is ASCII-only: case-fold under the database's
   // default collation instead (Unicode-aware with a UTF-8 LC_CTYPE such as C.UTF-8 or en_US.UTF-8).

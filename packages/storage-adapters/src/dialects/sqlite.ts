@@ -53,6 +53,8 @@ export const sqlite: Dialect = {
   sequencesTable: (table) => `CREATE TABLE ${quoteIdentifier(table)} (\n  "name" TEXT NOT NULL PRIMARY KEY,\n  "value" INTEGER NOT NULL\n)`,
 
   distinctFrom: 'IS NOT',
+  // Values are already encoded (text, integers, reals): JSON keeps each type, so json_each gives it back as SQL compares it.
+  inList: (expr, _def, values, params) => `${expr} IN (SELECT value FROM json_each(${params.add(JSON.stringify(values))}))`,
   position: (haystack, needle) => `instr(${haystack}, ${needle})`,
   lower: (expr) => `${SQLITE_LOWER}(${expr})`,
   orderTerm: (expr, desc) => `${expr} ${desc ? 'DESC' : 'ASC'}`,

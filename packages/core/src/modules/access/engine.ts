@@ -4,7 +4,7 @@ import { RapportError } from '../../errors.js';
 import { matches, normalizeFilter, type Filter } from '../../store/filter.js';
 import type { StoredRecord } from '../../store/schema.js';
 import { resolvePrincipal, grantingRole, type Principal } from './principal.js';
-import { GOVERNED, ruleFilter } from './rules.js';
+import { GOVERNED, perPrincipal, ruleFilter } from './rules.js';
 
 /** Collections whose changes change someone's principal. */
 export const ACCESS_COLLECTIONS = new Set(['roles', 'role_grants', 'groups', 'group_members', 'shares', 'substitutions', 'registers', 'operators']);
@@ -52,13 +52,16 @@ export class AccessEngine {
 export function collectionFilter(p: Principal, collection: string, action: AccessAction): Filter | undefined {
   const governed = GOVERNED[collection];
   if (!governed) return undefined;
-  return ruleFilter(p, governed.kind, action, governed.fields);
+  return perPrincipal(p, `${collection}:${action}`, () => ruleFilter(p, governed.kind, action, governed.fields));
 }
 
 /** True when the principal may act on this record of a governed collection. */
 export function allows(p: Principal, collection: string, action: AccessAction, record: StoredRecord): boolean {
-  const filter = collectionFilter(p, collection, action);
-  return filter === undefined || matches(record as unknown as Record<string, unknown>, normalizeFilter(filter));
+  const filter = perPrincipal(p, `normal:${collection}:${action}`, () => {
+    const rule = collectionFilter(p, collection, action);
+    return rule && normalizeFilter(rule);
+  });
+  return filter === undefined || matches(record as unknown as Record<string, unknown>, filter);
 }
 
 /** How a record is named in a FORBIDDEN message: its number or code, else its id. */
