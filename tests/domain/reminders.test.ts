@@ -116,6 +116,47 @@ describe('task reminders', () => {
     expect(sms.map((m) => m.to)).toEqual(['+48601220310']);
   });
 
+  it('words each reminder in its recipient’s language and writes dates in their time zone', async () => {
+    const { clock, root, ewa, piotr, worker, inbox, sent } = await world();
+    await root.operators.update(ewa.id, { language: 'pl', timeZone: 'Europe/Warsaw' });
+    await root.operators.update(piotr.id, { language: 'ro' });
+    await rejects(root.operators.update(piotr.id, { language: 'de' as never }), 'VALIDATION', 'operator.language');
+    await rejects(root.operators.update(piotr.id, { timeZone: 'Mars/Olympus' }), 'VALIDATION', 'operator.timeZone');
+    await root.templates.create({
+      name: 'Przypomnienie',
+      channel: 'email',
+      recordKind: 'task',
+      language: 'pl',
+      subject: 'Przypomnienie: {{ task.subject }}',
+      body: 'Termin: {{ task.dueAt | date: "%Y-%m-%d %H:%M" }}',
+      isDefault: true,
+    });
+    await root.templates.create({
+      name: 'Reminder',
+      channel: 'email',
+      recordKind: 'task',
+      language: 'en',
+      subject: 'Reminder: {{ task.subject }}',
+      body: 'Due: {{ task.dueAt | date: "%Y-%m-%d %H:%M" }}',
+      isDefault: true,
+    });
+    const task = await root.tasks.create({ subject: 'Zefir', ownerId: ewa.id, dueAt: '2026-03-05T10:00:00Z' });
+    await root.reminders.set(task.id, [
+      { channel: 'inapp', who: ['owner', piotr.id] },
+      { channel: 'email', who: ['owner', piotr.id] },
+    ]);
+    clock.set('2026-03-05T10:00:00Z');
+    await worker.runOnce();
+    await worker.runOnce();
+    expect((await inbox(ewa.id)).map((n) => [n.title, n.body])).toEqual([[`Przypomnienie: ${task.number} Zefir`, 'Termin 2026-03-05 11:00 Europe/Warsaw']]);
+    expect((await inbox(piotr.id)).map((n) => [n.title, n.body])).toEqual([[`Memento: ${task.number} Zefir`, 'Termen 2026-03-05 10:00 UTC']]);
+    // Piotr writes Romanian, which has no template: the English default, in UTC.
+    expect(sent.map((m) => [m.to, m.subject, m.text]).sort()).toEqual([
+      ['ewa@firma.pl', 'Przypomnienie: Zefir', 'Termin: 2026-03-05 11:00'],
+      ['piotr@firma.pl', 'Reminder: Zefir', 'Due: 2026-03-05 10:00'],
+    ]);
+  });
+
   it('never reminds a watcher about a task they may not see', async () => {
     const { root, ewa, piotr, worker, inbox } = await world();
     const task = await root.tasks.create({ subject: 'Rabat — poufne', ownerId: ewa.id, private: true, dueAt: '2026-02-20T10:00:00Z' });

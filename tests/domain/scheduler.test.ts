@@ -156,6 +156,37 @@ describe('scheduler: retries and dead letters', () => {
     expect(await crm.scheduler.get('b')).toMatchObject({ status: 'scheduled', attempts: 0 });
   });
 
+  it('a recurring job out of attempts gives up that occurrence only and runs the next one as planned', async () => {
+    const { crm, clock } = await setup('2026-03-01T07:59:00Z');
+    await crm.scheduler.schedule({ kind: 'daily', key: 'd', cron: '0 8 * * *', maxAttempts: 2 });
+    let fail = true;
+    const runs: string[] = [];
+    const worker = createScheduler(crm, { retry: { baseMs: 60_000, maxMs: 60_000 } }).handle('daily', (_job, ctx) => {
+      if (fail) throw new Error('ERP is down');
+      runs.push(ctx.occurrence.toISOString());
+    });
+    clock.set('2026-03-01T08:00:00Z');
+    await worker.runOnce();
+    clock.set('2026-03-01T08:01:00Z');
+    const report = await worker.runOnce();
+    expect(report.jobs.dead).toBe(1);
+    expect(await crm.scheduler.get('d')).toMatchObject({
+      status: 'scheduled',
+      attempts: 0,
+      nextRunAt: new Date('2026-03-02T08:00:00Z'),
+      lastError: 'occurrence 2026-03-01T08:00:00.000Z gave up after 2 attempts: ERP is down',
+    });
+    fail = false;
+    clock.set('2026-03-02T08:00:00Z');
+    await worker.runOnce();
+    expect(runs).toEqual(['2026-03-02T08:00:00.000Z']);
+    // A one-shot job stays dead.
+    await crm.scheduler.schedule({ kind: 'daily', key: 'once', at: new Date('2026-03-02T08:00:00Z'), maxAttempts: 1 });
+    fail = true;
+    await worker.runOnce();
+    expect(await crm.scheduler.get('once')).toMatchObject({ status: 'dead', lastError: 'ERP is down' });
+  });
+
   it('a delivery that fails is retried after back-off and sent once the mailer is back; a refused one is dead with the reason', async () => {
     const { crm, clock } = await setup();
     let down = true;

@@ -6,12 +6,14 @@ import { RapportError, isRapportError, notFound } from './errors.js';
 import type { DomainEvent } from './events.js';
 import type { AuditEntry, TimelineItem } from './domain/types.js';
 import type { MailPolicy } from './domain/email-types.js';
+import type { ReportFunction } from './domain/rule-types.js';
 import { newId } from './ids.js';
 import type { StoredRecord } from './store/schema.js';
 import type { Store } from './store/store.js';
 import type { AccessEngine } from './modules/access/engine.js';
 import { unscoped } from './modules/access/unscoped.js';
 import { subjectOwner } from './modules/access/subject-owner.js';
+import { planNotifications } from './modules/rules/plan.js';
 
 /** What every module is built with: the ports, and who is acting. */
 export interface Context {
@@ -39,6 +41,8 @@ export interface CrmSettings {
    * number is refused. Every stored number is E.164.
    */
   phoneCountry?: string | null;
+  /** Report functions cyclic notification rules may run, by name (`createCrm({ reports })`). */
+  reports?: Record<string, ReportFunction>;
 }
 
 /** One unit of work: a store transaction plus the events to publish once it has committed. */
@@ -130,13 +134,18 @@ export function inRead<R>(ctx: Context, fn: (unit: Unit) => Promise<R>): Promise
   return fn(new Unit(ctx.store, ctx.clock.now(), ctx.actorId));
 }
 
-/** Runs `fn` in one transaction and publishes its events after the commit. */
+/**
+ * Runs `fn` in one transaction and publishes its events after the commit. The notifications its
+ * events call for (rules, watches) are planned as jobs in the same transaction.
+ */
 export async function inUnit<R>(ctx: Context, fn: (unit: Unit) => Promise<R>): Promise<R> {
   let unit!: Unit;
   const body = () =>
     ctx.store.transaction(async (tx) => {
       unit = new Unit(tx, ctx.clock.now(), ctx.actorId);
-      return fn(unit);
+      const result = await fn(unit);
+      await planNotifications(unit);
+      return result;
     });
   const result = await (ctx.store.capabilities.transactions ? body() : serialised(ctx.store, body));
   for (const event of unit.events) ctx.events.next(event);

@@ -25,6 +25,8 @@ import { smsModule } from './modules/sms.js';
 import { remindersModule } from './modules/reminders/index.js';
 import { mailModule, type MailHooks } from './modules/mail/index.js';
 import type { MailPolicy } from './domain/email-types.js';
+import type { ReportFunction } from './domain/rule-types.js';
+import { rulesModule } from './modules/rules/index.js';
 import type { Store } from './store/store.js';
 import { AccessEngine } from './modules/access/engine.js';
 import { scopedStore } from './modules/access/scoped-store.js';
@@ -42,6 +44,8 @@ export interface CrmOptions {
   hooks?: SalesHooks & MailHooks;
   /** Mail policy: own domains, unknown senders, blocklist, register and owner of tasks from mail. */
   mail?: Partial<MailPolicy>;
+  /** Report functions that cyclic notification rules run by name (`crm.rules.create({ report: { function: name } })`). */
+  reports?: Record<string, ReportFunction>;
 }
 
 const DEFAULT_SETTINGS: CrmSettings = {
@@ -70,6 +74,7 @@ function modules(ctx: Context, hooks: SalesHooks & MailHooks = {}) {
     sms: smsModule(ctx),
     reminders: remindersModule(ctx),
     mail: mailModule(ctx, hooks),
+    rules: rulesModule(ctx),
     access: accessModule(ctx),
     groups: groupsModule(ctx),
     roles: rolesModule(ctx),
@@ -107,7 +112,12 @@ export function createCrm(options: CrmOptions): Crm {
     clock,
     blobs: options.blobs ?? null,
     events,
-    settings: { ...DEFAULT_SETTINGS, ...options.settings, ...(options.mail ? { mail: { ...options.settings?.mail, ...options.mail } } : {}) },
+    settings: {
+      ...DEFAULT_SETTINGS,
+      ...options.settings,
+      ...(options.mail ? { mail: { ...options.settings?.mail, ...options.mail } } : {}),
+      ...(options.reports ? { reports: { ...options.settings?.reports, ...options.reports } } : {}),
+    },
   };
   const build = (actorId: string | null): Crm => {
     const ctx: Context = { ...base, actorId, store: scopedStore(options.store, access, actorId) };

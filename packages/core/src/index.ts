@@ -40,6 +40,7 @@ export * from './domain/sales-types.js';
 export * from './domain/automation-types.js';
 export * from './domain/work-types.js';
 export * from './domain/notify-types.js';
+export * from './domain/rule-types.js';
 export * from './domain/access-types.js';
 
 // What the modules take
@@ -55,6 +56,7 @@ export type { HistoryQuery, EmailHistory } from './modules/history.js';
 export type { IngestOptions } from './modules/emails/index.js';
 export type { NotificationInput, NotificationQuery, WatchOptions } from './modules/notifications/index.js';
 export type { TemplateInput, RenderedMessage, Recipient } from './modules/templates/index.js';
+export type { RuleInput } from './modules/rules/index.js';
 export { sandboxedLiquid, type SandboxOptions } from './modules/templates/engine.js';
 export type { SmsStatusInput } from './modules/sms.js';
 export type {

@@ -55,5 +55,49 @@ export const reminderSettings: CollectionDef = {
   indexes: [{ name: 'reminder_settings_subject_uq', fields: ['subjectType', 'subjectId'], unique: true }],
 };
 
-/** Collections of notifications, message templates and reminder settings. */
-export const notifyCollections: CollectionDef[] = [notifications, messageTemplates, reminderSettings];
+export const notificationRules: CollectionDef = {
+  name: 'notification_rules',
+  fields: {
+    name: { type: 'string', length: 255 },
+    kind: { type: 'string', length: 16 },
+    on: { type: 'json' },
+    recordKind: { type: 'string', length: 32, nullable: true },
+    filter: { type: 'json', nullable: true },
+    recipients: { type: 'json' },
+    channel: { type: 'string', length: 16 },
+    templateId: { type: 'string', length: 64, nullable: true },
+    cron: { type: 'string', length: 128, nullable: true },
+    timeZone: { type: 'string', length: 64, nullable: true },
+    catchUp: { type: 'string', length: 8, nullable: true },
+    report: { type: 'json', nullable: true },
+    attach: { type: 'string', length: 8, nullable: true },
+    subject: { type: 'string', length: 1000, nullable: true },
+    active: { type: 'boolean' },
+    createdBy: { type: 'string', length: 64, nullable: true },
+    createdAt: { type: 'date' },
+    updatedAt: { type: 'date' },
+  },
+  indexes: [
+    { name: 'notification_rules_name_uq', fields: ['name'], unique: true },
+    // Every committed unit with record events reads the active event rules of that record kind.
+    { name: 'notification_rules_kind', fields: ['kind', 'active', 'recordKind'] },
+  ],
+};
+
+export const recordWatches: CollectionDef = {
+  name: 'record_watches',
+  fields: {
+    operatorId: { type: 'string', length: 64 },
+    subjectType: { type: 'string', length: 32 },
+    subjectId: { type: 'string', length: 64 },
+    channel: { type: 'string', length: 16 },
+    createdAt: { type: 'date' },
+  },
+  indexes: [
+    { name: 'record_watches_subject', fields: ['subjectId'] },
+    { name: 'record_watches_uq', fields: ['operatorId', 'subjectType', 'subjectId', 'channel'], unique: true },
+  ],
+};
+
+/** Collections of notifications, message templates, reminder settings, notification rules and record watches. */
+export const notifyCollections: CollectionDef[] = [notifications, messageTemplates, reminderSettings, notificationRules, recordWatches];

@@ -19,7 +19,7 @@ const stamps = { createdAt: date, updatedAt: date };
 
 export const operators: CollectionDef = {
   name: 'operators',
-  fields: { name: str(), email: str(320), groups: json, active: { type: 'boolean' }, phone: optStr(32), ...stamps },
+  fields: { name: str(), email: str(320), groups: json, active: { type: 'boolean' }, phone: optStr(32), language: optStr(8), timeZone: optStr(64), ...stamps },
   indexes: [{ name: 'operators_email_uq', fields: ['email'], unique: true }],
 };
 

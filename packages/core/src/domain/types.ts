@@ -25,6 +25,10 @@ export interface Operator extends StoredRecord, Timestamps {
   active: boolean;
   /** Mobile number in E.164 for SMS notifications; null when none. */
   phone: string | null;
+  /** Language of messages to this operator (reminders, templates): `pl`, `ro` or `en`; null (or absent): English. */
+  language?: 'pl' | 'ro' | 'en' | null;
+  /** IANA time zone dates in messages to this operator are written in; null (or absent): UTC. */
+  timeZone?: string | null;
 }
 
 /** A bearer token of an operator; only its SHA-256 hash is stored. */

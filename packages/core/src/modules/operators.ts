@@ -7,6 +7,8 @@ import { where } from '../store/filter.js';
 import type { Page } from '../store/store.js';
 import * as v from '../validate.js';
 import { e164 } from '../domain/phone.js';
+import { TEMPLATE_LANGUAGES } from '../domain/notify-types.js';
+import { checkTimeZone } from './scheduler/timing.js';
 import { syncContactKeys } from './contact-keys.js';
 import { handOverMethods } from './hand-over.js';
 import { substitutionMethods } from './substitutions.js';
@@ -19,7 +21,15 @@ export interface OperatorInput {
   groups?: string[];
   /** Mobile number for SMS; without `+` it is read in the CRM's `settings.phoneCountry`. */
   phone?: string | null;
+  /** Language of messages to the operator: pl, ro or en (default en). */
+  language?: 'pl' | 'ro' | 'en' | null;
+  /** IANA time zone of dates in messages to the operator (default UTC). */
+  timeZone?: string | null;
 }
+
+const language = (value: unknown) => (value === undefined || value === null ? null : v.oneOf('operator.language', value, TEMPLATE_LANGUAGES));
+const timeZone = (value: unknown) =>
+  value === undefined || value === null ? null : checkTimeZone(v.text('operator.timeZone', value, { max: 64 }), 'operator.timeZone');
 
 const TOKEN_PREFIX = 'rpt_';
 const LAST_USED_RESOLUTION_MS = 60 * 60 * 1000;
@@ -48,6 +58,8 @@ export function operatorsModule(ctx: Context) {
           groups: v.strings('operator.groups', input.groups, 64),
           active: true,
           phone: input.phone === undefined || input.phone === null ? null : e164('operator.phone', input.phone, ctx.settings.phoneCountry),
+          language: language(input.language),
+          timeZone: timeZone(input.timeZone),
           createdAt: unit.now,
           updatedAt: unit.now,
         };
@@ -82,6 +94,8 @@ export function operatorsModule(ctx: Context) {
         if ('active' in patch) fields.active = Boolean(patch.active);
         if ('phone' in patch)
           fields.phone = patch.phone === undefined || patch.phone === null ? null : e164('operator.phone', patch.phone, ctx.settings.phoneCountry);
+        if ('language' in patch) fields.language = language(patch.language);
+        if ('timeZone' in patch) fields.timeZone = timeZone(patch.timeZone);
         if ('email' in patch) {
           fields.email = v.email('operator.email', patch.email);
           const clash = (await unit.tx.find<Operator>('operators', { where: where.eq('email', fields.email), limit: 1 })).items[0];

@@ -12,7 +12,8 @@ import { TASK_CHILDREN } from './task-access.js';
 export type CollectionAccess = 'governed' | 'copied' | 'closed' | 'unfiltered';
 
 const COPIED_ACCESS = ['timeline', 'emails', ...TASK_CHILDREN];
-const CLOSED_ACCESS = ['audit'];
+// Rules and watches are read by their modules beneath the rules, after the module's own check.
+const CLOSED_ACCESS = ['audit', 'notification_rules', 'record_watches'];
 const UNFILTERED = [
   'operators',
   'api_tokens',

@@ -23,8 +23,9 @@ export async function fireReminder(job: Job, ctx: JobContext): Promise<void> {
   if (!rule) return;
   for (const operator of await recipients(crm, task, rule)) {
     const key = `${job.key}:${anchor}:${operator.id}:${rule.channel}`;
-    const title = `Reminder: ${task.number} ${task.subject}`;
-    const when = `${rule.anchor === 'planned' ? 'Starts' : 'Due'} ${anchor.replace('T', ' ').slice(0, 16)} UTC`;
+    const words = WORDING[operator.language ?? 'en'] ?? WORDING.en!;
+    const title = `${words.reminder}: ${task.number} ${task.subject}`;
+    const when = `${rule.anchor === 'planned' ? words.starts : words.due} ${inZone(new Date(anchor), operator.timeZone ?? 'UTC')}`;
     if (rule.channel === 'inapp') {
       ctx.enqueue({ key, channel: 'inapp', payload: { operatorId: operator.id, kind: 'reminder', title, body: when, subject: { type: 'task', id: task.id } } });
     } else if (rule.channel === 'email') {
@@ -55,12 +56,33 @@ async function recipients(crm: Crm, task: Task, rule: ReminderRule): Promise<Ope
   return active.filter((_, i) => allowed[i]);
 }
 
-/** The channel's default task template rendered for this recipient, or the plain text when there is none. */
+/**
+ * The channel's default task template in the recipient's language (else the English one) rendered
+ * with dates in the recipient's time zone, or the plain text when there is none.
+ */
 async function rendered(crm: Crm, channel: 'email' | 'sms', task: Task, operator: Operator, plain: { subject: string | null; body: string }) {
-  const template = await crm.templates.defaultFor({ channel, recordKind: 'task' });
+  const template = await crm.templates.defaultFor({ channel, recordKind: 'task', language: operator.language ?? 'en' });
   if (!template) return plain;
   return crm.templates.render(template.id, {
     recordId: task.id,
     recipient: { name: operator.name, email: operator.email, ...(operator.phone ? { phone: operator.phone } : {}) },
+    timeZone: operator.timeZone ?? null,
   });
+}
+
+/** The plain reminder's words per recipient language (English for any other). */
+const WORDING: Record<string, { reminder: string; due: string; starts: string }> = {
+  en: { reminder: 'Reminder', due: 'Due', starts: 'Starts' },
+  pl: { reminder: 'Przypomnienie', due: 'Termin', starts: 'Początek' },
+  ro: { reminder: 'Memento', due: 'Termen', starts: 'Început' },
+};
+
+/** `2026-03-05 11:00 Europe/Warsaw`: a time as the recipient's wall clock shows it, with the zone named. */
+export function inZone(at: Date, timeZone: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      .formatToParts(at)
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${timeZone}`;
 }

@@ -6,6 +6,7 @@ import type { JobHandler } from './run-jobs.js';
 import { inAppChannel } from '../notifications/channel.js';
 import { fireReminder, REMINDER_JOB } from '../reminders/index.js';
 import { fireWatch, WATCH_JOB } from '../notifications/watch.js';
+import { fireRuleEvent, fireRuleReport, fireWatchChange, RULE_EVENT_JOB, RULE_REPORT_JOB, WATCH_CHANGE_JOB } from '../rules/index.js';
 
 /**
  * Job kinds every scheduler runs unless told otherwise (`createScheduler(crm, { builtins: false })`),
@@ -23,6 +24,12 @@ export const BUILTIN_HANDLERS: Record<string, JobHandler> = {
   [REMINDER_JOB]: fireReminder,
   /** An individual notification about a record (crm.notifications.watch). */
   [WATCH_JOB]: fireWatch,
+  /** An automatic notification rule, for one change of a record that matched it (modules/rules). */
+  [RULE_EVENT_JOB]: fireRuleEvent,
+  /** A cyclic notification rule's report, per occurrence of its cron. */
+  [RULE_REPORT_JOB]: fireRuleReport,
+  /** A watcher's notification of one change of a watched record. */
+  [WATCH_CHANGE_JOB]: fireWatchChange,
 };
 
 /** Channels core's modules deliver themselves (e.g. in-app notifications), built per CRM. */

@@ -154,7 +154,13 @@ function afterRun(p: JobPhase, o: Outcome, now: Date): Partial<Job> {
   const { job } = o;
   const base = { leaseOwner: null, leaseUntil: null, updatedAt: now };
   if (!o.ok) {
-    if (job.attempts >= job.maxAttempts) return { ...base, status: 'dead', nextRunAt: null, occurrenceAt: o.occurrence, lastError: o.error ?? null };
+    if (job.attempts >= job.maxAttempts) {
+      // A recurring job gives up this occurrence only: the next one runs as planned (lastError says which was lost).
+      const next = job.cron ? nextAfterRun(job, o.occurrence, now) : null;
+      const reason = `occurrence ${o.occurrence.toISOString()} gave up after ${job.attempts} attempts: ${o.error ?? 'failed'}`;
+      if (next) return { ...base, status: 'scheduled', nextRunAt: next, occurrenceAt: null, attempts: 0, lastError: reason };
+      return { ...base, status: 'dead', nextRunAt: null, occurrenceAt: o.occurrence, lastError: o.error ?? null };
+    }
     return {
       ...base,
       status: 'failed',

@@ -15,6 +15,8 @@ export interface SandboxOptions {
   renderMs?: number;
   memory?: number;
   what?: string;
+  /** IANA time zone the `date` filter writes in (default UTC). */
+  timeZone?: string;
 }
 
 /**
@@ -47,14 +49,22 @@ export function sandboxedLiquid(options: SandboxOptions = {}): Liquid {
     renderLimit: options.renderMs ?? LIMITS.renderMs,
     memoryLimit: options.memory ?? LIMITS.memory,
     cache: false,
-    // Dates print in UTC unless a template says otherwise: the host's own time zone must not leak in.
-    timezoneOffset: 0,
+    // Dates print in UTC (or the zone asked for) unless a template says otherwise: the host's own time zone must not leak in.
+    timezoneOffset: options.timeZone ?? 0,
   });
   for (const tag of ['include', 'render', 'layout', 'block']) delete engine.tags[tag];
   return engine;
 }
 
 const engine = sandboxedLiquid();
+/** One engine per recipient time zone in use (a handful), made on first use. */
+const zoned = new Map<string, Liquid>();
+const engineFor = (timeZone: string | null | undefined): Liquid => {
+  if (!timeZone || timeZone === 'UTC') return engine;
+  let e = zoned.get(timeZone);
+  if (!e) zoned.set(timeZone, (e = sandboxedLiquid({ timeZone })));
+  return e;
+};
 
 /** Record kinds a template can be written for, and the variables each one offers (name → collection). */
 export const TEMPLATE_ROOTS: Record<string, Record<string, string>> = {
@@ -116,10 +126,13 @@ function unknownVariable(roots: Record<string, string>, segments: Array<unknown>
   return BUILTIN_PROPS.has(String(rest[0])) && rest.length === 1 ? null : `an unknown variable ${path} (${String(root)}.${String(name)} has no fields)`;
 }
 
-/** Renders a parsed template over `scope`; a template that runs past its limits fails as VALIDATION. */
-export async function render(field: string, parsed: Template[], scope: Record<string, unknown>): Promise<string> {
+/**
+ * Renders a parsed template over `scope`, dates in `timeZone` (default UTC); a template that runs
+ * past its limits fails as VALIDATION.
+ */
+export async function render(field: string, parsed: Template[], scope: Record<string, unknown>, timeZone?: string | null): Promise<string> {
   try {
-    return String(await engine.render(parsed, scope));
+    return String(await engineFor(timeZone).render(parsed, scope));
   } catch (err) {
     throw new RapportError('VALIDATION', `${field} could not be rendered: ${firstLine(err)}`, { cause: err, details: { field } });
   }

@@ -7,6 +7,7 @@ import type { Page } from '../../store/store.js';
 import * as v from '../../validate.js';
 import { TEMPLATE_ROOTS, checkVariables, parse, render, sampleScope, variablesOf } from './engine.js';
 import { scopeFor, type Recipient } from './scope.js';
+import { checkTimeZone } from '../scheduler/timing.js';
 
 export type { Recipient } from './scope.js';
 
@@ -133,10 +134,25 @@ export function templatesModule(ctx: Context) {
      * Renders a template for one record and one recipient, reading the record and what it refers
      * to (a task's partner, person, owner and register). Missing values print as empty text.
      */
-    async render(templateId: string, input: { recordId: string; recipient?: Recipient; data?: Record<string, unknown> }): Promise<RenderedMessage> {
+    async render(
+      templateId: string,
+      input: { recordId: string; recipient?: Recipient; data?: Record<string, unknown>; timeZone?: string | null },
+    ): Promise<RenderedMessage> {
       const t = await load(templateId);
+      const timeZone = input.timeZone ? checkTimeZone(input.timeZone, 'timeZone') : null;
       const scope = await inRead(ctx, (unit) => scopeFor(unit, t.recordKind, input.recordId, input.recipient ?? null, input.data ?? {}));
-      return renderTemplate(t, scope);
+      return renderTemplate(t, scope, timeZone);
+    },
+
+    /** The template of the same name, channel and record kind in `language`, else this one (for a recipient's language). */
+    async inLanguage(templateId: string, language: TemplateLanguage | null | undefined): Promise<MessageTemplate> {
+      const t = await load(templateId);
+      if (!language || language === t.language) return t;
+      const page = await ctx.store.find<MessageTemplate>('message_templates', {
+        where: where.and(where.eq('channel', t.channel), where.eq('recordKind', t.recordKind), where.eq('language', language), where.eq('name', t.name)),
+        limit: 1,
+      });
+      return page.items[0] ?? t;
     },
 
     /** The variables a template of a record kind may use, e.g. `task.subject`, `partner.name`, `recipient.email`. */
@@ -147,9 +163,10 @@ export function templatesModule(ctx: Context) {
   };
 }
 
-async function renderTemplate(t: MessageTemplate, scope: Record<string, unknown>): Promise<RenderedMessage> {
-  const subject = t.subject === null ? null : (await render('template.subject', parse('template.subject', t.subject), scope)).replace(/[\r\n]+/g, ' ').trim();
-  return { subject, body: await render('template.body', parse('template.body', t.body), scope) };
+async function renderTemplate(t: MessageTemplate, scope: Record<string, unknown>, timeZone: string | null = null): Promise<RenderedMessage> {
+  const subject =
+    t.subject === null ? null : (await render('template.subject', parse('template.subject', t.subject), scope, timeZone)).replace(/[\r\n]+/g, ' ').trim();
+  return { subject, body: await render('template.body', parse('template.body', t.body), scope, timeZone) };
 }
 
 const defaultKey = (channel: string, recordKind: string, language: string) => `${channel}:${recordKind}:${language}`;
