@@ -14,6 +14,7 @@ import { registerWorker } from './commands/worker.js';
 import { registerMail } from './commands/mail.js';
 import { registerCalendar } from './commands/calendar.js';
 import { registerViews } from './commands/views.js';
+import { registerSearch } from './commands/search.js';
 
 /** Builds the `rapport` command. Each command lives in commands/ and registers itself here. */
 export function buildProgram(): Command {
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerMail(program);
   registerCalendar(program);
   registerViews(program);
+  registerSearch(program);
   // Usage errors are printed by run() as one line (or JSON); the whole help is one --help away.
   const quiet = (cmd: Command) => {
     cmd.configureOutput({ outputError: () => undefined }).exitOverride();

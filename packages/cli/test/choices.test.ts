@@ -8,5 +8,6 @@ describe('option choices', () => {
     expect(choices.HAND_OVER_KINDS).toEqual(core.HAND_OVER_KINDS);
     expect(choices.UNKNOWN_SENDER_POLICIES).toEqual(core.UNKNOWN_SENDER_POLICIES);
     expect(choices.ACCESS_ACTIONS).toEqual(core.ACCESS_ACTIONS);
+    expect(choices.SEARCH_KINDS).toEqual(core.SEARCH_KINDS);
   });
 });

@@ -19,6 +19,7 @@ import { viewsModule } from './modules/views/index.js';
 import { schedulerModule } from './modules/scheduler/index.js';
 import { inboxModule } from './modules/inbox/index.js';
 import { trackingModule } from './modules/tracking/index.js';
+import { searchModule } from './modules/search/index.js';
 import { notificationsModule } from './modules/notifications/index.js';
 import { templatesModule } from './modules/templates/index.js';
 import { smsModule } from './modules/sms.js';
@@ -69,6 +70,7 @@ function modules(ctx: Context, hooks: SalesHooks & MailHooks = {}) {
     scheduler: schedulerModule(ctx),
     inbox: inboxModule(ctx),
     tracking: trackingModule(ctx),
+    search: searchModule(ctx),
     notifications: notificationsModule(ctx),
     templates: templatesModule(ctx),
     sms: smsModule(ctx),

@@ -12,6 +12,7 @@ import { applySecurityHeaders, paneCsp, securityHeaders } from './security.js';
 import { defaultTracker, type Tracker } from './track.js';
 import { calendarApi, feedRoute } from './calendar.js';
 import { viewsApi } from './views.js';
+import { searchApi } from './search.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -193,6 +194,7 @@ export const rapportApi: FastifyPluginAsync<ApiOptions> = async (app, options) =
 
     calendarApi(api, crm);
     viewsApi(api, crm);
+    searchApi(api, crm);
 
     api.get('/api/v1/tasks/:id', async (request) => {
       const { id } = request.params as { id: string };

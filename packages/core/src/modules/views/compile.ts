@@ -55,6 +55,11 @@ export function compileFilter(schema: Schema, collection: string, filter: ViewFi
         break; // a leaf: below
     }
     if (++leaves > MAX_LEAVES) throw invalid(path, `has more than ${MAX_LEAVES} conditions`);
+    // Full-text search over the kind's search fields (decision 0150): words, no field.
+    if (f.op === 'search') {
+      if (typeof f.value !== 'string') throw invalid(`${at}.value`, 'must be the words to search for', f.value);
+      return { op: 'search', value: f.value };
+    }
     const { def, jsonPath } = checkPath(schema, collection, (f as { field?: unknown }).field);
     const field = f.field;
     const isDate = def.type === 'date' && jsonPath.length === 0;
@@ -90,7 +95,7 @@ export function compileFilter(schema: Schema, collection: string, filter: ViewFi
         return { op: 'and', filters: parts };
       }
       default:
-        throw invalid(`${at}.op`, 'must be one of eq, ne, lt, lte, gt, gte, in, contains, isNull, within, and, or, not', (f as { op?: unknown }).op);
+        throw invalid(`${at}.op`, 'must be one of eq, ne, lt, lte, gt, gte, in, contains, isNull, within, search, and, or, not', (f as { op?: unknown }).op);
     }
   };
   const out = walk(filter, path);

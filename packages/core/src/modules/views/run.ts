@@ -94,7 +94,7 @@ function toRow(view: PreparedView, record: Record<string, unknown>, related: Rel
       values[c.field] = target ? (readPath(target, path) ?? null) : null;
     }
   }
-  const rule = view.rules.findIndex((r) => matches(record, r.when));
+  const rule = view.rules.findIndex((r) => matches(record, r.when, coreSchema.collection(view.collection).search));
   const row: ViewRow = { id: record.id as string, values, style: rule >= 0 ? view.rules[rule]!.style : null, rule: rule >= 0 ? rule : null };
   if (view.groupBy.length > 0) row.group = Object.fromEntries(view.groupBy.map((k) => [groupKeyName(k), groupValue(record, k)]));
   return row;

@@ -28,6 +28,8 @@ export type ViewFilter =
   | { op: 'contains'; field: string; value: string; ignoreCase?: boolean }
   | { op: 'isNull'; field: string }
   | { op: 'within'; field: string; range: DateRange }
+  /** Full-text search over the kind's search fields (tasks: subject and description; partners: code and name...). */
+  | { op: 'search'; value: string }
   | { op: 'and' | 'or'; filters: ViewFilter[] }
   | { op: 'not'; filter: ViewFilter };
 
