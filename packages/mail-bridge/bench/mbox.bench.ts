@@ -3,14 +3,14 @@
  *   - one linear thread of 1k/2k/3k messages vs as many unrelated messages (target: ≤ 1.3×, linear);
  *   - 20k small messages: importMbox → SQLite vs a plain mailparser loop over the same file with
  *     the product's parser options (target ≥ 0.7×), and Python's mailbox + email as an anchor.
+ * Every run is a process of its own (mbox-child.ts, python3), so each row's peak RSS comes from
+ * the OS; the figures time the work inside it (process start and module loading excluded).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { importMbox } from '../src/index.js';
-import { runParser } from '../src/parser.js';
-import { fmtRate, median, newCrm, only, rate, RUNS, type Row } from './support.js';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fmtRate, median, only, rate, RUNS, runChild, type Row } from './support.js';
 
 function message(i: number, thread: boolean): string {
   const from = `Person ${i % 300} <p${i % 300}@company${i % 40}.test>`;
@@ -36,34 +36,27 @@ export function writeMbox(file: string, n: number, thread: boolean): number {
   return n;
 }
 
-/** Wall time and CPU time (this process, worker included: less sensitive to a shared machine's load), ms. */
-async function timedImport(dir: string, name: string, file: string): Promise<{ ms: number; cpu: number }> {
-  const crm = await newCrm(dir, name);
-  const t = performance.now();
-  const c = process.cpuUsage();
-  const report = await importMbox(crm, file, { resume: false });
-  const used = process.cpuUsage(c);
-  const ms = performance.now() - t;
-  await crm.close();
-  if (report.quarantined || report.failed) throw new Error(`${name}: ${JSON.stringify(report).slice(0, 300)}`);
-  return { ms, cpu: (used.user + used.system) / 1000 };
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..', '..');
+
+interface Run {
+  /** The work's own wall and CPU time (this process and its worker), ms. */
+  ms: number;
+  cpu: number;
+  /** Peak RSS of the whole process, from the OS. */
+  rss: number | null;
 }
 
-/** The floor: split the same file on its "From " lines and run the product's mailparser set-up on each. */
-async function parseLoop(file: string): Promise<number> {
-  const text = readFileSync(file);
-  let n = 0;
-  let start = 0;
-  while (start < text.length) {
-    const next = text.indexOf('\nFrom ', start + 1);
-    const end = next < 0 ? text.length : next + 1;
-    const body = text.subarray(text.indexOf(10, start) + 1, end);
-    await runParser(Readable.from([body]), (part) => part.release());
-    n++;
-    start = end;
-  }
-  return n;
+/** One run of `mbox-child.ts` in a fresh process (peak RSS from the OS). */
+async function childRun(job: { mode: 'import' | 'parse'; file: string; dir?: string; name?: string }, expect: number): Promise<Run> {
+  const run = await runChild(process.execPath, ['--import', 'tsx', join(here, 'mbox-child.ts'), JSON.stringify(job)], {}, root);
+  const out = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { n: number; ms: number; cpu: number };
+  if (out.n !== expect) throw new Error(`${job.mode} ${job.name ?? job.file}: ${out.n} messages, expected ${expect}`);
+  return { ms: out.ms, cpu: out.cpu, rss: run.peakRssMb };
 }
+
+const timedImport = (dir: string, name: string, file: string, n: number) => childRun({ mode: 'import', file, dir, name }, n);
+const rssOf = (runs: Array<{ rss: number | null }>) => (runs.some((r) => r.rss === null) ? 'n/a' : `${median(runs.map((r) => r.rss!)).toFixed(0)} MB`);
 
 const PYTHON = `
 import sys, time, mailbox, email, email.policy
@@ -80,22 +73,29 @@ print(n, time.perf_counter() - t)
 export async function mboxRows(dir: string): Promise<Row[]> {
   const rows: Row[] = [];
   if (only('threads')) {
-    const perSize: Array<{ n: number; thread: number; unrelated: number; threadCpu: number; unrelatedCpu: number }> = [];
+    const perSize: Array<{ n: number; thread: number; unrelated: number; threadCpu: number; unrelatedCpu: number; rss: string }> = [];
     for (const n of [1000, 2000, 3000]) {
       const threadFile = join(dir, `thread-${n}.mbox`);
       const plainFile = join(dir, `plain-${n}.mbox`);
       writeMbox(threadFile, n, true);
       writeMbox(plainFile, n, false);
-      await timedImport(dir, `warm-${n}`, plainFile); // JIT and page cache, not counted
-      const thread: Array<{ ms: number; cpu: number }> = [];
-      const unrelated: Array<{ ms: number; cpu: number }> = [];
+      await timedImport(dir, `warm-${n}`, plainFile, n); // page cache, not counted
+      const thread: Run[] = [];
+      const unrelated: Run[] = [];
       for (let r = 0; r < RUNS; r++) {
-        unrelated.push(await timedImport(dir, `plain-${n}-${r}`, plainFile));
-        thread.push(await timedImport(dir, `thread-${n}-${r}`, threadFile));
+        unrelated.push(await timedImport(dir, `plain-${n}-${r}`, plainFile, n));
+        thread.push(await timedImport(dir, `thread-${n}-${r}`, threadFile, n));
       }
       const ms = (xs: Array<{ ms: number }>) => median(xs.map((x) => x.ms));
       const cpu = (xs: Array<{ cpu: number }>) => median(xs.map((x) => x.cpu));
-      perSize.push({ n, thread: ms(thread), unrelated: ms(unrelated), threadCpu: cpu(thread), unrelatedCpu: cpu(unrelated) });
+      perSize.push({
+        n,
+        thread: ms(thread),
+        unrelated: ms(unrelated),
+        threadCpu: cpu(thread),
+        unrelatedCpu: cpu(unrelated),
+        rss: `${rssOf(thread)} / ${rssOf(unrelated)}`,
+      });
       console.error(
         `threads ${n}: thread ${thread.map((x) => x.ms.toFixed(0)).join(', ')} ms; unrelated ${unrelated.map((x) => x.ms.toFixed(0)).join(', ')} ms`,
       );
@@ -105,12 +105,14 @@ export async function mboxRows(dir: string): Promise<Row[]> {
         `mbox, one ${s.n.toLocaleString('en')}-message thread vs unrelated`,
         `${(s.thread / 1000).toFixed(2)} s vs ${(s.unrelated / 1000).toFixed(2)} s (CPU ${(s.threadCpu / 1000).toFixed(2)} vs ${(s.unrelatedCpu / 1000).toFixed(2)} s)`,
         `thread/unrelated ${(s.thread / s.unrelated).toFixed(2)}× wall, ${(s.threadCpu / s.unrelatedCpu).toFixed(2)}× CPU (target ≤ 1.3×)`,
+        s.rss,
       ]);
     const [a, , c] = perSize;
     rows.push([
       'mbox thread: 3k / 1k',
       `${(c!.thread / a!.thread).toFixed(2)} wall, ${(c!.threadCpu / a!.threadCpu).toFixed(2)} CPU`,
       `linear = 3.0 (unrelated: ${(c!.unrelated / a!.unrelated).toFixed(2)} wall, ${(c!.unrelatedCpu / a!.unrelatedCpu).toFixed(2)} CPU)`,
+      '',
     ]);
   }
 
@@ -118,40 +120,41 @@ export async function mboxRows(dir: string): Promise<Row[]> {
     const N = Number(process.env.MBOX_N ?? 20_000);
     const file = join(dir, `small-${N}.mbox`);
     writeMbox(file, N, false);
-    await parseLoop(file);
-    await timedImport(dir, 'mbox-warm', file);
-    const floor: number[] = [];
-    const product: number[] = [];
-    const python: number[] = [];
+    await childRun({ mode: 'parse', file }, N); // page cache, not counted
+    const floor: Run[] = [];
+    const product: Run[] = [];
+    const python: Run[] = [];
     const hasPython = spawnSync('python3', ['-c', '0']).status === 0;
     for (let r = 0; r < RUNS; r++) {
-      let t = performance.now();
-      const n = await parseLoop(file);
-      if (n !== N) throw new Error(`parse loop saw ${n} messages`);
-      floor.push(rate(N, performance.now() - t));
-      product.push(rate(N, (await timedImport(dir, `mbox-${r}`, file)).ms));
+      floor.push(await childRun({ mode: 'parse', file }, N));
+      product.push(await timedImport(dir, `mbox-${r}`, file, N));
       if (hasPython) {
-        const [count, seconds] = execFileSync('python3', ['-c', PYTHON, file]).toString().trim().split(' ').map(Number);
+        const run = await runChild('python3', ['-c', PYTHON, file]);
+        const [count, seconds] = run.stdout.trim().split(' ').map(Number);
         if (count !== N) throw new Error(`python saw ${count} messages`);
-        python.push(count! / seconds!);
+        python.push({ ms: seconds! * 1000, cpu: NaN, rss: run.peakRssMb });
       }
-      t = 0;
     }
-    console.error(`mbox ${N}: product ${product.map((x) => x.toFixed(0)).join(', ')}; floor ${floor.map((x) => x.toFixed(0)).join(', ')} msg/s`);
-    rows.push([`mbox ${N.toLocaleString('en')} small: mailparser loop (product's options)`, fmtRate(median(floor)), '']);
+    const msgs = (runs: Run[]) => rate(N, median(runs.map((x) => x.ms)));
+    const cpuRate = (runs: Run[]) => rate(N, median(runs.map((x) => x.cpu)));
+    console.error(`mbox ${N}: product ${product.map((x) => x.ms.toFixed(0)).join(', ')} ms; floor ${floor.map((x) => x.ms.toFixed(0)).join(', ')} ms`);
+    const label = `mbox ${N.toLocaleString('en')} small`;
+    rows.push([`${label}: mailparser loop (product's options)`, fmtRate(msgs(floor)), `CPU ${fmtRate(cpuRate(floor))}`, rssOf(floor)]);
     rows.push([
-      `mbox ${N.toLocaleString('en')} small: importMbox → SQLite`,
-      fmtRate(median(product)),
-      `ratio ${(median(product) / median(floor)).toFixed(2)}× of the parse loop (target ≥ 0.7×)`,
+      `${label}: importMbox → SQLite`,
+      fmtRate(msgs(product)),
+      `ratio ${(msgs(product) / msgs(floor)).toFixed(2)}× of the parse loop (target ≥ 0.7×); CPU ${fmtRate(cpuRate(product))}, ${(cpuRate(product) / cpuRate(floor)).toFixed(2)}× the loop's`,
+      rssOf(product),
     ]);
     rows.push(
       hasPython
         ? [
-            `mbox ${N.toLocaleString('en')} small: Python mailbox + email (anchor)`,
-            fmtRate(median(python)),
-            `importMbox is ${(median(product) / median(python)).toFixed(2)}× Python`,
+            `${label}: Python mailbox + email (anchor)`,
+            fmtRate(msgs(python)),
+            `importMbox is ${(msgs(product) / msgs(python)).toFixed(2)}× Python`,
+            rssOf(python),
           ]
-        : ['Python anchor', 'skipped', 'python3 not found'],
+        : ['Python anchor', 'skipped', 'python3 not found', ''],
     );
   }
   return rows;

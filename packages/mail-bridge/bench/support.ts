@@ -17,7 +17,8 @@ export const load = () =>
 export const rate = (n: number, ms: number) => n / (ms / 1000);
 export const fmtRate = (x: number) => `${x.toFixed(0)} msg/s`;
 
-export type Row = [work: string, figure: string, ratio: string];
+/** A line of the table; `rss` is the peak RSS of the process that did the work, from the OS. */
+export type Row = [work: string, figure: string, ratio: string, rss?: string];
 
 /** A SQLite CRM in `dir` with 40 partners owning the company domains the generated mail uses. */
 export async function newCrm(dir: string, name: string): Promise<Crm> {
@@ -56,7 +57,14 @@ export async function runChild(cmd: string, args: string[], env: Record<string, 
 }
 
 export function printTable(title: string, rows: Row[]) {
-  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), 6));
+  const all: Row[] = [['work', 'figure', 'ratio / note', 'peak RSS (OS)'], ...rows];
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...all.map((r) => (r[i] ?? '').length), 6));
   console.log(`\n${title}\n`);
-  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  '));
+  for (const r of all)
+    console.log(
+      [0, 1, 2, 3]
+        .map((i) => (r[i] ?? '').padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
 }
