@@ -1,14 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCrm, createScheduler, memoryStore, messageIdFor, RapportError } from '@rapport/core';
 import { smtpMailer } from '@rapport/mail-bridge';
+import { runCli } from '../support/cli.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp.js';
 
-const root = join(import.meta.dirname, '..', '..');
 let dir: string;
 let sink: SmtpSink;
 const PORT = 4401;
@@ -90,14 +88,7 @@ describe('SMTP mailer (nodemailer) against a real SMTP server process', () => {
 });
 
 describe('rapport mail test', () => {
-  const cli = (args: string[], env: Record<string, string> = {}) =>
-    promisify(execFile)(join(root, 'node_modules/.bin/tsx'), [join(root, 'packages/cli/src/main.ts'), 'mail', 'test', ...args], {
-      cwd: root,
-      env: { ...process.env, RAPPORT_SMTP_HOST: '', ...env },
-    }).then(
-      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-    );
+  const cli = (args: string[], env: Record<string, string> = {}) => runCli(['mail', 'test', ...args], { env: { RAPPORT_SMTP_HOST: '', ...env } });
 
   it('says OK for a reachable SMTP server and exactly what failed otherwise', async () => {
     const ok = await cli(['--json'], { RAPPORT_SMTP_HOST: '127.0.0.1', RAPPORT_SMTP_PORT: String(PORT), RAPPORT_SMTP_TLS: 'none' });

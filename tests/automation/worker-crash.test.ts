@@ -3,7 +3,6 @@
  * middle of 2,000 due e-mails, two workers on one PostgreSQL database, an SMTP server that is
  * down for a while. The SMTP server is the sink process of tests/support (ports 4410-4419).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCrm, createScheduler, messageIdFor, type Crm } from '@rapport/core';
 import { smtpMailer } from '@rapport/mail-bridge';
 import { postgresStore, sqliteStore } from '@rapport/storage-adapters';
+import { spawnCli, type CliProcess } from '../support/cli.js';
 import { startSmtpSink } from '../support/smtp.js';
 
-const root = join(import.meta.dirname, '..', '..');
 const PG_BASE_URL = process.env.RAPPORT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 // A database of its own per run: the worker CLI uses the public schema, and two runs (two worktrees) must not share it.
 const PG_DB = `test_scheduler_${process.pid}_${Date.now().toString(36)}`;
@@ -56,18 +55,11 @@ async function seed(crm: Crm, n: number, at: Date) {
 
 const expectedIds = (n: number, at: Date) => Array.from({ length: n }, (_, i) => messageIdFor(`mail.send:due:${i}:${at.toISOString()}`, 'firma.pl'));
 
-function worker(db: string, port: number, args: string[]): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string; stdout: () => string } {
-  // node itself runs the CLI (tsx as a loader): the tsx command would run it in a child process that a SIGKILL of tsx leaves running.
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'packages/cli/src/main.ts'), 'worker', '--db', db, '--json', ...args], {
-    cwd: root,
-    env: { ...process.env, RAPPORT_SMTP_HOST: '127.0.0.1', RAPPORT_SMTP_PORT: String(port), RAPPORT_SMTP_TLS: 'none', RAPPORT_SMTP_FROM: 'crm@firma.pl' },
+function worker(db: string, port: number, args: string[]): CliProcess {
+  // node itself runs the CLI (tsx as a loader): a SIGKILL reaches the CLI, not a wrapper that would leave it running.
+  return spawnCli(['worker', '--db', db, '--json', ...args], {
+    env: { RAPPORT_SMTP_HOST: '127.0.0.1', RAPPORT_SMTP_PORT: String(port), RAPPORT_SMTP_TLS: 'none', RAPPORT_SMTP_FROM: 'crm@firma.pl' },
   });
-  let stderr = '';
-  let stdout = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  child.stdout!.on('data', (d) => (stdout += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, stderr: () => stderr, stdout: () => stdout };
 }
 
 async function until(what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 120_000) {

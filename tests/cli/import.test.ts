@@ -1,26 +1,14 @@
-import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type Dovecot } from '../../packages/mail-bridge/test/support/dovecot.js';
 import { rfc822 } from '../../packages/mail-bridge/test/support/messages.js';
+import { runCli, spawnCli } from '../support/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const exec = promisify(execFile);
-
-/** Runs `rapport` (npx tsx packages/cli/src/main.ts) in a child process. */
-async function rapport(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await exec('npx', ['tsx', 'packages/cli/src/main.ts', ...args], { cwd: root, env: { ...process.env, ...env }, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err: any) {
-    return { code: err.code as number, stdout: err.stdout as string, stderr: err.stderr as string };
-  }
-}
+/** Runs `rapport` from the sources in a child process. */
+const rapport = (args: string[], env: Record<string, string> = {}) => runCli(args, { env });
 
 let dovecot: Dovecot;
 let dir: string;
@@ -109,11 +97,8 @@ describe('rapport import', () => {
     for (const [args, env, reason] of cases) {
       const r = await rapport(args, env);
       expect(r.code).toBe(1);
-      // npx itself may warn about the npm config on stderr; the CLI writes exactly one line.
-      const lines = r.stderr
-        .trim()
-        .split('\n')
-        .filter((l) => !l.startsWith('npm warn'));
+      // The CLI writes exactly one line.
+      const lines = r.stderr.trim().split('\n');
       expect(lines, r.stderr).toHaveLength(1);
       expect(lines[0]).toMatch(/^rapport: /);
       expect(r.stderr).toMatch(reason);
@@ -153,24 +138,13 @@ describe('rapport import', () => {
       '--mailbox',
       'Watched',
     ];
-    const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'packages/cli/src/main.ts'), ...args], {
-      cwd: root,
-      env: { ...process.env, MAIL_PW: PASS },
-    });
+    const cli = spawnCli(args, { env: { MAIL_PW: PASS } });
     const reports: Array<{ imported: number }> = [];
-    let stderr = '';
-    let buffered = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.stdout.on('data', (d) => {
-      buffered += d;
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      for (const line of lines) if (line.trim()) reports.push(JSON.parse(line));
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    cli.onLine((line) => reports.push(JSON.parse(line)));
+    const stderr = cli.stderr;
     const until = async (what: string, ok: () => boolean) => {
       for (const start = Date.now(); !ok(); await new Promise((r) => setTimeout(r, 100))) {
-        if (Date.now() - start > 45_000) throw new Error(`timed out waiting for ${what}; stderr: ${stderr}`);
+        if (Date.now() - start > 45_000) throw new Error(`timed out waiting for ${what}; stderr: ${stderr()}`);
       }
     };
     try {
@@ -178,16 +152,16 @@ describe('rapport import', () => {
       await client.append('Watched', rfc822({ messageId: '<w-1@zefir.test>', subject: 'during the watch' }));
       await until('the new message', () => reports.reduce((n, r) => n + r.imported, 0) === 2);
     } finally {
-      child.kill('SIGTERM');
+      cli.child.kill('SIGTERM');
       await client.logout();
     }
-    expect(await exited, stderr).toBe(0);
+    expect(await cli.exited, stderr()).toBe(0);
     const Database = (await import('better-sqlite3')).default;
     const raw = new Database(join(dir, 'watch.db'), { readonly: true });
     const keys = raw.prepare('select message_key from emails order by message_key').all();
     raw.close();
     expect(keys).toEqual([{ message_key: 'w-0@zefir.test' }, { message_key: 'w-1@zefir.test' }]);
-    expect(stderr).not.toContain(PASS);
+    expect(stderr()).not.toContain(PASS);
   }, 90_000);
 
   it('mbox and eml import files and report counts', async () => {

@@ -1,26 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCrm } from '@rapport/core';
 import { sqliteStore } from '@rapport/storage-adapters';
+import { runCli } from '../support/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const exec = promisify(execFile);
-
-async function rapport(args: string[]) {
-  try {
-    const { stdout, stderr } = await exec('npx', ['tsx', 'packages/cli/src/main.ts', '--db', `sqlite:${db}`, ...args], { cwd: root, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const rapport = (args: string[]) => runCli(['--db', `sqlite:${db}`, ...args]);
 
 let dir: string;
 let db: string;

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fillMailbox, startDovecot, type Dovecot } from '../../packages/mail-bridge/test/support/dovecot.js';
 import { rfc822 } from '../../packages/mail-bridge/test/support/messages.js';
+import { runCli } from '../support/cli.js';
 
 /**
  * The mail bridge as published: dist/, ESM and CommonJS, with its parse worker (a tsup entry of
@@ -91,28 +92,28 @@ describe.skipIf(!built)('the built mail bridge (run `npm run build` first; CI do
     const preload = join(dir, 'count-workers.cjs');
     await writeFile(preload, `${COUNT_WORKERS}\nprocess.on('exit', () => process.stderr.write('WORKERS ' + JSON.stringify(seen) + '\\n'));`);
     const db = `sqlite:${join(dir, 'cli.db')}`;
-    const args = [
-      '--require',
-      preload,
-      dist('cli', 'main.js'),
-      'import',
-      'imap',
-      '--db',
-      db,
-      '--json',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(dovecot.port),
-      '--no-tls',
-      '--user',
-      USER,
-      '--password-env',
-      'MAIL_PW',
-      '--mailbox',
-      'Esm',
-    ];
-    const { stdout, stderr } = await exec(process.execPath, args, { cwd: dir, env: { ...process.env, MAIL_PW: PASS }, timeout: 60_000 });
+    const { code, stdout, stderr } = await runCli(
+      [
+        'import',
+        'imap',
+        '--db',
+        db,
+        '--json',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(dovecot.port),
+        '--no-tls',
+        '--user',
+        USER,
+        '--password-env',
+        'MAIL_PW',
+        '--mailbox',
+        'Esm',
+      ],
+      { built: true, nodeArgs: ['--require', preload], cwd: dir, env: { MAIL_PW: PASS } },
+    );
+    expect(code, stderr).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ fetched: N, imported: N, quarantined: 0 });
     const seen = JSON.parse(/WORKERS (.*)/.exec(stderr)![1]!);
     expect(seen.workers).toEqual([expect.stringMatching(/\/mail-bridge\/dist\/parse-worker\.js$/)]);
