@@ -35,15 +35,17 @@ export function batchStore(tx: Store): BatchStore {
   };
   /** Runs `op` once the collection's held-back records are written. */
   const settled = <R>(collection: string, op: () => Promise<R>): Promise<R> => (pending.has(collection) ? writePending(collection).then(op) : op());
-  const remember = <R>(collection: string, key: string, read: () => Promise<R>): Promise<R> => {
+  /** `key` is a function: computing it (JSON of a query) for collections never cached cost a batch more than the lookup. */
+  const remember = <R>(collection: string, key: () => string, read: () => Promise<R>): Promise<R> => {
     if (!CACHED.has(collection)) return settled(collection, read);
     let entries = cache.get(collection);
     if (!entries) cache.set(collection, (entries = new Map()));
-    let hit = entries.get(key) as Promise<R> | undefined;
+    const k = key();
+    let hit = entries.get(k) as Promise<R> | undefined;
     if (!hit) {
       hit = read();
-      entries.set(key, hit);
-      hit.catch(() => entries!.delete(key));
+      entries.set(k, hit);
+      hit.catch(() => entries!.delete(k));
     }
     // Callers get their own copy: records are plain objects and a caller may change them.
     return hit.then(copyRecord);
@@ -55,9 +57,18 @@ export function batchStore(tx: Store): BatchStore {
     else pending.set(collection, [...records]);
   };
   const store = Object.assign(Object.create(tx) as Store, {
-    get: <T extends StoredRecord>(collection: string, id: string) => remember(collection, `get:${id}`, () => tx.get<T>(collection, id)),
+    get: <T extends StoredRecord>(collection: string, id: string) =>
+      remember(
+        collection,
+        () => `get:${id}`,
+        () => tx.get<T>(collection, id),
+      ),
     find: <T extends StoredRecord>(collection: string, query?: FindQuery) =>
-      remember(collection, `find:${JSON.stringify(query ?? {})}`, () => tx.find<T>(collection, query)),
+      remember(
+        collection,
+        () => `find:${JSON.stringify(query ?? {})}`,
+        () => tx.find<T>(collection, query),
+      ),
     create: <T extends StoredRecord>(collection: string, record: T) => {
       if (!DEFERRED.has(collection)) return (forget(collection), tx.create(collection, record));
       defer(collection, [record]);
