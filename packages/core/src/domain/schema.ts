@@ -128,6 +128,10 @@ export const tasks: CollectionDef = {
     { name: 'tasks_partner_due', fields: ['partnerId', ...DEFAULT_TASK_ORDER] },
     { name: 'tasks_person_due', fields: ['personId', ...DEFAULT_TASK_ORDER] },
     { name: 'tasks_due', fields: [...DEFAULT_TASK_ORDER] },
+    // An operator's tasks grouped by priority, then by due date (a view's rows come in group
+    // order): the first page is read in index order and the group counts are an index-only scan,
+    // so status, privacy and creator ride along for the filter and the access rule (decision 0160).
+    { name: 'tasks_owner_priority_due', fields: ['ownerId', 'priority', 'dueAt', 'id', 'status', 'private', 'createdBy'] },
   ],
   search: ['subject', 'description'],
 };

@@ -134,8 +134,32 @@ function simplify(f: NormalFilter): NormalFilter {
     if (child.op === f.op) out.push(...child.filters);
     else out.push(child);
   }
-  if (out.length === 0) return { op: unit };
-  return out.length === 1 ? out[0]! : { op: f.op, filters: out };
+  const kept = f.op === 'and' ? withoutImplied(out) : out;
+  if (kept.length === 0) return { op: unit };
+  return kept.length === 1 ? kept[0]! : { op: f.op, filters: kept };
+}
+
+const sameScalar = (a: Scalar, b: Scalar) => (a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b);
+
+/**
+ * Drops from a conjunction every `or` that one of its `eq` siblings already makes true: with
+ * `ownerId = X` beside it, `(private = false OR ownerId IN (X) OR …)` holds for every row. An
+ * access rule AND-ed into an operator's own list is such an `or`; without it the database
+ * checks it on every row of a count.
+ */
+function withoutImplied(filters: NormalFilter[]): NormalFilter[] {
+  const known = filters.flatMap((c) => (c.op === 'eq' ? [c] : []));
+  if (known.length === 0) return filters;
+  const implied = (c: NormalFilter) =>
+    known.some(
+      (k) =>
+        c.op !== 'and' &&
+        c.op !== 'or' &&
+        'field' in c &&
+        c.field === k.field &&
+        (c.op === 'eq' ? sameScalar(c.value, k.value) : c.op === 'in' && c.values.some((v) => sameScalar(v, k.value))),
+    );
+  return filters.filter((c) => !(c.op === 'or' && c.filters.some(implied)));
 }
 
 /** Every field path a filter mentions (for validation against the schema). */

@@ -18,6 +18,7 @@ import { ReminderSettings1796096740906 as sqliteReminderSettings1796096740906 } 
 import { AccessTaskChildren1796098326658 as sqliteAccessTaskChildren1796098326658 } from './sqlite/1796098326658-access-task-children.js';
 import { FullTextSearch1796104601700 as sqliteFullTextSearch1796104601700 } from './sqlite/1796104601700-full-text-search.js';
 import { NotificationRules1796105974474 as sqliteNotificationRules1796105974474 } from './sqlite/1796105974474-notification-rules.js';
+import { ViewsGroupIndex1796106465710 as sqliteViewsGroupIndex1796106465710 } from './sqlite/1796106465710-views-group-index.js';
 import { Initial1795333962404 as postgresInitial1795333962404 } from './postgres/1795333962404-initial.js';
 import { TasksDueIndex1795337426825 as postgresTasksDueIndex1795337426825 } from './postgres/1795337426825-tasks-due-index.js';
 import { ContactKeyExclusive1795347239638 as postgresContactKeyExclusive1795347239638 } from './postgres/1795347239638-contact-key-exclusive.js';
@@ -35,11 +36,12 @@ import { ReminderSettings1796096740906 as postgresReminderSettings1796096740906 
 import { AccessTaskChildren1796098326658 as postgresAccessTaskChildren1796098326658 } from './postgres/1796098326658-access-task-children.js';
 import { FullTextSearch1796104601700 as postgresFullTextSearch1796104601700 } from './postgres/1796104601700-full-text-search.js';
 import { NotificationRules1796105974474 as postgresNotificationRules1796105974474 } from './postgres/1796105974474-notification-rules.js';
+import { ViewsGroupIndex1796106465710 as postgresViewsGroupIndex1796106465710 } from './postgres/1796106465710-views-group-index.js';
 
 export const coreMigrations: MigrationSet = {
   dialects: {
-    sqlite: [sqliteInitial1795333962404, sqliteTasksDueIndex1795337426825, sqliteContactKeyExclusive1795347239638, sqliteOpportunityForecastIndex1795349168471, sqliteTasksDefaultOrderIndexes1796086123080, sqliteEmailThreadAndLiveUidIndexes1796093396490, sqliteSchedulerJobsOutbox1796093476999, sqliteSubstitutions1796093570082, sqliteInboxLaunchesFeeds1796093776234, sqliteSavedViews1796093941192, sqliteNotificationsTemplatesPhones1796094093845, sqliteAccessControl1796094271164, sqliteAccessEmails1796095287742, sqliteReminderSettings1796096740906, sqliteAccessTaskChildren1796098326658, sqliteFullTextSearch1796104601700, sqliteNotificationRules1796105974474],
-    postgres: [postgresInitial1795333962404, postgresTasksDueIndex1795337426825, postgresContactKeyExclusive1795347239638, postgresOpportunityForecastIndex1795349168471, postgresTasksDefaultOrderIndexes1796086123080, postgresEmailThreadAndLiveUidIndexes1796093396490, postgresSchedulerJobsOutbox1796093476999, postgresSubstitutions1796093570082, postgresInboxLaunchesFeeds1796093776234, postgresSavedViews1796093941192, postgresNotificationsTemplatesPhones1796094093845, postgresAccessControl1796094271164, postgresAccessEmails1796095287742, postgresReminderSettings1796096740906, postgresAccessTaskChildren1796098326658, postgresFullTextSearch1796104601700, postgresNotificationRules1796105974474],
+    sqlite: [sqliteInitial1795333962404, sqliteTasksDueIndex1795337426825, sqliteContactKeyExclusive1795347239638, sqliteOpportunityForecastIndex1795349168471, sqliteTasksDefaultOrderIndexes1796086123080, sqliteEmailThreadAndLiveUidIndexes1796093396490, sqliteSchedulerJobsOutbox1796093476999, sqliteSubstitutions1796093570082, sqliteInboxLaunchesFeeds1796093776234, sqliteSavedViews1796093941192, sqliteNotificationsTemplatesPhones1796094093845, sqliteAccessControl1796094271164, sqliteAccessEmails1796095287742, sqliteReminderSettings1796096740906, sqliteAccessTaskChildren1796098326658, sqliteFullTextSearch1796104601700, sqliteNotificationRules1796105974474, sqliteViewsGroupIndex1796106465710],
+    postgres: [postgresInitial1795333962404, postgresTasksDueIndex1795337426825, postgresContactKeyExclusive1795347239638, postgresOpportunityForecastIndex1795349168471, postgresTasksDefaultOrderIndexes1796086123080, postgresEmailThreadAndLiveUidIndexes1796093396490, postgresSchedulerJobsOutbox1796093476999, postgresSubstitutions1796093570082, postgresInboxLaunchesFeeds1796093776234, postgresSavedViews1796093941192, postgresNotificationsTemplatesPhones1796094093845, postgresAccessControl1796094271164, postgresAccessEmails1796095287742, postgresReminderSettings1796096740906, postgresAccessTaskChildren1796098326658, postgresFullTextSearch1796104601700, postgresNotificationRules1796105974474, postgresViewsGroupIndex1796106465710],
   },
   snapshot: snapshot as unknown as Snapshot,
 };
