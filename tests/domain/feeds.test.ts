@@ -1,5 +1,7 @@
 import ICAL from 'ical.js';
 import { describe, expect, it } from 'vitest';
+import { newId, type Store, type Task } from '@rapport/core';
+import { testStore } from '../support/stores.js';
 import { rejects, setup } from './setup.js';
 
 async function text(chunks: AsyncIterable<string>) {
@@ -55,6 +57,65 @@ describe('iCalendar feeds', () => {
     // The same feed read again gives the same UIDs.
     const again = parse(await text((await asEwa.calendar.feeds.open(token)).chunks));
     expect(again.getAllSubcomponents('vevent').map((c) => c.getFirstPropertyValue('uid'))).toEqual(events.map((e) => e.uid));
+  });
+
+  it('streams: the header goes out before any task is read, and each page of tasks before the next is read', async () => {
+    const store = await testStore();
+    let taskReads = 0;
+    // Counts the task pages the feed asks the store for, as they are asked.
+    const counting = new Proxy(store, {
+      get: (target, key, receiver) =>
+        key === 'find'
+          ? (collection: string, query: unknown) => {
+              if (collection === 'tasks') taskReads++;
+              return target.find(collection, query as never);
+            }
+          : Reflect.get(target, key, receiver),
+    }) as Store;
+    const { root } = await setup({ store: counting });
+    const ewa = await root.operators.create({ name: 'Ewa', email: 'ewa@firma.pl' });
+    const register = await root.registers.create({ code: 'S', name: 'Sales', color: '#336699', numberPattern: '{seq:4}/S' });
+    const at = Date.parse('2026-03-02T08:00:00Z');
+    const tasks: Task[] = Array.from({ length: 1_100 }, (_, i) => ({
+      id: newId(at + i),
+      version: 1,
+      number: `${i}/S`,
+      registerId: register.id,
+      subject: `Task ${i}`,
+      description: null,
+      partnerId: null,
+      personId: null,
+      ownerId: ewa.id,
+      createdBy: ewa.id,
+      plannedAt: null,
+      dueAt: new Date(at + (i % 97) * 3_600_000),
+      doneAt: null,
+      status: 'open',
+      priority: 'normal',
+      parentId: null,
+      private: false,
+      customFields: {},
+      createdAt: new Date(at),
+      updatedAt: new Date(at),
+    }));
+    await store.createMany('tasks', tasks);
+    const asEwa = root.as(ewa.id);
+    const { token } = await asEwa.calendar.feeds.create({ fields: ['subject'] });
+    taskReads = 0;
+    const chunks = (await asEwa.calendar.feeds.open(token)).chunks[Symbol.asyncIterator]();
+    const head = await chunks.next();
+    expect(head.value).toMatch(/^BEGIN:VCALENDAR\r\n/);
+    expect(taskReads).toBe(0);
+    const first = await chunks.next();
+    expect((first.value as string).split('BEGIN:VEVENT').length - 1).toBe(500);
+    expect(taskReads).toBe(1);
+    let rest = '';
+    for (let c = await chunks.next(); !c.done; c = await chunks.next()) rest += c.value;
+    expect(taskReads).toBe(3);
+    const cal = parse(`${head.value}${first.value}${rest}`);
+    const uids = cal.getAllSubcomponents('vevent').map((c) => c.getFirstPropertyValue('uid'));
+    expect(new Set(uids).size).toBe(1_100);
+    expect(uids).toEqual(expect.arrayContaining(tasks.map((t) => `task-${t.id}@rapport`)));
   });
 
   it('serves the tasks of a view when the feed names one', async () => {

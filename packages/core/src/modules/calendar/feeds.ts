@@ -11,7 +11,8 @@ import { scopedStore } from '../access/scoped-store.js';
 import { hashToken } from '../operators.js';
 import { icalChunks } from './ical.js';
 import { viewTaskFilter } from './view-filter.js';
-import { calendarRange, CALENDAR_FIELDS, type CalendarField } from './range.js';
+import { calendarPages } from './pages.js';
+import { planCalendar, CALENDAR_FIELDS, type CalendarField } from './range.js';
 import { checkTimeZone } from './zone.js';
 
 const TOKEN_PREFIX = 'rcf_';
@@ -113,8 +114,9 @@ export function feedsApi(ctx: Context) {
     },
 
     /**
-     * The iCalendar text of the feed a token opens, read with its owner's visibility. An unknown
-     * or revoked token is NOT_FOUND (the same answer, so a guess learns nothing).
+     * The iCalendar text of the feed a token opens, read with its owner's visibility and streamed:
+     * the header comes before the first page of tasks is read. An unknown or revoked token is
+     * NOT_FOUND (the same answer, so a guess learns nothing).
      */
     async open(token: string): Promise<FeedBody> {
       const gone = new RapportError('NOT_FOUND', 'no calendar feed at this address (unknown or revoked)');
@@ -128,7 +130,8 @@ export function feedsApi(ctx: Context) {
       const { tasksAs = 'event', pastDays = 60, futureDays = 300, view, ...who } = feed.scope;
       // Whoever serves the URL (the API runs as the trusted host), the feed reads under its owner's rules.
       const asOwner: Context = { ...ctx, actorId: feed.operatorId, store: scopedStore(ctx.rootStore, ctx.access, feed.operatorId) };
-      const range = await calendarRange(asOwner, {
+      // Checked and resolved now (a view the owner lost is an error, not a cut-off body); read page by page as it is sent.
+      const plan = await planCalendar(asOwner, {
         ...who,
         ...(view ? { taskView: view } : {}),
         from: new Date(day - pastDays * DAY),
@@ -142,7 +145,7 @@ export function feedsApi(ctx: Context) {
         await ctx.rootStore.update<CalendarFeed>('calendar_feeds', feed.id, { lastUsedAt: now }, feed.version).catch(() => undefined);
       }
       const name = feed.label ?? `Rapport: ${owner.name}`;
-      return { feed, contentType: 'text/calendar; charset=utf-8', chunks: icalChunks(range, { name, tasksAs, now }) };
+      return { feed, contentType: 'text/calendar; charset=utf-8', chunks: icalChunks(plan.q, calendarPages(plan), { name, tasksAs, now }) };
     },
   };
 }

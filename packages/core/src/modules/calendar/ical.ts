@@ -1,5 +1,5 @@
 import { nearestCssColor } from './css-colors.js';
-import type { CalendarItem, CalendarRange } from './range.js';
+import type { CalendarItem } from './range.js';
 import { vtimezone } from './vtimezone.js';
 import { wallClock } from './zone.js';
 
@@ -14,7 +14,6 @@ export interface IcalOptions {
   refreshMinutes?: number;
 }
 
-const ITEMS_PER_CHUNK = 250;
 /** An event placed at one instant lasts this long in clients (DTEND must follow DTSTART). */
 const POINT_MINUTES = 30;
 
@@ -96,12 +95,24 @@ function component(item: CalendarItem, options: IcalOptions, timeZone: string, d
   return lines;
 }
 
+/** What the calendar header needs: the zone its times are written in and the window its VTIMEZONE covers. */
+export interface IcalWindow {
+  timeZone: string;
+  from: Date;
+  to: Date;
+}
+
 /**
- * A calendar range as iCalendar text (RFC 5545, COLOR from RFC 7986), chunk by chunk so a server
- * can stream it: the header and VTIMEZONE first, then a chunk per 250 items.
+ * Calendar items as iCalendar text (RFC 5545, COLOR from RFC 7986), chunk by chunk so a server
+ * can stream it: the header and VTIMEZONE first, before any item is read, then a chunk per page
+ * of items as the pages arrive.
  */
-export async function* icalChunks(range: CalendarRange, options: IcalOptions): AsyncGenerator<string> {
-  const zone = range.timeZone;
+export async function* icalChunks(
+  window: IcalWindow,
+  pages: AsyncIterable<CalendarItem[]> | Iterable<CalendarItem[]>,
+  options: IcalOptions,
+): AsyncGenerator<string> {
+  const zone = window.timeZone;
   const head = [
     'BEGIN:VCALENDAR',
     'VERSION:2.0',
@@ -113,14 +124,14 @@ export async function* icalChunks(range: CalendarRange, options: IcalOptions): A
     `X-WR-TIMEZONE:${zone}`,
     `REFRESH-INTERVAL;VALUE=DURATION:PT${options.refreshMinutes ?? 15}M`,
     `X-PUBLISHED-TTL:PT${options.refreshMinutes ?? 15}M`,
-    ...(zone === 'UTC' ? [] : vtimezone(zone, range.from, range.to)),
+    ...(zone === 'UTC' ? [] : vtimezone(zone, window.from, window.to)),
   ];
   yield head.map(foldLine).join('');
   const dtstamp = utcText(options.now);
-  for (let i = 0; i < range.items.length; i += ITEMS_PER_CHUNK) {
+  for await (const items of pages) {
     let chunk = '';
-    for (const item of range.items.slice(i, i + ITEMS_PER_CHUNK)) chunk += component(item, options, zone, dtstamp).map(foldLine).join('');
-    yield chunk;
+    for (const item of items) chunk += component(item, options, zone, dtstamp).map(foldLine).join('');
+    if (chunk) yield chunk;
   }
   yield foldLine('END:VCALENDAR');
 }

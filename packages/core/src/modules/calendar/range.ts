@@ -86,7 +86,7 @@ export interface CalendarRange {
   truncated: boolean;
 }
 
-interface Checked {
+export interface Checked {
   from: Date;
   to: Date;
   timeZone: string;
@@ -140,23 +140,39 @@ export function taskOverlaps(from: Date, to: Date): Filter {
   );
 }
 
+/** A checked calendar query made ready to read: its filters, the reads door and the instant it is read at. */
+export interface CalendarPlan {
+  q: Checked;
+  reads: VisibleReads;
+  now: Date;
+  viewWhere: Filter | undefined;
+  taskWhere: Filter;
+  stageWhere: Filter;
+}
+
+/** Checks a query and resolves what it names (groups, a view) before anything is read. */
+export async function planCalendar(ctx: Context, query: CalendarQuery): Promise<CalendarPlan> {
+  const checked = check(query);
+  const reads = visibleReads(ctx);
+  const owners = await operatorsIn(reads, checked.operators, checked.groups);
+  const q: Checked = { ...checked, operators: owners };
+  const viewWhere = query.taskView === undefined ? undefined : await viewTaskFilter(ctx, v.text('calendar.taskView', query.taskView, { max: 200 }), q.timeZone);
+  const taskWhere = where.and(
+    owners ? where.in('ownerId', owners) : undefined,
+    q.registers ? where.in('registerId', q.registers) : undefined,
+    q.status ? where.in('status', q.status) : undefined,
+    viewWhere,
+    taskOverlaps(q.from, q.to),
+  );
+  const stageWhere = where.and(owners ? where.in('ownerId', owners) : undefined, where.gte('plannedAt', q.from), where.lt('plannedAt', q.to));
+  return { q, reads, now: ctx.clock.now(), viewWhere, taskWhere, stageWhere };
+}
+
 /** Tasks and stages of a range, placed and labelled (see `crm.calendar.range`). */
 export async function calendarRange(ctx: Context, query: CalendarQuery): Promise<CalendarRange> {
-  const q = check(query);
-  const reads = visibleReads(ctx);
-  const owners = await operatorsIn(reads, q.operators, q.groups);
-  const viewWhere = query.taskView === undefined ? undefined : await viewTaskFilter(ctx, v.text('calendar.taskView', query.taskView, { max: 200 }), q.timeZone);
-  const now = ctx.clock.now();
-  const base = (ownerField: string) =>
-    where.and(
-      owners ? where.in(ownerField, owners) : undefined,
-      q.registers ? where.in('registerId', q.registers) : undefined,
-      q.status ? where.in('status', q.status) : undefined,
-      viewWhere,
-    );
-
+  const { q, reads, now, viewWhere, taskWhere, stageWhere } = await planCalendar(ctx, query);
   const tasks: Task[] = [];
-  for await (const t of reads.findAll<Task>('tasks', { where: where.and(base('ownerId'), taskOverlaps(q.from, q.to)), sort: [{ field: 'dueAt' }] })) {
+  for await (const t of reads.findAll<Task>('tasks', { where: taskWhere, sort: [{ field: 'dueAt' }] })) {
     tasks.push(t);
     if (tasks.length > q.limit) break;
   }
@@ -164,7 +180,6 @@ export async function calendarRange(ctx: Context, query: CalendarQuery): Promise
   tasks.length = Math.min(tasks.length, q.limit);
 
   let stages: Array<{ stage: Stage; task: Task }> = [];
-  const stageWhere = where.and(owners ? where.in('ownerId', owners) : undefined, where.gte('plannedAt', q.from), where.lt('plannedAt', q.to));
   if (q.stages && tasks.length < q.limit) {
     const found: Stage[] = [];
     for await (const s of reads.findAll<Stage>('stages', { where: stageWhere, sort: [{ field: 'plannedAt' }] })) {
@@ -202,12 +217,15 @@ export async function calendarRange(ctx: Context, query: CalendarQuery): Promise
 }
 
 /** Register and status conditions a stage's task must meet (owner is the stage's own). */
-function stageTaskWhere(q: Pick<Checked, 'registers' | 'status'>): Filter | undefined {
+export function stageTaskWhere(q: Pick<Checked, 'registers' | 'status'>): Filter | undefined {
   if (!q.registers && !q.status) return undefined;
   return where.and(q.registers ? where.in('registerId', q.registers) : undefined, q.status ? where.in('status', q.status) : undefined);
 }
 
-interface Labels {
+/** Every register the reader may see, by id (a short list: read once per feed). */
+export const registersOf = async (reads: VisibleReads) => new Map((await reads.readAll<Register>('registers', {})).map((r) => [r.id, r]));
+
+export interface Labels {
   registers: Map<string, Register>;
   partners: Map<string, string>;
   persons: Map<string, string>;
@@ -223,9 +241,9 @@ async function namesOf<T extends { id: string }>(reads: VisibleReads, collection
   return out;
 }
 
-async function labelsFor(reads: VisibleReads, tasks: Task[], stages: Stage[]): Promise<Labels> {
+export async function labelsFor(reads: VisibleReads, tasks: Task[], stages: Stage[], registers?: Map<string, Register>): Promise<Labels> {
   return {
-    registers: new Map((await reads.readAll<Register>('registers', {})).map((r) => [r.id, r])),
+    registers: registers ?? (await registersOf(reads)),
     partners: await namesOf<Partner>(
       reads,
       'partners',
@@ -284,7 +302,7 @@ function fieldsOf(fields: CalendarField[], task: Task, labels: Labels, stage?: S
   return { out, title, register };
 }
 
-function taskItem(task: Task, fields: CalendarField[], labels: Labels, now: Date): CalendarItem {
+export function taskItem(task: Task, fields: CalendarField[], labels: Labels, now: Date): CalendarItem {
   const { out, title, register } = fieldsOf(fields, task, labels);
   const start = (task.plannedAt ?? task.dueAt)!;
   return {
@@ -306,7 +324,7 @@ function taskItem(task: Task, fields: CalendarField[], labels: Labels, now: Date
   };
 }
 
-function stageItem(stage: Stage, task: Task, fields: CalendarField[], labels: Labels, now: Date): CalendarItem {
+export function stageItem(stage: Stage, task: Task, fields: CalendarField[], labels: Labels, now: Date): CalendarItem {
   const { out, title, register } = fieldsOf(fields, task, labels, stage);
   const at = stage.plannedAt!;
   return {
