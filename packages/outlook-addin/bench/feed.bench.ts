@@ -6,7 +6,7 @@
 //   labels, VTIMEZONE or folding) — what the feed's machinery costs on top of the raw work.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createCrm, newId, type Task } from '@rapport/core';
@@ -107,7 +107,11 @@ async function main() {
     db.close();
     const ms = (n: number) => `${n.toFixed(1)} ms`;
     console.log(`iCal feed over HTTP, ${ITEMS} tasks on SQLite, ${events} VEVENTs, ${(runs[0]!.bytes / 1024 / 1024).toFixed(2)} MiB, ${ROUNDS} rounds`);
-    console.log(`raw text: ${(rawBytes / 1024 / 1024).toFixed(2)} MiB`);
+    console.log(
+      `raw text: ${(rawBytes / 1024 / 1024).toFixed(2)} MiB; load average ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')} (${availableParallelism()} cores)`,
+    );
     console.table({
       'time to first byte': {
         p50: ms(

@@ -7,6 +7,13 @@ import { labelsFor, registersOf, stageItem, stageTaskWhere, taskItem, type Calen
 const PAGE = 500;
 
 /**
+ * A synchronous driver (better-sqlite3) resolves every read at once, so without a turn of the
+ * event loop between pages the whole feed would be made before the socket sends its first byte,
+ * and other requests would wait for it.
+ */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
  * The items of a planned calendar query page by page, for a feed that streams: tasks in due
  * order (keyset pages), then stages in planned order, each page labelled with one read per
  * relation. Unlike `calendarRange`, items are not sorted across pages (an iCalendar client
@@ -15,6 +22,7 @@ const PAGE = 500;
  */
 export async function* calendarPages(plan: CalendarPlan, pageSize = PAGE): AsyncGenerator<CalendarItem[]> {
   const { q, reads, now, viewWhere, taskWhere, stageWhere } = plan;
+  await nextTurn(); // the header the caller wrote goes out before the first read
   const registers = await registersOf(reads);
   let left = q.limit;
   let cursor: string | undefined;
@@ -27,6 +35,7 @@ export async function* calendarPages(plan: CalendarPlan, pageSize = PAGE): Async
     });
     const labels = await labelsFor(reads, page.items, [], registers);
     yield page.items.map((task) => taskItem(task, q.fields, labels, now));
+    await nextTurn();
     left -= page.items.length;
     cursor = page.nextCursor ?? undefined;
   } while (cursor && left > 0);
@@ -57,6 +66,7 @@ export async function* calendarPages(plan: CalendarPlan, pageSize = PAGE): Async
       registers,
     );
     yield placed.map(({ stage, task }) => stageItem(stage, task, q.fields, labels, now));
+    await nextTurn();
     left -= placed.length;
     if (!page.nextCursor) return;
     cursor = page.nextCursor;
