@@ -91,9 +91,14 @@ export type {
   HostDocumentRef,
   MailHooks,
   MailRecipients,
+  MailRun,
+  MailRunRecipient,
   SendInput,
   SendResult as MailSendResult,
   SerialAttachmentRequest,
+  SerialInput,
+  SerialOutcome,
+  SerialReport,
 } from './modules/mail/index.js';
 export type {
   ViewKind,

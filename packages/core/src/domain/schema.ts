@@ -7,6 +7,7 @@ import { automationCollections } from './automation-schema.js';
 import { workCollections } from './work-schema.js';
 import { notifyCollections } from './notify-schema.js';
 import { accessCollections } from './access-schema.js';
+import { mailCollections } from './mail-schema.js';
 
 const str = (length = 255): FieldDef => ({ type: 'string', length });
 const optStr = (length = 255): FieldDef => ({ type: 'string', length, nullable: true });
@@ -48,6 +49,7 @@ export const partners: CollectionDef = {
     employees: { type: 'integer', nullable: true },
     ownerId: id,
     salesBlocked: { type: 'boolean' },
+    mailOptOut: { type: 'boolean', nullable: true },
     customFields: json,
     ...stamps,
   },
@@ -68,6 +70,7 @@ export const persons: CollectionDef = {
     emails: json,
     phones: json,
     position: optStr(),
+    mailOptOut: { type: 'boolean', nullable: true },
     customFields: json,
     ...stamps,
   },
@@ -239,6 +242,7 @@ export const coreCollections: CollectionDef[] = [
   ...viewCollections,
   ...notifyCollections,
   ...accessCollections,
+  ...mailCollections,
 ];
 
 /** The schema every store gets by default. */

@@ -58,6 +58,8 @@ export interface Partner extends StoredRecord, Timestamps {
   employees: number | null;
   ownerId: string | null;
   salesBlocked: boolean;
+  /** Asked not to receive serial mail (Comarch's mailbox skips them); null or missing means no. */
+  mailOptOut?: boolean | null;
   customFields: CustomFields;
 }
 
@@ -69,6 +71,8 @@ export interface Person extends StoredRecord, Timestamps {
   emails: string[];
   phones: string[];
   position: string | null;
+  /** Asked not to receive serial mail; null or missing means no. */
+  mailOptOut?: boolean | null;
   customFields: CustomFields;
 }
 

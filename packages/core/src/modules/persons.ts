@@ -15,6 +15,8 @@ export interface PersonInput {
   emails?: string[];
   phones?: string[];
   position?: string | null;
+  /** Opted out of serial mail. */
+  mailOptOut?: boolean;
   customFields?: CustomFields;
 }
 
@@ -27,6 +29,7 @@ function checkFields(patch: Partial<PersonInput>, phoneCountry?: string | null):
   if ('emails' in input) out.emails = v.emails('person.emails', input.emails);
   if ('phones' in input) out.phones = e164List('person.phones', input.phones, phoneCountry);
   if ('position' in input) out.position = v.text('person.position', input.position, { optional: true });
+  if ('mailOptOut' in input) out.mailOptOut = v.boolean('person.mailOptOut', input.mailOptOut);
   if ('customFields' in input) out.customFields = v.customFields('person.customFields', input.customFields);
   return out;
 }
@@ -102,6 +105,7 @@ export async function createPerson(unit: Unit, input: PersonInput, phoneCountry?
     emails: fields.emails ?? [],
     phones: fields.phones ?? [],
     position: fields.position ?? null,
+    mailOptOut: fields.mailOptOut ?? false,
     customFields: fields.customFields ?? {},
     createdAt: unit.now,
     updatedAt: unit.now,

@@ -12,8 +12,8 @@ import { TASK_CHILDREN } from './task-access.js';
 export type CollectionAccess = 'governed' | 'copied' | 'closed' | 'unfiltered';
 
 const COPIED_ACCESS = ['timeline', 'emails', ...TASK_CHILDREN];
-// Rules and watches are read by their modules beneath the rules, after the module's own check.
-const CLOSED_ACCESS = ['audit', 'notification_rules', 'record_watches'];
+// Rules, watches and serial mailings are read by their modules beneath the rules, after the module's own check.
+const CLOSED_ACCESS = ['audit', 'notification_rules', 'record_watches', 'mail_runs', 'mail_run_recipients'];
 const UNFILTERED = [
   'operators',
   'api_tokens',

@@ -79,3 +79,70 @@ export interface SendResult {
   /** True when `key` had been sent already: nothing new was written. */
   duplicate: boolean;
 }
+
+/** A serial mailing (korespondencja seryjna): one template to every partner or person of a view or list. */
+export interface MailRun {
+  id: string;
+  version: number;
+  /** The caller's name of the run: starting it again with the same key resumes it. */
+  key: string;
+  templateId: string;
+  recordKind: 'partner' | 'person';
+  /** Messages per minute at most; null: as fast as the worker delivers. */
+  ratePerMinute: number | null;
+  from: string | null;
+  data: Record<string, unknown>;
+  total: number;
+  /** The earliest time the next message may go (the throttle). */
+  nextSlotAt: Date | null;
+  createdBy: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface MailRunRecipient {
+  id: string;
+  version: number;
+  runId: string;
+  seq: number;
+  kind: 'partner' | 'person';
+  recordId: string;
+  address: string | null;
+  /** `pending` until prepared; then `queued` (in the outbox) or `skipped` (`reason`). */
+  status: 'pending' | 'queued' | 'skipped';
+  reason: string | null;
+  outboxKey: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface SerialInput {
+  /** Names the run; the same key again resumes it instead of starting another (default: a new id). */
+  key?: string;
+  /** An e-mail template written for a partner or a person. */
+  template: string;
+  /** A saved view (id or name) of partners or persons, or a list of ids of the template's kind. */
+  recipients: { view: string } | { ids: string[] };
+  /** Messages per minute at most (default: no limit). */
+  ratePerMinute?: number | null;
+  from?: string;
+  /** Free values for the template (`data.*`). */
+  data?: Record<string, unknown>;
+}
+
+/** What happened to one recipient. */
+export type SerialOutcome = 'pending' | 'sent' | 'bounced' | 'failed' | 'skipped';
+
+export interface SerialReport {
+  run: MailRun;
+  counts: Record<SerialOutcome, number> & { total: number };
+  recipients: Array<{
+    kind: 'partner' | 'person';
+    id: string;
+    address: string | null;
+    status: SerialOutcome;
+    /** Why it was skipped, bounced or failed. */
+    reason: string | null;
+    messageId: string | null;
+  }>;
+}

@@ -22,6 +22,8 @@ export interface PartnerInput {
   employees?: number | null;
   ownerId?: string | null;
   salesBlocked?: boolean;
+  /** Opted out of serial mail. */
+  mailOptOut?: boolean;
   customFields?: CustomFields;
 }
 
@@ -64,6 +66,7 @@ export function checkFields(patch: PartnerPatch, phoneCountry?: string | null): 
   if ('employees' in input) out.employees = v.integer('partner.employees', input.employees, { min: 0, optional: true });
   if ('ownerId' in input) out.ownerId = v.id('partner.ownerId', input.ownerId, true);
   if ('salesBlocked' in input) out.salesBlocked = v.boolean('partner.salesBlocked', input.salesBlocked);
+  if ('mailOptOut' in input) out.mailOptOut = v.boolean('partner.mailOptOut', input.mailOptOut);
   if ('customFields' in input) out.customFields = v.customFields('partner.customFields', input.customFields);
   return out;
 }
@@ -119,6 +122,7 @@ export async function createPartner(unit: Unit, input: PartnerInput, phoneCountr
     employees: fields.employees ?? null,
     ownerId: fields.ownerId ?? null,
     salesBlocked: fields.salesBlocked ?? false,
+    mailOptOut: fields.mailOptOut ?? false,
     customFields: fields.customFields ?? {},
     createdAt: unit.now,
     updatedAt: unit.now,
