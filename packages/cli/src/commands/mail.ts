@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { isRapportError, RapportError } from '@rapport/core/store';
 import { host, portFrom } from '../args.js';
 import { emit, type GlobalOptions } from '../output.js';
+import { positiveInt } from './history.js';
 
 interface MailTestOptions {
   smtpHost?: string;
@@ -30,7 +31,8 @@ const TLS = ['implicit', 'starttls', 'none'] as const;
 
 /** `rapport mail test`: checks SMTP (flags or RAPPORT_SMTP_*) and IMAP credentials and says exactly what failed. */
 export function registerMail(program: Command) {
-  const mail = program.command('mail').description('outbound and inbound mail settings');
+  const mail = program.command('mail').description('outbound mail: serial mailings, checking the servers');
+  registerSerial(mail);
   mail
     .command('test')
     .description('check the SMTP and IMAP servers and credentials (SMTP defaults from RAPPORT_SMTP_*)')
@@ -91,6 +93,26 @@ export function registerMail(program: Command) {
         throw new RapportError(isCode(failed[0]![1].error!.code) ? failed[0]![1].error!.code : 'CONNECTION', says);
       }
       emit(g, result, () => checks.map(([what, r]) => `${what.toUpperCase()} ${r.target}: OK${r.detail ? ` (${JSON.stringify(r.detail)})` : ''}`).join('\n'));
+    });
+}
+
+/** `rapport mail serial`: the implementation loads on use. */
+function registerSerial(mail: Command) {
+  mail
+    .command('serial')
+    .description('one e-mail template to every partner or person of a view or an id list: throttled, resumable by --key, with a per-recipient report')
+    .requiredOption('--template <id>', 'an e-mail template written for a partner or a person')
+    .option('--view <name>', 'a saved view (name or id) of partners or persons')
+    .option('--ids <ids>', "partner or person ids, comma-separated (of the template's kind)")
+    .option('--rate <n>', 'messages per minute at most (default: no limit)', positiveInt)
+    .option('--key <key>', 'name of the run; the same key again resumes it without sending anyone twice')
+    .option('--from <address>', 'the sender (default RAPPORT_SMTP_FROM)')
+    .option('--as <email>', 'run as this operator (whose rules and views apply)')
+    .option('--concurrency <n>', 'SMTP connections at once (default 4)', positiveInt)
+    .option('--no-wait', 'only queue the messages; `rapport worker` delivers them')
+    .action(async (o: import('./mail-serial.js').SerialOptions, c: Command) => {
+      const { runSerial } = await import('./mail-serial.js');
+      await runSerial(o, c.optsWithGlobals<GlobalOptions>());
     });
 }
 

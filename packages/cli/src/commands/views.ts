@@ -13,7 +13,7 @@ interface AsOptions {
 }
 
 /** The CRM as the operator named by --as (so "me" in a view is them), else as the host. */
-async function actingCrm(crm: Crm, email: string | undefined): Promise<Crm> {
+export async function actingCrm(crm: Crm, email: string | undefined): Promise<Crm> {
   if (!email) return crm;
   const op = await crm.operators.findByEmail(email);
   if (!op) throw new RapportError('NOT_FOUND', `operator ${JSON.stringify(email)} does not exist`);
