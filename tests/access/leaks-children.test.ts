@@ -91,8 +91,8 @@ describe('access: stages, entries and audit through the operator store', () => {
 
   it('every core collection has its treatment for operators; any other is closed to them', async () => {
     const o = await office();
-    // Closed ones (audit, notification rules, record watches) are read by their modules beneath the rules.
-    const closed = ['audit', 'notification_rules', 'record_watches'];
+    // Closed ones (audit, notification rules, record watches, serial mailings) are read by their modules beneath the rules.
+    const closed = ['audit', 'notification_rules', 'record_watches', 'mail_runs', 'mail_run_recipients'];
     for (const { name } of coreSchema.collections) {
       if (closed.includes(name)) await rejects(o.asBartek.store.count(name), 'FORBIDDEN', name);
       else await expect(o.asBartek.store.count(name), name).resolves.toBeGreaterThanOrEqual(0);

@@ -59,6 +59,7 @@ const partner = {
   employees: 12,
   ownerId: null,
   salesBlocked: false,
+  mailOptOut: false,
   customFields: { region: 'north' },
   createdAt: new Date('2026-01-02T03:04:05.678Z'),
   updatedAt: new Date('2026-01-02T03:04:05.678Z'),
