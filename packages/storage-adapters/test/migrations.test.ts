@@ -59,7 +59,6 @@ const partner = {
   employees: 12,
   ownerId: null,
   salesBlocked: false,
-  mailOptOut: false,
   customFields: { region: 'north' },
   createdAt: new Date('2026-01-02T03:04:05.678Z'),
   updatedAt: new Date('2026-01-02T03:04:05.678Z'),
@@ -256,7 +255,7 @@ for (const kind of kinds) {
         const report = await upgraded.migrate();
         expect(report.applied).toEqual(['PartnerWebsiteWidgets1900000000000']);
         expect(report.skipped).toEqual(coreNames);
-        expect(await upgraded.get('partners', 'p1')).toEqual({ ...partner, website: null, rating: 0 });
+        expect(await upgraded.get('partners', 'p1')).toEqual({ ...partner, mailOptOut: null, website: null, rating: 0 });
         await upgraded.update('partners', 'p1', { website: 'https://zefir.pl' }, 1);
         expect((await upgraded.find('partners', { where: { op: 'eq', field: 'website', value: 'https://zefir.pl' } })).items).toHaveLength(1);
         await upgraded.create('widgets', { id: 'w1', version: 1, label: 'one', at: new Date(0) });
@@ -318,7 +317,11 @@ for (const kind of kinds) {
     });
 
     withDb('the full-text migration indexes the rows stored before it, and later writes keep it in step', async () => {
-      const schemaBefore = new Schema(coreCollections.map(({ search: _, ...c }) => c));
+      // Fields later migrations add (mail-serial-runs: mailOptOut) are not in the database before the cut either.
+      const later = new Set(['mailOptOut']);
+      const schemaBefore = new Schema(
+        coreCollections.map(({ search: _, ...c }) => ({ ...c, fields: Object.fromEntries(Object.entries(c.fields).filter(([name]) => !later.has(name))) })),
+      );
       const cut = coreNames.findIndex((n) => n.startsWith('FullTextSearch'));
       expect(cut).toBeGreaterThan(0);
       const before: MigrationSet = {
