@@ -136,19 +136,22 @@ export function operatorsModule(ctx: Context) {
     /** The active operator a token belongs to, or null for an unknown, revoked or malformed token. */
     async authenticate(token: string): Promise<Operator | null> {
       if (typeof token !== 'string' || !token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
-      const page = await ctx.store.find<ApiToken>('api_tokens', { where: where.eq('tokenHash', hashToken(token)), limit: 1 });
-      const record = page.items[0];
-      if (!record || record.revokedAt) return null;
-      const op = await ctx.store.get<Operator>('operators', record.operatorId);
-      if (!op || !op.active) return null;
-      // "Last used" is kept to the hour, so a busy token costs one write an hour, not one a request.
-      const now = ctx.clock.now();
-      if (!record.lastUsedAt || now.getTime() - record.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
-        await ctx.store.update<ApiToken>('api_tokens', record.id, { lastUsedAt: now }, record.version).catch((err) => {
-          if (!isRapportError(err, 'CONFLICT')) throw err; // another request recorded it first
-        });
-      }
-      return op;
+      const tokenHash = hashToken(token);
+      // Two reads a request otherwise: the answer is kept as long as a principal (see AccessEngine).
+      return ctx.access.tokenOperator(tokenHash, async (now) => {
+        const page = await ctx.store.find<ApiToken>('api_tokens', { where: where.eq('tokenHash', tokenHash), limit: 1 });
+        const record = page.items[0];
+        if (!record || record.revokedAt) return null;
+        const op = await ctx.store.get<Operator>('operators', record.operatorId);
+        if (!op || !op.active) return null;
+        // "Last used" is kept to the hour, so a busy token costs one write an hour, not one a request.
+        if (!record.lastUsedAt || now.getTime() - record.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+          await ctx.store.update<ApiToken>('api_tokens', record.id, { lastUsedAt: now }, record.version).catch((err) => {
+            if (!isRapportError(err, 'CONFLICT')) throw err; // another request recorded it first
+          });
+        }
+        return op;
+      });
     },
 
     /** Revokes a token by its record id; a revoked token stops working at once. */

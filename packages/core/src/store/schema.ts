@@ -63,6 +63,8 @@ export function indexFields(index: IndexDef): IndexField[] {
 /** A set of collections: the schema of one application (core's records plus any extensions). */
 export class Schema {
   private readonly byName = new Map<string, CollectionDef>();
+  /** allFields() of each collection, built once: field() runs for every filter and sort field. */
+  private readonly fieldsByName = new Map<string, Record<string, FieldDef>>();
 
   constructor(collections: Iterable<CollectionDef>) {
     for (const c of collections) {
@@ -93,7 +95,8 @@ export class Schema {
   /** The definition of a field; a dotted path (`customFields.region`) resolves to its JSON root. */
   field(collection: string, path: string): { name: string; def: FieldDef; jsonPath: string[] } {
     const [name, ...jsonPath] = path.split('.') as [string, ...string[]];
-    const fields = allFields(this.collection(collection));
+    let fields = this.fieldsByName.get(collection);
+    if (!fields) this.fieldsByName.set(collection, (fields = allFields(this.collection(collection))));
     // Own fields only: `constructor` or `__proto__` must not resolve through Object.prototype.
     const def = Object.hasOwn(fields, name) ? fields[name] : undefined;
     if (!def) throw new Error(`unknown field ${collection}.${name}`);

@@ -72,7 +72,7 @@ const OPEN_STATUSES = ['open', 'in_progress'] as const;
  * register: `app.register(rapportApi, { crm, allowedOrigins })`.
  */
 export const rapportApi: FastifyPluginAsync<ApiOptions> = async (app, options) => {
-  const { crm } = options;
+  const crm = reuseContexts(options.crm);
   const maxMessage = options.maxMessageBytes ?? 25 * 1024 * 1024;
   const maxJson = options.maxJsonBytes ?? 64 * 1024;
   const allowed = new Set(options.allowedOrigins ?? []);
@@ -241,6 +241,26 @@ export const rapportApi: FastifyPluginAsync<ApiOptions> = async (app, options) =
     });
   }
 };
+
+/**
+ * The CRM with `as(id)` kept per operator: building a context builds every module, and a
+ * request needs one. Contexts hold no data of their own (the principal cache they share is
+ * core's AccessEngine, cleared on access changes), so one per operator serves every request.
+ */
+function reuseContexts(crm: Crm, max = 1_000): Crm {
+  const contexts = new Map<string | null, Crm>();
+  return {
+    ...crm,
+    as(operatorId) {
+      let context = contexts.get(operatorId);
+      if (!context) {
+        if (contexts.size >= max) contexts.clear();
+        contexts.set(operatorId, (context = crm.as(operatorId)));
+      }
+      return context;
+    },
+  };
+}
 
 /** A window as people say it: `minute`, `5 minutes`, `30 s`. */
 function duration(ms: number): string {

@@ -3,17 +3,33 @@ import type { AccessAction } from '../../domain/access-types.js';
 import { RapportError } from '../../errors.js';
 import { matches, normalizeFilter, type Filter } from '../../store/filter.js';
 import type { StoredRecord } from '../../store/schema.js';
+import type { Operator } from '../../domain/types.js';
 import { resolvePrincipal, grantingRole, type Principal } from './principal.js';
 import { GOVERNED, perPrincipal, ruleFilter } from './rules.js';
 
 /** Collections whose changes change someone's principal. */
-export const ACCESS_COLLECTIONS = new Set(['roles', 'role_grants', 'groups', 'group_members', 'shares', 'substitutions', 'registers', 'operators']);
+export const ACCESS_COLLECTIONS = new Set([
+  'roles',
+  'role_grants',
+  'groups',
+  'group_members',
+  'shares',
+  'substitutions',
+  'registers',
+  'operators',
+  'api_tokens',
+]);
 
 /**
  * A principal is kept this long at most, so a change made by another process (the CLI granting a
  * role while the API serves) is seen within a second; changes made through this CRM are seen at once.
  */
 const PRINCIPAL_TTL_MS = 1_000;
+const MAX_CACHED_TOKENS = 10_000;
+
+/** Resolved less than PRINCIPAL_TTL_MS ago by the real clock and by the CRM's. */
+const fresh = (at: number, clockAt: number, now: Date) =>
+  performance.now() - at < PRINCIPAL_TTL_MS && now.getTime() - clockAt < PRINCIPAL_TTL_MS && now.getTime() >= clockAt;
 
 /**
  * Resolves and caches principals for one `createCrm`: every `crm.as(id)` context of it shares
@@ -22,6 +38,7 @@ const PRINCIPAL_TTL_MS = 1_000;
 export class AccessEngine {
   private epoch = 0;
   private readonly cache = new Map<string, { epoch: number; at: number; principal: Promise<Principal> }>();
+  private readonly tokens = new Map<string, { epoch: number; at: number; clockAt: number; operator: Promise<Operator | null> }>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -29,6 +46,26 @@ export class AccessEngine {
   invalidate(): void {
     this.epoch += 1;
     this.cache.clear();
+    this.tokens.clear();
+  }
+
+  /**
+   * The operator an API token (by its hash) authenticates, from `resolve` unless a fresh answer
+   * is cached. Kept as long as a principal, by the real and by the CRM's clock (a token's "last
+   * used" follows the latter): a write to `api_tokens` or `operators` through this CRM (revoking,
+   * deactivating) clears it at once, another process's within a second. The clock is read once
+   * either way, and `resolve` gets that instant.
+   */
+  tokenOperator(tokenHash: string, resolve: (now: Date) => Promise<Operator | null>): Promise<Operator | null> {
+    const now = this.clock.now();
+    const cached = this.tokens.get(tokenHash);
+    if (cached && cached.epoch === this.epoch && fresh(cached.at, cached.clockAt, now)) return cached.operator;
+    // A flood of made-up tokens must not grow the cache without bound.
+    if (this.tokens.size >= MAX_CACHED_TOKENS) this.tokens.clear();
+    const entry = { epoch: this.epoch, at: performance.now(), clockAt: now.getTime(), operator: resolve(now) };
+    this.tokens.set(tokenHash, entry);
+    entry.operator.catch(() => this.tokens.get(tokenHash) === entry && this.tokens.delete(tokenHash));
+    return entry.operator;
   }
 
   /** The operator's principal, resolved through `store` unless a fresh one is cached. */
