@@ -3,7 +3,9 @@
  * accepted message is appended to a JSON-lines file before the server answers 250, so what the
  * file holds is what a receiving server took: `{"messageId","to","at"}` per message.
  *
- *   node --import tsx tests/support/smtp-sink.ts PORT FILE [--reject-to ADDRESS]
+ *   node --import tsx tests/support/smtp-sink.ts PORT FILE [--reject-to ADDRESS] [--auth USER:PASSWORD]
+ *
+ * With --auth, a login (AUTH PLAIN/LOGIN, over plain text: loopback tests only) is required.
  *
  * Prints `listening PORT` when ready. Used by tests/automation and the scheduler benchmark.
  */
@@ -16,10 +18,17 @@ if (!Number.isInteger(port) || !file) {
   console.error('usage: smtp-sink.ts PORT FILE [--reject-to ADDRESS]');
   process.exit(2);
 }
-const rejectTo = rest[0] === '--reject-to' ? rest[1] : undefined;
+const flag = (name: string) => (rest.includes(name) ? rest[rest.indexOf(name) + 1] : undefined);
+const rejectTo = flag('--reject-to');
+const auth = flag('--auth');
 
 const server = new SMTPServer({
-  disabledCommands: ['STARTTLS', 'AUTH'],
+  disabledCommands: auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+  ...(auth ? { allowInsecureAuth: true, authOptional: false, authMethods: ['PLAIN', 'LOGIN'] } : {}),
+  onAuth(login, _session, callback) {
+    if (auth && `${login.username}:${login.password}` === auth) return callback(null, { user: login.username });
+    callback(Object.assign(new Error('5.7.8 authentication failed'), { responseCode: 535 }));
+  },
   logger: false,
   maxClients: 200,
   onRcptTo(address, _session, callback) {

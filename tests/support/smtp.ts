@@ -17,10 +17,18 @@ export interface SmtpSink {
   stop(): Promise<void>;
 }
 
-export async function startSmtpSink(port: number, file: string, options: { rejectTo?: string } = {}): Promise<SmtpSink> {
+export async function startSmtpSink(port: number, file: string, options: { rejectTo?: string; auth?: string } = {}): Promise<SmtpSink> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', script, String(port), file, ...(options.rejectTo ? ['--reject-to', options.rejectTo] : [])],
+    [
+      '--import',
+      'tsx',
+      script,
+      String(port),
+      file,
+      ...(options.rejectTo ? ['--reject-to', options.rejectTo] : []),
+      ...(options.auth ? ['--auth', options.auth] : []),
+    ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { RapportError } from '@rapport/core';
+import { unreachable } from './network-error.js';
 
 export interface ImapConnection {
   host: string;
@@ -56,9 +57,10 @@ export function imapError(err: unknown, o: ImapConnection, doing: string): Rappo
   const code = e?.code ?? '';
   if (code === 'NoConnection' || code === 'EConnectionClosed') return connectionClosed(o, doing, err);
   if (UNREACHABLE.has(code)) {
-    return new RapportError('CONNECTION', `IMAP server ${describeTarget(o)} is unreachable (${code}) while trying to ${doing}`, {
+    const away = unreachable(err, o.host, o.port);
+    return new RapportError('CONNECTION', `IMAP server ${describeTarget(o)} is unreachable while trying to ${doing}: ${away?.says ?? code}`, {
       cause: err,
-      details: { kind: 'unreachable', code },
+      details: { kind: 'unreachable', reason: away?.kind ?? 'network', code },
     });
   }
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|SSL/i.test(code) || /certificate|SSL routines|wrong version number/i.test(e?.message ?? '')) {

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import { RapportError, type Mailer, type MailMessage, type SendResult } from '@rapport/core';
+import { unreachable } from './network-error.js';
 
 /** Where and how to reach an SMTP server; the password comes from the environment only. */
 export interface SmtpConnection {
@@ -74,6 +75,8 @@ export function smtpError(err: unknown, o: SmtpConnection, doing: string): Rappo
       `TLS with SMTP server ${describe(o)} failed: ${said} (a server without TLS needs tls: 'none'; a self-signed certificate needs ca)`,
       { cause: err, details: { kind: 'tls' } },
     );
+  const away = unreachable(err, o.host, o.port);
+  if (away) return new RapportError('CONNECTION', `SMTP ${doing} failed: ${away.says}`, { cause: err, details: { kind: away.kind, code } });
   return new RapportError('CONNECTION', `SMTP ${doing} at ${describe(o)} failed (${code || 'error'}): ${said}`, {
     cause: err,
     details: { kind: 'smtp', code },
