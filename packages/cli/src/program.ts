@@ -15,6 +15,8 @@ import { registerMail } from './commands/mail.js';
 import { registerCalendar } from './commands/calendar.js';
 import { registerViews } from './commands/views.js';
 import { registerSearch } from './commands/search.js';
+import { registerRules } from './commands/rules.js';
+import { registerTemplates } from './commands/templates.js';
 
 /** Builds the `rapport` command. Each command lives in commands/ and registers itself here. */
 export function buildProgram(): Command {
@@ -40,6 +42,8 @@ export function buildProgram(): Command {
   registerCalendar(program);
   registerViews(program);
   registerSearch(program);
+  registerRules(program);
+  registerTemplates(program);
   // Usage errors are printed by run() as one line (or JSON); the whole help is one --help away.
   const quiet = (cmd: Command) => {
     cmd.configureOutput({ outputError: () => undefined }).exitOverride();
