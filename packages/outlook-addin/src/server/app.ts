@@ -6,6 +6,7 @@ import { RapportError, type Crm, type Operator } from '@rapport/core';
 import { ApiError, toErrorResponse } from './errors.js';
 import { historyFor } from './history.js';
 import { notificationRoutes, type NotificationRouteOptions } from './notifications.js';
+import { rulesApi } from './rules.js';
 import { smsStatusRoute, type SmsCallbackOptions } from './sms-status.js';
 import { defaultPaneDir, manifestFor, MANIFESTS, readPaneFile } from './pane-files.js';
 import { applySecurityHeaders, paneCsp, securityHeaders } from './security.js';
@@ -205,6 +206,7 @@ export const rapportApi: FastifyPluginAsync<ApiOptions> = async (app, options) =
     });
 
     notificationRoutes(api, crm, options.notifications);
+    rulesApi(api, crm);
   });
 
   const limit = options.rateLimit === false ? false : { max: options.rateLimit?.max ?? 600, windowMs: options.rateLimit?.windowMs ?? 60_000 };
