@@ -53,6 +53,13 @@ describe('rules, templates and watches over HTTP', () => {
     expect(bad.statusCode).toBe(400);
     expect((bad.json() as { error: { message: string } }).error.message).toContain('partner.nazwa');
     expect((await call('GET', '/api/v1/templates?channel=email', s.tokens.anna)).json()).toMatchObject({ templates: [{ id }] });
+    // Template writes need templates.create/update/delete: a salesperson has none.
+    await s.crm.roles.grant(s.ids.piotr, 'salesperson');
+    const refused = await call('POST', '/api/v1/templates', s.tokens.piotr, { ...t, name: 'Mine' });
+    expect(refused.statusCode).toBe(403);
+    expect((refused.json() as { error: { message: string } }).error.message).toContain('templates.create');
+    expect((await call('DELETE', `/api/v1/templates/${id}`, s.tokens.piotr)).statusCode).toBe(403);
+    await s.crm.roles.revoke(s.ids.piotr, 'salesperson');
   });
 
   it('watches a record the operator may see, and answers 404 for one they may not', async () => {

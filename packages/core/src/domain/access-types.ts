@@ -2,7 +2,7 @@ import type { StoredRecord } from '../store/schema.js';
 import type { Timestamps } from './types.js';
 
 /** Record kinds permissions speak of; hosts and later modules may add their own. */
-export const ACCESS_KINDS = ['partners', 'persons', 'tasks', 'emails', 'campaigns', 'opportunities', 'offers', 'registers', 'operators'] as const;
+export const ACCESS_KINDS = ['partners', 'persons', 'tasks', 'emails', 'campaigns', 'opportunities', 'offers', 'registers', 'operators', 'templates'] as const;
 export type AccessKind = (typeof ACCESS_KINDS)[number] | (string & {});
 export const ACCESS_ACTIONS = ['read', 'create', 'update', 'delete', 'assign', 'export'] as const;
 export type AccessAction = (typeof ACCESS_ACTIONS)[number];

@@ -8,6 +8,7 @@ import * as v from '../../validate.js';
 import { TEMPLATE_ROOTS, checkVariables, parse, render, sampleScope, variablesOf } from './engine.js';
 import { scopeFor, type Recipient } from './scope.js';
 import { checkTimeZone } from '../scheduler/timing.js';
+import { requirePermission } from '../access/access.js';
 
 export type { Recipient } from './scope.js';
 
@@ -39,6 +40,7 @@ export function templatesModule(ctx: Context) {
     /** Saves a template after checking its syntax and every variable it uses; a bad one is a VALIDATION error. */
     create(input: TemplateInput): Promise<MessageTemplate> {
       return inUnit(ctx, async (unit) => {
+        await requirePermission(ctx, 'templates', 'create', 'message templates');
         if (!input || typeof input !== 'object') throw invalid('template', 'must be an object', input);
         const fields = await checked(unit, input);
         const record: MessageTemplate = {
@@ -58,6 +60,7 @@ export function templatesModule(ctx: Context) {
     /** Changes a template; the result is checked like a new one. */
     update(id: string, patch: Partial<TemplateInput>, options: { expectedVersion?: number } = {}): Promise<MessageTemplate> {
       return inUnit(ctx, async (unit) => {
+        await requirePermission(ctx, 'templates', 'update', 'message templates');
         const current = await unit.load<MessageTemplate>('message_templates', id, 'template');
         const merged = { ...current, ...v.definedOnly(patch ?? {}) } as TemplateInput;
         const fields = await checked(unit, merged);
@@ -96,6 +99,7 @@ export function templatesModule(ctx: Context) {
 
     delete(id: string): Promise<void> {
       return inUnit(ctx, async (unit) => {
+        await requirePermission(ctx, 'templates', 'delete', 'message templates');
         const t = await unit.load<MessageTemplate>('message_templates', id, 'template');
         await unit.tx.delete('message_templates', t.id, t.version);
       });
@@ -103,7 +107,10 @@ export function templatesModule(ctx: Context) {
 
     /** Makes this template the default of its channel, record kind and language. */
     setDefault(id: string): Promise<MessageTemplate> {
-      return inUnit(ctx, async (unit) => makeDefault(unit, await unit.load<MessageTemplate>('message_templates', id, 'template')));
+      return inUnit(ctx, async (unit) => {
+        await requirePermission(ctx, 'templates', 'update', 'message templates');
+        return makeDefault(unit, await unit.load<MessageTemplate>('message_templates', id, 'template'));
+      });
     },
 
     /** The default template for a channel, record kind and language; else the English default; else null. */
