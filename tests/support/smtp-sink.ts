@@ -52,6 +52,9 @@ const server = new SMTPServer({
     });
   },
 });
+// A client killed mid-session (a worker's SIGKILL) resets its socket: smtp-server reports that as
+// an 'error' event, which without a listener would end this process and refuse every later message.
+server.on('error', (err) => console.error(`smtp-sink: ${err.message}`));
 server.listen(port, '127.0.0.1', () => console.log(`listening ${port}`));
 const stop = () => server.close(() => process.exit(0));
 process.on('SIGTERM', stop);

@@ -28,6 +28,8 @@ export async function runWorker(o: WorkerOptions, g: GlobalOptions): Promise<voi
     ...(o.concurrency ? { concurrency: o.concurrency } : {}),
     ...(o.batchSize ? { batchSize: o.batchSize } : {}),
     ...(o.leaseSeconds ? { leaseMs: o.leaseSeconds * 1000 } : {}),
+    // Messages without a sender of their own (reminders, rules) take RAPPORT_SMTP_FROM's: so does their Message-ID.
+    ...(smtp?.from && /@([^>\s]+)>?\s*$/.test(smtp.from) ? { messageIdDomain: /@([^>\s]+)>?\s*$/.exec(smtp.from)![1]! } : {}),
   });
   const tty = !g.json && process.stderr.isTTY;
   const progress = (r: RunReport) => tty && process.stderr.write(`\r\x1b[K${line(r)}`);
