@@ -50,8 +50,10 @@ export async function startXvfb(): Promise<{ display: string; stop(): Promise<vo
 export interface ProfileOptions {
   imap: { host: string; port: number; user: string };
   identity: { name: string; email: string };
-  /** The .xpi and the add-on id from its manifest (installed as extensions/<id>.xpi). */
-  extension: { xpi: string; id: string };
+  /** The .xpi and the add-on id from its manifest (installed as extensions/<id>.xpi); none when absent. */
+  extension?: { xpi: string; id: string };
+  /** More preferences for user.js (e.g. a subscribed calendar). */
+  prefs?: Record<string, string | number | boolean>;
   /** A CA certificate (PEM file) to trust for web sites. */
   caFile: string;
   marionettePort: number;
@@ -110,6 +112,7 @@ export function makeProfile(o: ProfileOptions): string {
     'mail.server.server2.hostname': 'Local Folders',
     'mail.server.server2.userName': 'nobody',
     'mail.server.server2.name': 'Local Folders',
+    ...o.prefs,
   };
   writeFileSync(
     join(dir, 'user.js'),
@@ -118,7 +121,7 @@ export function makeProfile(o: ProfileOptions): string {
       .join('\n') + '\n',
   );
   mkdirSync(join(dir, 'extensions'));
-  copyFileSync(o.extension.xpi, join(dir, 'extensions', `${o.extension.id}.xpi`));
+  if (o.extension) copyFileSync(o.extension.xpi, join(dir, 'extensions', `${o.extension.id}.xpi`));
   execFileSync('certutil', ['-N', '-d', `sql:${dir}`, '--empty-password']);
   execFileSync('certutil', ['-A', '-d', `sql:${dir}`, '-n', 'Rapport dev CA', '-t', 'C,,', '-i', o.caFile]);
   return dir;
