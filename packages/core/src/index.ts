@@ -99,6 +99,8 @@ export type {
   SerialInput,
   SerialOutcome,
   SerialReport,
+  SendFileInput,
+  SendFileResult,
 } from './modules/mail/index.js';
 export type {
   ViewKind,

@@ -105,13 +105,35 @@ export function registerViews(program: Command) {
     .option('--pivot-rows <field>', "pivot: group rows by this field (xlsx, png; png defaults to the view's first group)")
     .option('--pivot-columns <field>', 'pivot: group columns by this field')
     .addOption(new Option('--chart <type>', 'chart type for png').choices(['bar', 'line', 'pie']).default('bar'))
+    .option('--mail-to <addresses>', 'mail the export as an attachment to these addresses (comma-separated), through the outbox')
+    .option('--mail-subject <text>', 'subject of that e-mail (default: the view and its row count)')
     .action(
       async (
         view: string,
-        opts: AsOptions & { format: 'csv' | 'xlsx' | 'pdf' | 'png'; out?: string; pivotRows?: string; pivotColumns?: string; chart: 'bar' | 'line' | 'pie' },
+        opts: AsOptions & {
+          format: 'csv' | 'xlsx' | 'pdf' | 'png';
+          out?: string;
+          pivotRows?: string;
+          pivotColumns?: string;
+          chart: 'bar' | 'line' | 'pie';
+          mailTo?: string;
+          mailSubject?: string;
+        },
         cmd: Command,
       ) => {
         const g = cmd.optsWithGlobals<GlobalOptions>();
+        if (opts.mailTo) {
+          const { crm } = await openCrm(g.db);
+          const bar = progress(g);
+          try {
+            const { mailViewExport } = await import('./views-mail.js');
+            await mailViewExport(crm, await actingCrm(crm, opts.as), view, { ...opts, mailTo: opts.mailTo }, g, bar.onProgress);
+          } finally {
+            bar.done();
+            await crm.close();
+          }
+          return;
+        }
         if (!opts.out && process.stdout.isTTY && opts.format !== 'csv')
           throw new RapportError('VALIDATION', `--format ${opts.format} writes binary data: pass --out FILE`);
         if (g.json && !opts.out) throw new RapportError('VALIDATION', '--json prints the report on standard output: pass --out FILE for the export');

@@ -1,9 +1,11 @@
 import type { Context } from '../../context.js';
 import { serialReport } from './report.js';
+import { sendFile, type SendFileInput, type SendFileResult } from './file.js';
 import { sendMail } from './send.js';
 import { loadRun, prepareBatch, startRun } from './serial.js';
 import type { MailHooks, MailRun, SendInput, SendResult, SerialInput, SerialReport } from './types.js';
 
+export type { SendFileInput, SendFileResult } from './file.js';
 export type {
   AttachmentInput,
   HostDocumentRef,
@@ -32,6 +34,11 @@ export function mailModule(ctx: Context, hooks: MailHooks) {
      */
     send(input: SendInput): Promise<SendResult> {
       return sendMail(ctx, hooks, input);
+    },
+
+    /** Mails files the caller made (an export of a view, a report) to addresses: one outbox row, idempotent by `key`. */
+    sendFile(input: SendFileInput): Promise<SendFileResult> {
+      return sendFile(ctx, input);
     },
 
     /** Serial mailings (korespondencja seryjna): one template, many recipients, each message its own. */
