@@ -140,6 +140,16 @@ describe('automatic notification rules', () => {
     expect(await inbox(piotr.id)).toHaveLength(2);
   });
 
+  it('keeps a template a rule sends with: deleting it or moving it to another kind is a CONFLICT naming the rule', async () => {
+    const { root, piotr } = await world();
+    const t = await root.templates.create({ name: 'Done', channel: 'email', recordKind: 'task', language: 'en', subject: 'Done', body: '{{ task.subject }}' });
+    await root.rules.create({ name: 'Mail when done', on: 'task.status_changed', recipients: [{ operator: piotr.id }], channel: 'email', templateId: t.id });
+    await rejects(root.templates.delete(t.id), 'CONFLICT', 'Mail when done');
+    await rejects(root.templates.update(t.id, { recordKind: 'partner', body: '{{ partner.name }}' }), 'CONFLICT', 'Mail when done');
+    expect((await root.templates.update(t.id, { body: 'Closed: {{ task.subject }}' })).body).toBe('Closed: {{ task.subject }}');
+    expect((await root.templates.get(t.id)).recordKind).toBe('task');
+  });
+
   it('sends nothing for a rule switched off or deleted after the change', async () => {
     const { root, ewa, piotr, worker, inbox } = await world();
     const rule = await root.rules.create({ name: 'Done', on: 'task.status_changed', recipients: [{ operator: piotr.id }], channel: 'inapp' });

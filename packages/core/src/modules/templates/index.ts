@@ -1,6 +1,7 @@
 import { inRead, inUnit, type Context, type Unit } from '../../context.js';
 import { TEMPLATE_CHANNELS, TEMPLATE_LANGUAGES, type MessageTemplate, type TemplateChannel, type TemplateLanguage } from '../../domain/notify-types.js';
-import { invalid } from '../../errors.js';
+import { RapportError, invalid } from '../../errors.js';
+import type { NotificationRule } from '../../domain/rule-types.js';
 import { newId } from '../../ids.js';
 import { where } from '../../store/filter.js';
 import type { Page } from '../../store/store.js';
@@ -65,6 +66,8 @@ export function templatesModule(ctx: Context) {
         const merged = { ...current, ...v.definedOnly(patch ?? {}) } as TemplateInput;
         const fields = await checked(unit, merged);
         const kindChanged = fields.channel !== current.channel || fields.recordKind !== current.recordKind || fields.language !== current.language;
+        if (fields.channel !== current.channel || fields.recordKind !== current.recordKind)
+          await refuseIfUsed(unit, current, 'moved to another channel or record kind');
         let saved = await unit.save(
           'message_templates',
           current,
@@ -101,6 +104,7 @@ export function templatesModule(ctx: Context) {
       return inUnit(ctx, async (unit) => {
         await requirePermission(ctx, 'templates', 'delete', 'message templates');
         const t = await unit.load<MessageTemplate>('message_templates', id, 'template');
+        await refuseIfUsed(unit, t, 'deleted');
         await unit.tx.delete('message_templates', t.id, t.version);
       });
     },
@@ -174,6 +178,15 @@ async function renderTemplate(t: MessageTemplate, scope: Record<string, unknown>
   const subject =
     t.subject === null ? null : (await render('template.subject', parse('template.subject', t.subject), scope, timeZone)).replace(/[\r\n]+/g, ' ').trim();
   return { subject, body: await render('template.body', parse('template.body', t.body), scope, timeZone) };
+}
+
+/** A template a notification rule sends with stays what the rule was checked against: CONFLICT, naming the rule. */
+async function refuseIfUsed(unit: Unit, t: MessageTemplate, what: string): Promise<void> {
+  const rule = (await unit.system.find<NotificationRule>('notification_rules', { where: where.eq('templateId', t.id), limit: 1 })).items[0];
+  if (rule)
+    throw new RapportError('CONFLICT', `template ${JSON.stringify(t.name)} cannot be ${what}: notification rule ${JSON.stringify(rule.name)} sends with it`, {
+      details: { ruleId: rule.id },
+    });
 }
 
 const defaultKey = (channel: string, recordKind: string, language: string) => `${channel}:${recordKind}:${language}`;
