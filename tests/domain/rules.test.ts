@@ -58,6 +58,21 @@ describe('automatic notification rules', () => {
     expect(await inbox(ewa.id)).toEqual([]);
   });
 
+  it('a rule filtering with full-text search matches the changed task by its words, diacritics optional', async () => {
+    const { root, ewa, worker, inbox } = await world();
+    await root.rules.create({
+      name: 'Complaints about invoices',
+      on: ['task.created'],
+      filter: where.search('reklamacja faktur'),
+      recipients: [{ operator: ewa.id }],
+      channel: 'inapp',
+    });
+    await root.tasks.create({ subject: 'Reklamacja: błędna faktura 12/2026' });
+    await root.tasks.create({ subject: 'Reklamacja dostawy' });
+    await worker.runOnce();
+    expect((await inbox(ewa.id)).map((n) => n.title)).toHaveLength(1);
+  });
+
   it('never tells a group member about a private task they may not see', async () => {
     const { root, ewa, piotr, worker, inbox, complaints } = await world();
     const quality = await root.groups.create({ name: 'Quality' });

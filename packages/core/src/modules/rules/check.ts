@@ -39,7 +39,7 @@ export interface RuleInput {
 export type RuleFields = Omit<NotificationRule, 'id' | 'version' | 'createdBy' | 'createdAt' | 'updatedAt'>;
 
 const MAX_RECIPIENTS = 100;
-const FILTER_OPS = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'contains', 'isNull', 'and', 'or', 'not'];
+const FILTER_OPS = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'contains', 'isNull', 'and', 'or', 'not', 'search'];
 
 /** Validates a rule: known events of one record kind, a filter over that kind's fields, recipients that exist, a fitting template. */
 export async function checkRule(unit: Unit, input: RuleInput, reports: Record<string, ReportFunction>): Promise<RuleFields> {
@@ -112,7 +112,9 @@ function checkRuleFilter(collection: string, filter: unknown): Filter {
       if (!Array.isArray(node.filters)) throw invalid(`${at}.filters`, 'must be a list of filters', node.filters);
       node.filters.forEach((c, i) => shape(c, `${at}.filters[${i}]`));
     } else if (node.op === 'not') shape(node.filter, `${at}.filter`);
-    else if (typeof node.field !== 'string') throw invalid(`${at}.field`, 'must name a field', node.field);
+    else if (node.op === 'search') {
+      if (typeof node.value !== 'string') throw invalid(`${at}.value`, 'must be the words to search for', node.value);
+    } else if (typeof node.field !== 'string') throw invalid(`${at}.field`, 'must name a field', node.field);
     else if (node.op === 'in' && !Array.isArray(node.values)) throw invalid(`${at}.values`, 'must be a list', node.values);
   };
   shape(filter, 'rule.filter');

@@ -5,7 +5,8 @@ import { newId } from '../../ids.js';
 import { matches, normalizeFilter, where } from '../../store/filter.js';
 import { readAll } from '../../store/find-all.js';
 import { scheduleIn } from '../scheduler/jobs.js';
-import { changesOf, type RecordChange } from './events.js';
+import { changesOf, RECORD_COLLECTIONS, type RecordChange } from './events.js';
+import { coreSchema } from '../../domain/schema.js';
 
 export const RULE_EVENT_JOB = 'rule.event';
 export const WATCH_CHANGE_JOB = 'watch.change';
@@ -58,7 +59,12 @@ export async function planNotifications(unit: Unit): Promise<void> {
   }
 }
 
-const matchesFilter = (rule: NotificationRule, change: RecordChange) => !rule.filter || matches(change.record!, normalizeFilter(rule.filter));
+/** A rule's filter on the changed record; a `search` leaf reads the kind's full-text fields (decision 0150). */
+const matchesFilter = (rule: NotificationRule, change: RecordChange) => {
+  const collection = RECORD_COLLECTIONS[change.kind];
+  const searchFields = collection && coreSchema.has(collection) ? coreSchema.collection(collection).search : undefined;
+  return !rule.filter || matches(change.record!, normalizeFilter(rule.filter), searchFields);
+};
 
 /** What a change did, a line per event (closing a task is said by its status change). */
 function summaryOf(events: DomainEvent[]): string[] {
