@@ -136,4 +136,44 @@ describe('operators.handOver under access rules', () => {
     await root.as(admin.id).operators.handOver(anna.id, bartek.id, { kinds: ['stages'] });
     expect((await root.as(bartek.id).tasks.get(task.id)).subject).toBe('Sprawa Celiny');
   });
+
+  it('takes the old owner’s stage grants and the shares given to them along to the new owner', async () => {
+    const { root, anna, bartek, store } = await team();
+    const celina = await root.operators.create({ name: 'Celina', email: 'celina@firma.pl' });
+    for (const op of [anna, bartek, celina]) await root.roles.grant(op.id, 'salesperson');
+    const asBartek = root.as(bartek.id);
+    const staged = await asBartek.tasks.create({ subject: 'Poufny przetarg', private: true });
+    await asBartek.tasks.addStage(staged.id, { subject: 'Etap Anny', ownerId: anna.id });
+    const shared = await asBartek.tasks.create({ subject: 'Poufna reklamacja', private: true });
+    await asBartek.shares.share({ kind: 'tasks', id: shared.id }, { operatorId: anna.id }, 'edit');
+    for (const id of [staged.id, shared.id]) {
+      expect((await root.as(anna.id).tasks.get(id)).id).toBe(id);
+      await rejects(root.as(celina.id).tasks.get(id), 'NOT_FOUND');
+    }
+
+    await root.operators.handOver(anna.id, celina.id);
+    for (const id of [staged.id, shared.id]) {
+      await rejects(root.as(anna.id).tasks.get(id), 'NOT_FOUND');
+      expect((await root.as(celina.id).tasks.get(id)).id).toBe(id);
+    }
+    expect(await root.as(celina.id).tasks.update(shared.id, { description: 'przejęta' })).toMatchObject({ description: 'przejęta' });
+    const grants = (await all<{ principal: string; recordId: string; source: string }>(store, 'shares')).filter((g) => g.principal === `o:${anna.id}`);
+    expect(grants).toEqual([]);
+    const audit = await all<AuditEntry>(store, 'audit');
+    expect(audit.some((e) => e.entityType === 'share' && e.from === `o:${anna.id}` && e.to === `o:${celina.id}`)).toBe(true);
+    expect(audit.some((e) => e.entityType === 'task' && e.entityId === staged.id && e.field === 'stageGrant')).toBe(true);
+  });
+
+  it('with openOnly, the old owner keeps the grant of a task while a closed stage of it stays theirs', async () => {
+    const { root, anna, bartek, store } = await team();
+    for (const op of [anna, bartek]) await root.roles.grant(op.id, 'salesperson');
+    const asBartek = root.as(bartek.id);
+    const task = await asBartek.tasks.create({ subject: 'Poufny przetarg', private: true });
+    const done = await asBartek.tasks.addStage(task.id, { subject: 'Zrobiony', ownerId: anna.id });
+    await asBartek.tasks.addStage(task.id, { subject: 'Otwarty', ownerId: anna.id });
+    await root.tasks.completeStage(done.id);
+    await root.operators.handOver(anna.id, bartek.id, { openOnly: true });
+    expect((await root.as(anna.id).tasks.get(task.id)).id).toBe(task.id);
+    expect((await all<{ principal: string }>(store, 'shares')).filter((g) => g.principal === `o:${anna.id}`)).toHaveLength(1);
+  });
 });

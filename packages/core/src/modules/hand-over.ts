@@ -1,7 +1,8 @@
 import { refreshAccessCopies, taskAccessFields } from './access/task-access.js';
 import { requirePermission } from './access/access.js';
 import { inUnit, type Context, type Unit, retryConflicts } from '../context.js';
-import type { Operator, Task } from '../domain/types.js';
+import type { Operator, Stage, Task } from '../domain/types.js';
+import { dropStageGrants, moveShares } from './hand-over-grants.js';
 import { invalid } from '../errors.js';
 import { where, type Filter } from '../store/filter.js';
 import type { StoredRecord } from '../store/schema.js';
@@ -74,6 +75,7 @@ async function moveBatch(unit: Unit, kind: HandOverKind, from: Operator, to: Ope
       unit.emit({ type: 'task.updated', task, changed: ['ownerId'] });
     }
   }
+  if (kind === 'stages') await dropStageGrants(unit, page.items as unknown as Stage[], from);
   return page.items.length;
 }
 
@@ -115,7 +117,8 @@ export function handOverMethods(ctx: Context) {
         }
       }
       await inUnit(ctx, async (unit) => {
-        await unit.audit('operator', from.id, 'handOver', null, { to: to.id, kinds, openOnly, counts });
+        const shares = await moveShares(unit, kinds, from, to, openOnly);
+        await unit.audit('operator', from.id, 'handOver', null, { to: to.id, kinds, openOnly, counts, shares });
         unit.emit({ type: 'operator.handed_over', from: from.id, to: to.id, counts });
       });
       return counts;
