@@ -27,8 +27,7 @@ describe('operators.substitute', () => {
   });
 
   it('ends early when ended, and a substitution ended before it started never starts', async () => {
-    const { crm, clock, anna, bartek } = await team({ start: '2026-03-02T08:00:00Z' });
-    const root = crm.as(null);
+    const { crm, root, clock, anna, bartek } = await team({ start: '2026-03-02T08:00:00Z' });
     const third = await root.operators.create({ name: 'Celina', email: 'celina@firma.pl' });
     const now = await crm.operators.substitute(anna.id, bartek.id, { until: '2026-03-20T00:00:00Z' });
     const later = await crm.operators.substitute(anna.id, third.id, { from: '2026-03-10T00:00:00Z', until: '2026-03-20T00:00:00Z' });

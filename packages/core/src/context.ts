@@ -11,6 +11,7 @@ import { newId } from './ids.js';
 import type { StoredRecord } from './store/schema.js';
 import type { Store } from './store/store.js';
 import type { AccessEngine } from './modules/access/engine.js';
+import type { EventAudience } from './modules/access/events.js';
 import { unscoped } from './modules/access/unscoped.js';
 import { subjectOwner } from './modules/access/subject-owner.js';
 import { planNotifications } from './modules/rules/plan.js';
@@ -29,6 +30,8 @@ export interface Context {
   access: AccessEngine;
   /** The store without the actor's rules: for reads that decide a rule, never for answers. */
   rootStore: Store;
+  /** Operators listening to events: told before a unit's events are published which they may see. */
+  audience?: EventAudience;
 }
 
 export interface CrmSettings {
@@ -148,6 +151,7 @@ export async function inUnit<R>(ctx: Context, fn: (unit: Unit) => Promise<R>): P
       return result;
     });
   const result = await (ctx.store.capabilities.transactions ? body() : serialised(ctx.store, body));
+  await ctx.audience?.decide(unit.events);
   for (const event of unit.events) ctx.events.next(event);
   return result;
 }

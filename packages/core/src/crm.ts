@@ -1,4 +1,4 @@
-import { Subject, type Observable } from 'rxjs';
+import { Subject, concatMap, defer, from, type Observable } from 'rxjs';
 import type { BlobStore } from './blobs.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Context, CrmSettings } from './context.js';
@@ -31,6 +31,8 @@ import { rulesModule } from './modules/rules/index.js';
 import type { Store } from './store/store.js';
 import { AccessEngine } from './modules/access/engine.js';
 import { scopedStore } from './modules/access/scoped-store.js';
+import { EventAudience } from './modules/access/events.js';
+import { RapportError } from './errors.js';
 import { accessModule, groupsModule, rolesModule, sharesModule } from './modules/access/index.js';
 
 export interface CrmOptions {
@@ -47,6 +49,11 @@ export interface CrmOptions {
   mail?: Partial<MailPolicy>;
   /** Report functions that cyclic notification rules run by name (`crm.rules.create({ report: { function: name } })`). */
   reports?: Record<string, ReportFunction>;
+  /**
+   * Access settings. `defaultRoles`: what an operator granted no role holds (built-in role names
+   * or stored role ids; default `['manager']`, decision 0101). `['salesperson']` is least privilege.
+   */
+  access?: { defaultRoles?: string[] };
 }
 
 const DEFAULT_SETTINGS: CrmSettings = {
@@ -107,10 +114,12 @@ export interface Crm extends CrmModules {
 export function createCrm(options: CrmOptions): Crm {
   const events = new Subject<DomainEvent>();
   const clock = options.clock ?? systemClock;
-  const access = new AccessEngine(clock);
+  const access = new AccessEngine(clock, checkDefaultRoles(options.access?.defaultRoles));
+  const audience = new EventAudience();
   const base: Omit<Context, 'actorId' | 'store'> = {
     rootStore: options.store,
     access,
+    audience,
     clock,
     blobs: options.blobs ?? null,
     events,
@@ -121,20 +130,76 @@ export function createCrm(options: CrmOptions): Crm {
       ...(options.reports ? { reports: { ...options.settings?.reports, ...options.reports } } : {}),
     },
   };
-  const build = (actorId: string | null): Crm => {
-    const ctx: Context = { ...base, actorId, store: scopedStore(options.store, access, actorId) };
+  // An operator's context may turn into another operator's (or the host's) only if they administer access.
+  const mayActAs = async (by: string | null, actorId: string | null) => {
+    if (by === null || by === actorId) return;
+    const p = await access.principal(options.store, by);
+    if (!p.administrator)
+      throw new RapportError(
+        'FORBIDDEN',
+        `operator ${p.operator.email} may not act as ${actorId === null ? 'the trusted host' : `operator ${actorId}`}: only administrators may`,
+        {
+          details: { actorId: by, as: actorId },
+        },
+      );
+  };
+  const build = (actorId: string | null, by: string | null): Crm => {
+    const guard = () => mayActAs(by, actorId);
+    const ctx: Context = { ...base, actorId, store: guarded(scopedStore(options.store, access, actorId), guard) };
+    // Each event reaches an operator when they may see what it is about (access/events.ts), in order.
+    const own$ = actorId === null ? events.asObservable() : audience.observe(events, () => access.principal(options.store, actorId), options.store);
+    const events$ = by === null || by === actorId ? own$ : defer(() => from(guard())).pipe(concatMap(() => own$));
     return {
       ...modules(ctx, options.hooks),
-      events$: events.asObservable(),
-      store: ctx.store,
+      events$,
+      store: guarded(scopedStore(options.store, access, actorId, { face: 'caller' }), guard),
       clock: base.clock,
       blobs: base.blobs,
-      as: (operatorId) => build(operatorId),
+      as: (operatorId) => build(operatorId, actorId === null ? by : actorId),
       close: async () => {
         events.complete();
         await options.store.close();
       },
     };
   };
-  return build(options.actorId ?? null);
+  return build(options.actorId ?? null, null);
+}
+
+const GUARDED = new Set([
+  'get',
+  'find',
+  'count',
+  'aggregate',
+  'create',
+  'createMany',
+  'update',
+  'delete',
+  'updateWhere',
+  'deleteWhere',
+  'transaction',
+  'nextSequence',
+]);
+
+/** The store with `guard` awaited before every read and write (a context the caller may not have). */
+function guarded(store: Store, guard: () => Promise<void>): Store {
+  return new Proxy(store, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver) as unknown;
+      if (typeof key !== 'string' || !GUARDED.has(key) || typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        await guard();
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
+/** The default roles a host configured: a non-empty list of role names or ids. */
+function checkDefaultRoles(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length === 0 || !value.every((r) => typeof r === 'string' && r.length > 0 && r.length <= 64))
+    throw new RapportError('VALIDATION', `access.defaultRoles must be a non-empty list of role names or ids (got ${JSON.stringify(value)})`, {
+      details: { field: 'access.defaultRoles' },
+    });
+  return [...value];
 }

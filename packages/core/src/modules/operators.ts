@@ -158,13 +158,16 @@ export function operatorsModule(ctx: Context) {
     revokeToken(tokenId: string): Promise<ApiToken> {
       return inUnit(ctx, async (unit) => {
         const record = await unit.load<ApiToken>('api_tokens', tokenId, 'api token');
+        // Another operator's token is theirs: revoking it is administering operators.
+        if (record.operatorId !== ctx.actorId) await requirePermission(ctx, 'operators', 'update', `${record.operatorId} (tokens)`);
         if (record.revokedAt) return record;
         return unit.save('api_tokens', record, { revokedAt: unit.now, updatedAt: unit.now });
       });
     },
 
     /** One page of an operator's API tokens, oldest first (follow `nextCursor` for the rest). */
-    tokens(operatorId: string, query: { limit?: number; cursor?: string } = {}): Promise<Page<ApiToken>> {
+    async tokens(operatorId: string, query: { limit?: number; cursor?: string } = {}): Promise<Page<ApiToken>> {
+      if (operatorId !== ctx.actorId) await requirePermission(ctx, 'operators', 'update', `${operatorId} (tokens)`);
       return ctx.store.find<ApiToken>('api_tokens', {
         where: where.eq('operatorId', operatorId),
         sort: [{ field: 'createdAt' }],

@@ -134,7 +134,8 @@ async function stream(crm: Crm, request: FastifyRequest, reply: FastifyReply, o:
         request.log.error({ err }, 'notification stream refresh failed');
       });
   };
-  const subscription = crm.events$.subscribe((event) => {
+  // The operator's own events: only those about what they may see (core's rules) wake the stream.
+  const subscription = op.events$.subscribe((event) => {
     if (concerns(event, operatorId)) refresh();
   });
   const poll = setInterval(refresh, o.pollMs);

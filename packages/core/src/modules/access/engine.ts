@@ -40,7 +40,11 @@ export class AccessEngine {
   private readonly cache = new Map<string, { epoch: number; at: number; principal: Promise<Principal> }>();
   private readonly tokens = new Map<string, { epoch: number; at: number; clockAt: number; operator: Promise<Operator | null> }>();
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    /** Roles of an operator granted none (decision 0101; `createCrm({ access: { defaultRoles } })`). */
+    private readonly defaultRoles?: readonly string[],
+  ) {}
 
   /** Forgets every resolved principal (an access record changed). */
   invalidate(): void {
@@ -78,7 +82,7 @@ export class AccessEngine {
   }
 
   private resolve(store: Parameters<typeof resolvePrincipal>[0], operatorId: string): Promise<Principal> {
-    const entry = { epoch: this.epoch, at: performance.now(), principal: resolvePrincipal(store, operatorId, this.clock) };
+    const entry = { epoch: this.epoch, at: performance.now(), principal: resolvePrincipal(store, operatorId, this.clock, this.defaultRoles) };
     this.cache.set(operatorId, entry);
     entry.principal.catch(() => this.cache.get(operatorId) === entry && this.cache.delete(operatorId));
     return entry.principal;

@@ -109,13 +109,13 @@ async function substitutionsOf(store: Store, deputyId: string, clock: Clock): Pr
 }
 
 /** Resolves an operator into a principal (reads roles, groups, substitutions, registers, shares). */
-export async function resolvePrincipal(store: Store, operatorId: string, clock: Clock): Promise<Principal> {
+export async function resolvePrincipal(store: Store, operatorId: string, clock: Clock, defaultRoles: readonly string[] = [DEFAULT_ROLE]): Promise<Principal> {
   const operator = await store.get<Operator>('operators', operatorId);
   // Acting as an operator who does not exist is a mistake of the caller, not an empty view.
   if (!operator) throw new RapportError('NOT_FOUND', `acting operator ${JSON.stringify(operatorId)} does not exist`, { details: { field: 'actorId' } });
   const active = operator.active;
   const grants = active ? await readAll<RoleGrant>(store, 'role_grants', { where: where.eq('operatorId', operatorId) }) : [];
-  const roles = active ? await resolveRoles(store, grants.length ? grants.map((g) => g.roleId) : [DEFAULT_ROLE]) : [];
+  const roles = active ? await resolveRoles(store, grants.length ? grants.map((g) => g.roleId) : [...defaultRoles]) : [];
   const { absentIds, changesAt } = active ? await substitutionsOf(store, operatorId, clock) : { absentIds: [], changesAt: Number.POSITIVE_INFINITY };
   const selfIds = [operatorId, ...absentIds.filter((id) => id !== operatorId)];
 

@@ -9,7 +9,7 @@ import { ACCESS_COLLECTIONS, allows, collectionFilter, forbidden, type AccessEng
 import type { Principal } from './principal.js';
 import { GOVERNED, childFilter, emailsFilter, timelineFilter } from './rules.js';
 import { UNSCOPED } from './unscoped.js';
-import { collectionAccess } from './collections.js';
+import { collectionAccess, placedFilter, placedVisible, placedWrite } from './collections.js';
 import { COPIED, TASK_CHILDREN, childAccessFields, refreshAccessCopies } from './task-access.js';
 
 /** Fields whose change must be copied onto the record's timeline items. */
@@ -35,6 +35,17 @@ const closed = (actorId: string, collection: string, action: string) =>
     },
   );
 
+/**
+ * `module`: the store modules read and write through (`ctx.store`): governed and copied rules,
+ * and `related` reads; the rest is the module's to check. `caller`: the store a host gets as
+ * `crm.as(op).store`, which applies every placement of collections.ts.
+ */
+export interface ScopeOptions {
+  root?: Store;
+  onTouched?: () => void;
+  face?: 'module' | 'caller';
+}
+
 const and = (a: Filter | undefined, b: Filter | undefined): Filter | undefined => (a && b ? where.and(a, b) : (a ?? b));
 
 /**
@@ -44,7 +55,13 @@ const and = (a: Filter | undefined, b: Filter | undefined): Filter | undefined =
  * rules refuse is FORBIDDEN. With no operator (the trusted host) it passes everything through.
  * Either way a write to an access collection makes the engine resolve principals again.
  */
-export function scopedStore(base: Store, engine: AccessEngine, actorId: string | null, root: Store = base, onTouched?: () => void): Store {
+export function scopedStore(base: Store, engine: AccessEngine, actorId: string | null, options: ScopeOptions = {}): Store {
+  const { root = base, onTouched, face = 'module' } = options;
+  /** Collections the caller's face rules beyond the governed and copied ones (collections.ts). */
+  const placed = (collection: string) => {
+    const access = collectionAccess(collection);
+    return access === 'related' || (face === 'caller' && access !== 'governed' && access !== 'copied');
+  };
   const principal = (): Promise<Principal> => engine.principal(root, actorId!);
   const touched = (collection: string) => {
     if (!ACCESS_COLLECTIONS.has(collection)) return;
@@ -58,6 +75,7 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
     if (TASK_CHILDREN.has(collection)) return childFilter(await principal());
     if (collection === 'timeline') return timelineFilter(await principal());
     if (collection === 'emails') return emailsFilter(await principal());
+    if (placed(collection)) return placedFilter(await principal(), base, collection);
     return collectionFilter(await principal(), collection, 'read');
   };
 
@@ -73,6 +91,7 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
       const task = taskId ? await base.get<Task>('tasks', taskId) : null;
       if (task && !allows(await principal(), 'tasks', 'read', task)) return false;
     }
+    if (placed(collection)) return placedVisible(await principal(), base, collection, record);
     return !GOVERNED[collection] || allows(await principal(), collection, 'read', record);
   };
 
@@ -108,6 +127,28 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
     if ((await check('tasks', 'update', task)) === 'hidden') throw notFound('task', task.id);
   };
 
+  /** The caller's face: a write of a placed collection (collections.ts) by an operator. */
+  const callerWrites = (collection: string) => actorId !== null && face === 'caller' && placed(collection);
+
+  /** Refuses a caller's write of a row they may not read (NOT_FOUND) or may not change (FORBIDDEN). */
+  const checkPlaced = async (collection: string, action: AccessAction, id: string | null, row?: object) => {
+    if (!callerWrites(collection)) return;
+    const p = await principal();
+    if (id !== null) {
+      const current = await base.get(collection, id);
+      if (current && !(await placedVisible(p, base, collection, current))) throw notFound(recordName(collection), id);
+      if (current) placedWrite(p, collection, action, current);
+    }
+    placedWrite(p, collection, action, row);
+  };
+
+  /** A caller's bulk change of a placed collection reaches only the rows they may read. */
+  const placedRule = async (collection: string, action: AccessAction, patch?: object) => {
+    if (!callerWrites(collection)) return undefined;
+    await checkPlaced(collection, action, null, patch);
+    return placedFilter(await principal(), base, collection);
+  };
+
   const ownerField = (collection: string) => GOVERNED[collection]?.fields.owner ?? null;
 
   const store: Store = {
@@ -139,6 +180,7 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
 
     async create<T extends StoredRecord>(collection: string, record: T): Promise<T> {
       refuseClosed(collection, 'create', record, true);
+      await checkPlaced(collection, 'create', null, record);
       await checkCreate(collection, record);
       await checkParentTask(collection, record);
       const created = await base.create(collection, await withTaskAccess(collection, record));
@@ -150,6 +192,7 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
       const copied: T[] = [];
       for (const r of records) {
         refuseClosed(collection, 'create', r, true);
+        await checkPlaced(collection, 'create', null, r);
         await checkCreate(collection, r);
         await checkParentTask(collection, r);
         copied.push(await withTaskAccess(collection, r));
@@ -160,6 +203,7 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
 
     async update<T extends StoredRecord>(collection: string, id: string, patch: Partial<Omit<T, 'id' | 'version'>>, expectedVersion: number): Promise<T> {
       refuseClosed(collection, 'update', patch);
+      await checkPlaced(collection, 'update', id, patch);
       // The record before the change: for the rules, and to copy a changed owner onto its history.
       const copies = COPIED.has(collection) && Object.keys(patch).some((k) => ACCESS_FIELDS.has(k));
       const current = (actorId !== null && (GOVERNED[collection] || TASK_CHILDREN.has(collection))) || copies ? await base.get<T>(collection, id) : null;
@@ -180,6 +224,7 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
 
     async delete(collection: string, id: string, expectedVersion?: number) {
       refuseClosed(collection, 'delete');
+      await checkPlaced(collection, 'delete', id);
       if (actorId !== null && TASK_CHILDREN.has(collection)) await checkParentTask(collection, await base.get(collection, id));
       if (actorId !== null && GOVERNED[collection]) {
         const current = await base.get(collection, id);
@@ -192,7 +237,7 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
     // Like deleteWhere: the operator's rule for the action narrows the filter (never a page read first).
     async updateWhere<T extends StoredRecord>(collection: string, filter: Filter, patch: Partial<Omit<T, 'id' | 'version'>>) {
       refuseClosed(collection, 'update', patch);
-      let rule: Filter | undefined;
+      let rule: Filter | undefined = await placedRule(collection, 'update', patch);
       if (actorId !== null && TASK_CHILDREN.has(collection)) rule = childFilter(await principal(), 'update');
       if (actorId !== null && GOVERNED[collection]) {
         const p = await principal();
@@ -213,7 +258,7 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
             ? collectionFilter(await principal(), collection, 'delete')
             : TASK_CHILDREN.has(collection)
               ? childFilter(await principal(), 'update')
-              : undefined;
+              : await placedRule(collection, 'delete');
       const n = await base.deleteWhere(collection, and(filter, rule)!);
       touched(collection);
       return n;
@@ -223,7 +268,7 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
     async transaction<R>(fn: (tx: Store) => Promise<R>): Promise<R> {
       let dirty = false;
       try {
-        return await base.transaction((tx) => fn(scopedStore(tx, engine, actorId, root, () => (dirty = true))));
+        return await base.transaction((tx) => fn(scopedStore(tx, engine, actorId, { root, face, onTouched: () => (dirty = true) })));
       } finally {
         if (dirty) {
           engine.invalidate();

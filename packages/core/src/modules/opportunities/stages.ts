@@ -1,4 +1,4 @@
-import { inUnit, type Context, type Unit } from '../../context.js';
+import { inRead, inUnit, type Context, type Unit } from '../../context.js';
 import type { Opportunity, Pipeline, StageAction, StageChange } from '../../domain/sales-types.js';
 import { invalid } from '../../errors.js';
 import { newId } from '../../ids.js';
@@ -95,8 +95,9 @@ export function stagesApi(ctx: Context) {
       });
     },
 
-    /** Every stage change of an opportunity, oldest first. */
+    /** Every stage change of an opportunity, oldest first; NOT_FOUND for one the operator may not read. */
     async stageHistory(id: string): Promise<StageChange[]> {
+      await inRead(ctx, (unit) => unit.load('opportunities', id, 'opportunity'));
       return readAll<StageChange>(ctx.store, 'opportunity_stage_changes', { where: where.eq('opportunityId', id), sort: [{ field: 'at' }] });
     },
   };
