@@ -119,10 +119,14 @@ describe.each(stores)('exports on $name', (kind) => {
     await wb.xlsx.load(bytes() as never);
     const values = wb.worksheets[0]!.getSheetValues().slice(1) as unknown[][];
     expect(values.at(-1)!.slice(1)).toEqual(['Total', ...pivot.columnKeys.map((k) => (k === sales.id ? 3 : 2)), 5]);
+    // Registers by name, not id, across the top of the sheet and in the charts' legend.
+    expect(values[0]!.slice(1)).toEqual(['priority', ...pivot.columnKeys.map((k) => (k === sales.id ? 'Sales tasks' : 'Complaints')), 'Total']);
     for (const type of ['bar', 'line', 'pie'] as const) {
       const svg = await chartSvg(pivotChart(pivot, type, 'Tasks by priority'));
       expect(svg).toMatch(/^<svg[\s\S]*Tasks by priority[\s\S]*<\/svg>$/);
       if (type !== 'pie') expect(svg).toContain('>urgent<');
+      if (type !== 'pie') expect(svg).toContain('>Sales tasks<');
+      expect(svg).not.toContain(sales.id);
     }
     const png = await chartPng(pivotChart(pivot, 'bar', 'Tasks by priority'));
     expect(png.subarray(1, 4).toString()).toBe('PNG');

@@ -193,7 +193,9 @@ describe.each(stores)('views on $name', (kind) => {
     expect(asPiotr.groups).toEqual([]);
     expect((await base.as(ewa.id).views.run(spec)).groups!.map((g) => g.values.count)).toEqual([1]);
     expect((await crm.views.pivot(spec, { rows: 'ownerId' })).cells).toEqual([]);
-    expect((await base.views.pivot(spec, { rows: 'ownerId' })).cells).toEqual([[1]]);
+    const asHost = await base.views.pivot(spec, { rows: 'ownerId' });
+    expect(asHost.cells).toEqual([[1]]);
+    expect(asHost.rowLabels).toEqual(['Ewa Nowak']);
   });
 
   it('pivots a view: rows × columns × count or sum, computed by the store', async () => {
@@ -204,6 +206,9 @@ describe.each(stores)('views on $name', (kind) => {
     const row = (id: string) => p.cells[p.rowKeys.indexOf(id)];
     expect(row(sales.id)).toEqual([1, 2, null]);
     expect(row(complaints.id)).toEqual([null, 1, 1]);
+    // Ids on an axis come with the related record's name; other keys are what they show.
+    expect(p.rowLabels).toEqual(p.rowKeys.map((id) => (id === sales.id ? 'Sales tasks' : 'Complaints')));
+    expect(p.columnLabels).toBeNull();
     const months = await crm.views.pivot({ kind: 'tasks', filter: { op: 'isNull', field: 'doneAt' } }, { rows: { field: 'dueAt', granularity: 'day' } });
     expect(months.rowKeys).toEqual(['2026-03-02', '2026-03-04', '2026-03-06', '2026-03-10', null]);
     expect((await failure(() => crm.views.pivot({ kind: 'tasks' }, { rows: 'status', measure: { fn: 'sum', field: 'subject' } }))).message).toMatch(

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { PivotTable } from '@rapport/core';
 import type { TopLevelSpec } from 'vega-lite';
 import { RapportError } from '@rapport/core';
-import { cellText } from './values.js';
+import { axisText } from './values.js';
 
 const require = createRequire(import.meta.url);
 
@@ -16,8 +16,12 @@ export type ChartType = (typeof CHART_TYPES)[number];
  */
 export function pivotChart(pivot: PivotTable, type: ChartType, title?: string): TopLevelSpec {
   if (!CHART_TYPES.includes(type)) throw new RapportError('VALIDATION', `chart type must be one of ${CHART_TYPES.join(', ')} (got ${JSON.stringify(type)})`);
-  const values = pivot.rowKeys.flatMap((r, i) =>
-    pivot.columnKeys.map((c, j) => ({ row: cellText(r) || '(none)', column: cellText(c) || '(none)', value: pivot.cells[i]![j] ?? 0 })),
+  const values = pivot.rowKeys.flatMap((_, i) =>
+    pivot.columnKeys.map((_c, j) => ({
+      row: axisText(pivot.rowKeys, pivot.rowLabels, i),
+      column: axisText(pivot.columnKeys, pivot.columnLabels, j),
+      value: pivot.cells[i]![j] ?? 0,
+    })),
   );
   const measure = pivot.measure.fn === 'count' ? 'count' : `${pivot.measure.fn} of ${pivot.measure.field}`;
   const colour = pivot.columnField ? { color: { field: 'column', type: 'nominal' as const, title: pivot.columnField } } : {};

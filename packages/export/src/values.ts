@@ -46,3 +46,6 @@ export async function* eachRow(reader: ViewReader, options: ExportOptions, count
     options.onProgress?.(count.rows);
   }
 }
+
+/** A pivot axis as text: the related record's name where core labelled the key, else the key; "(none)" for no value. */
+export const axisText = (keys: unknown[], labels: Array<string | null> | null | undefined, i: number) => labels?.[i] ?? (cellText(keys[i]) || '(none)');

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { PivotTable, ViewColumnInfo, ViewGroup, ViewReader, ViewStyle } from '@rapport/core';
-import { cellText, eachRow, groupId, groupLabel, rowValues, type ExportOptions, type ExportReport } from './values.js';
+import { axisText, cellText, eachRow, groupId, groupLabel, rowValues, type ExportOptions, type ExportReport } from './values.js';
 
 const argb = (hex: string) => `FF${hex.slice(1).toUpperCase()}`;
 
@@ -90,15 +90,15 @@ export async function writePivotXlsx(pivot: PivotTable, out: Writable, title = '
   const additive = pivot.measure.fn === 'count' || pivot.measure.fn === 'sum';
   const header = ws.addRow([
     pivot.rowField,
-    ...pivot.columnKeys.map((k) => (pivot.columnField ? cellText(k) || '(none)' : pivot.measure.fn)),
+    ...pivot.columnKeys.map((_, c) => (pivot.columnField ? axisText(pivot.columnKeys, pivot.columnLabels, c) : pivot.measure.fn)),
     ...(additive ? ['Total'] : []),
   ]);
   header.font = { bold: true };
   header.commit();
-  pivot.rowKeys.forEach((key, r) => {
+  pivot.rowKeys.forEach((_, r) => {
     const cells = pivot.cells[r]!;
     const total = cells.reduce<number>((a, b) => a + (b ?? 0), 0);
-    ws.addRow([cellText(key) || '(none)', ...cells, ...(additive ? [total] : [])]).commit();
+    ws.addRow([axisText(pivot.rowKeys, pivot.rowLabels, r), ...cells, ...(additive ? [total] : [])]).commit();
   });
   if (additive) {
     const sums = pivot.columnKeys.map((_, c) => pivot.cells.reduce((a, row) => a + (row[c] ?? 0), 0));

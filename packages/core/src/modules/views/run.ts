@@ -141,7 +141,38 @@ export async function pivot(ctx: Context, view: PreparedView, query: PivotQuery)
     const ci = columnField === null ? 0 : columnKeys.indexOf(r.group[columnField] ?? null);
     cells[ri]![ci] = r.values.value ?? null;
   }
-  return { rowField, columnField, measure, rowKeys: rowKeys.map(plain), columnKeys: columnKeys.map(plain), cells };
+  const [rowLabels, columnLabels] = await Promise.all([
+    keyLabels(ctx, view.collection, query.rows, rowKeys),
+    query.columns === undefined ? null : keyLabels(ctx, view.collection, query.columns, columnKeys),
+  ]);
+  return { rowField, columnField, measure, rowKeys: rowKeys.map(plain), columnKeys: columnKeys.map(plain), rowLabels, columnLabels, cells };
+}
+
+/** How a related record is named on a pivot's axis: a closed map by collection. */
+const NAMES: Record<string, (r: Record<string, unknown>) => string> = {
+  operators: (r) => String(r.name),
+  partners: (r) => String(r.name),
+  registers: (r) => String(r.name),
+  campaigns: (r) => String(r.name),
+  persons: (r) => `${String(r.firstName ?? '')} ${String(r.lastName ?? '')}`.trim(),
+  tasks: (r) => `${String(r.number)} ${String(r.subject)}`,
+};
+
+/** The names of the related records a pivot's keys are ids of, in one read per 500 keys through the viewer's door; null when the key is not an id. */
+async function keyLabels(ctx: Context, collection: string, key: GroupKey, keys: Array<Scalar | null>): Promise<Array<string | null> | null> {
+  if (typeof key !== 'string') return null;
+  const kind = Object.values(KINDS).find((k) => k.collection === collection)!;
+  const relation = Object.values(kind.relations).find((r) => r.via === key);
+  const name = relation && Object.hasOwn(NAMES, relation.collection) ? NAMES[relation.collection]! : undefined;
+  if (!relation || !name) return null;
+  const ids = keys.filter((k): k is string => typeof k === 'string');
+  const names = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const page = await scopedFind<StoredRecord>(ctx, relation.collection, { where: where.in('id', chunk), limit: chunk.length });
+    for (const r of page.items) names.set(r.id, name(r as unknown as Record<string, unknown>));
+  }
+  return keys.map((k) => (typeof k === 'string' ? (names.get(k) ?? k) : null));
 }
 
 const plain = (v: Scalar | null) => (v instanceof Date ? v.toISOString() : v);

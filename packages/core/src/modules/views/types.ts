@@ -158,6 +158,13 @@ export interface PivotTable {
   measure: Measure;
   rowKeys: Array<string | number | boolean | null>;
   columnKeys: Array<string | number | boolean | null>;
+  /**
+   * What to show for each key where the key is a related record's id (partnerId, ownerId,
+   * registerId, …): its name, read with the viewer's rights; the id itself where the record is
+   * not visible. Null for a field that is not an id (the keys are already what to show).
+   */
+  rowLabels: Array<string | null> | null;
+  columnLabels: Array<string | null> | null;
   /** `cells[r][c]`: the measure for rowKeys[r] × columnKeys[c]; null where no record falls. */
   cells: Array<Array<number | null>>;
 }
