@@ -1,4 +1,8 @@
-/** One variant of the XLSX bench in its own process: `view` (Rapport) or `raw` (exceljs fed by better-sqlite3). */
+/**
+ * One variant of the XLSX bench in its own process: `view` (Rapport), `raw` (exceljs fed by
+ * better-sqlite3) or `baseline` (the same modules loaded and an empty view written: what the
+ * process costs before any row, most of it tsx compiling the sources).
+ */
 import { createWriteStream } from 'node:fs';
 import Database from 'better-sqlite3';
 import ExcelJS from 'exceljs';
@@ -6,13 +10,14 @@ import { createCrm } from '@rapport/core';
 import { sqliteStore } from '@rapport/storage-adapters';
 import { writeXlsx } from '@rapport/export';
 
-const [variant, db, out] = process.argv.slice(2) as ['view' | 'raw', string, string];
+const [variant, db, out] = process.argv.slice(2) as ['view' | 'raw' | 'baseline', string, string];
 const t = performance.now();
 let rows = 0;
-if (variant === 'view') {
+if (variant === 'view' || variant === 'baseline') {
   const crm = createCrm({ store: sqliteStore({ filename: db }) });
   const reader = await crm.views.reader({
     kind: 'tasks',
+    ...(variant === 'baseline' ? { filter: { op: 'eq', field: 'status', value: 'none' } } : {}),
     sort: [{ field: 'createdAt' }],
     columns: [{ field: 'number' }, { field: 'subject' }, { field: 'partner.name' }, { field: 'dueAt' }, { field: 'status' }],
   });

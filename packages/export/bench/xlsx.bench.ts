@@ -1,12 +1,14 @@
 /**
  * XLSX export of a 100k-row view: seconds and peak RSS (from the OS: /usr/bin/time -v of a child
  * process) of `writeXlsx(crm.views.reader(view))` against exceljs' streaming writer fed the same
- * rows straight from better-sqlite3. Each variant runs in its own process so peaks do not mix.
+ * rows straight from better-sqlite3. Each variant runs in its own process so peaks do not mix; a
+ * baseline child (same modules, empty view) shows what the process costs before any row, so the
+ * growth a row count causes is the peak minus the baseline.
  *   npm run bench:xlsx -w @rapport/export     Env: BENCH_ROWS (default 100000)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sqliteStore } from '@rapport/storage-adapters';
@@ -78,7 +80,8 @@ try {
   await store.close();
   const results: string[][] = [];
   let first: number | null = null;
-  for (const variant of ['view', 'raw'] as const) {
+  let base = 0;
+  for (const variant of ['baseline', 'view', 'raw'] as const) {
     const out = join(dir, `${variant}.xlsx`);
     // /usr/bin/time -v reports the child's peak resident set (ru_maxrss) as the OS counted it.
     const run = spawnSync('/usr/bin/time', ['-v', process.execPath, '--import', 'tsx', join(here, 'xlsx-child.ts'), variant, db, out], {
@@ -88,19 +91,25 @@ try {
     if (run.status !== 0) throw new Error(`${variant} failed: ${run.stderr}`);
     const { seconds, rows } = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { seconds: number; rows: number };
     const rssKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr)?.[1]);
-    first ??= seconds;
+    if (variant === 'baseline') base = rssKb;
+    else first ??= seconds;
     results.push([
-      variant === 'view' ? 'writeXlsx(crm.views.reader)' : 'exceljs WorkbookWriter direct',
+      { baseline: 'baseline: modules, no rows', view: 'writeXlsx(crm.views.reader)', raw: 'exceljs WorkbookWriter direct' }[variant],
       String(rows),
       `${seconds.toFixed(1)} s`,
       `${(rssKb / 1024).toFixed(0)} MB`,
+      variant === 'baseline' ? '' : `+${((rssKb - base) / 1024).toFixed(0)} MB`,
       `${(statSync(out).size / 1e6).toFixed(1)} MB`,
-      variant === 'raw' ? `${(first / seconds).toFixed(2)}×` : '',
+      variant === 'raw' ? `${(first! / seconds).toFixed(2)}×` : '',
     ]);
   }
-  console.log(`XLSX export of ${ROWS} rows (5 columns incl. partner name), SQLite file`);
-  const widths = [32, 8, 8, 10, 10, 10];
-  console.log(['what', 'rows', 'time', 'peak RSS', 'file', 'view/raw'].map((h, i) => h.padEnd(widths[i]!)).join(' '));
+  console.log(
+    `XLSX export of ${ROWS} rows (5 columns incl. partner name), SQLite file; load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
+  const widths = [32, 8, 8, 10, 12, 10, 10];
+  console.log(['what', 'rows', 'time', 'peak RSS', 'over base', 'file', 'view/raw'].map((h, i) => h.padEnd(widths[i]!)).join(' '));
   for (const r of results) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join(' '));
 } finally {
   rmSync(dir, { recursive: true, force: true });
