@@ -10,6 +10,7 @@ import {
   type ResolvedSort,
   type Scalar,
   type Schema,
+  GRANTS_COLLECTION,
 } from '@rapport/core/store';
 import { codecOf, type Dialect, type ParamSink } from './dialect.js';
 import { columnName, tableName } from './naming.js';
@@ -49,6 +50,16 @@ export class Table {
     this.selectList = this.columns.map((c) => dialect.q(c.column)).join(', ');
   }
 
+  /** The other tables of the schema (set by `tablesOf`): a grant lookup reads `shares`. */
+  siblings: ReadonlyMap<string, Table> = new Map();
+
+  /** Another collection's table, by name. */
+  sibling(name: string): Table {
+    const t = this.siblings.get(name);
+    if (!t) throw new RapportError('VALIDATION', `the schema has no collection ${JSON.stringify(name)} (needed by ${this.name})`);
+    return t;
+  }
+
   column(field: string): Column {
     const c = this.byField.get(field);
     if (!c) throw new RapportError('VALIDATION', `${this.name} has no field ${JSON.stringify(field)}`, { details: { field } });
@@ -65,7 +76,9 @@ export class Table {
 }
 
 export function tablesOf(dialect: Dialect, schema: Schema): Map<string, Table> {
-  return new Map(schema.collections.map((def) => [def.name, new Table(dialect, def)]));
+  const tables = new Map(schema.collections.map((def) => [def.name, new Table(dialect, def)]));
+  for (const t of tables.values()) t.siblings = tables;
+  return tables;
 }
 
 /** A field path resolved to SQL: a column, or a value inside a JSON column. */
@@ -89,8 +102,11 @@ function target(table: Table, path: string): Target {
  */
 export const LONG_LIST = 8;
 
-/** Compiles a normalised filter to a SQL condition; every value becomes a bound parameter. */
-export function compileFilter(table: Table, f: NormalFilter, params: Params): string {
+/**
+ * Compiles a normalised filter to a SQL condition; every value becomes a bound parameter.
+ * `underOr` is true beneath an OR, where a list's condition can never become a join.
+ */
+export function compileFilter(table: Table, f: NormalFilter, params: Params, underOr = false): string {
   const d = table.dialect;
   switch (f.op) {
     case 'true':
@@ -99,7 +115,12 @@ export function compileFilter(table: Table, f: NormalFilter, params: Params): st
       return '1=0';
     case 'and':
     case 'or':
-      return `(${f.filters.map((c) => compileFilter(table, c, params)).join(f.op === 'and' ? ' AND ' : ' OR ')})`;
+      return `(${f.filters.map((c) => compileFilter(table, c, params, underOr || f.op === 'or')).join(f.op === 'and' ? ' AND ' : ' OR ')})`;
+    case 'granted':
+      return grantExists(table, f, params);
+    case 'notGranted':
+      // A null id is granted nothing, so its negation holds (an IN sub-select would be NULL).
+      return `(${table.dialect.q(target(table, f.field).column.column)} IS NULL OR NOT (${grantExists(table, f, params)}))`;
     case 'search':
       return d.searchMatch(table.def, f.tokens, params);
     case 'notSearch':
@@ -129,10 +150,10 @@ export function compileFilter(table: Table, f: NormalFilter, params: Params): st
     case 'gte':
       return `${col} >= ${enc(f.value)}`;
     case 'in':
-      return f.values.length > LONG_LIST ? longList(d, t.column, col, f.values, params) : `${col} IN (${f.values.map(enc).join(', ')})`;
+      return f.values.length > LONG_LIST ? longList(d, t.column, col, f.values, params, underOr) : `${col} IN (${f.values.map(enc).join(', ')})`;
     case 'notIn':
       return f.values.length > LONG_LIST
-        ? `(${col} IS NULL OR NOT (${longList(d, t.column, col, f.values, params)}))`
+        ? `(${col} IS NULL OR NOT (${longList(d, t.column, col, f.values, params, true)}))`
         : `(${col} IS NULL OR ${col} NOT IN (${f.values.map(enc).join(', ')}))`;
     case 'contains':
       return `${containsExpr(d, col, params.add(f.value), f.ignoreCase)} > 0`;
@@ -141,13 +162,41 @@ export function compileFilter(table: Table, f: NormalFilter, params: Params): st
   }
 }
 
-function longList(d: Dialect, column: Column, col: string, values: Scalar[], params: Params): string {
+function longList(d: Dialect, column: Column, col: string, values: Scalar[], params: Params, underOr: boolean): string {
   const codec = codecOf(d);
   return d.inList(
     col,
     column.def,
     values.map((v) => codec.encode(column.def, v)),
     params,
+    underOr,
+  );
+}
+
+/** The alias of the grant table inside the lookup, apart from the table being filtered. */
+const GRANT_ALIAS = 'rapport_grant';
+
+/**
+ * A `granted` leaf: EXISTS over the grant rows (a closed table, columns from the schema),
+ * correlated on the record's id column, so the database answers it with one probe of the
+ * `shares_uq` index (kind, recordId) per row it tests, not a list of every shared id; the
+ * principal keys are checked on the grant rows found there (`Dialect.unindexed`).
+ */
+function grantExists(table: Table, f: Extract<NormalFilter, { op: 'granted' | 'notGranted' }>, params: Params): string {
+  const d = table.dialect;
+  const grants = table.sibling(GRANTS_COLLECTION);
+  const g = (field: string) => `${d.q(GRANT_ALIAS)}.${d.q(grants.column(field).column)}`;
+  const id = `${table.sqlName}.${d.q(target(table, f.field).column.column)}`;
+  const principal = grants.column('principal');
+  return d.granted(
+    id,
+    { from: `${grants.sqlName} AS ${d.q(GRANT_ALIAS)}`, recordId: g('recordId'), principal: g('principal') },
+    () => `${g('kind')} = ${params.add(f.kind)}`,
+    (key) =>
+      f.principals.length > LONG_LIST
+        ? longList(d, principal, key, f.principals, params, false)
+        : `${key} IN (${f.principals.map((k) => params.add(k)).join(', ')})`,
+    () => (f.level === 'edit' ? ` AND ${g('level')} = ${params.add('edit')}` : ''),
   );
 }
 
@@ -164,7 +213,7 @@ function containsExpr(d: Dialect, expr: string, needle: string, ignoreCase: bool
 function compileJsonLeaf(
   table: Table,
   t: Target,
-  f: Exclude<NormalFilter, { op: 'and' | 'or' | 'true' | 'false' | 'search' | 'notSearch' }>,
+  f: Exclude<NormalFilter, { op: 'and' | 'or' | 'true' | 'false' | 'search' | 'notSearch' | 'granted' | 'notGranted' }>,
   params: Params,
 ): string {
   const d = table.dialect;

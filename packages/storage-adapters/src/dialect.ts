@@ -56,11 +56,25 @@ export interface Dialect {
   readonly distinctFrom: string;
   /**
    * `expr IN` a long list bound as one parameter (a JSON array read by json_each on SQLite, an
-   * array unnested on PostgreSQL), values already encoded for the column. The statement's text
-   * and plan stay the same whatever the list's length, and the database builds its lookup set
-   * from one value instead of a thousand bound ones (decision 0112).
+   * array on PostgreSQL), values already encoded for the column. The statement's text and plan
+   * stay the same whatever the list's length, and the database builds its lookup set from one
+   * value instead of a thousand bound ones (decision 0112). `underOr`: the condition sits beneath
+   * an OR or a NOT, where the database evaluates it row by row and never as a join.
    */
-  inList(expr: string, def: FieldDef, values: unknown[], params: ParamSink): string;
+  inList(expr: string, def: FieldDef, values: unknown[], params: ParamSink, underOr: boolean): string;
+  /**
+   * A `granted` leaf: whether a grant row gives the record whose id is `id`. `grant` names the
+   * grant table (with its alias) and its columns, `kind` and `level` are conditions on its rows,
+   * and `keys(principal)` tests a principal column against the operator's keys. The parts'
+   * parameters are added in the order kind, keys, level (the text order of SQLite's form).
+   */
+  granted(
+    id: string,
+    grant: { from: string; recordId: string; principal: string },
+    kind: () => string,
+    keys: (principal: string) => string,
+    level: () => string,
+  ): string;
   /** The 1-based position of `needle` in `haystack`, 0 when absent (literal: no wildcards). */
   position(haystack: string, needle: string): string;
   /** Lower-cases text for case-insensitive search, beyond ASCII (Ł → ł, Ş → ş), as JavaScript does. */

@@ -130,7 +130,9 @@ export const tasks: CollectionDef = {
     { name: 'tasks_owner_due', fields: ['ownerId', ...DEFAULT_TASK_ORDER] },
     { name: 'tasks_partner_due', fields: ['partnerId', ...DEFAULT_TASK_ORDER] },
     { name: 'tasks_person_due', fields: ['personId', ...DEFAULT_TASK_ORDER] },
-    { name: 'tasks_due', fields: [...DEFAULT_TASK_ORDER] },
+    // The same order for "every task I may see", with the fields access rules test after it: SQLite
+    // tests them on the index entry and reads the row only for the tasks that pass (decision 0112).
+    { name: 'tasks_due', fields: [...DEFAULT_TASK_ORDER, 'status', 'ownerId', 'createdBy', 'private', 'registerId'] },
     // An operator's tasks grouped by priority, then by due date (a view's rows come in group
     // order): the first page is read in index order and the group counts are an index-only scan,
     // so status, privacy and creator ride along for the filter and the access rule (decision 0160).

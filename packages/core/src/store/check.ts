@@ -1,5 +1,5 @@
 import { RapportError } from '../errors.js';
-import type { NormalFilter, Scalar } from './filter.js';
+import { GRANT_KINDS, GRANTS_COLLECTION, type NormalFilter, type Scalar } from './filter.js';
 import type { FieldDef, Schema } from './schema.js';
 import type { AggregateQuery, SortField } from './store.js';
 
@@ -95,6 +95,9 @@ export function checkFilter(schema: Schema, collection: string, f: NormalFilter)
     case 'notSearch':
       if (!schema.collection(collection).search?.length) throw fail(`${collection} has no full-text search fields: search is for ${searchable(schema)}`);
       return;
+    case 'granted':
+    case 'notGranted':
+      return checkGranted(schema, collection, f);
     default:
       break; // a leaf: below
   }
@@ -117,6 +120,20 @@ export function checkFilter(schema: Schema, collection: string, f: NormalFilter)
     default:
       if (!fits(def, jsonPath, f.value)) throw fail(`${where} is compared with ${typeName(def, jsonPath)} (got ${show(f.value)})`, f.field);
   }
+}
+
+/** A grant lookup: a text id field, a kind and level from closed lists, principal keys as strings, and a schema with grant rows. */
+function checkGranted(schema: Schema, collection: string, f: Extract<NormalFilter, { op: 'granted' | 'notGranted' }>): void {
+  const { def, jsonPath } = checkPath(schema, collection, f.field);
+  const where = `${collection}.${f.field}`;
+  if (jsonPath.length > 0 || (def.type !== 'string' && def.type !== 'text')) throw fail(`granted needs a text id field; ${where} is not one`, f.field);
+  if (!(GRANT_KINDS as readonly unknown[]).includes(f.kind))
+    throw fail(`granted on ${where}: kind must be one of ${GRANT_KINDS.join(', ')} (got ${show(f.kind)})`, f.field);
+  if (f.level !== 'read' && f.level !== 'edit') throw fail(`granted on ${where}: level must be read or edit (got ${show(f.level)})`, f.field);
+  if (!Array.isArray(f.principals) || !f.principals.every((k) => typeof k === 'string'))
+    throw fail(`granted on ${where}: principals must be a list of strings`, f.field);
+  if (!schema.collections.some((c) => c.name === GRANTS_COLLECTION))
+    throw fail(`granted on ${where}: this schema has no ${GRANTS_COLLECTION} collection`, f.field);
 }
 
 const searchable = (schema: Schema) =>

@@ -23,10 +23,28 @@ import { matchesSearch, queryTokens } from './search.js';
  *   strings. A comparison between different types is false like one with null (so `ne`,
  *   `not in` and `not contains` hold); `contains` holds for strings only.
  * `search` is full-text search over the collection's declared search fields (search.ts).
+ * `granted` holds when a row of `shares` (core's grants: kind, recordId, principal, level) grants
+ * the record whose id is in `field` to one of `principals`, at `level` or above (`edit` > `read`):
+ * access rules test "shared with me" in the same query, as an indexed lookup per row rather than
+ * a list of every id shared with the operator (decision 0112). The grant table is a closed name.
  * `normalizeFilter` pushes every `not` down to the leaves, which lets SQL stores compile each
  * leaf with plain, index-friendly operators and still give these answers.
  */
 export type Scalar = string | number | boolean | Date;
+
+/** The record kinds a grant row can name: a closed list, checked before any store reads. */
+export const GRANT_KINDS = ['tasks', 'partners', 'opportunities'] as const;
+export type GrantKind = (typeof GRANT_KINDS)[number];
+/** A grant's level; `edit` includes `read`. */
+export type GrantLevel = 'read' | 'edit';
+/** The collection grant rows live in (core's `shares`). */
+export const GRANTS_COLLECTION = 'shares';
+
+/**
+ * Answers a `granted` leaf for one record id, for stores and callers that evaluate filters in
+ * memory: the memory store reads its grant rows, core's access engine a principal's.
+ */
+export type GrantLookup = (kind: GrantKind, recordId: string, principals: readonly string[], level: GrantLevel) => boolean;
 
 export type Filter =
   | { op: 'eq'; field: string; value: Scalar | null }
@@ -37,6 +55,8 @@ export type Filter =
   | { op: 'isNull'; field: string }
   /** Full-text search over the collection's search fields (`CollectionDef.search`; semantics in search.ts). */
   | { op: 'search'; value: string }
+  /** A grant row gives the record `field` names to one of `principals` (`o:<operator>`, `g:<group>`). */
+  | { op: 'granted'; field: string; kind: GrantKind; principals: string[]; level: GrantLevel }
   | { op: 'and' | 'or'; filters: Filter[] }
   | { op: 'not'; filter: Filter };
 
@@ -48,6 +68,7 @@ export type NormalFilter =
   | { op: 'isNull' | 'isNotNull'; field: string }
   /** Folded query tokens, never empty (a query without tokens folds to `false`, its negation to `true`). */
   | { op: 'search' | 'notSearch'; tokens: string[] }
+  | { op: 'granted' | 'notGranted'; field: string; kind: GrantKind; principals: string[]; level: GrantLevel }
   | { op: 'and' | 'or'; filters: NormalFilter[] }
   | { op: 'true' | 'false' };
 
@@ -63,6 +84,7 @@ export const where = {
   contains: (field: string, value: string, ignoreCase = false): Filter => ({ op: 'contains', field, value, ignoreCase }),
   isNull: (field: string): Filter => ({ op: 'isNull', field }),
   search: (value: string): Filter => ({ op: 'search', value }),
+  granted: (field: string, kind: GrantKind, principals: string[], level: GrantLevel): Filter => ({ op: 'granted', field, kind, principals, level }),
   and: (...filters: Array<Filter | undefined>): Filter => ({ op: 'and', filters: filters.filter(isFilter) }),
   or: (...filters: Array<Filter | undefined>): Filter => ({ op: 'or', filters: filters.filter(isFilter) }),
   not: (filter: Filter): Filter => ({ op: 'not', filter }),
@@ -111,6 +133,9 @@ function nnf(f: Filter, negate: boolean): NormalFilter {
       return { op: negate ? 'notIn' : 'in', field: f.field, values: [...f.values] };
     case 'contains':
       return { op: negate ? 'notContains' : 'contains', field: f.field, value: f.value, ignoreCase: f.ignoreCase ?? false };
+    case 'granted':
+      if (!Array.isArray(f.principals) || f.principals.length === 0) return { op: negate ? 'true' : 'false' };
+      return { op: negate ? 'notGranted' : 'granted', field: f.field, kind: f.kind, principals: [...f.principals], level: f.level };
     case 'search': {
       const tokens = queryTokens(f.value);
       if (tokens.length === 0) return { op: negate ? 'true' : 'false' };
@@ -212,18 +237,26 @@ const equal = (stored: unknown, value: Scalar) => compareTyped(stored, value) ==
 
 /**
  * Evaluates a normalised filter against an in-memory record (the memory store's engine);
- * `searchFields` are the collection's full-text fields (none: `search` matches nothing).
+ * `searchFields` are the collection's full-text fields (none: `search` matches nothing);
+ * `grants` answers `granted` leaves (a filter with one and no lookup is a programming error).
  */
-export function matches(record: Record<string, unknown>, f: NormalFilter, searchFields: readonly string[] = []): boolean {
+export function matches(record: Record<string, unknown>, f: NormalFilter, searchFields: readonly string[] = [], grants?: GrantLookup): boolean {
   switch (f.op) {
     case 'true':
       return true;
     case 'false':
       return false;
     case 'and':
-      return f.filters.every((c) => matches(record, c, searchFields));
+      return f.filters.every((c) => matches(record, c, searchFields, grants));
     case 'or':
-      return f.filters.some((c) => matches(record, c, searchFields));
+      return f.filters.some((c) => matches(record, c, searchFields, grants));
+    case 'granted':
+    case 'notGranted': {
+      if (!grants) throw new RapportError('VALIDATION', `a granted filter on ${f.field} needs a grant lookup to be evaluated in memory`);
+      const id = readPath(record, f.field);
+      const held = typeof id === 'string' && grants(f.kind, id, f.principals, f.level);
+      return f.op === 'granted' ? held : !held;
+    }
     case 'search':
       return matchesSearch(record, searchFields, f.tokens);
     case 'notSearch':

@@ -5,8 +5,8 @@
  */
 export type { Store, StoreCapabilities, FindQuery, Page, SortField, AggregateQuery, AggregateRow, Measure, GroupKey, MigrationReport } from './store.js';
 export { DEFAULT_LIMIT, MAX_LIMIT, checkSequenceCount } from './store.js';
-export { where, normalizeFilter, matches, readPath, compareScalars, filterFields } from './filter.js';
-export type { Filter, NormalFilter, Scalar } from './filter.js';
+export { where, normalizeFilter, matches, readPath, compareScalars, filterFields, GRANT_KINDS, GRANTS_COLLECTION } from './filter.js';
+export type { Filter, NormalFilter, Scalar, GrantKind, GrantLevel, GrantLookup } from './filter.js';
 export {
   foldText,
   searchTokens,

@@ -1,7 +1,7 @@
 import { RapportError } from '../errors.js';
 import { checkAggregate, checkFilter, checkSort } from './check.js';
 import { compareBySort, cursorFilter, encodeCursor, resolveLimit, resolveSort } from './cursor.js';
-import { matches, normalizeFilter, readPath, type Filter, type NormalFilter } from './filter.js';
+import { GRANTS_COLLECTION, matches, normalizeFilter, readPath, type Filter, type GrantLookup, type NormalFilter } from './filter.js';
 import { indexFields, Schema, type CollectionDef, type StoredRecord } from './schema.js';
 import {
   checkSequenceCount,
@@ -183,8 +183,26 @@ class MemoryEngine {
     const f = normalizeFilter(where);
     checkFilter(this.schema, name, f);
     const out: Row[] = [];
-    for (const row of this.candidates(t, f)) if (matches(row, f, t.def.search)) out.push(row);
+    const grants = this.grantLookup();
+    for (const row of this.candidates(t, f)) if (matches(row, f, t.def.search, grants)) out.push(row);
     return out;
+  }
+
+  /** Answers `granted` leaves from the grant rows, each set of record ids gathered once per query. */
+  private grantLookup(): GrantLookup {
+    const sets = new Map<string, Set<string>>();
+    return (kind, recordId, principals, level) => {
+      const key = JSON.stringify([kind, level, principals]);
+      let ids = sets.get(key);
+      if (!ids) {
+        ids = new Set();
+        for (const row of this.tables.get(GRANTS_COLLECTION)?.rows.values() ?? []) {
+          if (row.kind === kind && principals.includes(row.principal as string) && (level === 'read' || row.level === 'edit')) ids.add(row.recordId as string);
+        }
+        sets.set(key, ids);
+      }
+      return ids.has(recordId);
+    };
   }
 
   nextSequence(name: string, count: number, undo: Undo | null): number {

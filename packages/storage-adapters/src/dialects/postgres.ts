@@ -105,8 +105,16 @@ export const postgres: Dialect = {
   bind: (def, value) => (def.type === 'json' && value !== null ? JSON.stringify(value) : value),
 
   distinctFrom: 'IS DISTINCT FROM',
-  // A sub-select rather than `= ANY($1)`: a prepared statement's generic plan hashes it (hashed SubPlan) as a custom plan would.
-  inList: (expr, def, values, params) => `${expr} IN (SELECT unnest(${params.add(values)}::${ARRAY_TYPES[def.type]}))`,
+  // Beneath an OR a sub-select, which a prepared statement's generic plan hashes too (hashed
+  // SubPlan; `= ANY($1)` with an array parameter is a linear search per row). At the top level
+  // `= ANY`: a sub-select there would be planned as a semi-join, which misjudges the list's
+  // length (an ordered page read by a nested loop over every row) and gains nothing for ids.
+  inList: (expr, def, values, params, underOr) =>
+    underOr ? `${expr} IN (SELECT unnest(${params.add(values)}::${ARRAY_TYPES[def.type]}))` : `${expr} = ANY(${params.add(values)}::${ARRAY_TYPES[def.type]})`,
+  // An IN sub-select, not correlated: PostgreSQL reads the operator's grant rows once through
+  // `shares_principal` and hashes them (a hashed SubPlan under an OR; a semi-join planned with the
+  // table's statistics at the top level), where a correlated EXISTS would probe per row.
+  granted: (id, g, kind, keys, level) => `${id} IN (SELECT ${g.recordId} FROM ${g.from} WHERE ${kind()} AND ${keys(g.principal)}${level()})`,
   position: (haystack, needle) => `strpos(${haystack}, ${needle})`,
   // Columns are COLLATE "C", under which lower() is ASCII-only: case-fold under the database's
   // default collation instead (Unicode-aware with a UTF-8 LC_CTYPE such as C.UTF-8 or en_US.UTF-8).

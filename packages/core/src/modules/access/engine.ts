@@ -5,7 +5,7 @@ import { matches, normalizeFilter, type Filter } from '../../store/filter.js';
 import type { StoredRecord } from '../../store/schema.js';
 import type { Operator } from '../../domain/types.js';
 import { resolvePrincipal, grantingRole, type Principal } from './principal.js';
-import { GOVERNED, perPrincipal, ruleFilter } from './rules.js';
+import { GOVERNED, perPrincipal, principalGrants, ruleFilter } from './rules.js';
 
 /** Collections whose changes change someone's principal. */
 export const ACCESS_COLLECTIONS = new Set([
@@ -102,7 +102,15 @@ export function allows(p: Principal, collection: string, action: AccessAction, r
     const rule = collectionFilter(p, collection, action);
     return rule && normalizeFilter(rule);
   });
-  return filter === undefined || matches(record as unknown as Record<string, unknown>, filter);
+  return (
+    filter === undefined ||
+    matches(
+      record as unknown as Record<string, unknown>,
+      filter,
+      [],
+      perPrincipal(p, 'grants', () => principalGrants(p)),
+    )
+  );
 }
 
 /** How a record is named in a FORBIDDEN message: its number or code, else its id. */

@@ -36,6 +36,8 @@ export interface Principal {
   groupMemberIds: string[];
   /** Restricted registers this operator is not let into. */
   hiddenRegisterIds: string[];
+  /** The principal's keys in grant rows: `o:<operator>` for each of `selfIds`, `g:<group>` for each group. */
+  keys: string[];
   /** Records shared with (or delegated to, or staged for) the principal's keys: kind → id → level. */
   granted: Map<string, Map<string, ShareLevel>>;
   /** The principal must be resolved again from this instant (a substitution starts or ends). */
@@ -147,6 +149,7 @@ export async function resolvePrincipal(store: Store, operatorId: string, clock: 
     groups: groupRecords.map((g) => ({ id: g.id, name: g.name })),
     groupMemberIds,
     hiddenRegisterIds,
+    keys,
     granted,
     expiresAt: changesAt,
   };

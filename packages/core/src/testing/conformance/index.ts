@@ -7,6 +7,7 @@ import { describeHostileQueries } from '../hostile.js';
 import { describeAggregate } from './aggregate.js';
 import { describeCoreSchema } from './core-schema.js';
 import { describeFilters } from './filters.js';
+import { describeGrants } from './grants.js';
 import { describePaging } from './paging.js';
 import { describeRecords } from './records.js';
 import { describeSearch } from './search.js';
@@ -55,6 +56,7 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
 
     describeRecords(suite);
     describeFilters(suite);
+    describeGrants(suite);
     describePaging(suite);
     describeTransactions(suite);
     describeAggregate(suite);
