@@ -174,7 +174,8 @@ async function smallRows(d: Dovecot, dir: string): Promise<Row[]> {
       const run = await runChild('mbsync', ['-q', '-c', rc, 'pull']);
       times.push(run.ms);
       peaks.push({ rss: run.peakRssMb });
-      const pulled = readdirSync(join(target, 'Small', 'new')).length + readdirSync(join(target, 'Small', 'cur')).length;
+      // Messages are the files of the Maildir's cur/ and new/ folders, wherever mbsync put the folder.
+      const pulled = (readdirSync(target, { recursive: true }) as string[]).filter((f) => /(^|\/)(cur|new)\/[^/]+$/.test(f)).length;
       if (pulled !== SMALL) throw new Error(`mbsync pulled ${pulled} messages into ${target}`);
     }
     const mbsyncRate = rate(SMALL, median(times));
