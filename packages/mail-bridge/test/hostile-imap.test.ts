@@ -1,23 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { memoryStore, type Store } from '@rapport/core';
 import type { StoredRecord } from '@rapport/core/store';
 import { ImapSync } from '@rapport/mail-bridge';
-import { fillMailbox, startDovecot, type Dovecot } from './support/dovecot.js';
 import { makeCrm } from './support/crm.js';
+import { useDovecot } from './support/imap-setup.js';
 import { malformedMessages } from './support/malformed.js';
 import { rfc822 } from './support/messages.js';
 
-let dovecot: Dovecot;
-const USER = 'pat';
-const PASS = 'pat-pass';
-beforeAll(async () => {
-  dovecot = await startDovecot({ users: [{ user: USER, password: PASS }] });
-});
-afterAll(async () => {
-  await dovecot?.stop();
-});
-
-const mailbox = (name: string, messages: Array<string | Buffer>) => fillMailbox(dovecot, { user: USER, password: PASS }, name, messages);
+const mail = useDovecot({ user: 'pat', password: 'pat-pass' });
 
 /**
  * A store whose writes of one e-mail fail with a TypeError: a stand-in for a defect in core's
@@ -45,7 +35,7 @@ describe('a hostile message in an IMAP mailbox (Dovecot)', () => {
     ['whole messages, parsed on the worker thread', 'Whole', {}],
     ['streamed messages, parsed on the main thread', 'Streamed', { streamAbove: 1, parseWorker: false }],
   ] as const)('is quarantined with its reason, the rest is imported and the checkpoint moves past it (%s)', async (_, box, extra) => {
-    await mailbox(box, [
+    await mail.fill(box, [
       rfc822({ messageId: '<ok-1@zefir.test>', subject: 'one' }),
       truncated,
       rfc822({ messageId: '<ok-2@zefir.test>', subject: 'two' }),
@@ -54,7 +44,7 @@ describe('a hostile message in an IMAP mailbox (Dovecot)', () => {
     ]);
     const t = await makeCrm({ store: poisoned(memoryStore(), 'poison') });
     try {
-      const options = { host: dovecot.host, port: dovecot.port, tls: 'none' as const, user: USER, password: PASS, mailboxes: [box], batchSize: 2, ...extra };
+      const options = mail.options(box, { batchSize: 2, ...extra });
       const report = await new ImapSync(t.crm, options).sync();
       expect(report).toMatchObject({ fetched: 5, imported: 4, quarantined: 1, failed: 0 });
       expect(report.quarantine).toEqual([
@@ -64,7 +54,7 @@ describe('a hostile message in an IMAP mailbox (Dovecot)', () => {
       const [q] = (await t.crm.emails.quarantined()).items;
       expect(q).toMatchObject({ mailbox: box, uid: 4, messageId: '<poison@zefir.test>', subject: 'poison' });
       expect(q!.blobKey).not.toBeNull();
-      expect(await t.crm.emails.checkpoint(`imap:${USER}@${dovecot.host}`, box)).toMatchObject({ lastUid: 5 });
+      expect(await t.crm.emails.checkpoint(mail.account, box)).toMatchObject({ lastUid: 5 });
       // The next run does not fetch the poison message again.
       expect(await new ImapSync(t.crm, options).sync()).toMatchObject({ fetched: 0, quarantined: 0 });
     } finally {
