@@ -1,18 +1,11 @@
-import { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildTaskMessage, exportTask } from '@rapport/mail-bridge';
 import { icalFold, icalText } from '../src/export.js';
-import { startDovecot, type Dovecot } from './support/dovecot.js';
 import { makeCrm } from './support/crm.js';
+import { useDovecot } from './support/imap-setup.js';
 
-let dovecot: Dovecot;
-beforeAll(async () => {
-  dovecot = await startDovecot({ users: [{ user: 'dave', password: 'dave-pass' }] });
-});
-afterAll(async () => {
-  await dovecot?.stop();
-});
+const mail = useDovecot({ user: 'dave', password: 'dave-pass' });
 
 describe('task export', () => {
   it('escapes and folds iCalendar text: 75-octet lines, never splitting a UTF-8 character', () => {
@@ -53,22 +46,20 @@ describe('task export', () => {
     const t = await makeCrm();
     try {
       const task = await t.crm.tasks.create({ subject: 'Export me' });
-      const connection = { host: dovecot.host, port: dovecot.port, tls: 'none' as const, user: 'dave', password: 'dave-pass', folder: 'Rapport Tasks' };
+      const connection = {
+        host: mail.dovecot.host,
+        port: mail.dovecot.port,
+        tls: 'none' as const,
+        user: 'dave',
+        password: 'dave-pass',
+        folder: 'Rapport Tasks',
+      };
       const first = await exportTask(t.crm, task.id, connection);
       expect(first.replaced).toBe(0);
       await t.crm.tasks.complete(task.id);
       const second = await exportTask(t.crm, task.id, connection);
       expect(second.replaced).toBe(1);
-      const client = new ImapFlow({
-        host: dovecot.host,
-        port: dovecot.port,
-        secure: false,
-        doSTARTTLS: false,
-        auth: { user: 'dave', pass: 'dave-pass' },
-        logger: false,
-      } as any);
-      client.on('error', () => undefined);
-      await client.connect();
+      const client = await mail.imap();
       await client.mailboxOpen('Rapport Tasks');
       const messages = await client.fetchAll('1:*', { uid: true, source: true });
       await client.logout();
