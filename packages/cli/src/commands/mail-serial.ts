@@ -62,7 +62,7 @@ export async function runSerial(o: SerialOptions, g: GlobalOptions): Promise<voi
     });
     say(`serial mailing ${run.key}: ${run.total} recipients`);
     // Delivery runs beside the preparation, so a throttled run sends while the rest is queued.
-    const worker = mailer ? createScheduler(host, { mailer, builtins: false, concurrency: o.concurrency ?? 4, pollMs: 200 }) : null;
+    const worker = mailer ? createScheduler(host, { mailer, builtins: false, concurrency: o.concurrency ?? 4, pollMs: 200, leaseMs: 30_000 }) : null;
     worker?.start();
     try {
       await crm.mail.serial.prepare(run.id, { onProgress: (n) => say(`serial mailing ${run.key}: ${n} of ${run.total} queued`) });

@@ -7,6 +7,7 @@ import { ApiError, toErrorResponse } from './errors.js';
 import { historyFor } from './history.js';
 import { notificationRoutes, type NotificationRouteOptions } from './notifications.js';
 import { rulesApi } from './rules.js';
+import { mailApi } from './mail.js';
 import { smsStatusRoute, type SmsCallbackOptions } from './sms-status.js';
 import { defaultPaneDir, manifestFor, MANIFESTS, readPaneFile } from './pane-files.js';
 import { applySecurityHeaders, paneCsp, securityHeaders } from './security.js';
@@ -207,6 +208,7 @@ export const rapportApi: FastifyPluginAsync<ApiOptions> = async (app, options) =
 
     notificationRoutes(api, crm, options.notifications);
     rulesApi(api, crm);
+    mailApi(api, crm, (err) => app.log.error(err));
   });
 
   const limit = options.rateLimit === false ? false : { max: options.rateLimit?.max ?? 600, windowMs: options.rateLimit?.windowMs ?? 60_000 };
