@@ -35,4 +35,15 @@ describe('views over HTTP', () => {
     expect((await get('/api/v1/views/builtin:overdue?limit=5000', s.tokens.anna)).statusCode).toBe(400);
     expect((await app.inject({ url: '/api/v1/views' })).statusCode).toBe(401);
   });
+
+  it('shows another operator nothing of a view saved by Anna and not shared with them: not in the list, 404 by id or name', async () => {
+    const spec = { kind: 'tasks' as const, filter: { op: 'eq' as const, field: 'status', value: 'open' } };
+    const secret = await s.crm.as(s.ids.anna).views.save({ name: 'Poufny lejek Anny', spec });
+    const list = await get('/api/v1/views', s.tokens.piotr);
+    expect(list.statusCode).toBe(200);
+    expect(list.body).not.toContain('Poufny lejek');
+    expect((await get(`/api/v1/views/${secret.id}`, s.tokens.piotr)).statusCode).toBe(404);
+    expect((await get(`/api/v1/views/${encodeURIComponent('Poufny lejek Anny')}`, s.tokens.piotr)).statusCode).toBe(404);
+    expect((await get('/api/v1/views', s.tokens.anna)).body).toContain('Poufny lejek');
+  });
 });
