@@ -95,6 +95,9 @@ describe('access: no escalation through crm.as', () => {
     await rejects(o.asBartek.as(o.anna.id).tasks.create({ subject: 'w jej imieniu' }), 'FORBIDDEN');
     await rejects(o.asBartek.as(o.anna.id).as(null).tasks.list(), 'FORBIDDEN');
     await rejects(firstValueFrom(o.asBartek.as(null).events$), 'FORBIDDEN');
+    // Modules that read beneath the rules after their own check (the host passes every check).
+    await rejects(o.asBartek.as(null).rules.list(), 'FORBIDDEN');
+    await rejects(o.asBartek.as(null).access.upgrade(), 'FORBIDDEN');
     // Acting as oneself again is no escalation.
     expect((await o.asAnna.as(o.anna.id).tasks.get(secret.id)).id).toBe(secret.id);
     // A manager is not an administrator either.

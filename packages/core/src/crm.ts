@@ -145,7 +145,11 @@ export function createCrm(options: CrmOptions): Crm {
   };
   const build = (actorId: string | null, by: string | null): Crm => {
     const guard = () => mayActAs(by, actorId);
-    const ctx: Context = { ...base, actorId, store: guarded(scopedStore(options.store, access, actorId), guard) };
+    // Modules read beneath the rules through rootStore after their own check: guarded too, or
+    // `anna.as(null)` would pass every check as the host on its first read.
+    const elevated = by !== null && by !== actorId;
+    const rootStore = elevated ? guarded(options.store, guard) : options.store;
+    const ctx: Context = { ...base, actorId, rootStore, store: guarded(scopedStore(options.store, access, actorId), guard) };
     // Each event reaches an operator when they may see what it is about (access/events.ts), in order.
     const own$ = actorId === null ? events.asObservable() : audience.observe(events, () => access.principal(options.store, actorId), options.store);
     const events$ = by === null || by === actorId ? own$ : defer(() => from(guard())).pipe(concatMap(() => own$));
