@@ -17,6 +17,7 @@ import { registerViews } from './commands/views.js';
 import { registerSearch } from './commands/search.js';
 import { registerRules } from './commands/rules.js';
 import { registerTemplates } from './commands/templates.js';
+import { registerPrint } from './commands/print.js';
 
 /** Builds the `rapport` command. Each command lives in commands/ and registers itself here. */
 export function buildProgram(): Command {
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerSearch(program);
   registerRules(program);
   registerTemplates(program);
+  registerPrint(program);
   // Usage errors are printed by run() as one line (or JSON); the whole help is one --help away.
   const quiet = (cmd: Command) => {
     cmd.configureOutput({ outputError: () => undefined }).exitOverride();

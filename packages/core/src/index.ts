@@ -57,7 +57,7 @@ export type { IngestOptions } from './modules/emails/index.js';
 export type { NotificationInput, NotificationQuery, WatchOptions } from './modules/notifications/index.js';
 export type { TemplateInput, RenderedMessage, Recipient } from './modules/templates/index.js';
 export type { RuleInput } from './modules/rules/index.js';
-export { sandboxedLiquid, type SandboxOptions } from './modules/templates/engine.js';
+export { printLiquid, sandboxedLiquid, type SandboxOptions } from './modules/templates/engine.js';
 export type { SmsStatusInput } from './modules/sms.js';
 export type {
   CampaignInput,

@@ -13,6 +13,6 @@ export { pivotChart, chartSvg, chartPng, CHART_TYPES } from './chart.js';
 export type { ChartType } from './chart.js';
 export { BUILTIN_TEMPLATES, PRINT_KINDS, checkTemplate, defaultTemplate, renderMarkup } from './templates.js';
 export type { PrintKind, PrintTemplate } from './templates.js';
-export { printRecord, printData } from './print.js';
+export { printRecord, printData, storedTemplates } from './print.js';
 export { mailExport, MAX_MAILED_EXPORT_BYTES } from './mail.js';
 export type { MailExportOptions } from './mail.js';

@@ -50,9 +50,22 @@ export async function printData(crm: Crm, kind: PrintKind, id: string): Promise<
   };
 }
 
+/** The stored print templates of a kind (message templates of channel `print`), as print templates. */
+export async function storedTemplates(crm: Crm, kind: PrintKind): Promise<PrintTemplate[]> {
+  const out: PrintTemplate[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await crm.templates.list({ channel: 'print', recordKind: kind, limit: 200, ...(cursor ? { cursor } : {}) });
+    for (const t of page.items) out.push({ id: t.id, kind, name: t.name, source: t.body, isDefault: t.isDefault });
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return out;
+}
+
 /**
- * Prints a record to PDF with a template: by id among `templates` (the built-in ones and the
- * host's), or the kind's default.
+ * Prints a record to PDF with a template named by id or name: among the stored print templates of
+ * its kind, then `templates` (the built-in ones and the host's). Without a name: the stored default
+ * of the kind if one is marked, else the default among `templates`.
  */
 export async function printRecord(
   crm: Crm,
@@ -62,8 +75,19 @@ export async function printRecord(
 ): Promise<PrintTemplate> {
   if (!PRINT_KINDS.includes(request.kind))
     throw new RapportError('VALIDATION', `print kind must be one of ${PRINT_KINDS.join(', ')} (got ${JSON.stringify(request.kind)})`);
-  const template = request.template ? templates.find((t) => t.id === request.template && t.kind === request.kind) : defaultTemplate(request.kind, templates);
-  if (!template) throw new RapportError('NOT_FOUND', `print template ${JSON.stringify(request.template)} for ${request.kind} does not exist`);
+  const stored = await storedTemplates(crm, request.kind);
+  const own = templates.filter((t) => t.kind === request.kind);
+  const wanted = request.template;
+  const template = wanted
+    ? (stored.find((t) => t.id === wanted) ??
+      own.find((t) => t.id === wanted) ??
+      stored.find((t) => t.name === wanted) ??
+      own.find((t) => t.name === wanted))
+    : (stored.find((t) => t.isDefault) ?? defaultTemplate(request.kind, templates));
+  if (!template) {
+    const names = [...stored, ...own].map((t) => t.name).join(', ');
+    throw new RapportError('NOT_FOUND', `print template ${JSON.stringify(wanted)} for ${request.kind} does not exist (${names})`);
+  }
   await printPdf(template.source, await printData(crm, request.kind, request.id), out);
   return template;
 }

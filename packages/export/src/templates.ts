@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { Content, TableCell } from 'pdfmake/interfaces.js';
-import { RapportError, sandboxedLiquid } from '@rapport/core';
+import { RapportError, printLiquid } from '@rapport/core';
 import { writePdfDocument } from './pdf.js';
 
 /**
@@ -10,12 +10,8 @@ import { writePdfDocument } from './pdf.js';
  *   `# Title`, `## Section`, `| a | b |` rows (the first is the header), `**bold**` inline,
  *   `---` a rule, and plain lines as paragraphs.
  */
-const engine = sandboxedLiquid({ renderMs: 500, memory: 5_000_000, what: 'print templates' });
-// Money is kept in minor units (decision 0040): 123456 → "1 234.56".
-engine.registerFilter('money', (v: unknown) =>
-  typeof v === 'number' ? (v / 100).toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ' ') : v === null || v === undefined ? '' : String(v),
-);
-engine.registerFilter('percent', (v: unknown) => (typeof v === 'number' ? `${v}%` : ''));
+// Core's print sandbox: the same engine stored print templates are checked with when saved (with `money` and `percent`).
+const engine = printLiquid();
 
 export const PRINT_KINDS = ['task', 'offer', 'partner'] as const;
 export type PrintKind = (typeof PRINT_KINDS)[number];

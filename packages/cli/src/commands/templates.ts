@@ -35,11 +35,11 @@ const beforeText = (r: ReminderRule) =>
 
 /** `rapport templates list|create|preview` and `rapport reminders settings`. */
 export function registerTemplates(program: Command) {
-  const templates = program.command('templates').description('message templates for e-mail and SMS (LiquidJS, checked when saved)');
+  const templates = program.command('templates').description('message and print templates for e-mail, SMS and PDF (LiquidJS, checked when saved)');
   templates
     .command('list')
     .description('templates, by channel, record kind, language and name')
-    .addOption(new Option('--channel <channel>').choices(['email', 'sms']))
+    .addOption(new Option('--channel <channel>').choices(['email', 'sms', 'print']))
     .option('--kind <recordKind>', 'task, partner, person, opportunity or offer')
     .addOption(new Option('--language <language>').choices(LANGUAGES))
     .action(async (opts: { channel?: TemplateChannel; kind?: string; language?: TemplateLanguage }, cmd: Command) => {
@@ -76,7 +76,7 @@ export function registerTemplates(program: Command) {
     .command('create')
     .description('add a template; its syntax and every variable are checked now, not when sending')
     .requiredOption('--name <name>', 'name')
-    .addOption(new Option('--channel <channel>').choices(['email', 'sms']).makeOptionMandatory())
+    .addOption(new Option('--channel <channel>').choices(['email', 'sms', 'print']).makeOptionMandatory())
     .requiredOption('--kind <recordKind>', 'task, partner, person, opportunity or offer')
     .addOption(new Option('--language <language>').choices(LANGUAGES).default('en'))
     .option('--subject <template>', 'e-mail subject (a template too)')

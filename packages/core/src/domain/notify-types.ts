@@ -19,7 +19,7 @@ export interface Notification extends StoredRecord {
   readAt: Date | null;
 }
 
-export const TEMPLATE_CHANNELS = ['email', 'sms'] as const;
+export const TEMPLATE_CHANNELS = ['email', 'sms', 'print'] as const;
 export type TemplateChannel = (typeof TEMPLATE_CHANNELS)[number];
 
 export const TEMPLATE_LANGUAGES = ['pl', 'ro', 'en'] as const;

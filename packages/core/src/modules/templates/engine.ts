@@ -56,7 +56,21 @@ export function sandboxedLiquid(options: SandboxOptions = {}): Liquid {
   return engine;
 }
 
+/** The filters print templates have besides Liquid's own: `money` (minor units, decision 0040: 123456 → "1 234.56") and `percent`. */
+export function withPrintFilters(liquid: Liquid): Liquid {
+  liquid.registerFilter('money', (v: unknown) =>
+    typeof v === 'number' ? (v / 100).toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ' ') : v === null || v === undefined ? '' : String(v),
+  );
+  liquid.registerFilter('percent', (v: unknown) => (typeof v === 'number' ? `${v}%` : ''));
+  return liquid;
+}
+
+/** The sandbox print templates run in: more time and memory than a message (a statement is long), plus `money` and `percent`. */
+export const printLiquid = (): Liquid => withPrintFilters(sandboxedLiquid({ renderMs: 500, memory: 5_000_000, what: 'print templates' }));
+
 const engine = sandboxedLiquid();
+const printEngine = printLiquid();
+const engineOf = (channel: string | undefined): Liquid => (channel === 'print' ? printEngine : engine);
 /** One engine per recipient time zone in use (a handful), made on first use. */
 const zoned = new Map<string, Liquid>();
 const engineFor = (timeZone: string | null | undefined): Liquid => {
@@ -75,6 +89,17 @@ export const TEMPLATE_ROOTS: Record<string, Record<string, string>> = {
   offer: { offer: 'offers', partner: 'partners', person: 'persons' },
 };
 
+/**
+ * Print templates (channel `print`) read what @rapport/export's printData gives: the record and the
+ * records around it (name → collection), and lists whose items are not checked field by field.
+ */
+export const PRINT_ROOTS: Record<string, Record<string, string>> = {
+  task: { task: 'tasks', register: 'registers', partner: 'partners', person: 'persons', owner: 'operators' },
+  offer: { offer: 'offers', partner: 'partners', person: 'persons' },
+  partner: { partner: 'partners' },
+};
+const PRINT_LISTS: Record<string, string[]> = { task: ['stages', 'notes'], offer: [], partner: ['tasks', 'offers'] };
+
 /** Variables every template has: who it is sent to, the time of sending, and free host data. */
 const RECIPIENT_FIELDS = ['name', 'firstName', 'lastName', 'email', 'phone'];
 const COMMON = ['recipient', 'now', 'data'];
@@ -82,9 +107,9 @@ const COMMON = ['recipient', 'now', 'data'];
 const BUILTIN_PROPS = new Set(['size', 'first', 'last']);
 
 /** Parses a template, turning LiquidJS's errors into a VALIDATION naming the field. */
-export function parse(field: string, text: string): Template[] {
+export function parse(field: string, text: string, channel?: string): Template[] {
   try {
-    return engine.parse(text);
+    return engineOf(channel).parse(text);
   } catch (err) {
     throw new RapportError('VALIDATION', `${field} is not a valid template: ${firstLine(err)}`, { cause: err, details: { field } });
   }
@@ -94,8 +119,10 @@ export function parse(field: string, text: string): Template[] {
  * Checks every variable the template reads against the record kind's fields: an unknown name
  * (a typo, `constructor`, a field of another kind) is refused when the template is saved.
  */
-export function checkVariables(field: string, recordKind: string, parsed: Template[]): void {
-  const roots = TEMPLATE_ROOTS[recordKind]!;
+export function checkVariables(field: string, recordKind: string, parsed: Template[], channel?: string): void {
+  const print = channel === 'print';
+  const roots = (print ? PRINT_ROOTS : TEMPLATE_ROOTS)[recordKind]!;
+  const names: Names = print ? { common: ['now'], lists: PRINT_LISTS[recordKind] ?? [], recipient: false } : { common: COMMON, lists: [], recipient: true };
   let segmentsList: ReturnType<typeof engine.globalVariableSegmentsSync>;
   try {
     segmentsList = engine.globalVariableSegmentsSync(parsed, { partials: false });
@@ -103,21 +130,29 @@ export function checkVariables(field: string, recordKind: string, parsed: Templa
     throw new RapportError('VALIDATION', `${field} cannot be analysed: ${firstLine(err)}`, { cause: err, details: { field } });
   }
   for (const segments of segmentsList) {
-    const problem = unknownVariable(roots, segments);
+    const problem = unknownVariable(roots, segments, names);
     if (problem) throw new RapportError('VALIDATION', `${field} uses ${problem}`, { details: { field } });
   }
 }
 
-function unknownVariable(roots: Record<string, string>, segments: Array<unknown>): string | null {
+/** The roots a channel has besides its records: common ones, lists (any item field), and whether `recipient` and `data` exist. */
+interface Names {
+  common: string[];
+  lists: string[];
+  recipient: boolean;
+}
+
+function unknownVariable(roots: Record<string, string>, segments: Array<unknown>, names: Names): string | null {
   const path = segments.map((s) => (typeof s === 'string' || typeof s === 'number' ? String(s) : '[…]')).join('.');
   if (segments.some((s) => typeof s !== 'string' && typeof s !== 'number')) return `a computed lookup ${path} (name fields directly)`;
   const [root, name, ...rest] = segments as Array<string | number>;
   const own = (o: object, k: unknown) => typeof k === 'string' && Object.hasOwn(o, k);
-  if (root === 'data') return null; // the host's own values, checked by the host
+  if (root === 'data' && names.recipient) return null; // the host's own values, checked by the host
+  if (names.lists.includes(String(root))) return null; // items are read with own properties only
   if (root === 'now') return name === undefined ? null : `an unknown variable ${path} (now has no fields)`;
-  if (root === 'recipient')
+  if (root === 'recipient' && names.recipient)
     return name === undefined || RECIPIENT_FIELDS.includes(String(name)) ? null : `an unknown variable ${path} (recipient has ${RECIPIENT_FIELDS.join(', ')})`;
-  if (!own(roots, root)) return `an unknown variable ${path} (available: ${[...Object.keys(roots), ...COMMON].join(', ')})`;
+  if (!own(roots, root)) return `an unknown variable ${path} (available: ${[...Object.keys(roots), ...names.lists, ...names.common].join(', ')})`;
   if (name === undefined) return null;
   const def = coreSchema.collection(roots[root as string]!);
   const fields = { id: { type: 'string' }, ...def.fields } as Record<string, { type: string }>;
@@ -130,9 +165,15 @@ function unknownVariable(roots: Record<string, string>, segments: Array<unknown>
  * Renders a parsed template over `scope`, dates in `timeZone` (default UTC); a template that runs
  * past its limits fails as VALIDATION.
  */
-export async function render(field: string, parsed: Template[], scope: Record<string, unknown>, timeZone?: string | null): Promise<string> {
+export async function render(
+  field: string,
+  parsed: Template[],
+  scope: Record<string, unknown>,
+  timeZone?: string | null,
+  channel?: string,
+): Promise<string> {
   try {
-    return String(await engineFor(timeZone).render(parsed, scope));
+    return String(await (channel === 'print' ? printEngine : engineFor(timeZone)).render(parsed, scope));
   } catch (err) {
     throw new RapportError('VALIDATION', `${field} could not be rendered: ${firstLine(err)}`, { cause: err, details: { field } });
   }
@@ -149,9 +190,10 @@ export function variablesOf(recordKind: string): string[] {
 }
 
 /** Plausible values for every variable of a kind: the preview's data when none is given. */
-export function sampleScope(recordKind: string, now: Date): Record<string, unknown> {
+export function sampleScope(recordKind: string, now: Date, channel?: string): Record<string, unknown> {
   const scope: Record<string, unknown> = {};
-  for (const [root, collection] of Object.entries(TEMPLATE_ROOTS[recordKind] ?? {})) {
+  const print = channel === 'print';
+  for (const [root, collection] of Object.entries((print ? PRINT_ROOTS : TEMPLATE_ROOTS)[recordKind] ?? {})) {
     const record: Record<string, unknown> = { id: `${root}-id` };
     for (const [name, def] of Object.entries(coreSchema.collection(collection).fields)) {
       record[name] =
@@ -166,6 +208,11 @@ export function sampleScope(recordKind: string, now: Date): Record<string, unkno
                 : `[${root}.${name}]`;
     }
     scope[root] = record;
+  }
+  if (print) {
+    for (const list of PRINT_LISTS[recordKind] ?? []) scope[list] = [];
+    scope.now = now;
+    return scope;
   }
   scope.recipient = { name: 'Jan Fiszka', firstName: 'Jan', lastName: 'Fiszka', email: 'jan.fiszka@example.com', phone: '+48600100200' };
   scope.now = now;

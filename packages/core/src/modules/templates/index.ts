@@ -6,7 +6,7 @@ import { newId } from '../../ids.js';
 import { where } from '../../store/filter.js';
 import type { Page } from '../../store/store.js';
 import * as v from '../../validate.js';
-import { TEMPLATE_ROOTS, checkVariables, parse, render, sampleScope, variablesOf } from './engine.js';
+import { PRINT_ROOTS, TEMPLATE_ROOTS, checkVariables, parse, render, sampleScope, variablesOf } from './engine.js';
 import { scopeFor, type Recipient } from './scope.js';
 import { checkTimeZone } from '../scheduler/timing.js';
 import { requirePermission } from '../access/access.js';
@@ -32,9 +32,9 @@ export interface RenderedMessage {
   body: string;
 }
 
-const MAX_BODY = { email: 100_000, sms: 2_000 } as const;
+const MAX_BODY = { email: 100_000, sms: 2_000, print: 100_000 } as const;
 
-/** Message templates for e-mail and SMS (szablony wiadomości): many per kind, one default per kind and language. */
+/** Message templates for e-mail, SMS and print (szablony wiadomości i wydruków): many per kind, one default per kind and language. */
 export function templatesModule(ctx: Context) {
   const load = (id: string) => inRead(ctx, (unit) => unit.load<MessageTemplate>('message_templates', id, 'template'));
   return {
@@ -132,7 +132,7 @@ export function templatesModule(ctx: Context) {
     /** Renders a template with sample values (or `sampleData` over them) to show what it will send. */
     async preview(templateId: string, sampleData: Record<string, unknown> = {}): Promise<RenderedMessage> {
       const t = await load(templateId);
-      const base = sampleScope(t.recordKind, ctx.clock.now());
+      const base = sampleScope(t.recordKind, ctx.clock.now(), t.channel);
       const scope: Record<string, unknown> = { ...base };
       for (const [key, value] of Object.entries(sampleData ?? {})) {
         const sample = base[key];
@@ -150,6 +150,8 @@ export function templatesModule(ctx: Context) {
       input: { recordId: string; recipient?: Recipient; data?: Record<string, unknown>; timeZone?: string | null },
     ): Promise<RenderedMessage> {
       const t = await load(templateId);
+      if (t.channel === 'print')
+        throw invalid('template', 'is a print template: print it with printRecord of @rapport/export (or rapport print)', t.name);
       const timeZone = input.timeZone ? checkTimeZone(input.timeZone, 'timeZone') : null;
       const scope = await inRead(ctx, (unit) => scopeFor(unit, t.recordKind, input.recordId, input.recipient ?? null, input.data ?? {}));
       return renderTemplate(t, scope, timeZone);
@@ -177,7 +179,7 @@ export function templatesModule(ctx: Context) {
 async function renderTemplate(t: MessageTemplate, scope: Record<string, unknown>, timeZone: string | null = null): Promise<RenderedMessage> {
   const subject =
     t.subject === null ? null : (await render('template.subject', parse('template.subject', t.subject), scope, timeZone)).replace(/[\r\n]+/g, ' ').trim();
-  return { subject, body: await render('template.body', parse('template.body', t.body), scope, timeZone) };
+  return { subject, body: await render('template.body', parse('template.body', t.body, t.channel), scope, timeZone, t.channel) };
 }
 
 /** A template a notification rule sends with stays what the rule was checked against: CONFLICT, naming the rule. */
@@ -204,26 +206,28 @@ async function makeDefault(unit: Unit, t: MessageTemplate): Promise<MessageTempl
 /** Validates a template's fields, including a trial render with sample values (a runaway loop fails here, not when sending). */
 async function checked(unit: Unit, input: TemplateInput) {
   const channel = v.oneOf('template.channel', input.channel, TEMPLATE_CHANNELS);
-  const recordKind = v.oneOf('template.recordKind', input.recordKind, Object.keys(TEMPLATE_ROOTS));
+  // Print templates are for what @rapport/export prints: task cards, offers, partner statements.
+  const recordKind = v.oneOf('template.recordKind', input.recordKind, Object.keys(channel === 'print' ? PRINT_ROOTS : TEMPLATE_ROOTS));
   const language = v.oneOf('template.language', input.language, TEMPLATE_LANGUAGES);
   const name = v.text('template.name', input.name, {});
   if (typeof input.body !== 'string' || input.body.trim() === '') throw invalid('template.body', 'must not be empty', input.body ?? '');
   if (input.body.length > MAX_BODY[channel])
     throw invalid('template.body', `must be at most ${MAX_BODY[channel]} characters for ${channel}`, `${input.body.length} characters`);
   let subject: string | null = null;
-  if (channel === 'sms' && input.subject) throw invalid('template.subject', 'is not used by SMS templates; leave it empty', input.subject);
+  if (channel !== 'email' && input.subject)
+    throw invalid('template.subject', `is not used by ${channel === 'sms' ? 'SMS' : channel} templates; leave it empty`, input.subject);
   if (channel === 'email') {
     subject = v.text('template.subject', input.subject, { max: 1000 });
   }
-  const scope = sampleScope(recordKind, unit.now);
+  const scope = sampleScope(recordKind, unit.now, channel);
   for (const [field, text] of [
     ['template.subject', subject],
     ['template.body', input.body],
   ] as const) {
     if (text === null) continue;
-    const parsed = parse(field, text);
-    checkVariables(field, recordKind, parsed);
-    await render(field, parsed, scope);
+    const parsed = parse(field, text, channel);
+    checkVariables(field, recordKind, parsed, channel);
+    await render(field, parsed, scope, null, channel);
   }
   return { name, channel, recordKind, language, subject, body: input.body };
 }
