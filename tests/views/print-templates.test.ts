@@ -69,9 +69,7 @@ describe.each(stores)('stored print templates on $name', (kind) => {
     expect(await failure(() => crm.templates.render(plain.id, { recordId: tasks.overdue.id }))).toMatchObject({ code: 'VALIDATION' });
     expect(await crm.templates.defaultFor({ channel: 'email', recordKind: 'task', language: 'pl' })).toBeNull();
     expect(
-      await failure(() =>
-        base.rules.create({ name: 'r', on: 'task.created', channel: 'email', recipients: [{ owner: true }], templateId: plain.id } as never),
-      ),
+      await failure(() => base.rules.create({ name: 'r', on: 'task.created', channel: 'email', recipients: [{ owner: true }], templateId: plain.id } as never)),
     ).toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('must be a email template of task') });
     expect((await crm.templates.preview(plain.id)).body).toContain('Karta zadania [task.number]');
   });

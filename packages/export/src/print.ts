@@ -79,10 +79,7 @@ export async function printRecord(
   const own = templates.filter((t) => t.kind === request.kind);
   const wanted = request.template;
   const template = wanted
-    ? (stored.find((t) => t.id === wanted) ??
-      own.find((t) => t.id === wanted) ??
-      stored.find((t) => t.name === wanted) ??
-      own.find((t) => t.name === wanted))
+    ? (stored.find((t) => t.id === wanted) ?? own.find((t) => t.id === wanted) ?? stored.find((t) => t.name === wanted) ?? own.find((t) => t.name === wanted))
     : (stored.find((t) => t.isDefault) ?? defaultTemplate(request.kind, templates));
   if (!template) {
     const names = [...stored, ...own].map((t) => t.name).join(', ');

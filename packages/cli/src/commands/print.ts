@@ -29,7 +29,11 @@ export function registerPrint(program: Command) {
           await rm(opts.out, { force: true });
           throw err;
         });
-        emit(g, { file: opts.out, template: { id: template.id, name: template.name } }, () => `${opts.out}: ${kind} ${id} printed with ${JSON.stringify(template.name)}`);
+        emit(
+          g,
+          { file: opts.out, template: { id: template.id, name: template.name } },
+          () => `${opts.out}: ${kind} ${id} printed with ${JSON.stringify(template.name)}`,
+        );
       } finally {
         await crm.close();
       }

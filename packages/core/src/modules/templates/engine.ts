@@ -165,13 +165,7 @@ function unknownVariable(roots: Record<string, string>, segments: Array<unknown>
  * Renders a parsed template over `scope`, dates in `timeZone` (default UTC); a template that runs
  * past its limits fails as VALIDATION.
  */
-export async function render(
-  field: string,
-  parsed: Template[],
-  scope: Record<string, unknown>,
-  timeZone?: string | null,
-  channel?: string,
-): Promise<string> {
+export async function render(field: string, parsed: Template[], scope: Record<string, unknown>, timeZone?: string | null, channel?: string): Promise<string> {
   try {
     return String(await (channel === 'print' ? printEngine : engineFor(timeZone)).render(parsed, scope));
   } catch (err) {

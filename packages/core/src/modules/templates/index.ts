@@ -150,8 +150,7 @@ export function templatesModule(ctx: Context) {
       input: { recordId: string; recipient?: Recipient; data?: Record<string, unknown>; timeZone?: string | null },
     ): Promise<RenderedMessage> {
       const t = await load(templateId);
-      if (t.channel === 'print')
-        throw invalid('template', 'is a print template: print it with printRecord of @rapport/export (or rapport print)', t.name);
+      if (t.channel === 'print') throw invalid('template', 'is a print template: print it with printRecord of @rapport/export (or rapport print)', t.name);
       const timeZone = input.timeZone ? checkTimeZone(input.timeZone, 'timeZone') : null;
       const scope = await inRead(ctx, (unit) => scopeFor(unit, t.recordKind, input.recordId, input.recipient ?? null, input.data ?? {}));
       return renderTemplate(t, scope, timeZone);
