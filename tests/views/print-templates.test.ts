@@ -74,6 +74,23 @@ describe.each(stores)('stored print templates on $name', (kind) => {
     expect((await crm.templates.preview(plain.id)).body).toContain('Karta zadania [task.number]');
   });
 
+  it('prefers the stored default in the language asked for, else the English one; lists the print variables', async () => {
+    const { crm, tasks } = await office(kind);
+    const t = { channel: 'print' as const, recordKind: 'task', isDefault: true };
+    const en = await crm.templates.create({ ...t, name: 'Card', language: 'en', body: '# Task card EN {{ task.number }}' });
+    const pl = await crm.templates.create({ ...t, name: 'Card', language: 'pl', body: '# Karta PL {{ task.number }}' });
+    expect((await printed(crm, { kind: 'task', id: tasks.today.id, language: 'pl' })).template.id).toBe(pl.id);
+    expect((await printed(crm, { kind: 'task', id: tasks.today.id, language: 'ro' })).template.id).toBe(en.id);
+    const named = await printed(crm, { kind: 'task', id: tasks.today.id, template: 'Card', language: 'pl' });
+    expect(named.template.id).toBe(pl.id);
+    if (named.text) expect(named.text).toContain(`Karta PL ${tasks.today.number}`);
+    const vars = crm.templates.variables('task', 'print');
+    expect(vars).toEqual(expect.arrayContaining(['task.subject', 'register.name', 'stages[]', 'notes[]', 'now']));
+    expect(vars).not.toContain('recipient.email');
+    expect(crm.templates.variables('task')).toContain('recipient.email');
+    expect(await failure(async () => crm.templates.variables('person', 'print'))).toMatchObject({ code: 'VALIDATION' });
+  });
+
   it('cannot read files or prototype properties, and a salesperson cannot create one', async () => {
     const { crm, base, ewa, tasks } = await office(kind);
     // Lists (stages, notes) are not checked field by field; own properties only still hides the prototype.

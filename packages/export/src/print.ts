@@ -56,20 +56,32 @@ export async function storedTemplates(crm: Crm, kind: PrintKind): Promise<PrintT
   let cursor: string | undefined;
   do {
     const page = await crm.templates.list({ channel: 'print', recordKind: kind, limit: 200, ...(cursor ? { cursor } : {}) });
-    for (const t of page.items) out.push({ id: t.id, kind, name: t.name, source: t.body, isDefault: t.isDefault });
+    for (const t of page.items) out.push({ id: t.id, kind, name: t.name, source: t.body, isDefault: t.isDefault, language: t.language });
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
   return out;
 }
 
+/** The template of that name, in `language` when several languages share the name. */
+function byName(list: PrintTemplate[], name: string, language: string | undefined): PrintTemplate | undefined {
+  const named = list.filter((t) => t.name === name);
+  return named.find((t) => t.language === language) ?? named[0];
+}
+
+/** The stored default in `language`, else the English one, else any (one default per language may be marked). */
+function storedDefault(stored: PrintTemplate[], language: string | undefined): PrintTemplate | undefined {
+  const defaults = stored.filter((t) => t.isDefault);
+  return defaults.find((t) => t.language === language) ?? defaults.find((t) => t.language === 'en') ?? defaults[0];
+}
+
 /**
  * Prints a record to PDF with a template named by id or name: among the stored print templates of
  * its kind, then `templates` (the built-in ones and the host's). Without a name: the stored default
- * of the kind if one is marked, else the default among `templates`.
+ * of the kind if one is marked (in `language` if there is one), else the default among `templates`.
  */
 export async function printRecord(
   crm: Crm,
-  request: { kind: PrintKind; id: string; template?: string },
+  request: { kind: PrintKind; id: string; template?: string; language?: string },
   out: Writable,
   templates: PrintTemplate[] = BUILTIN_TEMPLATES,
 ): Promise<PrintTemplate> {
@@ -79,8 +91,11 @@ export async function printRecord(
   const own = templates.filter((t) => t.kind === request.kind);
   const wanted = request.template;
   const template = wanted
-    ? (stored.find((t) => t.id === wanted) ?? own.find((t) => t.id === wanted) ?? stored.find((t) => t.name === wanted) ?? own.find((t) => t.name === wanted))
-    : (stored.find((t) => t.isDefault) ?? defaultTemplate(request.kind, templates));
+    ? (stored.find((t) => t.id === wanted) ??
+      own.find((t) => t.id === wanted) ??
+      byName(stored, wanted, request.language) ??
+      own.find((t) => t.name === wanted))
+    : (storedDefault(stored, request.language) ?? defaultTemplate(request.kind, templates));
   if (!template) {
     const names = [...stored, ...own].map((t) => t.name).join(', ');
     throw new RapportError('NOT_FOUND', `print template ${JSON.stringify(wanted)} for ${request.kind} does not exist (${names})`);

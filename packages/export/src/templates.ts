@@ -23,6 +23,8 @@ export interface PrintTemplate {
   source: string;
   /** The template used for its kind when none is named. */
   isDefault: boolean;
+  /** A stored template's language (its default is preferred when printing in that language). */
+  language?: string;
 }
 
 const TASK_CARD = `# Task {{ task.number }}: {{ task.subject }}

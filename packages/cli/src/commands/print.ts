@@ -14,16 +14,22 @@ export function registerPrint(program: Command) {
     .argument('<id>', 'id of the task, offer or partner')
     .option('--template <name>', 'the print template, by id or name (default: the stored default of the kind, else the built-in one)')
     .requiredOption('--out <file>', 'the PDF file to write')
+    .addOption(new Option('--language <language>', "prefer the stored templates in this language (default: the --as operator's)").choices(['pl', 'ro', 'en']))
     .addOption(new Option('--as <email>', 'print as this operator (their access rules apply)'))
-    .action(async (kind: 'task' | 'offer' | 'partner', id: string, opts: { template?: string; out: string; as?: string }, cmd: Command) => {
+    .action(async (kind: 'task' | 'offer' | 'partner', id: string, opts: { template?: string; out: string; as?: string; language?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       // pdfmake loads only when something is printed.
       const { printRecord } = await import('@rapport/export');
       const { crm } = await openCrm(g.db);
       try {
         const acting = await actingCrm(crm, opts.as);
+        const language = opts.language ?? (opts.as ? (await crm.operators.findByEmail(opts.as))?.language : undefined) ?? undefined;
         const out = createWriteStream(opts.out);
-        const template = await printRecord(acting, { kind, id, ...(opts.template ? { template: opts.template } : {}) }, out).catch(async (err: unknown) => {
+        const template = await printRecord(
+          acting,
+          { kind, id, ...(opts.template ? { template: opts.template } : {}), ...(language ? { language } : {}) },
+          out,
+        ).catch(async (err: unknown) => {
           // No half-written or empty PDF is left behind when the record or template is refused.
           out.destroy();
           await rm(opts.out, { force: true });

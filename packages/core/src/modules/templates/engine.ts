@@ -173,13 +173,15 @@ export async function render(field: string, parsed: Template[], scope: Record<st
   }
 }
 
-/** Every variable path a template of this kind may use (for an editor's list of fields). */
-export function variablesOf(recordKind: string): string[] {
-  const roots = TEMPLATE_ROOTS[recordKind] ?? {};
+/** Every variable path a template of this kind (and channel) may use, for an editor's list of fields; `stages[]` is a list. */
+export function variablesOf(recordKind: string, channel?: string): string[] {
+  const print = channel === 'print';
+  const roots = (print ? PRINT_ROOTS : TEMPLATE_ROOTS)[recordKind] ?? {};
   const out: string[] = [];
   for (const [root, collection] of Object.entries(roots)) {
     out.push(`${root}.id`, ...Object.keys(coreSchema.collection(collection).fields).map((f) => `${root}.${f}`));
   }
+  if (print) return [...out, ...(PRINT_LISTS[recordKind] ?? []).map((l) => `${l}[]`), 'now'];
   return [...out, ...RECIPIENT_FIELDS.map((f) => `recipient.${f}`), 'now', 'data.*'];
 }
 

@@ -167,10 +167,11 @@ export function templatesModule(ctx: Context) {
       return page.items[0] ?? t;
     },
 
-    /** The variables a template of a record kind may use, e.g. `task.subject`, `partner.name`, `recipient.email`. */
-    variables(recordKind: string): string[] {
-      v.oneOf('recordKind', recordKind, Object.keys(TEMPLATE_ROOTS));
-      return variablesOf(recordKind);
+    /** The variables a template of a record kind and channel may use, e.g. `task.subject`, `partner.name`, `recipient.email` (print: `stages[]`). */
+    variables(recordKind: string, channel: TemplateChannel = 'email'): string[] {
+      v.oneOf('channel', channel, TEMPLATE_CHANNELS);
+      v.oneOf('recordKind', recordKind, Object.keys(channel === 'print' ? PRINT_ROOTS : TEMPLATE_ROOTS));
+      return variablesOf(recordKind, channel);
     },
   };
 }
