@@ -109,5 +109,7 @@ describe.each(stores)('stored print templates on $name', (kind) => {
       await failure(() => base.as(ewa.id).templates.create({ name: 'Mine', channel: 'print', recordKind: 'task', language: 'en', body: '# Mine' })),
     ).toMatchObject({ code: 'FORBIDDEN' });
     expect((await crm.templates.list({ channel: 'print' })).items.map((x) => x.name)).toEqual(['Probe']);
+    // …but prints with the stored ones, as what she may read.
+    expect((await printed(base.as(ewa.id), { kind: 'task', id: tasks.today.id, template: 'Probe' })).template.id).toBe(t.id);
   });
 });
