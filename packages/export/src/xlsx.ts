@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { PivotTable, ViewColumnInfo, ViewGroup, ViewReader, ViewStyle } from '@rapport/core';
@@ -28,6 +29,23 @@ function cellValue(value: unknown, type: ViewColumnInfo['type']): ExcelJS.CellVa
 /** An Excel sheet name: at most 31 characters, none of []:*?/\ */
 const sheetName = (name: string) => name.replace(/[[\]:*?/\\]/g, ' ').slice(0, 31) || 'View';
 
+type SheetStream = { pipes?: Array<{ _writableState?: { needDrain?: boolean } } & NodeJS.EventEmitter> };
+
+/**
+ * Waits while the zip entry behind a streamed sheet is full. exceljs' sheet stream (its
+ * StreamBuf) ignores back-pressure: every 64 KB of row XML is written into the PassThrough that
+ * archiver reads the entry from, whatever that returns, so a loop that does not yield long
+ * enough for zlib queues the whole sheet uncompressed (30 MB per 100k rows). Waiting here for
+ * that PassThrough to drain reads the view only as fast as the zip compresses and `out` takes
+ * it. This reads exceljs 4.4 internals: if they change, it waits for nothing (the export still
+ * completes, unbounded) and the back-pressure test in test/xlsx.test.ts fails.
+ */
+function drained(ws: ExcelJS.Worksheet, failed: Promise<never>): Promise<void> | null {
+  const entry = (ws as unknown as { stream?: SheetStream }).stream?.pipes?.[0];
+  if (!entry?._writableState?.needDrain) return null;
+  return Promise.race([once(entry, 'drain').then(() => undefined), failed]);
+}
+
 /**
  * Streams every row of a view into an .xlsx (exceljs' streaming WorkbookWriter: each row is
  * written out when committed). Formatting rules become cell styles; a grouped view gets a
@@ -35,6 +53,9 @@ const sheetName = (name: string) => name.replace(/[[\]:*?/\\]/g, ' ').slice(0, 3
  */
 export async function writeXlsx(reader: ViewReader, out: Writable, options: ExportOptions = {}): Promise<ExportReport> {
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+  // An output that fails stops the wait for a drain that would never come.
+  const failed = new Promise<never>((_, reject) => out.once('error', reject));
+  failed.catch(() => undefined);
   const ws = wb.addWorksheet(sheetName(reader.name), { views: [{ state: 'frozen', ySplit: 1 }], properties: { outlineLevelRow: 1 } as never });
   const columns = reader.columns;
   ws.columns = columns.map((c) => ({
@@ -77,6 +98,8 @@ export async function writeXlsx(reader: ViewReader, out: Writable, options: Expo
       });
     if (grouped) r.outlineLevel = 1;
     r.commit();
+    const full = drained(ws, failed);
+    if (full) await full;
   }
   ws.commit();
   await wb.commit();
