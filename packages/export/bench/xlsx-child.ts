@@ -1,29 +1,21 @@
 /**
- * One variant of the XLSX bench in its own process: `view` (Rapport), `raw` (exceljs fed by
- * better-sqlite3) or `baseline` (the same modules loaded and an empty view written: what the
- * process costs before any row, most of it tsx compiling the sources).
+ * One variant of the XLSX bench in its own process (run as built JavaScript, see xlsx.bench.ts):
+ * `xlsx`, `csv`, `pdf` (Rapport's writers over `crm.views.reader`), `read` (the reader alone),
+ * `raw` (exceljs fed by better-sqlite3) or `baseline` (the same modules loaded and an empty view
+ * written: what the process costs before any row).
  */
 import { createWriteStream } from 'node:fs';
 import Database from 'better-sqlite3';
 import ExcelJS from 'exceljs';
 import { createCrm } from '@rapport/core';
 import { sqliteStore } from '@rapport/storage-adapters';
-import { writeXlsx } from '@rapport/export';
+import { writeCsv, writePdf, writeXlsx } from '@rapport/export';
 
-const [variant, db, out] = process.argv.slice(2) as ['view' | 'raw' | 'baseline', string, string];
+export const VARIANTS = ['baseline', 'xlsx', 'raw', 'read', 'csv', 'pdf'] as const;
+const [variant, db, out] = process.argv.slice(2) as [(typeof VARIANTS)[number], string, string];
 const t = performance.now();
 let rows = 0;
-if (variant === 'view' || variant === 'baseline') {
-  const crm = createCrm({ store: sqliteStore({ filename: db }) });
-  const reader = await crm.views.reader({
-    kind: 'tasks',
-    ...(variant === 'baseline' ? { filter: { op: 'eq', field: 'status', value: 'none' } } : {}),
-    sort: [{ field: 'createdAt' }],
-    columns: [{ field: 'number' }, { field: 'subject' }, { field: 'partner.name' }, { field: 'dueAt' }, { field: 'status' }],
-  });
-  rows = (await writeXlsx(reader, createWriteStream(out))).rows;
-  await crm.close();
-} else {
+if (variant === 'raw') {
   const raw = new Database(db, { readonly: true });
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: createWriteStream(out), useStyles: true, useSharedStrings: false });
   const ws = wb.addWorksheet('Tasks');
@@ -38,5 +30,17 @@ if (variant === 'view' || variant === 'baseline') {
   ws.commit();
   await wb.commit();
   raw.close();
+} else {
+  const crm = createCrm({ store: sqliteStore({ filename: db }) });
+  const reader = await crm.views.reader({
+    kind: 'tasks',
+    ...(variant === 'baseline' ? { filter: { op: 'eq', field: 'status', value: 'none' } } : {}),
+    sort: [{ field: 'createdAt' }],
+    columns: [{ field: 'number' }, { field: 'subject' }, { field: 'partner.name' }, { field: 'dueAt' }, { field: 'status' }],
+    formats: [{ when: { op: 'eq', field: 'priority', value: 'high' }, style: { bold: true, color: '#c00000' } }],
+  });
+  if (variant === 'read') for await (const page of reader.pages()) rows += page.length;
+  else rows = (await { baseline: writeXlsx, xlsx: writeXlsx, csv: writeCsv, pdf: writePdf }[variant](reader, createWriteStream(out))).rows;
+  await crm.close();
 }
 console.log(JSON.stringify({ seconds: (performance.now() - t) / 1000, rows }));

@@ -1,10 +1,12 @@
 /**
  * XLSX export of a 100k-row view: seconds and peak RSS (from the OS: /usr/bin/time -v of a child
  * process) of `writeXlsx(crm.views.reader(view))` against exceljs' streaming writer fed the same
- * rows straight from better-sqlite3. Each variant runs in its own process so peaks do not mix; a
- * baseline child (same modules, empty view) shows what the process costs before any row, so the
- * growth a row count causes is the peak minus the baseline.
- *   npm run bench:xlsx -w @rapport/export     Env: BENCH_ROWS (default 100000)
+ * rows straight from better-sqlite3; then the reader alone, CSV and PDF (capped at 5,000 rows) of
+ * the same view. Each variant runs in its own process so peaks do not mix; a baseline child (same
+ * modules, empty view) shows what the process costs before any row, so the growth a row count
+ * causes is the peak minus the baseline.
+ *   npm run bench:xlsx -w @rapport/export
+ *   Env: BENCH_ROWS (default 100000), BENCH_VARIANTS (default baseline,raw,xlsx,read,csv,pdf)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -96,35 +98,45 @@ try {
     dts: false,
     silent: true,
   });
+  const label = {
+    baseline: 'baseline: modules, no rows',
+    raw: 'exceljs WorkbookWriter direct',
+    xlsx: 'writeXlsx(crm.views.reader)',
+    read: 'crm.views.reader pages only',
+    csv: 'writeCsv(crm.views.reader)',
+    pdf: 'writePdf (first 5,000 rows)',
+  };
+  const variants = (process.env.BENCH_VARIANTS?.split(',') ?? Object.keys(label)) as Array<keyof typeof label>;
   const results: string[][] = [];
-  let first: number | null = null;
   let base = 0;
-  for (const variant of ['baseline', 'view', 'raw'] as const) {
-    const out = join(dir, `${variant}.xlsx`);
+  let raw: { seconds: number; over: number } | null = null;
+  for (const variant of variants) {
+    const out = join(dir, `${variant}.${variant === 'csv' || variant === 'pdf' ? variant : 'xlsx'}`);
     // /usr/bin/time -v reports the child's peak resident set (ru_maxrss) as the OS counted it.
     const run = spawnSync('/usr/bin/time', ['-v', process.execPath, join(outDir, 'xlsx-child.js'), variant, db, out], { encoding: 'utf8' });
     if (run.status !== 0) throw new Error(`${variant} failed: ${run.stderr}`);
     const { seconds, rows } = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { seconds: number; rows: number };
     const rssKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr)?.[1]);
+    const over = rssKb - base;
     if (variant === 'baseline') base = rssKb;
-    else first ??= seconds;
+    if (variant === 'raw') raw = { seconds, over };
     results.push([
-      { baseline: 'baseline: modules, no rows', view: 'writeXlsx(crm.views.reader)', raw: 'exceljs WorkbookWriter direct' }[variant],
+      label[variant],
       String(rows),
       `${seconds.toFixed(1)} s`,
       `${(rssKb / 1024).toFixed(0)} MB`,
-      variant === 'baseline' ? '' : `+${((rssKb - base) / 1024).toFixed(0)} MB`,
-      `${(statSync(out).size / 1e6).toFixed(1)} MB`,
-      variant === 'raw' ? `${(first! / seconds).toFixed(2)}×` : '',
+      variant === 'baseline' ? '' : `+${(over / 1024).toFixed(0)} MB`,
+      variant === 'read' ? '' : `${(statSync(out).size / 1e6).toFixed(1)} MB`,
+      variant === 'xlsx' && raw ? `${(seconds / raw.seconds).toFixed(2)}× time, ${(over / raw.over).toFixed(2)}× RSS` : '',
     ]);
   }
   console.log(
-    `XLSX export of ${ROWS} rows (5 columns incl. partner name), SQLite file; load average ${loadavg()
+    `XLSX export of ${ROWS} rows (5 columns incl. partner name, a formatting rule), SQLite file; load average ${loadavg()
       .map((x) => x.toFixed(2))
       .join(' ')}`,
   );
-  const widths = [32, 8, 8, 10, 12, 10, 10];
-  console.log(['what', 'rows', 'time', 'peak RSS', 'over base', 'file', 'view/raw'].map((h, i) => h.padEnd(widths[i]!)).join(' '));
+  const widths = [30, 7, 7, 9, 10, 8, 24];
+  console.log(['what', 'rows', 'time', 'peak RSS', 'over base', 'file', 'xlsx vs raw'].map((h, i) => h.padEnd(widths[i]!)).join(' '));
   for (const r of results) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join(' '));
 } finally {
   rmSync(dir, { recursive: true, force: true });
