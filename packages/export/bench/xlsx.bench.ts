@@ -1,7 +1,7 @@
 /**
  * XLSX export of a 100k-row view: seconds and peak RSS (from the OS: /usr/bin/time -v of a child
  * process) of `writeXlsx(crm.views.reader(view))` against exceljs' streaming writer fed the same
- * rows straight from better-sqlite3; then the reader alone, CSV and PDF (capped at 5,000 rows) of
+ * rows straight from better-sqlite3; then the reader alone, CSV and PDF (which stops at 2,000 rows) of
  * the same view. Each variant runs in its own process so peaks do not mix; a baseline child (same
  * modules, empty view) shows what the process costs before any row, so the growth a row count
  * causes is the peak minus the baseline.
@@ -104,7 +104,7 @@ try {
     xlsx: 'writeXlsx(crm.views.reader)',
     read: 'crm.views.reader pages only',
     csv: 'writeCsv(crm.views.reader)',
-    pdf: 'writePdf (first 5,000 rows)',
+    pdf: 'writePdf (stops at 2,000 rows)',
   };
   const variants = (process.env.BENCH_VARIANTS?.split(',') ?? Object.keys(label)) as Array<keyof typeof label>;
   const results: string[][] = [];

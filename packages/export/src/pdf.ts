@@ -39,7 +39,7 @@ export async function writePdfDocument(doc: TDocumentDefinitions, out: Writable)
 }
 
 export interface PdfOptions extends ExportOptions {
-  /** pdfmake lays a document out in memory, so a PDF stops after this many rows (default 5,000) and says so. */
+  /** pdfmake lays a document out in memory, so a PDF stops after this many rows (default 2,000) and says so. */
   maxRows?: number;
   /** Landscape A4 unless false. */
   landscape?: boolean;
@@ -47,7 +47,7 @@ export interface PdfOptions extends ExportOptions {
 
 /** A view as a PDF table: header repeated on every page, formatting rules as text styles and row shading, group header rows. */
 export async function writePdf(reader: ViewReader, out: Writable, options: PdfOptions = {}): Promise<ExportReport> {
-  const maxRows = options.maxRows ?? 5_000;
+  const maxRows = options.maxRows ?? 2_000;
   const columns = reader.columns;
   const body: TableCell[][] = [columns.map((c) => ({ text: c.label, bold: true, fillColor: '#eeeeee' }))];
   const groups = new Map((reader.groupBy.length ? ((await reader.groups()) ?? []) : []).map((g) => [groupId(reader.groupBy, g.group), g]));
