@@ -102,7 +102,10 @@ export async function writeXlsx(reader: ViewReader, out: Writable, options: Expo
     if (full) await full;
   }
   ws.commit();
-  await wb.commit();
+  // exceljs listens for the output's errors only from here on: one that came before fails us too.
+  const committed = wb.commit();
+  committed.catch(() => undefined);
+  await Promise.race([committed, failed]);
   return { format: 'xlsx', rows: count.rows, omitted: 0 };
 }
 

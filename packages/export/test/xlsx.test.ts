@@ -91,4 +91,16 @@ describe('writeXlsx', () => {
     expect(ws.getRow(3).getCell(3).value).toBeInstanceOf(Date);
     await crm.close();
   });
+
+  it('rejects with the error of an output that fails, rather than waiting for it forever', async () => {
+    const crm = await crmWithTasks();
+    const reader = await crm.views.reader({ kind: 'tasks', columns: [{ field: 'number' }, { field: 'subject' }] });
+    let writes = 0;
+    // It takes the zip's first chunks, then fails while rows are still being written.
+    const out = new Writable({
+      write: (_chunk, _enc, done) => setTimeout(() => done(++writes > 3 ? new Error('no space left on device') : null), 5),
+    });
+    await expect(writeXlsx(reader, out)).rejects.toThrow('no space left on device');
+    await crm.close();
+  });
 });
