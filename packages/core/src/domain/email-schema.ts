@@ -1,4 +1,5 @@
 import type { CollectionDef, FieldDef } from '../store/schema.js';
+import { RECENT } from './recent-index.js';
 
 const str = (length = 255): FieldDef => ({ type: 'string', length });
 const optStr = (length = 255): FieldDef => ({ type: 'string', length, nullable: true });
@@ -46,6 +47,7 @@ export const emails: CollectionDef = {
     { name: 'emails_thread_age', fields: ['threadKey', 'createdAt', 'id'] },
     { name: 'emails_task', fields: ['taskId'] },
     { name: 'emails_from', fields: ['fromAddress', { field: 'sentAt', desc: true }] },
+    { name: 'emails_recent', fields: RECENT('createdAt') },
   ],
   search: ['subject'],
 };

@@ -1,4 +1,5 @@
 import { Schema, type CollectionDef, type FieldDef, type IndexDef } from '../store/schema.js';
+import { RECENT } from './recent-index.js';
 import { salesCollections } from './sales-schema.js';
 import { emailCollections } from './email-schema.js';
 import { viewCollections } from './views-schema.js';
@@ -57,6 +58,7 @@ export const partners: CollectionDef = {
     { name: 'partners_code_uq', fields: ['code'], unique: true },
     { name: 'partners_name', fields: ['name'] },
     { name: 'partners_kind', fields: ['kind', 'name'] },
+    { name: 'partners_recent', fields: RECENT('updatedAt') },
   ],
   search: ['code', 'name'],
 };
@@ -74,7 +76,10 @@ export const persons: CollectionDef = {
     customFields: json,
     ...stamps,
   },
-  indexes: [{ name: 'persons_partner', fields: ['partnerId', 'lastName'] }],
+  indexes: [
+    { name: 'persons_partner', fields: ['partnerId', 'lastName'] },
+    { name: 'persons_recent', fields: RECENT('updatedAt') },
+  ],
   search: ['firstName', 'lastName', 'emails'],
 };
 
@@ -137,6 +142,9 @@ export const tasks: CollectionDef = {
     // order): the first page is read in index order and the group counts are an index-only scan,
     // so status, privacy and creator ride along for the filter and the access rule (decision 0160).
     { name: 'tasks_owner_priority_due', fields: ['ownerId', 'priority', 'dueAt', 'id', 'status', 'private', 'createdBy'] },
+    // Search results newest first: a broad word is answered by walking this index and testing the
+    // match per row, stopping after a page; access fields ride along as in tasks_due (decision 0170).
+    { name: 'tasks_recent', fields: [...RECENT('updatedAt'), 'ownerId', 'createdBy', 'private', 'registerId'] },
   ],
   search: ['subject', 'description'],
 };
@@ -182,6 +190,7 @@ export const taskEntries: CollectionDef = {
   indexes: [
     { name: 'task_entries_task', fields: ['taskId', 'at'] },
     { name: 'task_entries_email', fields: ['emailId'] },
+    { name: 'task_entries_recent', fields: [...RECENT('at'), 'taskOwnerId', 'taskCreatorId', 'taskPrivate', 'taskRegisterId'] },
   ],
   search: ['body'],
 };
