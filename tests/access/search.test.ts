@@ -4,7 +4,7 @@
  * is never found, ranked or counted for someone else.
  */
 import { describe, expect, it } from 'vitest';
-import { where } from '@rapport/core';
+import { SEARCH_COUNT_CAP, where } from '@rapport/core';
 import { rejects, team } from './setup.js';
 
 /** Anna and Bartek, salespeople of one group: he sees her open tasks, not her private one. */
@@ -37,13 +37,36 @@ describe('access: full-text search', () => {
       ['notes', expect.any(String)],
       ['tasks', o.open.id],
     ]);
-    expect(bartek.counts).toEqual({ tasks: 2, notes: 1, partners: 0, persons: 0, emails: 0 });
+    expect(bartek.counts).toEqual({
+      tasks: { count: 2, exact: true },
+      notes: { count: 1, exact: true },
+      partners: { count: 0, exact: true },
+      persons: { count: 0, exact: true },
+      emails: { count: 0, exact: true },
+    });
     expect(JSON.stringify(bartek)).not.toContain('oufn');
 
     const anna = await o.asAnna.search('enova', { kinds: ['tasks', 'notes'] });
-    expect(anna.counts).toEqual({ tasks: 3, notes: 2 });
+    expect(anna.counts).toEqual({ tasks: { count: 3, exact: true }, notes: { count: 2, exact: true } });
     expect(anna.items.map((h) => h.id)).toContain(o.secret.id);
-    expect(await o.asBartek.search('poufne')).toMatchObject({ items: [], counts: { tasks: 0, notes: 0 } });
+    expect(await o.asBartek.search('poufne')).toMatchObject({ items: [], counts: { tasks: { count: 0, exact: true }, notes: { count: 0, exact: true } } });
+  });
+
+  it('counts stop at 1,000 and say so; a private match beyond what Bartek sees is not counted for him', async () => {
+    const o = await office();
+    const model = (await o.store.get<Record<string, unknown> & { id: string; version: number }>('tasks', o.open.id))!;
+    const many = Array.from({ length: SEARCH_COUNT_CAP - 1 }, (_, i) => ({ ...model, id: `${model.id}-m${i}`, number: `M${i}`, subject: `Masowe ${i}` }));
+    await o.store.createMany('tasks', many);
+    await o.asAnna.tasks.create({ subject: 'Masowe poufne', private: true });
+    // Bartek sees the 999; Anna also her private one: 1,000, still exact.
+    expect((await o.asBartek.search('masowe', { kinds: ['tasks'] })).counts).toEqual({ tasks: { count: SEARCH_COUNT_CAP - 1, exact: true } });
+    expect((await o.asAnna.search('masowe', { kinds: ['tasks'] })).counts).toEqual({ tasks: { count: SEARCH_COUNT_CAP, exact: true } });
+    await o.asAnna.tasks.create({ subject: 'Masowe jeszcze jedno' });
+    expect((await o.asBartek.search('masowe', { kinds: ['tasks'] })).counts).toEqual({ tasks: { count: SEARCH_COUNT_CAP, exact: true } });
+    const anna = await o.asAnna.search('masowe', { kinds: ['tasks'] });
+    expect(anna.counts).toEqual({ tasks: { count: SEARCH_COUNT_CAP, exact: false } });
+    expect(anna.ranked).toBe(200);
+    await rejects(o.asAnna.search('m'), 'VALIDATION');
   });
 
   it('the search filter in the operator store and in views holds the same rule, counts included', async () => {

@@ -147,6 +147,6 @@ export { DEFAULT_PIPELINE_STAGES, DEFAULT_PIPELINE_CODE } from './modules/opport
 export { OFFER_TRANSITIONS } from './modules/offers.js';
 export { CALENDAR_FIELDS, GRID_VIEWS } from './modules/calendar/index.js';
 export { DEFAULT_PRIORITY_WEIGHTS } from './modules/tracking/index.js';
-export { SEARCH_KINDS, SEARCH_WINDOW, SEARCH_MAX_LIMIT } from './modules/search/index.js';
-export type { SearchKind, SearchHit, SearchResult, SearchOptions } from './modules/search/index.js';
+export { SEARCH_KINDS, SEARCH_WINDOW, SEARCH_MAX_LIMIT, SEARCH_COUNT_CAP } from './modules/search/index.js';
+export type { SearchKind, SearchHit, SearchCount, SearchResult, SearchOptions } from './modules/search/index.js';
 export { offerLine, offerTotals } from './modules/offers/money.js';

@@ -18,6 +18,8 @@ import { columnName, tableName } from './naming.js';
 /** Bound parameters of one statement; `add` returns the placeholder to put in the SQL. */
 export class Params implements ParamSink {
   readonly values: unknown[] = [];
+  /** Search leaves are tested per row while the query walks its sort index (search-plan.ts). */
+  walk = false;
   constructor(private readonly dialect: Dialect) {}
   add(value: unknown): string {
     this.values.push(value);
@@ -122,9 +124,9 @@ export function compileFilter(table: Table, f: NormalFilter, params: Params, und
       // A null id is granted nothing, so its negation holds (an IN sub-select would be NULL).
       return `(${table.dialect.q(target(table, f.field).column.column)} IS NULL OR NOT (${grantExists(table, f, params)}))`;
     case 'search':
-      return d.searchMatch(table.def, f.tokens, params);
+      return d.searchMatch(table.def, f.tokens, params, params.walk);
     case 'notSearch':
-      return `NOT (${d.searchMatch(table.def, f.tokens, params)})`;
+      return `NOT (${d.searchMatch(table.def, f.tokens, params, params.walk)})`;
     default:
       break; // a leaf: below
   }

@@ -100,8 +100,17 @@ export interface Dialect {
    * write by the database itself, and filled from the rows already there; `down` removes it.
    */
   searchIndex(def: CollectionDef): { up: string[]; down: string[] };
-  /** A condition on `def`'s table: every token is a prefix of a token of the row's search fields (core's store/search.ts). */
-  searchMatch(def: CollectionDef, tokens: string[], params: ParamSink): string;
+  /**
+   * A condition on `def`'s table: every token is a prefix of a token of the row's search fields
+   * (core's store/search.ts). `walk`: the query reads rows in its sort index's order and tests
+   * the condition on each, so the condition must not become the way rows are found.
+   */
+  searchMatch(def: CollectionDef, tokens: string[], params: ParamSink, walk: boolean): string;
+  /**
+   * A statement whose column `n` counts the index's matches of `tokens`, stopping at `atMost`:
+   * for a database whose planner cannot see how many rows a word matches (search-plan.ts).
+   */
+  searchProbe?(def: CollectionDef, tokens: string[], params: ParamSink, atMost: number): string;
 }
 
 export const quoteIdentifier = (id: string) => `"${id.replace(/"/g, '""')}"`;

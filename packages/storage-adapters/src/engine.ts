@@ -4,6 +4,7 @@ import { tablesOf, type Table } from './compile.js';
 import { createIndexSql, createTableSql } from './ddl.js';
 import type { Dialect } from './dialect.js';
 import { wrapError } from './errors.js';
+import { SearchPlanner } from './search-plan.js';
 import { sameDef, type MigrationSet } from './migration-plan.js';
 import { MIGRATIONS_TABLE } from './naming.js';
 
@@ -43,6 +44,8 @@ export function sessionOf(runner: QueryRunner): Session {
 /** What differs between SQLite and PostgreSQL: connections, locking, transactions. */
 export abstract class Engine {
   readonly tables: Map<string, Table>;
+  /** Chooses how a page with a search word is read (search-plan.ts). */
+  searchPlanner = new SearchPlanner();
   private initializing: Promise<void> | undefined;
 
   constructor(

@@ -7,10 +7,12 @@ import {
   cursorFilter,
   encodeCursor,
   normalizeFilter,
+  resolveAtMost,
   resolveLimit,
   resolveSort,
   type AggregateQuery,
   type AggregateRow,
+  type CountOptions,
   type Filter,
   type FindQuery,
   type MigrationReport,
@@ -103,21 +105,28 @@ export class SqlStore implements Store {
     const filter: Filter | undefined = query.cursor
       ? { op: 'and', filters: [query.where ?? { op: 'and', filters: [] }, cursorFilter(this.engine.schema, collection, sort, query.cursor)] }
       : query.where;
-    const params = new Params(this.engine.dialect);
-    const whereSql = this.whereSql(table, filter, params);
-    const orderBy = compileOrderBy(table, sort, params);
+    const normal = this.normal(table, filter);
     const lock = query.skipLocked && this.session && this.engine.dialect.skipLockedClause ? ` ${this.engine.dialect.skipLockedClause}` : '';
-    const sql = `SELECT ${table.selectList} FROM ${table.sqlName} WHERE ${whereSql} ORDER BY ${orderBy} LIMIT ${limit + 1}${lock}`;
-    const { rows } = await this.run('read', 'find', collection, (s) => s.query(sql, params.values));
+    const { rows } = await this.run('read', 'find', collection, async (s) => {
+      const params = new Params(this.engine.dialect);
+      params.walk = await this.engine.searchPlanner.walk(s, table, normal, sort, () => new Params(this.engine.dialect));
+      const whereSql = compileFilter(table, normal, params);
+      const orderBy = compileOrderBy(table, sort, params);
+      const sql = `SELECT ${table.selectList} FROM ${table.sqlName} WHERE ${whereSql} ORDER BY ${orderBy} LIMIT ${limit + 1}${lock}`;
+      return s.query(sql, params.values);
+    });
     const items = rows.slice(0, limit).map((r) => table.decode(r) as T);
     const last = items.at(-1);
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(sort, last as Record<string, unknown>) : null };
   }
 
-  async count(collection: string, where?: Filter): Promise<number> {
+  async count(collection: string, where?: Filter, options?: CountOptions): Promise<number> {
     const table = this.engine.table(collection);
+    const atMost = resolveAtMost(options);
     const params = new Params(this.engine.dialect);
-    const sql = `SELECT COUNT(*) AS n FROM ${table.sqlName} WHERE ${this.whereSql(table, where, params)}`;
+    const select = `SELECT ${atMost === undefined ? 'COUNT(*) AS n' : '1'} FROM ${table.sqlName} WHERE ${this.whereSql(table, where, params)}`;
+    // A LIMIT inside lets the database stop reading after `atMost` matches.
+    const sql = atMost === undefined ? select : `SELECT COUNT(*) AS n FROM (${select} LIMIT ${atMost}) AS c`;
     const { rows } = await this.run('read', 'count', collection, (s) => s.query(sql, params.values));
     return Number(rows[0]?.n ?? 0);
   }

@@ -4,6 +4,7 @@ import { sqlite, SQLITE_LOWER } from './dialects/sqlite.js';
 import { entitySchemas } from './entities.js';
 import { wrapError } from './errors.js';
 import { Engine, sessionOf, silentLogger, type Session } from './engine.js';
+import { SearchPlanner } from './search-plan.js';
 import { SqlStore } from './sql-store.js';
 import { migrationsFor, type MigrationSet } from './migration-plan.js';
 import { coreMigrations } from './migrations/index.js';
@@ -18,6 +19,11 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** The migration set (default: the committed core migrations); for hosts and tests. */
   migrations?: MigrationSet;
+  /**
+   * From how many full-text matches a page walks its sort index instead of sorting every match
+   * (default 1000, decision 0170); tests lower it to reach both plans with a few records.
+   */
+  searchWalkFrom?: number;
 }
 
 interface RawStatement {
@@ -178,5 +184,6 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
   });
   const engine = new SqliteEngine('sqliteStore', sqlite, schema, dataSource, migrations);
+  if (options.searchWalkFrom !== undefined) engine.searchPlanner = new SearchPlanner(options.searchWalkFrom);
   return new SqlStore(engine);
 }

@@ -44,7 +44,7 @@ export function registerSearch(program: Command) {
         });
         emit(g, result, () => {
           const counts = Object.entries(result.counts)
-            .map(([k, n]) => `${k} ${n}`)
+            .map(([k, c]) => `${k} ${c.count}${c.exact ? '' : '+'}`)
             .join(', ');
           const rows = result.items.map((h) => [h.kind, h.title, h.snippet ?? '', day(h.at), String(h.score)]);
           const more = result.nextCursor ? `\nmore: rapport search ${JSON.stringify(words)} --cursor ${result.nextCursor}` : '';

@@ -2,7 +2,7 @@ import type { Context } from '../context.js';
 import type { Filter } from '../store/filter.js';
 import { findAll, readAll } from '../store/find-all.js';
 import type { StoredRecord } from '../store/schema.js';
-import type { AggregateQuery, AggregateRow, FindQuery, Page } from '../store/store.js';
+import type { AggregateQuery, AggregateRow, CountOptions, FindQuery, Page } from '../store/store.js';
 
 /**
  * The one door the calendar, the inbox, tracking and views read through. `ctx.store` is the
@@ -29,7 +29,7 @@ export function visibleReads(ctx: Context) {
       findAll<T>(ctx.store, collection, q(collection, query)),
     readAll: <T extends StoredRecord>(collection: string, query: Omit<FindQuery, 'limit' | 'cursor'>) =>
       readAll<T>(ctx.store, collection, q(collection, query)),
-    count: (collection: string, filter?: Filter): Promise<number> => ctx.store.count(collection, w(collection, filter)),
+    count: (collection: string, filter?: Filter, options?: CountOptions): Promise<number> => ctx.store.count(collection, w(collection, filter), options),
     aggregate: (collection: string, query: AggregateQuery): Promise<AggregateRow[]> => {
       const filter = w(collection, query.where);
       return ctx.store.aggregate(collection, { ...query, ...(filter ? { where: filter } : {}) });

@@ -2,7 +2,7 @@ import { RapportError } from '../errors.js';
 import { copyRecord } from './copy.js';
 import type { Filter } from './filter.js';
 import type { StoredRecord } from './schema.js';
-import { checkSequenceCount, type AggregateQuery, type FindQuery, type Store } from './store.js';
+import { checkSequenceCount, type AggregateQuery, type CountOptions, type FindQuery, type Store } from './store.js';
 
 const CACHED = new Set(['registers', 'partners', 'persons', 'operators']);
 
@@ -89,7 +89,7 @@ export function batchStore(tx: Store): BatchStore {
       settled(collection, () => tx.updateWhere<T>(collection, w, patch))
     ),
     deleteWhere: (collection: string, w: Filter) => (forget(collection), settled(collection, () => tx.deleteWhere(collection, w))),
-    count: (collection: string, w?: Filter) => settled(collection, () => tx.count(collection, w)),
+    count: (collection: string, w?: Filter, o?: CountOptions) => settled(collection, () => tx.count(collection, w, o)),
     aggregate: (collection: string, q: AggregateQuery) => settled(collection, () => tx.aggregate(collection, q)),
     nextSequence: (name: string, count = 1) => {
       checkSequenceCount(count);

@@ -3,8 +3,20 @@
  * every promise), the filter AST and its semantics, the schema a store must hold, and the
  * helpers every store shares (cursors, sorting, aggregation), so each adapter compiles only.
  */
-export type { Store, StoreCapabilities, FindQuery, Page, SortField, AggregateQuery, AggregateRow, Measure, GroupKey, MigrationReport } from './store.js';
-export { DEFAULT_LIMIT, MAX_LIMIT, checkSequenceCount } from './store.js';
+export type {
+  Store,
+  StoreCapabilities,
+  CountOptions,
+  FindQuery,
+  Page,
+  SortField,
+  AggregateQuery,
+  AggregateRow,
+  Measure,
+  GroupKey,
+  MigrationReport,
+} from './store.js';
+export { DEFAULT_LIMIT, MAX_LIMIT, checkSequenceCount, resolveAtMost } from './store.js';
 export { where, normalizeFilter, matches, readPath, compareScalars, filterFields, GRANT_KINDS, GRANTS_COLLECTION } from './filter.js';
 export type { Filter, NormalFilter, Scalar, GrantKind, GrantLevel, GrantLookup } from './filter.js';
 export {
@@ -16,6 +28,7 @@ export {
   FOLD_LETTERS,
   MAX_SEARCH_LENGTH,
   MAX_SEARCH_TOKENS,
+  MIN_SEARCH_TOKEN,
   SEARCH_TOKEN_LENGTH,
 } from './search.js';
 export { Schema, allFields, indexFields, ID_FIELD, VERSION_FIELD } from './schema.js';

@@ -5,8 +5,10 @@ import { GRANTS_COLLECTION, matches, normalizeFilter, readPath, type Filter, typ
 import { indexFields, Schema, type CollectionDef, type StoredRecord } from './schema.js';
 import {
   checkSequenceCount,
+  resolveAtMost,
   type AggregateQuery,
   type AggregateRow,
+  type CountOptions,
   type FindQuery,
   type MigrationReport,
   type Page,
@@ -288,8 +290,10 @@ class MemoryStore implements Store {
     };
   }
 
-  async count(collection: string, where?: Filter): Promise<number> {
-    return this.engine.select(collection, where).length;
+  async count(collection: string, where?: Filter, options?: CountOptions): Promise<number> {
+    const atMost = resolveAtMost(options);
+    const n = this.engine.select(collection, where).length;
+    return atMost === undefined ? n : Math.min(n, atMost);
   }
 
   update<T extends StoredRecord>(collection: string, id: string, patch: Partial<Omit<T, 'id' | 'version'>>, expectedVersion: number): Promise<T> {

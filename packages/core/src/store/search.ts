@@ -16,6 +16,11 @@ import { RapportError } from '../errors.js';
 
 /** Longest query text accepted (characters); longer is VALIDATION, never a database error. */
 export const MAX_SEARCH_LENGTH = 1000;
+/**
+ * Fewest characters of the longest query word. Every word is a prefix, and a query of one-letter
+ * prefixes only ("a") matches nearly every record: the index would read all of them (decision 0170).
+ */
+export const MIN_SEARCH_TOKEN = 2;
 /** Most distinct tokens in one query. */
 export const MAX_SEARCH_TOKENS = 16;
 /** Tokens are compared on their first this many characters (indexes keep long tokens whole). */
@@ -54,8 +59,8 @@ export function searchTokens(text: string): string[] {
 }
 
 /**
- * The distinct tokens of a query. Not a string, longer than `MAX_SEARCH_LENGTH` or with more
- * than `MAX_SEARCH_TOKENS` tokens is VALIDATION; a query of separators only has no tokens
+ * The distinct tokens of a query. Not a string, longer than `MAX_SEARCH_LENGTH`, with more
+ * than `MAX_SEARCH_TOKENS` tokens or with no token of `MIN_SEARCH_TOKEN` characters is VALIDATION; a query of separators only has no tokens
  * (and matches nothing).
  */
 export function queryTokens(query: unknown): string[] {
@@ -67,6 +72,13 @@ export function queryTokens(query: unknown): string[] {
   const tokens = [...new Set(searchTokens(query))];
   if (tokens.length > MAX_SEARCH_TOKENS) {
     throw new RapportError('VALIDATION', `search takes at most ${MAX_SEARCH_TOKENS} words (got ${tokens.length})`, { details: { field: 'q' } });
+  }
+  if (tokens.length > 0 && tokens.every((t) => [...t].length < MIN_SEARCH_TOKEN)) {
+    throw new RapportError(
+      'VALIDATION',
+      `search needs a word of at least ${MIN_SEARCH_TOKEN} letters or digits (got ${JSON.stringify(query.trim())}): a one-letter prefix matches nearly every record`,
+      { details: { field: 'q' } },
+    );
   }
   return tokens;
 }

@@ -26,7 +26,8 @@ export interface Store {
 
   find<T extends StoredRecord>(collection: string, query?: FindQuery): Promise<Page<T>>;
 
-  count(collection: string, where?: Filter): Promise<number>;
+  /** How many records match; with `atMost`, counting stops there (the answer is `min(n, atMost)`). */
+  count(collection: string, where?: Filter, options?: CountOptions): Promise<number>;
 
   /**
    * Applies `patch` when the stored version equals `expectedVersion`, and bumps the version by
@@ -90,6 +91,24 @@ export interface StoreCapabilities {
 export interface SortField {
   field: string;
   direction?: 'asc' | 'desc';
+}
+
+export interface CountOptions {
+  /**
+   * Stop counting at this many (1–1,000,000): "1,000 or more" costs a page, not every match
+   * (crm.search's counts of broad words, decision 0170).
+   */
+  atMost?: number;
+}
+
+/** Checks `CountOptions.atMost`: a whole number from 1 to 1,000,000, or absent. */
+export function resolveAtMost(options: CountOptions | undefined): number | undefined {
+  const n = options?.atMost;
+  if (n === undefined) return undefined;
+  if (!Number.isSafeInteger(n) || n < 1 || n > 1_000_000) {
+    throw new RapportError('VALIDATION', `count atMost must be a whole number from 1 to 1000000 (got ${String(n)})`, { details: { field: 'atMost' } });
+  }
+  return n;
 }
 
 export interface FindQuery {

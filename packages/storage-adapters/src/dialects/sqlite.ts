@@ -10,6 +10,9 @@ const jsonPath = (keys: string[]) => `$${keys.map((k) => `."${k}"`).join('')}`;
 const JSON_TYPES = { string: `'text'`, number: `'integer', 'real'`, boolean: `'true', 'false'` } as const;
 const BUCKETS = { year: '%Y', month: '%Y-%m', day: '%Y-%m-%d' } as const;
 
+/** An FTS5 query: each token a quoted prefix term, all required. */
+const ftsQuery = (tokens: string[]) => tokens.map((t) => `"${t.replace(/"/g, '""')}"*`).join(' ');
+
 /** SQLite (better-sqlite3): dates as epoch milliseconds, booleans as 0/1, JSON as text read by json1. */
 export const sqlite: Dialect = {
   name: 'sqlite',
@@ -104,9 +107,14 @@ export const sqlite: Dialect = {
     };
   },
   // Each token a quoted prefix term (tokens are letters and digits: no FTS syntax reaches MATCH).
-  searchMatch(def, tokens, params) {
+  // Walking, the unary + keeps SQLite from looking rows up by the matches' rowids: it reads the
+  // sort index and tests each row against the matches, built once into a temporary index.
+  searchMatch(def, tokens, params, walk) {
     const n = searchNames(def);
-    const query = tokens.map((t) => `"${t.replace(/"/g, '""')}"*`).join(' ');
-    return `${n.table}.rowid IN (SELECT rowid FROM ${n.fts} WHERE ${n.fts} MATCH ${params.add(query)})`;
+    return `${walk ? '+' : ''}${n.table}.rowid IN (SELECT rowid FROM ${n.fts} WHERE ${n.fts} MATCH ${params.add(ftsQuery(tokens))})`;
+  },
+  searchProbe(def, tokens, params, atMost) {
+    const n = searchNames(def);
+    return `SELECT COUNT(*) AS n FROM (SELECT rowid FROM ${n.fts} WHERE ${n.fts} MATCH ${params.add(ftsQuery(tokens))} LIMIT ${Math.floor(atMost)})`;
   },
 };

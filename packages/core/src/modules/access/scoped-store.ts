@@ -4,7 +4,7 @@ import { RapportError, notFound } from '../../errors.js';
 import type { Task } from '../../domain/types.js';
 import { where, type Filter } from '../../store/filter.js';
 import type { StoredRecord } from '../../store/schema.js';
-import type { AggregateQuery, FindQuery, Store } from '../../store/store.js';
+import type { AggregateQuery, CountOptions, FindQuery, Store } from '../../store/store.js';
 import { ACCESS_COLLECTIONS, allows, collectionFilter, forbidden, type AccessEngine } from './engine.js';
 import type { Principal } from './principal.js';
 import { GOVERNED, childFilter, emailsFilter, timelineFilter } from './rules.js';
@@ -169,8 +169,8 @@ export function scopedStore(base: Store, engine: AccessEngine, actorId: string |
       return base.find<T>(collection, rule ? { ...query, where: and(query.where, rule) } : query);
     },
 
-    async count(collection: string, filter?: Filter) {
-      return base.count(collection, and(filter, await readFilter(collection)));
+    async count(collection: string, filter?: Filter, options?: CountOptions) {
+      return base.count(collection, and(filter, await readFilter(collection)), options);
     },
 
     async aggregate(collection: string, query: AggregateQuery) {

@@ -9,9 +9,18 @@ import { KINDS, SEARCH_KINDS, type SearchKind } from './kinds.js';
 
 export { SEARCH_KINDS, type SearchKind } from './kinds.js';
 
-/** The newest matches of each kind that are ranked; `counts` still counts every match. */
+/** The newest matches of each kind that are ranked; `counts` counts further, up to `SEARCH_COUNT_CAP`. */
 export const SEARCH_WINDOW = 200;
 export const SEARCH_MAX_LIMIT = 50;
+/** Counts stop here: beyond it a count says "at least" (`exact: false`), decision 0170. */
+export const SEARCH_COUNT_CAP = 1000;
+
+/** How many records of a kind match: exact, or a lower bound when there are more than `SEARCH_COUNT_CAP`. */
+export interface SearchCount {
+  count: number;
+  /** False when counting stopped at `SEARCH_COUNT_CAP`: there are more (shown as "1000+"). */
+  exact: boolean;
+}
 
 export interface SearchOptions {
   /** Kinds to look in (default all: tasks, notes, partners, persons, emails). */
@@ -38,8 +47,8 @@ export interface SearchHit {
 export interface SearchResult {
   items: SearchHit[];
   nextCursor: string | null;
-  /** Every match per kind the operator may read (exact, not bounded by the ranking window). */
-  counts: Partial<Record<SearchKind, number>>;
+  /** Matches per kind the operator may read: exact up to `SEARCH_COUNT_CAP`, else that many and `exact: false`. */
+  counts: Partial<Record<SearchKind, SearchCount>>;
   /** How many hits the ranking ordered: the newest `SEARCH_WINDOW` matches of each kind. */
   ranked: number;
 }
@@ -95,16 +104,18 @@ export function searchModule(ctx: Context) {
       throw new RapportError('VALIDATION', `search.limit is at most ${SEARCH_MAX_LIMIT} (got ${limit})`, { details: { field: 'limit' } });
     const key = { q: tokens.join(' '), k: kinds.join(',') };
     const offset = options.cursor === undefined ? 0 : decode(v.text('search.cursor', options.cursor, { max: 500 }), key.q, key.k);
-    if (tokens.length === 0) return { items: [], nextCursor: null, counts: Object.fromEntries(kinds.map((k) => [k, 0])), ranked: 0 };
+    if (tokens.length === 0) return { items: [], nextCursor: null, counts: Object.fromEntries(kinds.map((k) => [k, { count: 0, exact: true }])), ranked: 0 };
 
     const filter = where.search(q);
     const reads = visibleReads(ctx);
     const hits: SearchHit[] = [];
-    const counts: Partial<Record<SearchKind, number>> = {};
+    const counts: Partial<Record<SearchKind, SearchCount>> = {};
     for (const kind of kinds) {
       const def = KINDS[kind];
-      counts[kind] = await reads.count(def.collection, filter);
       const page = await reads.find<Rec>(def.collection, { where: filter, sort: [{ field: def.dateField, direction: 'desc' }], limit: SEARCH_WINDOW });
+      // A window that holds every match is its own count; past it, count up to the cap and no further.
+      const n = page.nextCursor ? await reads.count(def.collection, filter, { atMost: SEARCH_COUNT_CAP + 1 }) : page.items.length;
+      counts[kind] = n > SEARCH_COUNT_CAP ? { count: SEARCH_COUNT_CAP, exact: false } : { count: n, exact: true };
       for (const r of page.items) {
         hits.push({
           kind,

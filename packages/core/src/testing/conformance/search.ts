@@ -121,6 +121,20 @@ export function describeSearch({ seeded, fresh, codes }: Suite): void {
       await expectCode(store.find(items.name, { where: where.search('x'.repeat(MAX_SEARCH_LENGTH + 1)) }), 'VALIDATION');
       await expectCode(store.count(items.name, where.search(Array.from({ length: 17 }, (_, i) => `w${i}`).join(' '))), 'VALIDATION');
       await expectCode(store.find(items.name, { where: { op: 'search', value: 42 } as never }), 'VALIDATION');
+      // One-letter words only would read nearly every record: VALIDATION; beside a longer word they are prefixes.
+      await expectCode(store.find(items.name, { where: where.search('a') }), 'VALIDATION');
+      await expectCode(store.count(items.name, where.search('j k')), 'VALIDATION');
+      expect(await codes(store, where.search('jan k'))).toEqual(['C0005']);
+    });
+
+    it('counts at most `atMost` matches when asked, exactly otherwise', async () => {
+      const store = await seeded(rows());
+      expect(await store.count(items.name, where.search('sedinta'))).toBe(2);
+      expect(await store.count(items.name, where.search('sedinta'), { atMost: 1 })).toBe(1);
+      expect(await store.count(items.name, where.search('sedinta'), { atMost: 5 })).toBe(2);
+      expect(await store.count(items.name, undefined, { atMost: 4 })).toBe(4);
+      await expectCode(store.count(items.name, undefined, { atMost: 0 }), 'VALIDATION');
+      await expectCode(store.count(items.name, undefined, { atMost: 1.5 }), 'VALIDATION');
     });
 
     it('is VALIDATION on a collection without search fields', async () => {

@@ -1,0 +1,62 @@
+import { indexFields, type NormalFilter, type ResolvedSort } from '@rapport/core/store';
+import type { Params, Table } from './compile.js';
+import type { Session } from './engine.js';
+
+/**
+ * How a page with a search word is read (decision 0170). "Match then sort" reads every match
+ * from the full-text index and sorts them: right for rare words, but a word in 10 % of 1M tasks
+ * means 100,000 rows read for a page of 50. "Walk" reads rows in the order of an index that
+ * serves the page's sort and tests the match per row, stopping after a page: right for broad
+ * words. PostgreSQL chooses by itself (its statistics of lexemes); SQLite's planner knows nothing
+ * of FTS5's counts, so the dialect's `searchProbe` counts the index's matches up to a threshold
+ * and the store chooses. Both plans return the same rows in the same order.
+ */
+
+/** Matches from which a SQLite page walks its sort index rather than sorting every match. */
+export const WALK_FROM = 1000;
+
+/** Probe answers kept per store (the word's breadth changes slowly; paging re-reads it). */
+const CACHE_SIZE = 256;
+const CACHE_MS = 60_000;
+
+/** The first search leaf that every matching row must satisfy (the filter itself, or one of its top-level AND). */
+export function topSearch(f: NormalFilter): string[] | undefined {
+  if (f.op === 'search') return f.tokens;
+  if (f.op !== 'and') return undefined;
+  for (const c of f.filters) if (c.op === 'search') return c.tokens;
+  return undefined;
+}
+
+/** Whether an index of the table returns rows in `sort` order (its leading fields, all in order or all reversed). */
+export function indexServes(table: Table, sort: ResolvedSort[]): boolean {
+  return table.def.indexes.some((ix) => {
+    const fields = indexFields(ix);
+    if (fields.length < sort.length) return false;
+    const flip = (fields[0]!.desc ?? false) !== sort[0]!.desc;
+    return sort.every((s, i) => fields[i]!.field === s.field && ((fields[i]!.desc ?? false) !== s.desc) === flip);
+  });
+}
+
+export class SearchPlanner {
+  private readonly cache = new Map<string, { walk: boolean; at: number }>();
+
+  constructor(readonly walkFrom = WALK_FROM) {}
+
+  /** Whether a find of `filter` sorted by `sort` should walk the sort index and test the search per row. */
+  async walk(s: Session, table: Table, filter: NormalFilter, sort: ResolvedSort[], params: () => Params): Promise<boolean> {
+    const d = table.dialect;
+    const tokens = topSearch(filter);
+    if (!tokens || !d.searchProbe || tokens.length === 0 || !indexServes(table, sort)) return false;
+    const key = `${table.name}\u0000${tokens.join(' ')}`;
+    const now = Date.now();
+    const hit = this.cache.get(key);
+    if (hit && now - hit.at < CACHE_MS) return hit.walk;
+    const p = params();
+    const { rows } = await s.query(d.searchProbe(table.def, tokens, p, this.walkFrom), p.values);
+    const walk = Number(rows[0]?.n ?? 0) >= this.walkFrom;
+    this.cache.delete(key);
+    this.cache.set(key, { walk, at: now });
+    if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+    return walk;
+  }
+}
