@@ -111,6 +111,12 @@ export interface Dialect {
    * for a database whose planner cannot see how many rows a word matches (search-plan.ts).
    */
   searchProbe?(def: CollectionDef, tokens: string[], params: ParamSink, atMost: number): string;
+  /**
+   * A FROM clause and its first condition that read `def`'s rows in the full-text index's own
+   * order, as they are found: a capped count stops after `atMost` rows instead of collecting
+   * every match first (SQLite materialises an `IN (SELECT …)`). Where absent, the count filters.
+   */
+  searchDriven?(def: CollectionDef, tokens: string[], params: ParamSink): { from: string; where: string };
 }
 
 export const quoteIdentifier = (id: string) => `"${id.replace(/"/g, '""')}"`;

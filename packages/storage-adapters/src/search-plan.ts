@@ -21,10 +21,17 @@ const CACHE_MS = 60_000;
 
 /** The first search leaf that every matching row must satisfy (the filter itself, or one of its top-level AND). */
 export function topSearch(f: NormalFilter): string[] | undefined {
-  if (f.op === 'search') return f.tokens;
+  return splitSearch(f)?.tokens;
+}
+
+/** That leaf's tokens and the rest of the filter (what a row must also satisfy). */
+export function splitSearch(f: NormalFilter): { tokens: string[]; rest: NormalFilter } | undefined {
+  if (f.op === 'search') return { tokens: f.tokens, rest: { op: 'true' } };
   if (f.op !== 'and') return undefined;
-  for (const c of f.filters) if (c.op === 'search') return c.tokens;
-  return undefined;
+  const i = f.filters.findIndex((c) => c.op === 'search');
+  const leaf = f.filters[i];
+  if (!leaf || leaf.op !== 'search') return undefined;
+  return { tokens: leaf.tokens, rest: { op: 'and', filters: f.filters.filter((_, j) => j !== i) } };
 }
 
 /** Whether an index of the table returns rows in `sort` order (its leading fields, all in order or all reversed). */

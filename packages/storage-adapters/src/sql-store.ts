@@ -22,6 +22,7 @@ import {
 } from '@rapport/core/store';
 import { compileAggregate, compileFilter, compileOrderBy, decodeAggregate, Params, type Table } from './compile.js';
 import { codecOf } from './dialect.js';
+import { splitSearch } from './search-plan.js';
 import { wrapError } from './errors.js';
 import { SEQUENCES_TABLE } from './naming.js';
 import { Engine, type Session } from './engine.js';
@@ -124,7 +125,14 @@ export class SqlStore implements Store {
     const table = this.engine.table(collection);
     const atMost = resolveAtMost(options);
     const params = new Params(this.engine.dialect);
-    const select = `SELECT ${atMost === undefined ? 'COUNT(*) AS n' : '1'} FROM ${table.sqlName} WHERE ${this.whereSql(table, where, params)}`;
+    const normal = this.normal(table, where);
+    const driven = atMost === undefined ? undefined : splitSearch(normal);
+    const d = this.engine.dialect;
+    const from =
+      driven && d.searchDriven && driven.tokens.length > 0
+        ? ((s) => `${s.from} WHERE ${s.where} AND ${compileFilter(table, driven.rest, params)}`)(d.searchDriven(table.def, driven.tokens, params))
+        : `${table.sqlName} WHERE ${compileFilter(table, normal, params)}`;
+    const select = `SELECT ${atMost === undefined ? 'COUNT(*) AS n' : '1'} FROM ${from}`;
     // A LIMIT inside lets the database stop reading after `atMost` matches.
     const sql = atMost === undefined ? select : `SELECT COUNT(*) AS n FROM (${select} LIMIT ${atMost}) AS c`;
     const { rows } = await this.run('read', 'count', collection, (s) => s.query(sql, params.values));

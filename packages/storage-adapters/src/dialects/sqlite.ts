@@ -113,6 +113,13 @@ export const sqlite: Dialect = {
     const n = searchNames(def);
     return `${walk ? '+' : ''}${n.table}.rowid IN (SELECT rowid FROM ${n.fts} WHERE ${n.fts} MATCH ${params.add(ftsQuery(tokens))})`;
   },
+  searchDriven(def, tokens, params) {
+    const n = searchNames(def);
+    // CROSS JOIN keeps the matches the outer loop, so rows come as FTS5 finds them; the sub-select
+    // names only the rowid, so the FTS table's columns never clash with the table's in a filter.
+    const matches = `(SELECT rowid AS "rapport_match" FROM ${n.fts} WHERE ${n.fts} MATCH ${params.add(ftsQuery(tokens))})`;
+    return { from: `${matches} AS "rapport_m" CROSS JOIN ${n.table} ON ${n.table}.rowid = "rapport_m"."rapport_match"`, where: '1=1' };
+  },
   searchProbe(def, tokens, params, atMost) {
     const n = searchNames(def);
     return `SELECT COUNT(*) AS n FROM (SELECT rowid FROM ${n.fts} WHERE ${n.fts} MATCH ${params.add(ftsQuery(tokens))} LIMIT ${Math.floor(atMost)})`;

@@ -133,6 +133,10 @@ export function describeSearch({ seeded, fresh, codes }: Suite): void {
       expect(await store.count(items.name, where.search('sedinta'), { atMost: 1 })).toBe(1);
       expect(await store.count(items.name, where.search('sedinta'), { atMost: 5 })).toBe(2);
       expect(await store.count(items.name, undefined, { atMost: 4 })).toBe(4);
+      // With other conditions, on the search fields too (a store may read the matches first).
+      expect(await store.count(items.name, where.and(where.search('sedinta'), where.gt('qty', 2)), { atMost: 5 })).toBe(1);
+      expect(await store.count(items.name, where.and(where.search('sedinta'), where.ne('name', null), where.not(where.isNull('body'))), { atMost: 5 })).toBe(1);
+      expect(await store.count(items.name, where.and(where.search('sedinta'), where.not(where.search('stefan'))), { atMost: 5 })).toBe(1);
       await expectCode(store.count(items.name, undefined, { atMost: 0 }), 'VALIDATION');
       await expectCode(store.count(items.name, undefined, { atMost: 1.5 }), 'VALIDATION');
     });
