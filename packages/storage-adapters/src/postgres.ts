@@ -49,11 +49,14 @@ interface PgPool extends PgQueryable {
 /**
  * Reads run as named prepared statements: each pooled connection parses and plans a query
  * shape once, which is most of the cost of a sub-millisecond indexed read. Shapes are few
- * (one per filter form), so the per-connection cache stays small.
+ * (one per filter form), so the per-connection cache stays small. Not a full-text search: its
+ * best plan depends on the word (walk the recency index for a common word, the GIN index for a
+ * rare one, decision 0170), and after five runs PostgreSQL may keep one generic plan for every
+ * word — a rare word walking a million rows. Those are planned with their word each time.
  */
 const statementNames = new Map<string, string>();
 function statementName(sql: string): string | undefined {
-  if (!sql.startsWith('SELECT') || sql.length > 4000) return undefined;
+  if (!sql.startsWith('SELECT') || sql.length > 4000 || sql.includes('::tsquery')) return undefined;
   let name = statementNames.get(sql);
   if (!name && statementNames.size < 2000) statementNames.set(sql, (name = `rapport_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`));
   return name;

@@ -57,6 +57,8 @@ function expected(word: RegExp): string[] {
 interface Captured {
   sql: string;
   params: unknown[];
+  /** A named (prepared) statement's name, on PostgreSQL. */
+  name?: string;
 }
 
 const newestFirst = [{ field: 'updatedAt', direction: 'desc' as const }];
@@ -151,7 +153,13 @@ describe('search pages: a broad word walks the newest-first index, a rare word s
       const query = pg.Client.prototype.query;
       pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
         const [first, second] = args as [string | { text: string; values?: unknown[] }, unknown[] | undefined];
-        if (hook.on) hook.seen.push(typeof first === 'string' ? { sql: first, params: second ?? [] } : { sql: first.text, params: first.values ?? [] });
+        if (hook.on) {
+          const c =
+            typeof first === 'string'
+              ? { sql: first, params: second ?? [] }
+              : { sql: first.text, params: first.values ?? [], name: (first as { name?: string }).name };
+          hook.seen.push(c);
+        }
         return (query as (...a: unknown[]) => unknown).apply(this, args);
       } as typeof query;
       const store: Store = postgresStore({ url: PG_URL, schemaName, poolSize: 2 });
@@ -172,6 +180,9 @@ describe('search pages: a broad word walks the newest-first index, a rare word s
 
         const rare = await pages(store, 'rzadki', hook);
         expect(rare.ids).toEqual(RARE); // its plan is PostgreSQL's choice, by its estimate of the word
+        // Planned with its word every time: a prepared statement's generic plan would serve every word alike.
+        for (let i = 0; i < 6; i++) await pages(store, i % 2 ? 'zolc' : 'rzadki', hook);
+        expect(hook.seen.filter((c) => /tsquery/.test(c.sql) && c.name !== undefined)).toEqual([]);
       } finally {
         pg.Client.prototype.query = query;
         await raw.end();
