@@ -2,6 +2,7 @@ export { createApiServer, rapportApi } from './server/app.js';
 export type { ApiOptions, ServerOptions, InternalErrorReport } from './server/app.js';
 export type { NotificationRouteOptions, InboxCounts } from './server/notifications.js';
 export type { SmsCallbackOptions } from './server/sms-status.js';
+export type { Printer, PrintRouteKind } from './server/print.js';
 export { ApiError } from './server/errors.js';
 export type { ErrorBody, ApiErrorCode } from './server/errors.js';
 export type { HistoryView, TaskView, PersonView, EmailView, OpportunityView } from './server/history.js';

@@ -43,6 +43,8 @@ export async function startServer(crm: Crm, options: ServeOptions): Promise<Runn
       publicOrigin,
       logger: false,
       onInternalError: logInternalError,
+      // pdfmake loads with the first print, not with the server.
+      print: async (acting, request, out) => (await import('@rapport/export')).printRecord(acting, request, out),
     });
   let app = await make();
   await app.listen({ port: options.port, host: options.host });

@@ -15,6 +15,7 @@ import { defaultTracker, type Tracker } from './track.js';
 import { calendarApi, feedRoute } from './calendar.js';
 import { viewsApi } from './views.js';
 import { searchApi } from './search.js';
+import { printApi, type Printer } from './print.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -55,6 +56,8 @@ export interface ApiOptions {
   onInternalError?: (report: InternalErrorReport) => void;
   /** The notification stream's poll and heartbeat intervals. */
   notifications?: NotificationRouteOptions;
+  /** Serves GET /api/v1/print/:kind/:id with it (`printRecord` of `@rapport/export`); without it the route answers 501. */
+  print?: Printer;
   /** Accept the SMS provider's delivery reports at POST /api/v1/sms/status (off without it). */
   smsCallback?: SmsCallbackOptions;
 }
@@ -197,6 +200,7 @@ export const rapportApi: FastifyPluginAsync<ApiOptions> = async (app, options) =
     calendarApi(api, crm);
     viewsApi(api, crm);
     searchApi(api, crm);
+    printApi(api, crm, options.print);
 
     api.get('/api/v1/tasks/:id', async (request) => {
       const { id } = request.params as { id: string };

@@ -2,7 +2,15 @@ import { isRapportError, type RapportErrorCode } from '@rapport/core';
 
 /** The error codes the HTTP API answers with, beside RapportError's own. */
 export type ApiErrorCode =
-  RapportErrorCode | 'UNAUTHORIZED' | 'BAD_REQUEST' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'URI_TOO_LONG' | 'RATE_LIMITED' | 'INTERNAL';
+  | RapportErrorCode
+  | 'UNAUTHORIZED'
+  | 'BAD_REQUEST'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'URI_TOO_LONG'
+  | 'RATE_LIMITED'
+  | 'NOT_IMPLEMENTED'
+  | 'INTERNAL';
 
 /** An error the API reports as `{ error: { code, message } }` with this HTTP status. */
 export class ApiError extends Error {
