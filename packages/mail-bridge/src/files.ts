@@ -7,6 +7,7 @@ import type { Crm, EmailSource, MailPolicy } from '@rapport/core';
 import { mboxMessages, messageStartsAt, readMboxHead } from './mbox.js';
 import { sharedParsePool, type PoolResult } from './parse-pool.js';
 import { MailPipeline } from './pipeline.js';
+import { DEFAULT_BATCH } from './batch-size.js';
 import { emptyReport, type ProgressListener, type SyncReport } from './report.js';
 import { requireBlobStore } from './require-blobs.js';
 
@@ -14,7 +15,7 @@ export interface FileImportOptions {
   /** Mail policy overrides for this import. */
   policy?: Partial<MailPolicy>;
   onProgress?: ProgressListener;
-  /** Messages per transaction (default 200), as for IMAP. */
+  /** Messages per transaction (default 500, decision 0193), as for IMAP. */
   batchSize?: number;
   /** Parse messages on a worker thread while the main thread writes to the CRM (default true). */
   parseWorker?: boolean;
@@ -140,7 +141,7 @@ export async function importMbox(crm: Crm, files: string | string[], options: Fi
       done += count;
       options.onProgress?.({ done, total: null, report });
     };
-    const batcher = new Batcher(pipeline, Math.max(1, options.batchSize ?? 200), save);
+    const batcher = new Batcher(pipeline, Math.max(1, options.batchSize ?? DEFAULT_BATCH), save);
     for await (const m of mboxMessages(path, from, WHOLE_UP_TO)) {
       n++;
       // Locations of mbox messages: the file, its generation and the message's number in it.
@@ -175,7 +176,7 @@ export async function importEml(crm: Crm, files: string | string[], options: Fil
     done += count;
     options.onProgress?.({ done, total: list.length, report });
   };
-  const batcher = new Batcher(pipeline, Math.max(1, options.batchSize ?? 200), progress);
+  const batcher = new Batcher(pipeline, Math.max(1, options.batchSize ?? DEFAULT_BATCH), progress);
   for (const file of list) {
     const path = resolve(file);
     let size: number;

@@ -4,6 +4,7 @@ import { RapportError, type Crm, type MailCheckpoint, type MailPolicy } from '@r
 import { closeClient, connectImap, connectionClosed, describeTarget, imapError, untilClosed, type ImapConnection } from './connection.js';
 import { expungedByDiff, openMailbox, parseUidSet, uidRanges, type MailboxGeneration } from './expunge.js';
 import { importStep, planSteps, prefetch, type StepContext } from './fetch-steps.js';
+import { DEFAULT_BATCH } from './batch-size.js';
 import { MailPipeline } from './pipeline.js';
 import { sharedParsePool, type ParsePool } from './parse-pool.js';
 import { emptyReport, mergeReport, type MailboxReport, type ProgressListener, type SyncReport } from './report.js';
@@ -17,7 +18,7 @@ export interface ImapSyncOptions extends ImapConnection {
   mailboxes?: string[];
   /** First sync (and resync after a UIDVALIDITY change): only messages since this date. */
   since?: Date;
-  /** UIDs per batch; the checkpoint advances after each batch has committed (default 200). */
+  /** UIDs per batch; the checkpoint advances after each batch has committed (default 500, see decision 0193). */
   batchSize?: number;
   /** Parse messages on a worker thread while the main thread writes to the CRM (default true). */
   parseWorker?: boolean;
@@ -123,7 +124,7 @@ export class ImapSync {
       const found = await client.search({ uid: `${lastUid + 1}:*`, ...(first && o.since ? { since: o.since } : {}) }, { uid: true });
       if (!client.usable) throw connectionClosed(o, `SEARCH ${mailbox}`);
       const uids = (found || []).filter((u) => u > lastUid).sort((a, b) => a - b);
-      const batchSize = Math.max(1, o.batchSize ?? 200);
+      const batchSize = Math.max(1, o.batchSize ?? DEFAULT_BATCH);
       let done = 0;
       const ctx: StepContext = { client, mailbox, connection: o, pipeline, source: (uid) => ({ account: this.account, mailbox, uidValidity, uid }) };
       // While one group of messages is parsed and ingested, the next one is already being fetched.

@@ -180,7 +180,12 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     timeout: options.busyTimeoutMs ?? 5000,
     prepareDatabase: (db: { pragma(s: string): unknown }) => {
       db.pragma(`busy_timeout = ${Math.floor(options.busyTimeoutMs ?? 5000)}`);
-      if (file) db.pragma('synchronous = NORMAL');
+      if (file) {
+        db.pragma('synchronous = NORMAL');
+        // A checkpoint every 4,000 WAL pages (16 MB) rather than 1,000: a page dirtied by several
+        // commits in between is copied into the database once (an import wrote ~20 % fewer bytes, decision 0193).
+        db.pragma('wal_autocheckpoint = 4000');
+      }
     },
   });
   const engine = new SqliteEngine('sqliteStore', sqlite, schema, dataSource, migrations);
