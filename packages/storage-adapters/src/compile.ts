@@ -123,6 +123,11 @@ export function compileFilter(table: Table, f: NormalFilter, params: Params, und
     case 'notGranted':
       // A null id is granted nothing, so its negation holds (an IN sub-select would be NULL).
       return `(${table.dialect.q(target(table, f.field).column.column)} IS NULL OR NOT (${grantExists(table, f, params)}))`;
+    case 'readable':
+      return parentLookup(table, f, params);
+    case 'notReadable':
+      // A null field names no row, so its negation holds (an IN sub-select would be NULL).
+      return `(${d.q(target(table, f.field).column.column)} IS NULL OR NOT (${parentLookup(table, f, params)}))`;
     case 'search':
       return d.searchMatch(table.def, f.tokens, params, params.walk);
     case 'notSearch':
@@ -175,6 +180,18 @@ function longList(d: Dialect, column: Column, col: string, values: Scalar[], par
   );
 }
 
+/**
+ * A `readable` leaf: the parent's rows its filter admits, looked up in the same statement
+ * (`Dialect.readable`). The parent is a closed name (checked), never the table being filtered, so
+ * the sub-select's unqualified columns are the parent's and the field is qualified by its table.
+ */
+function parentLookup(table: Table, f: Extract<NormalFilter, { op: 'readable' | 'notReadable' }>, params: Params): string {
+  const d = table.dialect;
+  const parent = table.sibling(f.collection);
+  const field = `${table.sqlName}.${d.q(target(table, f.field).column.column)}`;
+  return d.readable(field, parent.sqlName, `${parent.sqlName}.${d.q(parent.column('id').column)}`, () => compileFilter(parent, f.filter, params));
+}
+
 /** The alias of the grant table inside the lookup, apart from the table being filtered. */
 const GRANT_ALIAS = 'rapport_grant';
 
@@ -215,7 +232,7 @@ function containsExpr(d: Dialect, expr: string, needle: string, ignoreCase: bool
 function compileJsonLeaf(
   table: Table,
   t: Target,
-  f: Exclude<NormalFilter, { op: 'and' | 'or' | 'true' | 'false' | 'search' | 'notSearch' | 'granted' | 'notGranted' }>,
+  f: Exclude<NormalFilter, { op: 'and' | 'or' | 'true' | 'false' | 'search' | 'notSearch' | 'granted' | 'notGranted' | 'readable' | 'notReadable' }>,
   params: Params,
 ): string {
   const d = table.dialect;

@@ -75,6 +75,11 @@ export interface Dialect {
     keys: (principal: string) => string,
     level: () => string,
   ): string;
+  /**
+   * A `readable` leaf: whether `field` names a row of the table `from` (its id column `id`) that
+   * `where()` admits (the condition's parameters are added when it is called).
+   */
+  readable(field: string, from: string, id: string, where: () => string): string;
   /** The 1-based position of `needle` in `haystack`, 0 when absent (literal: no wildcards). */
   position(haystack: string, needle: string): string;
   /** Lower-cases text for case-insensitive search, beyond ASCII (Ł → ł, Ş → ş), as JavaScript does. */

@@ -1,5 +1,5 @@
 import { RapportError } from '../errors.js';
-import { GRANT_KINDS, GRANTS_COLLECTION, type NormalFilter, type Scalar } from './filter.js';
+import { GRANT_KINDS, GRANTS_COLLECTION, READABLE_COLLECTIONS, type NormalFilter, type Scalar } from './filter.js';
 import type { FieldDef, Schema } from './schema.js';
 import type { AggregateQuery, SortField } from './store.js';
 
@@ -98,6 +98,9 @@ export function checkFilter(schema: Schema, collection: string, f: NormalFilter)
     case 'granted':
     case 'notGranted':
       return checkGranted(schema, collection, f);
+    case 'readable':
+    case 'notReadable':
+      return checkReadable(schema, collection, f);
     default:
       break; // a leaf: below
   }
@@ -134,6 +137,17 @@ function checkGranted(schema: Schema, collection: string, f: Extract<NormalFilte
     throw fail(`granted on ${where}: principals must be a list of strings`, f.field);
   if (!schema.collections.some((c) => c.name === GRANTS_COLLECTION))
     throw fail(`granted on ${where}: this schema has no ${GRANTS_COLLECTION} collection`, f.field);
+}
+
+/** A parent lookup: a text id field, another collection from the closed list, a filter valid on that collection. */
+function checkReadable(schema: Schema, collection: string, f: Extract<NormalFilter, { op: 'readable' | 'notReadable' }>): void {
+  const { def, jsonPath } = checkPath(schema, collection, f.field);
+  const where = `${collection}.${f.field}`;
+  if (jsonPath.length > 0 || (def.type !== 'string' && def.type !== 'text')) throw fail(`readable needs a text id field; ${where} is not one`, f.field);
+  if (!(READABLE_COLLECTIONS as readonly unknown[]).includes(f.collection) || f.collection === collection)
+    throw fail(`readable on ${where}: collection must be one of ${READABLE_COLLECTIONS.join(', ')} other than ${collection} (got ${show(f.collection)})`, f.field);
+  if (!schema.collections.some((c) => c.name === f.collection)) throw fail(`readable on ${where}: this schema has no ${f.collection} collection`, f.field);
+  checkFilter(schema, f.collection, f.filter);
 }
 
 const searchable = (schema: Schema) =>

@@ -27,6 +27,10 @@ import { matchesSearch, queryTokens } from './search.js';
  * the record whose id is in `field` to one of `principals`, at `level` or above (`edit` > `read`):
  * access rules test "shared with me" in the same query, as an indexed lookup per row rather than
  * a list of every id shared with the operator (decision 0112). The grant table is a closed name.
+ * `readable` holds when `field` names a row of `collection` (a closed list: partners,
+ * opportunities) that `filter` (over that collection's fields) admits: rows of a partner or an
+ * opportunity are visible when it is, tested in the same query as a sub-select rather than a list
+ * of every readable parent id (decision 0105). A null field names no row, so `not` holds for it.
  * `normalizeFilter` pushes every `not` down to the leaves, which lets SQL stores compile each
  * leaf with plain, index-friendly operators and still give these answers.
  */
@@ -35,6 +39,14 @@ export type Scalar = string | number | boolean | Date;
 /** The record kinds a grant row can name: a closed list, checked before any store reads. */
 export const GRANT_KINDS = ['tasks', 'partners', 'opportunities'] as const;
 export type GrantKind = (typeof GRANT_KINDS)[number];
+/** The collections a `readable` leaf may look rows up in: a closed list, checked before any store reads. */
+export const READABLE_COLLECTIONS = ['partners', 'opportunities'] as const;
+export type ReadableCollection = (typeof READABLE_COLLECTIONS)[number];
+/**
+ * Answers a `readable` leaf for one id, for stores that evaluate filters in memory: whether the
+ * row of `collection` with this id exists and `filter` admits it.
+ */
+export type RowLookup = (collection: ReadableCollection, id: string, filter: NormalFilter) => boolean;
 /** A grant's level; `edit` includes `read`. */
 export type GrantLevel = 'read' | 'edit';
 /** The collection grant rows live in (core's `shares`). */
@@ -57,6 +69,8 @@ export type Filter =
   | { op: 'search'; value: string }
   /** A grant row gives the record `field` names to one of `principals` (`o:<operator>`, `g:<group>`). */
   | { op: 'granted'; field: string; kind: GrantKind; principals: string[]; level: GrantLevel }
+  /** `field` names a row of `collection` that `filter` admits (a parent's access rule). */
+  | { op: 'readable'; field: string; collection: ReadableCollection; filter: Filter }
   | { op: 'and' | 'or'; filters: Filter[] }
   | { op: 'not'; filter: Filter };
 
@@ -69,6 +83,7 @@ export type NormalFilter =
   /** Folded query tokens, never empty (a query without tokens folds to `false`, its negation to `true`). */
   | { op: 'search' | 'notSearch'; tokens: string[] }
   | { op: 'granted' | 'notGranted'; field: string; kind: GrantKind; principals: string[]; level: GrantLevel }
+  | { op: 'readable' | 'notReadable'; field: string; collection: ReadableCollection; filter: NormalFilter }
   | { op: 'and' | 'or'; filters: NormalFilter[] }
   | { op: 'true' | 'false' };
 
@@ -85,6 +100,7 @@ export const where = {
   isNull: (field: string): Filter => ({ op: 'isNull', field }),
   search: (value: string): Filter => ({ op: 'search', value }),
   granted: (field: string, kind: GrantKind, principals: string[], level: GrantLevel): Filter => ({ op: 'granted', field, kind, principals, level }),
+  readable: (field: string, collection: ReadableCollection, filter: Filter): Filter => ({ op: 'readable', field, collection, filter }),
   and: (...filters: Array<Filter | undefined>): Filter => ({ op: 'and', filters: filters.filter(isFilter) }),
   or: (...filters: Array<Filter | undefined>): Filter => ({ op: 'or', filters: filters.filter(isFilter) }),
   not: (filter: Filter): Filter => ({ op: 'not', filter }),
@@ -136,6 +152,11 @@ function nnf(f: Filter, negate: boolean): NormalFilter {
     case 'granted':
       if (!Array.isArray(f.principals) || f.principals.length === 0) return { op: negate ? 'true' : 'false' };
       return { op: negate ? 'notGranted' : 'granted', field: f.field, kind: f.kind, principals: [...f.principals], level: f.level };
+    case 'readable': {
+      const inner = normalizeFilter(f.filter);
+      if (inner.op === 'false') return { op: negate ? 'true' : 'false' };
+      return { op: negate ? 'notReadable' : 'readable', field: f.field, collection: f.collection, filter: inner };
+    }
     case 'search': {
       const tokens = queryTokens(f.value);
       if (tokens.length === 0) return { op: negate ? 'true' : 'false' };
@@ -238,18 +259,32 @@ const equal = (stored: unknown, value: Scalar) => compareTyped(stored, value) ==
 /**
  * Evaluates a normalised filter against an in-memory record (the memory store's engine);
  * `searchFields` are the collection's full-text fields (none: `search` matches nothing);
- * `grants` answers `granted` leaves (a filter with one and no lookup is a programming error).
+ * `grants` answers `granted` leaves and `rows` `readable` ones (a filter with one and no lookup is
+ * a programming error).
  */
-export function matches(record: Record<string, unknown>, f: NormalFilter, searchFields: readonly string[] = [], grants?: GrantLookup): boolean {
+export function matches(
+  record: Record<string, unknown>,
+  f: NormalFilter,
+  searchFields: readonly string[] = [],
+  grants?: GrantLookup,
+  rows?: RowLookup,
+): boolean {
   switch (f.op) {
     case 'true':
       return true;
     case 'false':
       return false;
     case 'and':
-      return f.filters.every((c) => matches(record, c, searchFields, grants));
+      return f.filters.every((c) => matches(record, c, searchFields, grants, rows));
     case 'or':
-      return f.filters.some((c) => matches(record, c, searchFields, grants));
+      return f.filters.some((c) => matches(record, c, searchFields, grants, rows));
+    case 'readable':
+    case 'notReadable': {
+      if (!rows) throw new RapportError('VALIDATION', `a readable filter on ${f.field} needs a row lookup to be evaluated in memory`);
+      const id = readPath(record, f.field);
+      const held = typeof id === 'string' && rows(f.collection, id, f.filter);
+      return f.op === 'readable' ? held : !held;
+    }
     case 'granted':
     case 'notGranted': {
       if (!grants) throw new RapportError('VALIDATION', `a granted filter on ${f.field} needs a grant lookup to be evaluated in memory`);

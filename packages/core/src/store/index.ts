@@ -17,8 +17,8 @@ export type {
   MigrationReport,
 } from './store.js';
 export { DEFAULT_LIMIT, MAX_LIMIT, checkSequenceCount, resolveAtMost } from './store.js';
-export { where, normalizeFilter, matches, readPath, compareScalars, filterFields, GRANT_KINDS, GRANTS_COLLECTION } from './filter.js';
-export type { Filter, NormalFilter, Scalar, GrantKind, GrantLevel, GrantLookup } from './filter.js';
+export { where, normalizeFilter, matches, readPath, compareScalars, filterFields, GRANT_KINDS, GRANTS_COLLECTION, READABLE_COLLECTIONS } from './filter.js';
+export type { Filter, NormalFilter, Scalar, GrantKind, GrantLevel, GrantLookup, ReadableCollection, RowLookup } from './filter.js';
 export {
   foldText,
   searchTokens,

@@ -1,7 +1,7 @@
 import { RapportError } from '../errors.js';
 import { checkAggregate, checkFilter, checkSort } from './check.js';
 import { compareBySort, cursorFilter, encodeCursor, resolveLimit, resolveSort } from './cursor.js';
-import { GRANTS_COLLECTION, matches, normalizeFilter, readPath, type Filter, type GrantLookup, type NormalFilter } from './filter.js';
+import { GRANTS_COLLECTION, matches, normalizeFilter, readPath, type Filter, type GrantLookup, type NormalFilter, type RowLookup } from './filter.js';
 import { indexFields, Schema, type CollectionDef, type StoredRecord } from './schema.js';
 import {
   checkSequenceCount,
@@ -186,8 +186,19 @@ class MemoryEngine {
     checkFilter(this.schema, name, f);
     const out: Row[] = [];
     const grants = this.grantLookup();
-    for (const row of this.candidates(t, f)) if (matches(row, f, t.def.search, grants)) out.push(row);
+    const rows = this.rowLookup(grants);
+    for (const row of this.candidates(t, f)) if (matches(row, f, t.def.search, grants, rows)) out.push(row);
     return out;
+  }
+
+  /** Answers `readable` leaves from the parent collection's rows, as they are now. */
+  private rowLookup(grants: GrantLookup): RowLookup {
+    const lookup: RowLookup = (collection, id, filter) => {
+      const t = this.tables.get(collection);
+      const row = t?.rows.get(id);
+      return row !== undefined && matches(row, filter, t!.def.search, grants, lookup);
+    };
+    return lookup;
   }
 
   /** Answers `granted` leaves from the grant rows, each set of record ids gathered once per query. */

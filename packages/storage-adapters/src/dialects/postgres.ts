@@ -115,6 +115,8 @@ export const postgres: Dialect = {
   // `shares_principal` and hashes them (a hashed SubPlan under an OR; a semi-join planned with the
   // table's statistics at the top level), where a correlated EXISTS would probe per row.
   granted: (id, g, kind, keys, level) => `${id} IN (SELECT ${g.recordId} FROM ${g.from} WHERE ${kind()} AND ${keys(g.principal)}${level()})`,
+  // Uncorrelated, as `granted`: a semi-join at the top level, a hashed SubPlan beneath an OR.
+  readable: (field, from, id, where) => `${field} IN (SELECT ${id} FROM ${from} WHERE ${where()})`,
   position: (haystack, needle) => `strpos(${haystack}, ${needle})`,
   // Columns are COLLATE "C", under which lower() is ASCII-only: case-fold under the database's
   // default collation instead (Unicode-aware with a UTF-8 LC_CTYPE such as C.UTF-8 or en_US.UTF-8).

@@ -63,6 +63,9 @@ export const sqlite: Dialect = {
   // (0.3 ms for 1,000). The unary + keeps the keys out of index selection, so they are checked on
   // the few rows found rather than sought one by one for the operator and each of their groups.
   granted: (id, g, kind, keys, level) => `EXISTS (SELECT 1 FROM ${g.from} WHERE ${kind()} AND ${g.recordId} = ${id} AND ${keys(`+${g.principal}`)}${level()})`,
+  // Correlated: one primary-key probe of the parent per row tested (the rows of a campaign or an
+  // opportunity are few), where an uncorrelated IN would first list every parent the rule admits.
+  readable: (field, from, id, where) => `EXISTS (SELECT 1 FROM ${from} WHERE ${id} = ${field} AND ${where()})`,
   position: (haystack, needle) => `instr(${haystack}, ${needle})`,
   lower: (expr) => `${SQLITE_LOWER}(${expr})`,
   orderTerm: (expr, desc) => `${expr} ${desc ? 'DESC' : 'ASC'}`,

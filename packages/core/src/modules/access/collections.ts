@@ -1,12 +1,12 @@
 import type { AccessAction } from '../../domain/access-types.js';
 import { RapportError } from '../../errors.js';
-import { matches, normalizeFilter, where, type Filter } from '../../store/filter.js';
+import { matches, normalizeFilter, where, type Filter, type ReadableCollection } from '../../store/filter.js';
 import { findAll } from '../../store/find-all.js';
 import type { StoredRecord } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 import { allows, collectionFilter } from './engine.js';
 import type { Principal } from './principal.js';
-import { GOVERNED } from './rules.js';
+import { GOVERNED, perPrincipal } from './rules.js';
 import { TASK_CHILDREN } from './task-access.js';
 
 /**
@@ -16,7 +16,7 @@ import { TASK_CHILDREN } from './task-access.js';
  * - `own`: an operator's personal rows (notifications, tokens, feeds, inbox marks): the
  *   operator's own only (administrators all), written only as their own;
  * - `related`: rows of a partner or opportunity, visible when that record is (the parent's rule
- *   becomes `field IN (ids the operator may read)` in the same query); written through modules;
+ *   is looked up in the same query: `where.readable`); written through modules;
  * - `directory`: who is who and how the CRM is configured (operators, groups, roles, shares,
  *   pipelines, templates): readable, written through `crm.as(op).store` by administrators only;
  * - `views`: saved views and their shares: the operator's own, those shared with them or their
@@ -39,7 +39,7 @@ const OWN: Record<string, string> = {
 };
 
 /** Rows of a partner or opportunity: each field must name a record of that collection the operator may read (null passes). */
-const RELATED: Record<string, Array<{ field: string; parent: string }>> = {
+const RELATED: Record<string, Array<{ field: string; parent: ReadableCollection }>> = {
   campaign_members: [{ field: 'partnerId', parent: 'partners' }],
   campaign_links: [{ field: 'partnerId', parent: 'partners' }],
   partner_competitors: [
@@ -84,23 +84,20 @@ const ACCESS = new Map<string, CollectionAccess>([
 /** The treatment of a collection for operators; `closed` for any collection not listed. */
 export const collectionAccess = (collection: string): CollectionAccess => ACCESS.get(collection) ?? 'closed';
 
-/** Ids of the records of `parent` the principal may read; null when they may read every one. */
-async function readableIds(p: Principal, store: Store, parent: string): Promise<string[] | null> {
-  const rule = collectionFilter(p, parent, 'read');
-  if (rule === undefined) return null;
-  const ids: string[] = [];
-  for await (const r of findAll(store, parent, { where: rule })) ids.push(r.id);
-  return ids;
-}
-
-/** A `related` collection's rule: every parent field null or naming a readable record. */
-async function relatedFilter(p: Principal, store: Store, collection: string): Promise<Filter | undefined> {
-  const parts: Filter[] = [];
-  for (const { field, parent } of RELATED[collection] ?? []) {
-    const ids = await readableIds(p, store, parent);
-    if (ids !== null) parts.push(where.or(where.isNull(field), where.in(field, ids)));
-  }
-  return parts.length ? where.and(...parts) : undefined;
+/**
+ * A `related` collection's rule: every parent field null or naming a parent the principal may
+ * read, looked up in the same query (`where.readable`, decision 0105) rather than a list of every
+ * readable parent's id.
+ */
+function relatedFilter(p: Principal, collection: string): Filter | undefined {
+  return perPrincipal(p, `related:${collection}`, () => {
+    const parts: Filter[] = [];
+    for (const { field, parent } of RELATED[collection] ?? []) {
+      const rule = collectionFilter(p, parent, 'read');
+      if (rule !== undefined) parts.push(where.or(where.isNull(field), where.readable(field, parent, rule)));
+    }
+    return parts.length ? where.and(...parts) : undefined;
+  });
 }
 
 /** The saved views shared with the operator, directly or with a group of theirs (by id or legacy name). */
@@ -130,7 +127,7 @@ async function viewsFilter(p: Principal, store: Store, collection: string): Prom
 export async function placedFilter(p: Principal, store: Store, collection: string): Promise<Filter | undefined> {
   const access = collectionAccess(collection);
   if (access === 'internal' || access === 'closed') throw notOpen(p, collection, 'read');
-  if (access === 'related') return relatedFilter(p, store, collection);
+  if (access === 'related') return relatedFilter(p, collection);
   if (p.administrator || access === 'directory') return undefined;
   if (access === 'own') return where.eq(OWN[collection]!, p.operatorId);
   if (access === 'views') return viewsFilter(p, store, collection);

@@ -8,6 +8,7 @@ import { describeAggregate } from './aggregate.js';
 import { describeCoreSchema } from './core-schema.js';
 import { describeFilters } from './filters.js';
 import { describeGrants } from './grants.js';
+import { describeReadable } from './readable.js';
 import { describePaging } from './paging.js';
 import { describeRecords } from './records.js';
 import { describeSearch } from './search.js';
@@ -57,6 +58,7 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
     describeRecords(suite);
     describeFilters(suite);
     describeGrants(suite);
+    describeReadable(suite);
     describePaging(suite);
     describeTransactions(suite);
     describeAggregate(suite);
