@@ -15,6 +15,7 @@ import type { EventAudience } from './modules/access/events.js';
 import { unscoped } from './modules/access/unscoped.js';
 import { subjectOwner } from './modules/access/subject-owner.js';
 import { planNotifications } from './modules/rules/plan.js';
+import type { RulePresence } from './modules/rules/presence.js';
 
 /** What every module is built with: the ports, and who is acting. */
 export interface Context {
@@ -32,6 +33,8 @@ export interface Context {
   rootStore: Store;
   /** Operators listening to events: told before a unit's events are published which they may see. */
   audience?: EventAudience;
+  /** Whether any notification rule or watch exists, kept per store (rules/presence.ts). */
+  rulePresence?: RulePresence;
 }
 
 export interface CrmSettings {
@@ -51,12 +54,28 @@ export interface CrmSettings {
 /** One unit of work: a store transaction plus the events to publish once it has committed. */
 export class Unit {
   readonly events: DomainEvent[] = [];
+  /** Set when the unit wrote a notification rule or a watch: the kept presence is cleared again when it ends. */
+  rulesTouched = false;
 
   constructor(
     readonly tx: Store,
     readonly now: Date,
     readonly actorId: string | null,
+    private readonly presence?: RulePresence,
+    private readonly outer?: Unit,
   ) {}
+
+  /** Says a notification rule or watch was written: planning reads the tables again (now, and after the unit). */
+  rulesChanged(): void {
+    this.rulesTouched = true;
+    this.presence?.clear();
+    this.outer?.rulesChanged();
+  }
+
+  /** A unit over this one's transaction without the operator's rules; rule and watch changes made in it count for this one. */
+  beneath(): Unit {
+    return new Unit(this.system, this.now, this.actorId, undefined, this);
+  }
 
   /**
    * The transaction without the acting operator's rules: for side effects the rules already
@@ -145,12 +164,18 @@ export async function inUnit<R>(ctx: Context, fn: (unit: Unit) => Promise<R>): P
   let unit!: Unit;
   const body = () =>
     ctx.store.transaction(async (tx) => {
-      unit = new Unit(tx, ctx.clock.now(), ctx.actorId);
+      unit = new Unit(tx, ctx.clock.now(), ctx.actorId, ctx.rulePresence);
       const result = await fn(unit);
-      await planNotifications(unit);
+      await planNotifications(unit, ctx.rulePresence);
       return result;
     });
-  const result = await (ctx.store.capabilities.transactions ? body() : serialised(ctx.store, body));
+  let result: R;
+  try {
+    result = await (ctx.store.capabilities.transactions ? body() : serialised(ctx.store, body));
+  } finally {
+    // Another unit may have read the presence before this one committed (or rolled back).
+    if (unit?.rulesTouched) ctx.rulePresence?.clear();
+  }
   await ctx.audience?.decide(unit.events);
   for (const event of unit.events) ctx.events.next(event);
   return result;

@@ -32,6 +32,7 @@ import type { Store } from './store/store.js';
 import { AccessEngine } from './modules/access/engine.js';
 import { scopedStore } from './modules/access/scoped-store.js';
 import { EventAudience } from './modules/access/events.js';
+import { rulePresence } from './modules/rules/presence.js';
 import { RapportError } from './errors.js';
 import { accessModule, groupsModule, rolesModule, sharesModule } from './modules/access/index.js';
 
@@ -118,6 +119,7 @@ export function createCrm(options: CrmOptions): Crm {
   const audience = new EventAudience();
   const base: Omit<Context, 'actorId' | 'store'> = {
     rootStore: options.store,
+    rulePresence: rulePresence(options.store),
     access,
     audience,
     clock,

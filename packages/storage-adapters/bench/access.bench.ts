@@ -1,7 +1,9 @@
 /**
  * Access rules at scale: a restricted operator (tasks own+group over 50 groups, 1,000 shares)
  * lists open tasks and reads a partner's history, against the same query by the trusted host
- * (no rules). `npm run bench:access -w @rapport/storage-adapters`
+ * (no rules); a second operator in the same groups, who reads their groups' partners only, lists a
+ * campaign's members (a `related` collection: the partners' rule looked up in the same query).
+ * `npm run bench:access -w @rapport/storage-adapters`
  *
  *   BENCH_ROWS=1000000   tasks and timeline items each (default 1M; --rows N works too)
  *   BENCH_QUERIES=300    queries per measurement
@@ -36,6 +38,8 @@ const T0 = Date.UTC(2024, 0, 1);
 const DUE_STEPS = 100_000;
 const DUE_STEP_MS = 600_000;
 const RESTRICTED = 'op0';
+const PARTNER_GROUP = 'op999'; // reads the partners of their groups (~20%), and every campaign
+const CAMPAIGN_MEMBERS = 1_000;
 
 const median = (xs: number[]) => quantile(xs, 0.5);
 function quantile(xs: number[], q: number): number {
@@ -155,10 +159,13 @@ function pgTarget(): Target {
 async function restrict(root: Crm): Promise<void> {
   const role = await root.roles.create({ name: 'own and group', permissions: { tasks: { read: 'group' }, partners: { read: 'all' } } });
   await root.roles.grant(RESTRICTED, role.id);
+  const partnersOfGroup = await root.roles.create({ name: 'group partners', permissions: { partners: { read: 'group' }, campaigns: { read: 'all' } } });
+  await root.roles.grant(PARTNER_GROUP, partnersOfGroup.id);
   let member = 1;
   for (let g = 0; g < GROUPS; g++) {
     const group = await root.groups.create({ name: `Group ${g}` });
     await root.groups.addMember(group.id, RESTRICTED);
+    await root.groups.addMember(group.id, PARTNER_GROUP);
     for (let m = 0; m < MEMBERS_PER_GROUP; m++) await root.groups.addMember(group.id, `op${member++}`);
   }
 }
@@ -204,6 +211,22 @@ async function run(t: Target) {
   if (mine.items.map((x) => x.id).join() === all.items.map((x) => x.id).join())
     throw new Error('the restricted list equals the unrestricted one: rules not applied');
   const partner = (i: number) => `p${String((i * 7919) % PARTNERS).padStart(6, '0')}`;
+  const campaign = await root.campaigns.create({ code: 'BENCH', name: 'Bench campaign' });
+  const at = new Date(T0);
+  const members = Array.from({ length: Math.min(CAMPAIGN_MEMBERS, PARTNERS) }, (_, i) => ({
+    id: `cm${i}`,
+    version: 1,
+    campaignId: campaign.id,
+    partnerId: `p${String(i).padStart(6, '0')}`,
+    level: 'default',
+    state: 'active',
+    createdAt: new Date(T0 + i),
+    updatedAt: at,
+  }));
+  await root.store.createMany('campaign_members', members);
+  const partnerGroup = root.as(PARTNER_GROUP);
+  const seen = await partnerGroup.campaigns.members(campaign.id, { limit: 50 });
+  if (seen.items.length !== 50 || seen.items[0]!.partnerId === members[0]!.partnerId) throw new Error('campaign members: the partner rule is not applied');
   console.log(`· ${t.label}: ${QUERIES} queries each`);
   await measure(
     t,
@@ -216,6 +239,12 @@ async function run(t: Target) {
     `partner history, first page (50) — ${ROWS.toLocaleString('en')} items`,
     (i) => me.history.forPartner(partner(i), { limit: 50 }).then(() => 0),
     (i) => root.history.forPartner(partner(i), { limit: 50 }).then(() => 0),
+  );
+  await measure(
+    t,
+    `campaign members, first page (50) — a partner rule, ${PARTNERS.toLocaleString('en')} partners`,
+    () => partnerGroup.campaigns.members(campaign.id, { limit: 50 }).then(() => 0),
+    () => root.campaigns.members(campaign.id, { limit: 50 }).then(() => 0),
   );
   // A second page follows the cursor under the same rule.
   await measure(

@@ -75,6 +75,7 @@ export function watchMethods(ctx: Context) {
         const type = v.oneOf('record.type', record?.type, Object.keys(COLLECTIONS));
         const id = v.id('record.id', record?.id);
         const channel = options.channel === undefined ? undefined : v.oneOf('channel', options.channel, ['inapp', 'email', 'sms'] as const);
+        unit.rulesChanged();
         return unit.system.deleteWhere(
           'record_watches',
           where.and(
@@ -101,6 +102,7 @@ async function watchChanges(unit: Unit, operatorId: string, type: string, id: st
   const existing = (await unit.system.find<RecordWatch>('record_watches', { where: match, limit: 1 })).items[0];
   if (existing) return existing;
   const watch: RecordWatch = { id: newId(unit.now.getTime()), version: 1, operatorId, subjectType: type, subjectId: id, channel, createdAt: unit.now };
+  unit.rulesChanged();
   return unit.system.create('record_watches', watch);
 }
 

@@ -55,7 +55,7 @@ export function rulesModule(ctx: Context) {
   const inRules = <R>(what: string, fn: (unit: Unit) => Promise<R>) =>
     inUnit(ctx, async (unit) => {
       await requireAdministrator(ctx, what);
-      return fn(new Unit(unit.system, unit.now, unit.actorId));
+      return fn(unit.beneath());
     });
   return {
     /** Saves a rule after checking it (unknown event, a filter field the record lacks, a missing template: VALIDATION). */
@@ -71,6 +71,7 @@ export function rulesModule(ctx: Context) {
           createdAt: unit.now,
           updatedAt: unit.now,
         };
+        unit.rulesChanged();
         await unit.tx.create('notification_rules', rule);
         await planCyclic(unit, rule);
         return rule;
@@ -99,6 +100,7 @@ export function rulesModule(ctx: Context) {
         };
         const fields = await checkRule(unit, { ...base, ...v.definedOnly(patch ?? {}) }, reports());
         await clash(unit, fields.name, current.id);
+        unit.rulesChanged();
         const saved = await unit.save('notification_rules', current, { ...fields, updatedAt: unit.now }, options.expectedVersion);
         await planCyclic(unit, saved);
         return saved;
@@ -109,6 +111,7 @@ export function rulesModule(ctx: Context) {
     delete(id: string): Promise<void> {
       return inRules('delete notification rules', async (unit) => {
         const rule = await load(unit, id);
+        unit.rulesChanged();
         await unit.tx.delete('notification_rules', rule.id, rule.version);
         await cancelIn(unit.system, reportJobKey(rule.id));
       });
@@ -118,7 +121,7 @@ export function rulesModule(ctx: Context) {
     get(id: string): Promise<NotificationRule> {
       return inRead(ctx, async (unit) => {
         await requireAdministrator(ctx, 'read notification rules');
-        return load(new Unit(unit.system, unit.now, unit.actorId), id);
+        return load(unit.beneath(), id);
       });
     },
 

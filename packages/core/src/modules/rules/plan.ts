@@ -7,6 +7,7 @@ import { readAll } from '../../store/find-all.js';
 import { scheduleIn } from '../scheduler/jobs.js';
 import { changesOf, RECORD_COLLECTIONS, type RecordChange } from './events.js';
 import { coreSchema } from '../../domain/schema.js';
+import type { RulePresence } from './presence.js';
 
 export const RULE_EVENT_JOB = 'rule.event';
 export const WATCH_CHANGE_JOB = 'watch.change';
@@ -15,21 +16,26 @@ export const WATCH_CHANGE_JOB = 'watch.change';
  * Runs at the end of every unit of work, inside its transaction: each record the unit changed
  * that an active event rule matches, or an operator watches, gets one job, keyed by (rule or
  * watch, record, change id). The job commits with the change or not at all, so a committed
- * change is never missed by a crash, and a worker runs each job once.
+ * change is never missed by a crash, and a worker runs each job once. With no active event rule
+ * and no watch at all (`presence`, kept up to a second) it reads neither table.
  */
-export async function planNotifications(unit: Unit): Promise<void> {
+export async function planNotifications(unit: Unit, presence?: RulePresence): Promise<void> {
   if (unit.events.length === 0) return;
   const changes = changesOf(unit.events);
   if (changes.length === 0) return;
   const store = unit.system;
+  const present = presence ? await presence.get(store, unit.now) : { rules: true, watches: true };
+  if (!present.rules && !present.watches) return;
   const kinds = [...new Set(changes.filter((c) => c.record).map((c) => c.kind))];
   const rules =
-    kinds.length === 0
+    kinds.length === 0 || !present.rules
       ? []
       : await readAll<NotificationRule>(store, 'notification_rules', {
           where: where.and(where.eq('kind', 'event'), where.eq('active', true), where.in('recordKind', kinds)),
         });
-  const watches = await readAll<RecordWatch>(store, 'record_watches', { where: where.in('subjectId', [...new Set(changes.map((c) => c.id))]) });
+  const watches = present.watches
+    ? await readAll<RecordWatch>(store, 'record_watches', { where: where.in('subjectId', [...new Set(changes.map((c) => c.id))]) })
+    : [];
   if (rules.length === 0 && watches.length === 0) return;
   for (const change of changes) {
     const types = change.events.map((e) => e.type);
