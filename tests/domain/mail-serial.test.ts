@@ -115,6 +115,19 @@ describe('crm.mail.serial', () => {
     expect(mailer.sent.map((m) => m.messageId)).toEqual([report.recipients[0]!.messageId, report.recipients[4]!.messageId]);
   });
 
+  it('without a sender of its own, its Message-IDs take the domain of the operator who started it, never rapport.invalid', async () => {
+    const w = await world();
+    const ola = await w.crm.operators.create({ name: 'Ola', email: 'ola@Firma.pl' });
+    const admin = await w.crm.roles.create({ name: 'Mailing', permissions: { partners: { read: 'all' } } });
+    await w.crm.roles.grant(ola.id, admin.id);
+    const asOla = w.crm.as(ola.id);
+    const run = await asOla.mail.serial.start({ template: w.template.id, recipients: { ids: [w.partners[0]!.id] } });
+    await asOla.mail.serial.prepare(run.id);
+    const [entry] = (await all(w.store, 'outbox')) as OutboxEntry[];
+    expect(String(entry!.payload.messageId)).toMatch(/^<[A-Za-z0-9_-]{32}@firma\.pl>$/);
+    expect(entry!.payload.from).toBeUndefined();
+  });
+
   it('takes its recipients from a saved view of partners, and refuses a view of another kind', async () => {
     const w = await world();
     await w.crm.views.save({ name: 'North', spec: { kind: 'partners', filter: { op: 'eq', field: 'customFields.region', value: 'north' } } });

@@ -54,6 +54,21 @@ describe('scheduler: one-shot jobs', () => {
     expect(await crm.scheduler.get('r1')).toMatchObject({ status: 'done', runs: 1, nextRunAt: null });
   });
 
+  it('derives a Message-ID from the message’s own sender’s domain (a display name too), else from the configured sender’s', async () => {
+    const { crm } = await setup();
+    const { mailer, sent } = recordingMailer();
+    const worker = createScheduler(crm, { mailer, messageIdDomain: 'mail.firma.pl' }).handle('two', (_job, ctx) => {
+      ctx.enqueue({ key: 'own', channel: 'email', payload: { from: '"Biuro (Firma)" <Biuro@Firma.PL>', to: 'ala@example.com', subject: 'A' } });
+      ctx.enqueue({ key: 'none', channel: 'email', payload: { to: 'ala@example.com', subject: 'B' } });
+    });
+    await crm.scheduler.schedule({ kind: 'two', key: 'two', at: new Date('2026-03-01T07:00:00Z') });
+    await worker.runOnce();
+    expect(Object.fromEntries(sent.map((m) => [m.subject, m.messageId]))).toEqual({
+      A: messageIdFor('own', 'firma.pl'),
+      B: messageIdFor('none', 'mail.firma.pl'),
+    });
+  });
+
   it('fires a one-shot whose time passed while no worker ran, once', async () => {
     const { crm, clock } = await setup();
     let runs = 0;

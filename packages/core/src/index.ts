@@ -26,7 +26,7 @@ export type { JobHandler, JobContext, JobsReport } from './modules/scheduler/run
 export type { ChannelHandler, DeliveriesReport } from './modules/scheduler/deliveries.js';
 export type { ScheduleInput, SchedulerStatus, Effect } from './modules/scheduler/index.js';
 export type { Backoff } from './modules/scheduler/timing.js';
-export { messageIdFor } from './modules/scheduler/outbox.js';
+export { messageIdFor, senderDomain } from './modules/scheduler/outbox.js';
 
 // Errors and events
 export { RapportError, isRapportError } from './errors.js';

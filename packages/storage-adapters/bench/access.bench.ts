@@ -217,7 +217,7 @@ async function run(t: Target) {
     id: `cm${i}`,
     version: 1,
     campaignId: campaign.id,
-    partnerId: `p${String(i).padStart(6, '0')}`,
+    partnerId: `p${String((i + 300) % PARTNERS).padStart(6, '0')}`, // from p000300: the first page is not the host's
     level: 'default',
     state: 'active',
     createdAt: new Date(T0 + i),

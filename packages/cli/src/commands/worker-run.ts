@@ -1,4 +1,4 @@
-import { createScheduler, type Mailer, type RunReport } from '@rapport/core';
+import { createScheduler, senderDomain, type Mailer, type RunReport } from '@rapport/core';
 import { openCrm } from '../db.js';
 import type { GlobalOptions } from '../output.js';
 import type { WorkerOptions } from './worker.js';
@@ -29,7 +29,7 @@ export async function runWorker(o: WorkerOptions, g: GlobalOptions): Promise<voi
     ...(o.batchSize ? { batchSize: o.batchSize } : {}),
     ...(o.leaseSeconds ? { leaseMs: o.leaseSeconds * 1000 } : {}),
     // Messages without a sender of their own (reminders, rules) take RAPPORT_SMTP_FROM's: so does their Message-ID.
-    ...(smtp?.from && /@([^>\s]+)>?\s*$/.test(smtp.from) ? { messageIdDomain: /@([^>\s]+)>?\s*$/.exec(smtp.from)![1]! } : {}),
+    ...(senderDomain(smtp?.from) ? { messageIdDomain: senderDomain(smtp?.from)! } : {}),
   });
   const tty = !g.json && process.stderr.isTTY;
   const progress = (r: RunReport) => tty && process.stderr.write(`\r\x1b[K${line(r)}`);

@@ -5,6 +5,7 @@ import type { JsonObject } from '../../domain/automation-types.js';
 import { RapportError, invalid } from '../../errors.js';
 import type { AttachmentInput } from './types.js';
 import * as v from '../../validate.js';
+import { senderDomain } from '../scheduler/outbox.js';
 
 /** The most a message may carry in attachments (SMTP servers commonly refuse more than 25 MB). */
 export const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
@@ -67,6 +68,5 @@ export const payloadAttachments = (attachments: Attachment[]): JsonObject[] =>
 /** `"Name" <address>` for a display name, else the address. */
 export const formatAddress = (a: { name: string | null; address: string }) => (a.name ? `"${a.name.replace(/["\\\r\n]/g, '')}" <${a.address}>` : a.address);
 
-/** The domain of a sender's address, for Message-IDs. */
-export const domainOf = (address: string | null | undefined) =>
-  address && address.includes('@') ? address.slice(address.lastIndexOf('@') + 1) : 'rapport.invalid';
+/** The domain of a sender's address, for Message-IDs (`rapport.invalid` when there is none). */
+export const domainOf = (address: string | null | undefined) => senderDomain(address) ?? 'rapport.invalid';

@@ -3,7 +3,7 @@
 import { inUnit, type Context } from '../../context.js';
 import type { OutboxEntry } from '../../domain/automation-types.js';
 import type { MessageTemplate } from '../../domain/notify-types.js';
-import type { Partner, Person } from '../../domain/types.js';
+import type { Operator, Partner, Person } from '../../domain/types.js';
 import { RapportError, invalid } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { where } from '../../store/filter.js';
@@ -167,6 +167,10 @@ export async function prepareBatch(ctx: Context, hooks: MailHooks, runId: string
   ).items;
   if (rows.length === 0) return 0;
   const template = await templatesModule(ctx).get(run.templateId);
+  // Without a sender of its own the Mailer's default sends it; its Message-IDs take the domain of the
+  // operator who started the run (the organisation's), as crm.mail.send's sender defaults to them.
+  const starter = run.from || !run.createdBy ? null : await ctx.rootStore.get<Operator>('operators', run.createdBy);
+  const domain = domainOf(run.from ?? starter?.email);
   const prepared: Prepared[] = [];
   for (const row of rows) prepared.push(await prepareOne(ctx, hooks, run, template, row));
   const kept = new Map<string, Awaited<ReturnType<typeof keptCopies>>>();
@@ -188,7 +192,7 @@ export async function prepareBatch(ctx: Context, hooks: MailHooks, runId: string
         )
         .catch((err: unknown) => (err instanceof RapportError && err.code === 'CONFLICT' ? null : Promise.reject(err)));
       if (!marked || !outboxKey) continue;
-      const messageId = messageIdFor(outboxKey, domainOf(run.from));
+      const messageId = messageIdFor(outboxKey, domain);
       const payload = {
         ...(run.from ? { from: run.from } : {}),
         to: [formatAddress({ name: p.person ? `${p.person.firstName} ${p.person.lastName}` : (p.partner?.name ?? null), address: p.address! })],

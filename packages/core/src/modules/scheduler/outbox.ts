@@ -83,6 +83,14 @@ export async function enqueueManyIn(tx: Store, entries: OutboxEntry[]): Promise<
   if (fresh.size > 0) await tx.createMany('outbox', [...fresh.values()]);
 }
 
+/** The domain of a sender (`a@b.pl` or `"Name" <a@b.pl>`), lower-cased; null when there is none. */
+export function senderDomain(from: string | null | undefined): string | null {
+  if (typeof from !== 'string') return null;
+  const address = /<([^<>]*)>\s*$/.exec(from)?.[1] ?? from;
+  const domain = address.slice(address.lastIndexOf('@') + 1).trim();
+  return address.includes('@') && /^[^\s@<>()[\],;:"\\]+$/.test(domain) ? domain.toLowerCase() : null;
+}
+
 /**
  * The Message-ID of the e-mail an outbox key sends: the same key always gives the same id,
  * so a message sent again after a crash is recognisable as a repeat by the receiving server.

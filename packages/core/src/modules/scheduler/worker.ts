@@ -7,7 +7,7 @@ import type { Mailer, MailMessage } from '../../mail.js';
 import type { SmsGateway } from '../../sms.js';
 import { BUILTIN_CHANNELS, BUILTIN_HANDLERS } from './builtin.js';
 import { runDeliveryBatch, type ChannelHandler, type DeliveriesReport } from './deliveries.js';
-import { OUTBOX_CHANNELS, messageIdFor } from './outbox.js';
+import { OUTBOX_CHANNELS, messageIdFor, senderDomain } from './outbox.js';
 import { runJobBatch, type JobHandler, type JobsReport } from './run-jobs.js';
 import { DEFAULT_BACKOFF, type Backoff } from './timing.js';
 
@@ -32,7 +32,7 @@ export interface SchedulerOptions {
   deliveryRetry?: Partial<Backoff>;
   /** With catch-up `skip`, an occurrence later than this is skipped (default 60 s). */
   missedAfterMs?: number;
-  /** The domain of derived Message-IDs (default: the sender's domain, else `rapport.invalid`). */
+  /** The domain of derived Message-IDs of messages without a sender of their own (the configured sender's); else `rapport.invalid`. */
   messageIdDomain?: string;
   /** Register core's built-in job kinds and channels (`mail.send`, and those of modules such as reminders); default true. */
   builtins?: boolean;
@@ -183,8 +183,8 @@ export function createScheduler(crm: Crm, options: SchedulerOptions = {}): Sched
 function emailChannel(mailer: Mailer, domain?: string): ChannelHandler {
   return async (entry: OutboxEntry) => {
     const message = entry.payload as unknown as MailMessage;
-    const from = typeof message.from === 'string' ? /@([^>\s]+)>?\s*$/.exec(message.from)?.[1] : undefined;
-    const messageId = message.messageId ?? messageIdFor(entry.key, domain ?? from ?? 'rapport.invalid');
+    // The message's own sender first: `domain` is the configured sender's, for messages without one.
+    const messageId = message.messageId ?? messageIdFor(entry.key, senderDomain(message.from) ?? domain ?? 'rapport.invalid');
     const sent = await mailer.send({ ...message, messageId });
     if (sent.accepted.length === 0 && sent.rejected.length > 0)
       throw new RapportError('VALIDATION', `every recipient was rejected: ${sent.rejected.join(', ')} (outbox ${entry.key})`);
