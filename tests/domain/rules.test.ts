@@ -155,6 +155,33 @@ describe('automatic notification rules', () => {
     expect(await inbox(piotr.id)).toHaveLength(2);
   });
 
+  it('housekeeping deletes a rule’s finished change jobs after the keeping time, and no other job', async () => {
+    const { clock, root, ewa, worker } = await world();
+    await root.rules.create({ name: 'Every change', on: 'task.updated', recipients: [{ operator: ewa.id }], channel: 'inapp' });
+    await root.scheduler.schedule({ kind: 'mail.send', key: 'kept', at: clock.now(), payload: { message: { to: 'ala@example.com', subject: 'Hi' } } });
+    const task = await root.tasks.create({ subject: 'Call back', ownerId: ewa.id });
+    await root.tasks.update(task.id, { description: 'first' });
+    await worker.runOnce();
+    const jobs = async () => (await root.store.find<Job>('jobs', { sort: [{ field: 'key' }] })).items.map((j) => [j.kind, j.status]);
+    expect(await jobs()).toEqual([
+      ['mail.send', 'done'],
+      ['rule.event', 'done'],
+    ]);
+    clock.set('2026-03-09T07:59:00Z'); // 7 days less a minute: kept
+    expect((await worker.runOnce()).jobs.purged).toBe(0);
+    clock.set('2026-03-09T09:00:00Z'); // over 7 days, and an hour after the last housekeeping
+    await root.tasks.update(task.id, { description: 'second' });
+    const report = await worker.runOnce();
+    expect(report.jobs.purged).toBe(1);
+    expect(await jobs()).toEqual([
+      ['mail.send', 'done'],
+      ['rule.event', 'done'],
+    ]);
+    const custom = createScheduler(root, { keepDoneJobsMs: 60_000 });
+    clock.set('2026-03-09T09:02:00Z');
+    expect((await custom.runOnce()).jobs.purged).toBe(1);
+  });
+
   it('keeps a template a rule sends with: deleting it or moving it to another kind is a CONFLICT naming the rule', async () => {
     const { root, piotr } = await world();
     const t = await root.templates.create({ name: 'Done', channel: 'email', recordKind: 'task', language: 'en', subject: 'Done', body: '{{ task.subject }}' });

@@ -35,6 +35,8 @@ export interface JobsReport {
   dead: number;
   /** Runs whose lease was taken over or whose job was changed or cancelled meanwhile: nothing committed. */
   lost: number;
+  /** Finished single-use jobs deleted by housekeeping (`keepDoneJobsMs`). */
+  purged: number;
 }
 
 export interface JobPhase {

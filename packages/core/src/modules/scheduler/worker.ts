@@ -10,6 +10,21 @@ import { runDeliveryBatch, type ChannelHandler, type DeliveriesReport } from './
 import { OUTBOX_CHANNELS, messageIdFor, senderDomain } from './outbox.js';
 import { runJobBatch, type JobHandler, type JobsReport } from './run-jobs.js';
 import { DEFAULT_BACKOFF, type Backoff } from './timing.js';
+import { RULE_EVENT_JOB, WATCH_CHANGE_JOB } from '../rules/plan.js';
+import { where } from '../../store/filter.js';
+import type { Store } from '../../store/store.js';
+
+/** Housekeeping runs at most this often per worker (by the CRM's clock). */
+const HOUSEKEEPING_MS = 3_600_000;
+/** Job kinds whose keys name one change: once done they are never scheduled again, so they may go. */
+const SINGLE_USE_KINDS = [RULE_EVENT_JOB, WATCH_CHANGE_JOB];
+
+/** Deletes done one-shot jobs of the single-use kinds finished before `before`; how many. */
+const purgeDoneJobs = (store: Store, before: Date) =>
+  store.deleteWhere(
+    'jobs',
+    where.and(where.eq('status', 'done'), where.isNull('cron'), where.in('kind', SINGLE_USE_KINDS), where.lt('updatedAt', before)),
+  );
 
 export interface SchedulerOptions {
   /** Delivers `email` outbox rows. */
@@ -34,6 +49,12 @@ export interface SchedulerOptions {
   missedAfterMs?: number;
   /** The domain of derived Message-IDs of messages without a sender of their own (the configured sender's); else `rapport.invalid`. */
   messageIdDomain?: string;
+  /**
+   * How long a finished one-shot job of a single-use kind (a rule's or a watch's change
+   * notification: its key names the change, so it is never scheduled again) is kept before the
+   * worker's housekeeping deletes it (default 7 days; checked at most hourly by the CRM's clock).
+   */
+  keepDoneJobsMs?: number;
   /** Register core's built-in job kinds and channels (`mail.send`, and those of modules such as reminders); default true. */
   builtins?: boolean;
   /** Called with an error that stopped a pass of `start()` (the loop goes on after `pollMs`). */
@@ -97,6 +118,16 @@ export function createScheduler(crm: Crm, options: SchedulerOptions = {}): Sched
   };
   const deliveryPhase = { ...common, clock: crm.clock, channels, retry: { ...DEFAULT_BACKOFF, ...options.deliveryRetry } };
 
+  const keepDoneMs = positive('keepDoneJobsMs', options.keepDoneJobsMs, 7 * 86_400_000);
+  let purgedAt = -Infinity;
+  /** Deletes finished single-use jobs past their keeping time, at most hourly. */
+  const housekeeping = async (report: RunReport) => {
+    const now = crm.clock.now().getTime();
+    if (now - purgedAt < HOUSEKEEPING_MS && now >= purgedAt) return;
+    purgedAt = now;
+    report.jobs.purged = await purgeDoneJobs(crm.store, new Date(now - keepDoneMs));
+  };
+
   let running = false;
   let current: Promise<unknown> | null = null;
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -105,7 +136,7 @@ export function createScheduler(crm: Crm, options: SchedulerOptions = {}): Sched
     const started = Date.now();
     const report: RunReport = {
       workerId,
-      jobs: { claimed: 0, completed: 0, skipped: 0, retried: 0, dead: 0, lost: 0 },
+      jobs: { claimed: 0, completed: 0, skipped: 0, retried: 0, dead: 0, lost: 0, purged: 0 },
       deliveries: { claimed: 0, sent: 0, retried: 0, dead: 0, lost: 0 },
       durationMs: 0,
     };
@@ -113,6 +144,7 @@ export function createScheduler(crm: Crm, options: SchedulerOptions = {}): Sched
       report.durationMs = Date.now() - started;
       opts.onProgress?.(report);
     };
+    await housekeeping(report);
     // Jobs and deliveries run side by side, so SMTP is busy while the next jobs are claimed.
     let jobsDone = false;
     const jobs = (async () => {
