@@ -42,6 +42,8 @@ export interface ImapSyncOptions extends ImapConnection {
 export class ImapSync {
   readonly account: string;
   private readonly mailboxes: string[];
+  /** Watch loops still running (an unsubscribed one until it has logged out). */
+  private readonly watching = new Set<Promise<void>>();
 
   constructor(
     private readonly crm: Crm,
@@ -211,11 +213,22 @@ export class ImapSync {
     };
     return new Observable<SyncReport>((subscriber) => {
       const controller = new AbortController();
-      watchUntil(target, controller.signal, options, (report) => subscriber.next(report)).then(
+      const loop = watchUntil(target, controller.signal, options, (report) => subscriber.next(report)).then(
         () => subscriber.complete(),
         (err: unknown) => subscriber.error(err),
       );
+      this.watching.add(loop);
+      void loop.finally(() => this.watching.delete(loop));
       return () => controller.abort();
     });
+  }
+
+  /**
+   * Resolves once every watch of this sync that was unsubscribed has ended: its connection logged
+   * out (or, stopped mid-sync or dropped, closed) and nothing more is written. Await it after
+   * `unsubscribe()` before closing the CRM.
+   */
+  async stopped(): Promise<void> {
+    while (this.watching.size > 0) await Promise.all([...this.watching]);
   }
 }

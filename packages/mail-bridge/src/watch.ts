@@ -43,7 +43,10 @@ export async function watchUntil(target: WatchTarget, signal: AbortSignal, optio
     try {
       client = await connectImap(o, o.onError);
       const c = client;
-      const onAbort = () => c.close();
+      // Stopped while idling: IDLE ends and the connection logs out (finally, below). Stopped
+      // during a sync: the connection closes at once (a long import need not finish first).
+      let idling = false;
+      const onAbort = () => !idling && c.close();
       signal.addEventListener('abort', onAbort, { once: true });
       // Aborted while connecting: the listener above came too late to see it.
       if (signal.aborted) c.close();
@@ -72,14 +75,19 @@ export async function watchUntil(target: WatchTarget, signal: AbortSignal, optio
               // imapflow may leave idle() pending when the server drops the connection: 'close' ends the wait.
               let timer: NodeJS.Timeout | undefined;
               let onClose: (() => void) | undefined;
-              if (!aheadOfCheckpoint) {
+              let onStop: (() => void) | undefined;
+              if (!aheadOfCheckpoint && !signal.aborted) {
+                idling = true;
                 await Promise.race([
                   c.idle().catch(() => undefined),
                   new Promise<void>((r) => (timer = setTimeout(r, poll * 1000))),
                   new Promise<void>((r) => c.once('close', (onClose = r))),
+                  new Promise<void>((r) => signal.addEventListener('abort', (onStop = r), { once: true })),
                 ]).finally(() => {
+                  idling = false;
                   clearTimeout(timer);
                   if (onClose) c.off('close', onClose);
+                  if (onStop) signal.removeEventListener('abort', onStop);
                 });
               }
             } finally {

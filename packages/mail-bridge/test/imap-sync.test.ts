@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { firstValueFrom } from 'rxjs';
 import { isRapportError, type Email, type RapportError } from '@rapport/core';
@@ -292,6 +294,22 @@ describe('ImapSync against Dovecot', () => {
     await append(box, [rfc822({ messageId: '<w3@zefir.test>' })]);
     await new Promise((r) => setTimeout(r, 1500));
     expect(await t.crm.emails.has('<w3@zefir.test>')).toBe(false);
+  });
+
+  it('stopped() resolves after an unsubscribed watch has logged out of its IDLE connection, not dropped it', async ({ t }) => {
+    const box = await mailbox([rfc822({ messageId: '<s1@zefir.test>' })]);
+    const log = () => readFileSync(join(mail.dovecot.dir, 'dovecot.log'), 'utf8');
+    const count = (re: RegExp) => log().split('\n').filter((l) => re.test(l)).length;
+    const [loggedOut, dropped] = [count(/Logged out/), count(/Disconnected: Connection closed/)];
+    const sync = new ImapSync(t.crm, opts(box));
+    let reports = 0;
+    const watching = sync.watch().subscribe(() => reports++);
+    for (const deadline = Date.now() + 10_000; reports === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300)); // now idling
+    watching.unsubscribe();
+    await sync.stopped();
+    for (const deadline = Date.now() + 3_000; count(/Logged out/) === loggedOut && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+    expect([count(/Logged out/) - loggedOut, count(/Disconnected: Connection closed/) - dropped]).toEqual([1, 0]);
   });
 
   it('watch() over several mailboxes: IDLE on the first, the others checked every pollSeconds', async ({ t }) => {

@@ -208,7 +208,8 @@ export function registerImport(program: Command) {
             process.off('SIGINT', stop);
             process.off('SIGTERM', stop);
             subscription.unsubscribe();
-            then();
+            // The CRM closes after the watch has logged out and written its last batch.
+            void sync.stopped().then(then, then);
           };
           process.once('SIGINT', stop);
           process.once('SIGTERM', stop);
