@@ -98,6 +98,9 @@ describe('access: no escalation through crm.as', () => {
     // Modules that read beneath the rules after their own check (the host passes every check).
     await rejects(o.asBartek.as(null).rules.list(), 'FORBIDDEN');
     await rejects(o.asBartek.as(null).access.upgrade(), 'FORBIDDEN');
+    // Nor does it report or check the host's permissions as if they were the operator's.
+    await rejects(o.asBartek.as(null).access.effective(), 'FORBIDDEN', 'may not act as the trusted host');
+    await rejects(o.asBartek.as(null).access.can('tasks', 'delete'), 'FORBIDDEN');
     // Acting as oneself again is no escalation.
     expect((await o.asAnna.as(o.anna.id).tasks.get(secret.id)).id).toBe(secret.id);
     // A manager is not an administrator either.
@@ -112,6 +115,8 @@ describe('access: no escalation through crm.as', () => {
     await rejects(asAdmin.tasks.get(secret.id), 'NOT_FOUND');
     expect((await asAdmin.as(o.anna.id).tasks.get(secret.id)).id).toBe(secret.id);
     expect((await asAdmin.as(null).store.count('audit')) > 0).toBe(true);
+    expect(await asAdmin.as(null).access.effective()).toMatchObject({ host: true, operatorId: null, administrator: true });
+    expect(await asAdmin.access.effective()).toMatchObject({ host: false, operatorId: o.admin.id });
     expect((await o.root.as(o.anna.id).tasks.get(secret.id)).id).toBe(secret.id);
   });
 });

@@ -33,6 +33,11 @@ export interface Context {
   rootStore: Store;
   /** Operators listening to events: told before a unit's events are published which they may see. */
   audience?: EventAudience;
+  /**
+   * Refuses a context an operator turned into another's or the host's (`crm.as`) unless they
+   * administer access; modules that answer without touching the store call it themselves.
+   */
+  guard?: () => Promise<void>;
   /** Whether any notification rule or watch exists, kept per store (rules/presence.ts). */
   rulePresence?: RulePresence;
 }

@@ -151,7 +151,7 @@ export function createCrm(options: CrmOptions): Crm {
     // `anna.as(null)` would pass every check as the host on its first read.
     const elevated = by !== null && by !== actorId;
     const rootStore = elevated ? guarded(options.store, guard) : options.store;
-    const ctx: Context = { ...base, actorId, rootStore, store: guarded(scopedStore(options.store, access, actorId), guard) };
+    const ctx: Context = { ...base, actorId, rootStore, guard, store: guarded(scopedStore(options.store, access, actorId), guard) };
     // Each event reaches an operator when they may see what it is about (access/events.ts), in order.
     const own$ = actorId === null ? events.asObservable() : audience.observe(events, () => access.principal(options.store, actorId), options.store);
     const events$ = by === null || by === actorId ? own$ : defer(() => from(guard())).pipe(concatMap(() => own$));

@@ -62,6 +62,8 @@ export interface RegisterRestriction {
 
 /** What an operator may do, as `GET /me` shows it. */
 export interface EffectiveAccess {
+  /** True for the trusted host (no operator, every permission). */
+  host: boolean;
   operatorId: string | null;
   roles: string[];
   groups: Array<{ id: string; name: string }>;

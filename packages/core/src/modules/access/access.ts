@@ -10,9 +10,14 @@ import type { Principal } from './principal.js';
 import { GOVERNED } from './rules.js';
 import { upgradeAccess, type AccessUpgradeReport } from './upgrade.js';
 
-/** The acting operator's principal, or null for the trusted host. */
+/**
+ * The acting operator's principal, or null for the trusted host. A host context an operator
+ * turned into (`anna.as(null)`) is FORBIDDEN here unless they administer access, as on any read.
+ */
 export async function actingPrincipal(ctx: Context): Promise<Principal | null> {
-  return ctx.actorId === null ? null : ctx.access.principal(ctx.rootStore, ctx.actorId);
+  if (ctx.actorId !== null) return ctx.access.principal(ctx.rootStore, ctx.actorId);
+  await ctx.guard?.();
+  return null;
 }
 
 /** Refuses everyone but the trusted host and administrators: changing roles, groups and register rules. */
@@ -39,12 +44,15 @@ export function accessModule(ctx: Context) {
   return {
     /**
      * An operator's roles, groups, stand-ins and merged permissions (default: the acting one);
-     * what `GET /me` shows. The trusted host has every permission.
+     * what `GET /me` shows. The trusted host (`host: true`) has every permission; an operator's
+     * context turned into the host's (`anna.as(null)`) is FORBIDDEN unless they administer access.
      */
     async effective(operatorId?: string): Promise<EffectiveAccess> {
       const id = operatorId === undefined ? ctx.actorId : v.id('operatorId', operatorId);
       if (id === null) {
+        await ctx.guard?.();
         return {
+          host: true,
           operatorId: null,
           roles: ['administrator'],
           groups: [],
@@ -58,6 +66,7 @@ export function accessModule(ctx: Context) {
       }
       const p = await ctx.access.principal(ctx.rootStore, id);
       return {
+        host: false,
         operatorId: id,
         roles: p.roles.map((r) => r.name),
         groups: p.groups,
