@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { PassThrough, Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
-import type { ViewSpec } from '@rapport/core';
+import type { PivotTable, ViewSpec } from '@rapport/core';
 import { chartPng, chartSvg, checkTemplate, pivotChart, printRecord, writeCsv, writePdf, writePivotXlsx, writeXlsx } from '@rapport/export';
 import { failure, office, stores } from './setup.js';
 
@@ -170,5 +170,30 @@ describe.each(stores)('exports on $name', (kind) => {
     const { renderMarkup } = await import('@rapport/export');
     const task = await crm.tasks.get(tasks.today.id);
     expect(await renderMarkup('[{{ task.constructor }}][{{ task.__proto__ }}][{{ task.toString }}]', { task })).toBe('[][][]');
+  });
+});
+
+describe('pivot charts', () => {
+  it('keep two related records of one name apart: keyed by id, the second labelled "Name (2)"', async () => {
+    const pivot: PivotTable = {
+      rowField: 'partnerId',
+      columnField: null,
+      measure: { fn: 'count' },
+      rowKeys: ['p-1', 'p-2', 'p-3'],
+      columnKeys: [null],
+      rowLabels: ['Zefir', 'Zefir', 'Alfa'],
+      columnLabels: null,
+      cells: [[2], [5], [1]],
+    };
+    const spec = pivotChart(pivot, 'bar');
+    const values = (spec.data as { values: Array<Record<string, unknown>> }).values;
+    expect(values.map((v) => [v.rowKey, v.row, v.value])).toEqual([
+      ['p-1', 'Zefir', 2],
+      ['p-2', 'Zefir (2)', 5],
+      ['p-3', 'Alfa', 1],
+    ]);
+    const svg = await chartSvg(spec);
+    expect(svg).toContain('>Zefir<');
+    expect(svg).toContain('>Zefir (2)<');
   });
 });

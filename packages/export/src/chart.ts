@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { PivotTable } from '@rapport/core';
 import type { TopLevelSpec } from 'vega-lite';
 import { RapportError } from '@rapport/core';
-import { axisText } from './values.js';
+import { axisTexts } from './values.js';
 
 const require = createRequire(import.meta.url);
 
@@ -11,17 +11,17 @@ export type ChartType = (typeof CHART_TYPES)[number];
 
 /**
  * A Vega-Lite spec for a pivot table: a bar, line or pie chart of the measure by row key,
- * coloured (and for bars stacked) by column key. The spec is data: a host may render it in a
+ * coloured (and for bars stacked) by column key; keys that read the same get a suffix (values.ts
+ * `axisTexts`). The spec is data: a host may render it in a
  * browser with vega-embed, or here to SVG and PNG.
  */
 export function pivotChart(pivot: PivotTable, type: ChartType, title?: string): TopLevelSpec {
   if (!CHART_TYPES.includes(type)) throw new RapportError('VALIDATION', `chart type must be one of ${CHART_TYPES.join(', ')} (got ${JSON.stringify(type)})`);
-  const values = pivot.rowKeys.flatMap((_, i) =>
-    pivot.columnKeys.map((_c, j) => ({
-      row: axisText(pivot.rowKeys, pivot.rowLabels, i),
-      column: axisText(pivot.columnKeys, pivot.columnLabels, j),
-      value: pivot.cells[i]![j] ?? 0,
-    })),
+  // Keyed by the key (an id), shown by its label: two records of one name stay two bars.
+  const rows = axisTexts(pivot.rowKeys, pivot.rowLabels);
+  const columns = axisTexts(pivot.columnKeys, pivot.columnLabels);
+  const values = pivot.rowKeys.flatMap((rowKey, i) =>
+    pivot.columnKeys.map((columnKey, j) => ({ rowKey, columnKey, row: rows[i]!, column: columns[j]!, value: pivot.cells[i]![j] ?? 0 })),
   );
   const measure = pivot.measure.fn === 'count' ? 'count' : `${pivot.measure.fn} of ${pivot.measure.field}`;
   const colour = pivot.columnField ? { color: { field: 'column', type: 'nominal' as const, title: pivot.columnField } } : {};

@@ -49,3 +49,17 @@ export async function* eachRow(reader: ViewReader, options: ExportOptions, count
 
 /** A pivot axis as text: the related record's name where core labelled the key, else the key; "(none)" for no value. */
 export const axisText = (keys: unknown[], labels: Array<string | null> | null | undefined, i: number) => labels?.[i] ?? (cellText(keys[i]) || '(none)');
+
+/**
+ * Every text of a pivot axis, one per key: two keys that read the same (two partners of one name)
+ * stay apart, the second as "Name (2)", the third "Name (3)", so a chart never adds them up.
+ */
+export function axisTexts(keys: unknown[], labels: Array<string | null> | null | undefined): string[] {
+  const seen = new Map<string, number>();
+  return keys.map((_, i) => {
+    const text = axisText(keys, labels, i);
+    const n = (seen.get(text) ?? 0) + 1;
+    seen.set(text, n);
+    return n === 1 ? text : `${text} (${n})`;
+  });
+}
