@@ -45,6 +45,20 @@ describe.each(stores)('stored print templates on $name', (kind) => {
     expect((await crm.templates.list({ channel: 'print' })).items).toHaveLength(5);
   });
 
+  it('an e-mail template moved to the print channel drops its subject; one given with the move is refused', async () => {
+    const { crm } = await office(kind);
+    const mail = { name: 'Mail', channel: 'email' as const, recordKind: 'task', language: 'en' as const, subject: 'Task {{ task.number }}' };
+    const a = await crm.templates.create({ ...mail, body: 'Hello' });
+    const moved = await crm.templates.update(a.id, { channel: 'print', body: '# Card {{ task.number }}' });
+    expect([moved.channel, moved.subject]).toEqual(['print', null]);
+    const b = await crm.templates.create({ ...mail, name: 'Mail 2', body: 'Hello' });
+    expect(await failure(() => crm.templates.update(b.id, { channel: 'print', subject: 'Still', body: '# Card' }))).toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringContaining('template.subject'),
+    });
+    expect((await crm.templates.get(b.id)).channel).toBe('email');
+  });
+
   it('prints with the stored default, else the built-in one, and by name or id', async () => {
     const { crm, base, tasks } = await office(kind);
     await crm.tasks.addNote(tasks.overdue.id, 'Klient prosi o rabat na pałety');

@@ -58,12 +58,14 @@ export function templatesModule(ctx: Context) {
       });
     },
 
-    /** Changes a template; the result is checked like a new one. */
+    /** Changes a template; the result is checked like a new one (moved off e-mail, its subject is dropped). */
     update(id: string, patch: Partial<TemplateInput>, options: { expectedVersion?: number } = {}): Promise<MessageTemplate> {
       return inUnit(ctx, async (unit) => {
         await requirePermission(ctx, 'templates', 'update', 'message templates');
         const current = await unit.load<MessageTemplate>('message_templates', id, 'template');
         const merged = { ...current, ...v.definedOnly(patch ?? {}) } as TemplateInput;
+        // Off e-mail a template has no subject: the stored one goes unless the patch gives one (refused below).
+        if (merged.channel !== 'email' && current.channel === 'email' && patch?.subject === undefined) merged.subject = null;
         const fields = await checked(unit, merged);
         const kindChanged = fields.channel !== current.channel || fields.recordKind !== current.recordKind || fields.language !== current.language;
         if (fields.channel !== current.channel || fields.recordKind !== current.recordKind)
