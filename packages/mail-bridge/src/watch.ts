@@ -82,7 +82,7 @@ export async function watchUntil(target: WatchTarget, signal: AbortSignal, optio
                   c.idle().catch(() => undefined),
                   new Promise<void>((r) => (timer = setTimeout(r, poll * 1000))),
                   new Promise<void>((r) => c.once('close', (onClose = r))),
-                  new Promise<void>((r) => signal.addEventListener('abort', (onStop = r), { once: true })),
+                  new Promise<void>((r) => signal.addEventListener('abort', (onStop = () => r()), { once: true })),
                 ]).finally(() => {
                   idling = false;
                   clearTimeout(timer);

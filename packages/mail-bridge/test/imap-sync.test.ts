@@ -299,16 +299,19 @@ describe('ImapSync against Dovecot', () => {
   it('stopped() resolves after an unsubscribed watch has logged out of its IDLE connection, not dropped it', async ({ t }) => {
     const box = await mailbox([rfc822({ messageId: '<s1@zefir.test>' })]);
     const log = () => readFileSync(join(mail.dovecot.dir, 'dovecot.log'), 'utf8');
-    const count = (re: RegExp) => log().split('\n').filter((l) => re.test(l)).length;
+    const count = (re: RegExp) =>
+      log()
+        .split('\n')
+        .filter((l) => re.test(l)).length;
     const [loggedOut, dropped] = [count(/Logged out/), count(/Disconnected: Connection closed/)];
     const sync = new ImapSync(t.crm, opts(box));
     let reports = 0;
     const watching = sync.watch().subscribe(() => reports++);
-    for (const deadline = Date.now() + 10_000; reports === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+    for (const deadline = Date.now() + 10_000; reports === 0 && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 300)); // now idling
     watching.unsubscribe();
     await sync.stopped();
-    for (const deadline = Date.now() + 3_000; count(/Logged out/) === loggedOut && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+    for (const deadline = Date.now() + 3_000; count(/Logged out/) === loggedOut && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 50));
     expect([count(/Logged out/) - loggedOut, count(/Disconnected: Connection closed/) - dropped]).toEqual([1, 0]);
   });
 

@@ -145,7 +145,10 @@ function checkReadable(schema: Schema, collection: string, f: Extract<NormalFilt
   const where = `${collection}.${f.field}`;
   if (jsonPath.length > 0 || (def.type !== 'string' && def.type !== 'text')) throw fail(`readable needs a text id field; ${where} is not one`, f.field);
   if (!(READABLE_COLLECTIONS as readonly unknown[]).includes(f.collection) || f.collection === collection)
-    throw fail(`readable on ${where}: collection must be one of ${READABLE_COLLECTIONS.join(', ')} other than ${collection} (got ${show(f.collection)})`, f.field);
+    throw fail(
+      `readable on ${where}: collection must be one of ${READABLE_COLLECTIONS.join(', ')} other than ${collection} (got ${show(f.collection)})`,
+      f.field,
+    );
   if (!schema.collections.some((c) => c.name === f.collection)) throw fail(`readable on ${where}: this schema has no ${f.collection} collection`, f.field);
   checkFilter(schema, f.collection, f.filter);
 }

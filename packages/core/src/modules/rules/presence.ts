@@ -30,8 +30,7 @@ export class RulePresence {
   /** The answer, read through `store` (the unit's transaction) unless a fresh one is kept. */
   get(store: Store, now: Date): Promise<RulesPresent> {
     const c = this.cached;
-    if (c && c.epoch === this.epoch && performance.now() - c.at < TTL_MS && now.getTime() >= c.clockAt && now.getTime() - c.clockAt < TTL_MS)
-      return c.value;
+    if (c && c.epoch === this.epoch && performance.now() - c.at < TTL_MS && now.getTime() >= c.clockAt && now.getTime() - c.clockAt < TTL_MS) return c.value;
     // A clear() while the read runs moves the epoch on, so its answer is never reused.
     const entry = { epoch: this.epoch, at: performance.now(), clockAt: now.getTime(), value: read(store) };
     this.cached = entry;

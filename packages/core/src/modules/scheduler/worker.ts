@@ -21,10 +21,7 @@ const SINGLE_USE_KINDS = [RULE_EVENT_JOB, WATCH_CHANGE_JOB];
 
 /** Deletes done one-shot jobs of the single-use kinds finished before `before`; how many. */
 const purgeDoneJobs = (store: Store, before: Date) =>
-  store.deleteWhere(
-    'jobs',
-    where.and(where.eq('status', 'done'), where.isNull('cron'), where.in('kind', SINGLE_USE_KINDS), where.lt('updatedAt', before)),
-  );
+  store.deleteWhere('jobs', where.and(where.eq('status', 'done'), where.isNull('cron'), where.in('kind', SINGLE_USE_KINDS), where.lt('updatedAt', before)));
 
 export interface SchedulerOptions {
   /** Delivers `email` outbox rows. */

@@ -34,7 +34,10 @@ export function describeReadable({ fresh, codes }: Suite): void {
 
     async function store() {
       const s = await fresh(new Schema([items, partners, shares]));
-      await s.createMany(items.name, [1, 2, 3, 4, 5, 6].map((i) => item(i, { name: parentOf[i] })));
+      await s.createMany(
+        items.name,
+        [1, 2, 3, 4, 5, 6].map((i) => item(i, { name: parentOf[i] })),
+      );
       await s.createMany('partners', [partner(1, 'a'), partner(2, 'b'), partner(3, 'b')]);
       await s.create('shares', {
         id: 'g-1',
