@@ -17,15 +17,15 @@ let lastServerUrl: string | null = null;
 let generation = 0;
 let changedAt = 0;
 let notices: { stop(): void } | null = null;
-let tasksTab: { stop(): void } | null = null;
+let tasksTab: ReturnType<typeof startTasksTab> | null = null;
 
 /** Shows the notification bar and the "My tasks" tab for the signed-in operator (or removes them on sign-out). */
 function useClient(next: ApiClient | null) {
   client = next;
   notices?.stop();
   tasksTab?.stop();
-  notices = next ? startNotifications(next) : null;
   tasksTab = next ? startTasksTab(next) : null;
+  notices = next ? startNotifications(next, () => tasksTab?.changed()) : null;
 }
 
 /** Marks what the pane shows, for tests and the benchmark (data-state on <body>, a DOM event). */

@@ -135,30 +135,86 @@ export function tasksPanel(client: ApiClient, panel: HTMLElement) {
     });
     const label = h('label', { class: 'view-picker' }, 'View ', picker);
     const more = result.nextCursor ? h('p', { class: 'muted' }, `Showing the first ${result.rows.length}; open the view in Rapport for the rest.`) : null;
-    mount(panel, label, ...sections, more);
+    const time = new Date().toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+    const updated = h('p', { class: 'muted updated', id: 'mytasks-updated', role: 'status' }, `Updated ${time}`);
+    // A reload keeps the reader's place: the focused row (or the picker) and the scroll offset.
+    const focused = panel.contains(document.activeElement) ? (document.activeElement as HTMLElement) : null;
+    const focusedTask = focused?.dataset.taskId;
+    const scroller = document.scrollingElement;
+    const top = scroller?.scrollTop ?? 0;
+    mount(panel, label, updated, ...sections, more);
+    if (focused?.id === 'view-picker') picker.focus();
+    else if (focusedTask) panel.querySelector<HTMLElement>(`li.task[data-task-id="${CSS.escape(focusedTask)}"]`)?.focus({ preventScroll: true });
+    if (scroller) scroller.scrollTop = top;
   }
 
   return { load };
 }
 
-/** Adds the "My tasks" tab beside the sender's history (#app) for a signed-in operator; stop() removes it. */
-export function startTasksTab(client: ApiClient): { stop(): void } {
+/**
+ * Reloads `load` after a burst of changes has settled (`waitMs` after the last), at most once per
+ * `waitMs`, and only while `visible()`; a change while hidden waits for `shown()`.
+ */
+export function refresher(load: () => Promise<void>, visible: () => boolean, waitMs = 1_000) {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let stale = false;
+  return {
+    changed() {
+      stale = true;
+      if (!visible()) return;
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => {
+        timer = null;
+        stale = false;
+        void load();
+      }, waitMs);
+    },
+    /** The tab (or the page) became visible again: reload (what changed meanwhile is not known). */
+    shown() {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      stale = false;
+      void load();
+    },
+    get stale() {
+      return stale;
+    },
+    stop() {
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * Adds the "My tasks" tab beside the sender's history (#app) for a signed-in operator; it reloads
+ * when shown and, debounced, when a task changes while it is shown; stop() removes it.
+ */
+export function startTasksTab(client: ApiClient): { changed(): void; stop(): void } {
   document.getElementById('mytasks')?.remove();
   const app = document.getElementById('app')!;
   const panel = h('section', { id: 'mytasks', class: 'tasks-panel' });
   panel.hidden = true;
   app.after(panel);
   const tasks = tasksPanel(client, panel);
+  const visible = () => !panel.hidden && document.visibilityState === 'visible';
+  const refresh = refresher(tasks.load, visible);
   const bar = tabBar(
     [
       { id: 'sender', label: 'Sender', panel: app },
       { id: 'tasks', label: 'My tasks', panel },
     ],
-    (id) => void (id === 'tasks' ? tasks.load() : undefined),
+    (id) => void (id === 'tasks' ? refresh.shown() : undefined),
   );
+  // A pinned Outlook pane or a window brought back: reload if the stream said something changed.
+  const onVisibility = () => visible() && refresh.stale && refresh.shown();
+  document.addEventListener('visibilitychange', onVisibility);
   bar.select('sender');
   return {
+    /** A task the operator may see changed (the notification stream's `tasks` event). */
+    changed: () => refresh.changed(),
     stop() {
+      refresh.stop();
+      document.removeEventListener('visibilitychange', onVisibility);
       bar.remove();
       panel.remove();
     },

@@ -6,9 +6,10 @@ const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyl
 /**
  * The notification bell under the pane's header: the unread count (and new tasks) kept live by
  * the SSE stream, and on a click the list with "mark read". It lives outside #app, so the
- * history view re-rendering for each message leaves it alone.
+ * history view re-rendering for each message leaves it alone. The stream's `tasks` events go to
+ * `onTasksChanged` (the "My tasks" tab reloads on them).
  */
-export function startNotifications(client: ApiClient): { stop(): void } {
+export function startNotifications(client: ApiClient, onTasksChanged: () => void = () => undefined): { stop(): void } {
   document.getElementById('notices')?.remove();
   const badge = h('span', { class: 'count', id: 'notif-count' }, '0');
   const tasksBadge = h('span', { class: 'muted', id: 'notif-new-tasks' });
@@ -80,6 +81,7 @@ export function startNotifications(client: ApiClient): { stop(): void } {
           wait = 2_000;
           if (event === 'counts') showCounts(data as PaneCounts);
           if (event === 'notification' && !list.hidden) void open();
+          if (event === 'tasks') onTasksChanged();
         }, controller.signal);
       } catch {
         // A dropped or refused stream: try again below.

@@ -90,7 +90,7 @@ export function notificationRoutes(api: FastifyInstance, crm: Crm, options: Noti
 
 /**
  * Server-sent events: `counts` at once and on every change, `notification` for each one shown
- * (new, or back from a snooze), a comment as heartbeat. In-process changes arrive at once through
+ * (new, or back from a snooze), `tasks` when a task or stage the operator may see changed, a comment as heartbeat. In-process changes arrive at once through
  * `crm.events$`; a worker in another process is seen within `pollMs`.
  */
 async function stream(crm: Crm, request: FastifyRequest, reply: FastifyReply, o: { pollMs: number; heartbeatMs: number; open: Set<() => void> }) {
@@ -136,6 +136,8 @@ async function stream(crm: Crm, request: FastifyRequest, reply: FastifyReply, o:
   };
   // The operator's own events: only those about what they may see (core's rules) wake the stream.
   const subscription = op.events$.subscribe((event) => {
+    // A task or stage the operator may see changed: the pane's "My tasks" reloads (debounced there).
+    if (event.type.startsWith('task.') || event.type.startsWith('stage.')) send('tasks', { type: event.type });
     if (concerns(event, operatorId)) refresh();
   });
   const poll = setInterval(refresh, o.pollMs);

@@ -139,4 +139,34 @@ describe('"My tasks" tab in the task pane (Chromium, real API)', () => {
     expect(errors).toEqual([]);
     await close();
   });
+  it('refreshes itself when another operator assigns a task, keeping the focused row, and says when', async () => {
+    const { page, errors, close } = await openPane();
+    await page.click('#tab-tasks');
+    await viewShown(page, 'builtin:my-tasks');
+    expect(await page.textContent('#mytasks-updated')).toMatch(/^Updated \d{1,2}:\d{2}/);
+    const loads: number[] = [];
+    await page.exposeFunction('__load', () => loads.push(Date.now()));
+    await page.evaluate(() => window.addEventListener('rapport:tasks', () => (window as unknown as { __load(): void }).__load()));
+    await page.focus(`#mytasks li[data-task-id="${ids.saturday}"]`);
+
+    // Piotr gives Anna three tasks in a burst: they appear without a reload, in one refresh.
+    const piotr = server.s.crm.as(server.s.ids.piotr);
+    const given: string[] = [];
+    for (const n of [1, 2, 3])
+      given.push((await piotr.tasks.create({ subject: `Od Piotra ${n}`, ownerId: server.s.ids.anna, dueAt: '2026-11-05T16:00:00Z' })).id);
+    await page.waitForSelector(`#bucket-today li[data-task-id="${given[2]}"]`, { timeout: 10_000 });
+    expect(await taskIds(page, 'today')).toEqual(expect.arrayContaining(given));
+    expect(loads.length).toBe(1);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-task-id'))).toBe(ids.saturday);
+
+    // Hidden behind the Sender tab, a change waits; showing the tab again loads it.
+    await page.click('#tab-sender');
+    const later = (await piotr.tasks.create({ subject: 'Od Piotra później', ownerId: server.s.ids.anna, dueAt: '2026-11-05T17:00:00Z' })).id;
+    await page.waitForTimeout(1_500);
+    expect(loads.length).toBe(1);
+    await page.click('#tab-tasks');
+    await page.waitForSelector(`#bucket-today li[data-task-id="${later}"]`, { timeout: 10_000 });
+    expect(errors).toEqual([]);
+    await close();
+  });
 });
