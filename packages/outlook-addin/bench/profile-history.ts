@@ -2,13 +2,11 @@
 // in process (app.inject, no TLS, no load generator); PROFILE_OUT=x.cpuprofile profiles those requests.
 //   npx tsx --tsconfig ../../tsconfig.json bench/profile-history.ts   (BENCH_SCALE, PROFILE_REQUESTS)
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCrm, newId, type TimelineItem } from '@rapport/core';
-import { sqliteStore } from '@rapport/storage-adapters';
 import { createApiServer } from '../src/index.js';
+import { seedHistory } from './seed.js';
 
 const ITEMS = Math.round(1_000_000 * Number(process.env.BENCH_SCALE ?? 0.1));
 const REQUESTS = Number(process.env.PROFILE_REQUESTS ?? 2000);
@@ -37,49 +35,9 @@ for (const m of ['all', 'get', 'run', 'iterate']) {
   };
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'rapport-prof-'));
-const store = sqliteStore({ filename: join(dir, 'p.db') });
-await store.migrate();
-const crm = createCrm({ store });
-const op = await crm.operators.create({ name: 'Bench Operator', email: 'bench@firma.pl' });
-const other = await crm.operators.create({ name: 'Other Operator', email: 'other@firma.pl' });
-const { token } = await crm.operators.createToken(op.id);
-const as = crm.as(op.id);
-const zefir = await as.partners.create({ code: 'ZEFIR', name: 'Zefir', emailDomains: ['zefir.pl'] });
-const jan = await as.persons.create({ partnerId: zefir.id, firstName: 'Jan', lastName: 'Fiszka', emails: ['jan.fiszka@zefir.pl'] });
-const taskIds: string[] = [];
-for (let i = 0; i < 40; i++) {
-  const t = await as.tasks.create({
-    subject: `Zadanie ${i}`,
-    personId: jan.id,
-    ownerId: i % 5 === 0 ? other.id : op.id,
-    private: i % 10 === 0,
-    dueAt: new Date(Date.now() + (i - 20) * 86_400_000),
-    stages: [{ subject: 'A' }, { subject: 'B' }],
-  });
-  taskIds.push(t.id);
-}
-const batch: TimelineItem[] = [];
-const start = Date.UTC(2020, 0, 1);
-for (let i = 0; i < ITEMS; i++) {
-  const at = new Date(start + i * 60_000);
-  const kind = i % 3 === 0 ? 'email.received' : i % 3 === 1 ? 'task.created' : 'entry.note';
-  batch.push({
-    id: newId(at.getTime()),
-    version: 1,
-    partnerId: i % 5 === 0 ? zefir.id : newId(),
-    personId: i % 5 === 0 ? jan.id : null,
-    at,
-    kind,
-    subjectType: kind === 'email.received' ? 'email' : 'task',
-    subjectId: kind === 'email.received' ? newId(at.getTime()) : taskIds[i % taskIds.length]!,
-    title: `${kind} #${i}`,
-    actorId: op.id,
-    data: {},
-  });
-  if (batch.length === 5000) await store.createMany('timeline', batch.splice(0));
-}
-if (batch.length) await store.createMany('timeline', batch.splice(0));
+const seeded = await seedHistory(ITEMS, 'sqlite');
+const { crm, token } = seeded;
+process.stdout.write(`${seeded.describe}\n`);
 
 const app = await createApiServer({ crm, paneDir: false, rateLimit: false });
 const get = () => app.inject({ url: '/api/v1/history?email=jan.fiszka@zefir.pl&limit=20', headers: { authorization: `Bearer ${token}` } });
@@ -106,6 +64,23 @@ for (const [sql, t] of [...spent].sort((a, b) => b[1] - a[1])) {
 }
 
 Object.assign(proto, originals);
+// The floor: the statements one request runs (those run on every request), replayed straight on
+// better-sqlite3 with the last request's parameters, rows fetched and nothing else done.
+const every = [...counts].filter(([, n]) => n >= SAMPLED).map(([sql]) => ({ sql, ...lastCall.get(sql)! }));
+const prepared = every.map((c) => ({ stmt: c.db.prepare(c.sql) as { all(...a: unknown[]): unknown[]; source: string }, args: c.args }));
+const rawRounds = 2000;
+const r0 = performance.now();
+for (let i = 0; i < rawRounds; i++) for (const p of prepared) p.stmt.all(...p.args);
+const rawEach = (performance.now() - r0) / rawRounds;
+process.stdout.write(`the same ${prepared.length} statements on better-sqlite3 alone: ${rawEach.toFixed(3)} ms a request\n`);
+if (process.env.RAW_EACH)
+  for (const p of prepared) {
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < rawRounds; i++) p.stmt.all(...p.args);
+    const c = process.cpuUsage(c0);
+    const rows = p.stmt.all(...p.args).length;
+    process.stdout.write(`  ${((c.user + c.system) / 1000 / rawRounds).toFixed(3)} ms CPU, ${rows} rows  ${clip(p.stmt.source)}\n`);
+  }
 // PROFILE_OUT=file.cpuprofile: a CPU profile of the timed requests only (not of the seeding).
 const session = process.env.PROFILE_OUT ? new Session() : null;
 if (session) {
@@ -129,5 +104,4 @@ process.stdout.write(
   `${REQUESTS} sequential requests: ${each.toFixed(2)} ms each (${(1000 / each).toFixed(0)} req/s on one connection); CPU ${cpuEach.toFixed(2)} ms a request (${(1000 / cpuEach).toFixed(0)} req/s per core)\n`,
 );
 await app.close();
-await crm.close();
-rmSync(dir, { recursive: true, force: true });
+await seeded.dispose();

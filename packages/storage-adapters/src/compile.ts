@@ -68,12 +68,27 @@ export class Table {
     return c;
   }
 
-  /** A driver row → a record with every field present (null when empty). */
-  decode(row: Record<string, unknown>): Record<string, unknown> {
+  /** A driver row → a record with every field present (null when empty), or only `columns`. */
+  decode(row: Record<string, unknown>, columns: readonly Column[] = this.columns): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     const codec = codecOf(this.dialect);
-    for (const c of this.columns) out[c.field] = codec.decode(c.def, row[c.column]);
+    for (const c of columns) out[c.field] = codec.decode(c.def, row[c.column]);
     return out;
+  }
+
+  private readonly projections = new Map<string, { columns: Column[]; selectList: string }>();
+
+  /** The columns of these fields (in schema order) and their select list, built once per set. */
+  projection(fields: ReadonlySet<string>): { columns: Column[]; selectList: string } {
+    const key = [...fields].join(',');
+    let p = this.projections.get(key);
+    if (!p) {
+      for (const f of fields) this.column(f);
+      const columns = this.columns.filter((c) => fields.has(c.field));
+      p = { columns, selectList: columns.map((c) => this.dialect.q(c.column)).join(', ') };
+      if (this.projections.size < 1_000) this.projections.set(key, p);
+    }
+    return p;
   }
 }
 

@@ -3,7 +3,9 @@ import {
   checkAggregate,
   checkFilter,
   checkSequenceCount,
+  checkSelect,
   checkSort,
+  selectedFields,
   cursorFilter,
   encodeCursor,
   normalizeFilter,
@@ -101,8 +103,11 @@ export class SqlStore implements Store {
   async find<T extends StoredRecord>(collection: string, query: FindQuery = {}): Promise<Page<T>> {
     const table = this.engine.table(collection);
     checkSort(this.engine.schema, collection, query.sort);
+    checkSelect(this.engine.schema, collection, query.select);
     const sort = resolveSort(query.sort);
     const limit = resolveLimit(query);
+    const fields = selectedFields(query.select, sort);
+    const { columns, selectList } = fields ? table.projection(fields) : table;
     const filter: Filter | undefined = query.cursor
       ? { op: 'and', filters: [query.where ?? { op: 'and', filters: [] }, cursorFilter(this.engine.schema, collection, sort, query.cursor)] }
       : query.where;
@@ -113,10 +118,10 @@ export class SqlStore implements Store {
       params.walk = await this.engine.searchPlanner.walk(s, table, normal, sort, () => new Params(this.engine.dialect));
       const whereSql = compileFilter(table, normal, params);
       const orderBy = compileOrderBy(table, sort, params);
-      const sql = `SELECT ${table.selectList} FROM ${table.sqlName} WHERE ${whereSql} ORDER BY ${orderBy} LIMIT ${limit + 1}${lock}`;
+      const sql = `SELECT ${selectList} FROM ${table.sqlName} WHERE ${whereSql} ORDER BY ${orderBy} LIMIT ${limit + 1}${lock}`;
       return s.query(sql, params.values);
     });
-    const items = rows.slice(0, limit).map((r) => table.decode(r) as T);
+    const items = rows.slice(0, limit).map((r) => table.decode(r, columns) as T);
     const last = items.at(-1);
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(sort, last as Record<string, unknown>) : null };
   }

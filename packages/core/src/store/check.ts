@@ -169,6 +169,25 @@ export function checkSort(schema: Schema, collection: string, sort: SortField[] 
   }
 }
 
+/** Checks a `select`: top-level fields of the collection (no JSON paths), at least one. */
+export function checkSelect(schema: Schema, collection: string, select: readonly string[] | undefined): void {
+  if (select === undefined) return;
+  if (!Array.isArray(select) || select.length === 0) throw fail(`select must list at least one field of ${collection}`);
+  for (const field of select) {
+    if (typeof field !== 'string' || field.includes('.')) throw fail(`select takes top-level fields of ${collection} (got ${show(field)})`, String(field));
+    checkPath(schema, collection, field);
+  }
+}
+
+/** The fields a `select` reads: the selected ones, `id` and the sort's top-level fields; null for all. */
+export function selectedFields(select: readonly string[] | undefined, sort: ReadonlyArray<{ field: string }>): Set<string> | null {
+  if (select === undefined) return null;
+  const out = new Set(select);
+  out.add('id');
+  for (const s of sort) out.add(s.field.split('.')[0]!);
+  return out;
+}
+
 /**
  * Checks an aggregate query: measure functions and date granularities from the closed lists,
  * measure fields numeric columns, group fields known (a date granularity only on a date field).

@@ -34,7 +34,7 @@ export {
 export { Schema, allFields, indexFields, ID_FIELD, VERSION_FIELD } from './schema.js';
 export type { CollectionDef, FieldDef, FieldType, IndexDef, IndexField, StoredRecord } from './schema.js';
 export { resolveSort, resolveLimit, encodeCursor, decodeCursor, afterCursor, compareBySort, cursorFilter } from './cursor.js';
-export { checkFilter, checkSort, checkAggregate, checkPath, MEASURE_FNS, GRANULARITIES } from './check.js';
+export { checkFilter, checkSort, checkSelect, selectedFields, checkAggregate, checkPath, MEASURE_FNS, GRANULARITIES } from './check.js';
 export type { ResolvedSort } from './cursor.js';
 export { aggregateRecords, groupKeyName, groupValue } from './aggregate.js';
 export { memoryStore } from './memory.js';

@@ -1,5 +1,5 @@
 import { RapportError } from '../errors.js';
-import { checkAggregate, checkFilter, checkSort } from './check.js';
+import { checkAggregate, checkFilter, checkSelect, checkSort, selectedFields } from './check.js';
 import { compareBySort, cursorFilter, encodeCursor, resolveLimit, resolveSort } from './cursor.js';
 import { GRANTS_COLLECTION, matches, normalizeFilter, readPath, type Filter, type GrantLookup, type NormalFilter, type RowLookup } from './filter.js';
 import { indexFields, Schema, type CollectionDef, type StoredRecord } from './schema.js';
@@ -32,6 +32,13 @@ interface Table {
 }
 
 const clone = copyRecord;
+
+/** The record with only these fields (a find's `select`). */
+const pick = (row: Record<string, unknown>, fields: Set<string>): Record<string, unknown> => {
+  const out: Record<string, unknown> = {};
+  for (const f of fields) if (f in row) out[f] = row[f];
+  return out;
+};
 const keyOf = (v: unknown) => (v instanceof Date ? `d${v.getTime()}` : `${typeof v}:${String(v)}`);
 
 /** The in-memory engine: synchronous operations over plain maps, with an undo log per transaction. */
@@ -287,8 +294,10 @@ class MemoryStore implements Store {
   async find<T extends StoredRecord>(collection: string, query: FindQuery = {}): Promise<Page<T>> {
     this.engine.table(collection);
     checkSort(this.engine.schema, collection, query.sort);
+    checkSelect(this.engine.schema, collection, query.select);
     const sort = resolveSort(query.sort);
     const limit = resolveLimit(query);
+    const fields = selectedFields(query.select, sort);
     const where = query.cursor
       ? { op: 'and' as const, filters: [query.where ?? { op: 'and' as const, filters: [] }, cursorFilter(this.engine.schema, collection, sort, query.cursor)] }
       : query.where;
@@ -296,7 +305,7 @@ class MemoryStore implements Store {
     const items = rows.slice(0, limit);
     const last = items.at(-1);
     return {
-      items: items.map((r) => clone(r) as unknown as T),
+      items: items.map((r) => clone(fields ? pick(r, fields) : r) as unknown as T),
       nextCursor: rows.length > limit && last ? encodeCursor(sort, last) : null,
     };
   }

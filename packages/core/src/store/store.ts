@@ -120,6 +120,12 @@ export interface FindQuery {
   /** The `nextCursor` of the previous page. */
   cursor?: string;
   /**
+   * Read only these top-level fields (plus `id` and the sort fields, which the cursor needs);
+   * the others are absent from the items. For hot reads that show a few fields of wide records:
+   * the filter (access rules included) still sees every field, since it runs in the store.
+   */
+  select?: readonly string[];
+  /**
    * Inside a transaction, on a store with `capabilities.skipLocked`: lock the records returned
    * until the transaction ends, and leave out records another transaction has locked (work
    * queues: N workers take N different batches). Ignored by other stores.

@@ -42,6 +42,9 @@ export interface PersonView {
 export type { EmailView, OpportunityView };
 
 const OPEN: Task['status'][] = ['open', 'in_progress'];
+/** The fields of a task the pane shows: tasks are wide rows, and the history reads only these. */
+const TASK_FIELDS = ['number', 'subject', 'status', 'priority', 'dueAt', 'ownerId', 'private'] as const;
+type TaskRow = Pick<Task, (typeof TASK_FIELDS)[number] | 'id'>;
 
 const personView = (p: Person): PersonView => ({
   id: p.id,
@@ -68,7 +71,7 @@ export async function historyFor(crm: Crm, address: string, query: { limit: numb
   // The newest page of the timeline usually holds the last e-mails too: no second timeline read then.
   const fromPage = scope && !query.before ? recentEmailsFromPage(crm, history) : null;
   const openTasks = async () => {
-    const page = scope ? await crm.tasks.list({ ...scope, status: OPEN, limit: 20 }) : { items: [] as Task[] };
+    const page = scope ? await crm.tasks.list({ ...scope, status: OPEN, limit: 20, select: TASK_FIELDS }) : { items: [] as TaskRow[] };
     return { items: page.items, progress: await stageProgress(crm, page.items) };
   };
   const [tasks, persons, timeline, emails, opportunities] = await Promise.all([
@@ -126,7 +129,7 @@ function readableAddress(address: string): string {
  * (its rules apply to stages as to their tasks), without core's stageProgress re-reading the
  * tasks to check they are visible. Sorted by task and position, one read per 1,000 stages.
  */
-async function stageProgress(crm: Crm, tasks: Task[]): Promise<Map<string, StageProgress>> {
+async function stageProgress(crm: Crm, tasks: TaskRow[]): Promise<Map<string, StageProgress>> {
   const out = new Map<string, StageProgress>();
   if (tasks.length === 0) return out;
   const query = {
@@ -135,6 +138,7 @@ async function stageProgress(crm: Crm, tasks: Task[]): Promise<Map<string, Stage
       tasks.map((t) => t.id),
     ),
     sort: [{ field: 'taskId' }, { field: 'position' }],
+    select: ['taskId', 'position', 'status', 'subject'],
     limit: 1_000,
   };
   let cursor: string | null = null;

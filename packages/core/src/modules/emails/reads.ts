@@ -58,6 +58,7 @@ export function readsApi(ctx: Context) {
         where: where.and(where.eq(field, value), where.eq('subjectType', 'email')),
         sort: [{ field: 'at', direction: 'desc' }],
         limit: options.limit ?? 10,
+        select: ['subjectId'],
       });
       const ids = [...new Set(items.items.map((i) => i.subjectId))];
       if (ids.length === 0) return [];

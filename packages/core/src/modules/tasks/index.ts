@@ -29,6 +29,38 @@ export function tasksModule(ctx: Context) {
   const run = <R>(fn: (unit: Unit) => Promise<R>) => inUnit(ctx, fn);
   const loadTask = (unit: Unit, id: string) => unit.load<Task>('tasks', id, 'task');
 
+  /**
+   * Tasks matching the query, page by page (default: by due date, undated last... then newest).
+   * With `select`, only those fields (plus id and the sort fields) are read: for lists that show a few.
+   */
+  function listTasks(query?: TaskQuery): Promise<Page<Task>>;
+  function listTasks<K extends keyof Task>(query: TaskQuery & { select: readonly K[] }): Promise<Page<Pick<Task, K | 'id'>>>;
+  function listTasks(query: TaskQuery & { select?: readonly string[] } = {}): Promise<Page<Task>> {
+    const statuses = query.status === undefined ? undefined : Array.isArray(query.status) ? query.status : [query.status];
+    const now = ctx.clock.now();
+    const search = query.search?.trim();
+    return ctx.store.find<Task>('tasks', {
+      where: where.and(
+        query.ownerId !== undefined ? where.eq('ownerId', query.ownerId) : undefined,
+        statuses ? where.in('status', statuses) : undefined,
+        query.partnerId ? where.eq('partnerId', query.partnerId) : undefined,
+        query.personId ? where.eq('personId', query.personId) : undefined,
+        query.registerId ? where.eq('registerId', query.registerId) : undefined,
+        query.parentId !== undefined ? where.eq('parentId', query.parentId) : undefined,
+        query.overdue ? where.and(where.in('status', ['open', 'in_progress']), where.lt('dueAt', now)) : undefined,
+        query.dueBefore ? where.lt('dueAt', query.dueBefore) : undefined,
+        query.plannedFrom ? where.gte('plannedAt', query.plannedFrom) : undefined,
+        query.plannedTo ? where.lt('plannedAt', query.plannedTo) : undefined,
+        search ? where.or(where.contains('subject', search, true), where.contains('number', search, true)) : undefined,
+        query.where,
+      ),
+      sort: query.sort ?? [{ field: 'dueAt' }, { field: 'createdAt', direction: 'desc' }],
+      limit: query.limit ?? 50,
+      ...(query.cursor ? { cursor: query.cursor } : {}),
+      ...(query.select ? { select: query.select } : {}),
+    });
+  }
+
   return {
     /** Creates a task numbered from its register's series, with optional stages, in one transaction. */
     create(input: TaskInput): Promise<Task> {
@@ -126,31 +158,7 @@ export function tasksModule(ctx: Context) {
       return await readAll<Task>(ctx.store, 'tasks', { where: where.eq('parentId', id), sort: [{ field: 'createdAt' }] });
     },
 
-    /** Tasks matching the query, page by page (default: by due date, undated last... then newest). */
-    list(query: TaskQuery = {}): Promise<Page<Task>> {
-      const statuses = query.status === undefined ? undefined : Array.isArray(query.status) ? query.status : [query.status];
-      const now = ctx.clock.now();
-      const search = query.search?.trim();
-      return ctx.store.find<Task>('tasks', {
-        where: where.and(
-          query.ownerId !== undefined ? where.eq('ownerId', query.ownerId) : undefined,
-          statuses ? where.in('status', statuses) : undefined,
-          query.partnerId ? where.eq('partnerId', query.partnerId) : undefined,
-          query.personId ? where.eq('personId', query.personId) : undefined,
-          query.registerId ? where.eq('registerId', query.registerId) : undefined,
-          query.parentId !== undefined ? where.eq('parentId', query.parentId) : undefined,
-          query.overdue ? where.and(where.in('status', ['open', 'in_progress']), where.lt('dueAt', now)) : undefined,
-          query.dueBefore ? where.lt('dueAt', query.dueBefore) : undefined,
-          query.plannedFrom ? where.gte('plannedAt', query.plannedFrom) : undefined,
-          query.plannedTo ? where.lt('plannedAt', query.plannedTo) : undefined,
-          search ? where.or(where.contains('subject', search, true), where.contains('number', search, true)) : undefined,
-          query.where,
-        ),
-        sort: query.sort ?? [{ field: 'dueAt' }, { field: 'createdAt', direction: 'desc' }],
-        limit: query.limit ?? 50,
-        ...(query.cursor ? { cursor: query.cursor } : {}),
-      });
-    },
+    list: listTasks,
 
     /** The tasks with these ids that exist, in no particular order. */
     async byIds(ids: string[]): Promise<Task[]> {

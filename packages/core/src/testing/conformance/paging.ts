@@ -80,6 +80,20 @@ export function describePaging({ seeded, codes }: Suite): void {
       expect(paged).toHaveLength(251);
     });
 
+    it('select reads only the listed fields plus id and the sort fields, filters on the others, and pages', async () => {
+      const store = await seeded(many());
+      const sort = [{ field: 'at', direction: 'desc' as const }];
+      const query: FindQuery = { sort, select: ['code', 'customFields'], where: where.and(where.ne('qty', 3), where.eq('active', true)) };
+      const full = (await store.find<Rec>(items.name, { ...query, select: undefined, limit: 1000 })).items;
+      const first = await store.find<Rec>(items.name, { ...query, limit: 10 });
+      expect(first.items.map((r) => Object.keys(r).sort())).toEqual(Array(10).fill(['at', 'code', 'customFields', 'id']));
+      expect(first.items).toEqual(full.slice(0, 10).map((r) => ({ id: r.id, code: r.code, at: r.at, customFields: r.customFields })));
+      expect(await pageThrough(store, { ...query, limit: 10 })).toEqual(full.map((r) => r.id));
+      await expectCode(store.find(items.name, { select: ['nope'] }), 'VALIDATION');
+      await expectCode(store.find(items.name, { select: ['customFields.a'] }), 'VALIDATION');
+      await expectCode(store.find(items.name, { select: [] }), 'VALIDATION');
+    });
+
     it('a malformed cursor is a VALIDATION error', async () => {
       const store = await seeded(mixed());
       await expectCode(store.find(items.name, { cursor: 'not-a-cursor' }), 'VALIDATION');
