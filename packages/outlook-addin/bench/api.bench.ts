@@ -1,17 +1,18 @@
 // npm run bench -w @rapport/outlook-addin
 //   1. GET /api/v1/history p50/p95 under 20 concurrent clients for 10 s (autocannon), on a
 //      SQLite file with 1M timeline items (BENCH_SCALE=0.1 → 100k; BENCH_SECONDS to shorten).
+//      BENCH_STORE=postgres runs it on PostgreSQL (RAPPORT_TEST_PG_URL); BENCH_DB=file.db keeps the
+//      seeded SQLite file for the next run (bench/seed.ts).
 //      The rate limit is off (it would answer most of the load with 429); req/s and the
 //      percentiles count only 200 responses, and the share of other statuses is printed.
 //   2. The pane's ItemChanged → rendered time in Chromium (fake Office host), p50/p95.
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
-import { createCrm, newId, type Operator, type TimelineItem } from '@rapport/core';
-import { sqliteStore } from '@rapport/storage-adapters';
 import { createApiServer, ensureDevCertificate } from '../src/index.js';
 import { buildPane } from '../src/build/pane.js';
+import { seedHistory } from './seed.js';
 import { fakeOffice, launchChromium, paneContext, type FakeMessage } from '../test/browser/harness.js';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
@@ -19,7 +20,6 @@ const ITEMS = Math.round(1_000_000 * SCALE);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 20;
 const PANE_ROUNDS = Math.max(20, Math.round(200 * Math.min(SCALE, 1)));
-const PARTNERS = 200;
 
 // Runs in a child process: GET the URL with autocannon and print every response time.
 const LOAD_SCRIPT = `
@@ -37,67 +37,11 @@ const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, 
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 async function main() {
+  const seeded = await seedHistory(ITEMS);
+  const { crm, token } = seeded;
+  const count = seeded.items;
+  process.stdout.write(`${seeded.describe}\n`);
   const dir = mkdtempSync(join(tmpdir(), 'rapport-bench-'));
-  const file = join(dir, 'bench.db');
-  const store = sqliteStore({ filename: file });
-  await store.migrate();
-  const crm = createCrm({ store });
-  const op: Operator = await crm.operators.create({ name: 'Bench Operator', email: 'bench@firma.pl' });
-  const other = await crm.operators.create({ name: 'Other Operator', email: 'other@firma.pl' });
-  const { token } = await crm.operators.createToken(op.id);
-  const as = crm.as(op.id);
-
-  // The partner under test holds a fifth of the timeline; the rest is spread over other partners.
-  const t0 = performance.now();
-  const zefir = await as.partners.create({ code: 'ZEFIR', name: 'Zefir J. Nowak i E. Nowak', emailDomains: ['zefir.pl'] });
-  const jan = await as.persons.create({ partnerId: zefir.id, firstName: 'Jan', lastName: 'Fiszka', emails: ['jan.fiszka@zefir.pl'] });
-  const taskIds: string[] = [];
-  for (let i = 0; i < 40; i++) {
-    const t = await as.tasks.create({
-      subject: `Zadanie ${i}`,
-      personId: jan.id,
-      ownerId: i % 5 === 0 ? other.id : op.id,
-      private: i % 10 === 0,
-      dueAt: new Date(Date.now() + (i - 20) * 86_400_000),
-      stages: [{ subject: 'A' }, { subject: 'B' }],
-    });
-    taskIds.push(t.id);
-  }
-  const partnerIds = [zefir.id];
-  for (let i = 1; i < PARTNERS; i++) partnerIds.push((await as.partners.create({ code: `P${i}`, name: `Partner ${i}`, emailDomains: [`p${i}.example`] })).id);
-
-  const start = Date.UTC(2020, 0, 1);
-  const span = Date.now() - start;
-  const batch: TimelineItem[] = [];
-  const flush = async () => {
-    await store.createMany('timeline', batch);
-    batch.length = 0;
-  };
-  for (let i = 0; i < ITEMS; i++) {
-    const mine = i % 5 === 0;
-    const at = new Date(start + Math.floor((i / ITEMS) * span));
-    const kind = i % 3 === 0 ? 'email.received' : i % 3 === 1 ? 'task.created' : 'entry.note';
-    batch.push({
-      id: newId(at.getTime()),
-      version: 1,
-      partnerId: mine ? zefir.id : partnerIds[1 + (i % (PARTNERS - 1))]!,
-      personId: mine ? jan.id : null,
-      at,
-      kind,
-      subjectType: kind === 'email.received' ? 'email' : 'task',
-      subjectId: kind === 'email.received' ? newId(at.getTime()) : taskIds[i % taskIds.length]!,
-      title: `${kind} #${i}`,
-      actorId: op.id,
-      data: kind === 'email.received' ? { from: 'jan.fiszka@zefir.pl' } : { taskNumber: `${i}` },
-    });
-    if (batch.length === 5000) await flush();
-  }
-  await flush();
-  const seeded = (performance.now() - t0) / 1000;
-  const count = await store.count('timeline');
-  process.stdout.write(
-    `seeded ${count.toLocaleString('en')} timeline items (${(ITEMS / 5).toLocaleString('en')} on ZEFIR) in ${seeded.toFixed(1)} s; database ${(statSync(file).size / 1e6).toFixed(0)} MB\n`,
-  );
 
   const paneDir = join(dir, 'pane');
   await buildPane(paneDir);
@@ -163,12 +107,13 @@ async function main() {
   renders.sort((a, b) => a - b);
   await browser.close();
   await app.close();
-  await crm.close();
+  await seeded.dispose();
   rmSync(dir, { recursive: true, force: true });
 
   const report = {
+    store: seeded.kind,
     timelineItems: count,
-    seedSeconds: Number(seeded.toFixed(1)),
+    seedSeconds: Number(seeded.seedSeconds.toFixed(1)),
     api: { endpoint: 'GET /api/v1/history?limit=20 (HTTPS)', connections: CONNECTIONS, seconds: SECONDS, ...api },
     pane: { rounds: PANE_ROUNDS, p50: renders.length ? pct(renders, 50) : null, p95: renders.length ? pct(renders, 95) : null, targetP95: 150 },
   };
