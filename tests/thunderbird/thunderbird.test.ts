@@ -140,6 +140,28 @@ describe('the Rapport pane in a real Thunderbird', () => {
     await step('reopen', () => pane.waitFor('ready', `<${KNOWN}>`));
   });
 
+  it('opens the "My tasks" tab in the popup against the real API', { timeout: 60_000 }, async () => {
+    await step('known sender', () => signedInPane(KNOWN));
+    await pane.inPopup(`(c) => c.document.getElementById('tab-tasks').click()`);
+    const tab = await step('the My tasks tab', async () => {
+      for (let i = 0; i < 100; i++) {
+        const now = await pane.inPopup<{ state: string; text: string; selected: string | null }>(
+          `(c) => ({ state: c.document.getElementById('mytasks')?.dataset.state ?? '', text: c.document.getElementById('mytasks')?.innerText ?? '', selected: c.document.getElementById('tab-tasks').getAttribute('aria-selected') })`,
+        );
+        if (now.state === 'ready' || now.state === 'error') return now;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error('the My tasks tab did not load');
+    });
+    expect(tab.state).toBe('ready');
+    expect(tab.selected).toBe('true');
+    expect(tab.text).toMatch(/Overdue \(1\)/i); // headings are upper-cased by CSS
+    expect(tab.text).toContain('Informacje o systemie enova');
+    expect(tab.text).toMatch(/Updated \d{1,2}:\d{2}/);
+    await pane.inPopup(`(c) => c.document.getElementById('tab-sender').click()`);
+    await pane.close();
+  });
+
   it('follows the selection to an unknown sender and back', { timeout: 60_000 }, async () => {
     await step('known sender', () => signedInPane(KNOWN));
     await step('select the unknown sender', () => pane.select(UNKNOWN));
