@@ -112,8 +112,9 @@ export interface Dialect {
    */
   searchMatch(def: CollectionDef, tokens: string[], params: ParamSink, walk: boolean): string;
   /**
-   * A statement whose column `n` counts the index's matches of `tokens`, stopping at `atMost`:
-   * for a database whose planner cannot see how many rows a word matches (search-plan.ts).
+   * A statement whose column `n` counts the index's matches of `tokens`, stopping at `atMost`,
+   * and `total` estimates the table's rows: for a database whose planner cannot see how many
+   * rows a word matches (search-plan.ts).
    */
   searchProbe?(def: CollectionDef, tokens: string[], params: ParamSink, atMost: number): string;
   /**

@@ -115,7 +115,7 @@ export class SqlStore implements Store {
     const lock = query.skipLocked && this.session && this.engine.dialect.skipLockedClause ? ` ${this.engine.dialect.skipLockedClause}` : '';
     const { rows } = await this.run('read', 'find', collection, async (s) => {
       const params = new Params(this.engine.dialect);
-      params.walk = await this.engine.searchPlanner.walk(s, table, normal, sort, () => new Params(this.engine.dialect));
+      params.walk = await this.engine.searchPlanner.walk(s, table, normal, sort, limit + 1, () => new Params(this.engine.dialect));
       const whereSql = compileFilter(table, normal, params);
       const orderBy = compileOrderBy(table, sort, params);
       const sql = `SELECT ${selectList} FROM ${table.sqlName} WHERE ${whereSql} ORDER BY ${orderBy} LIMIT ${limit + 1}${lock}`;

@@ -12,6 +12,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { where, type Page, type Store } from '@rapport/core/store';
 import { postgresStore, sqliteStore } from '@rapport/storage-adapters';
+import { walkPays } from '../src/search-plan.js';
 import { createPgSchema, dropPgSchema, PG_URL, pgClient, uniqueSchemaName } from './helpers.js';
 
 const TASKS = 20_000;
@@ -103,6 +104,13 @@ const COMMON = expected(/Żółć/).slice(0, 150);
 const RARE = expected(/rzadki/);
 
 describe('search pages: a broad word walks the newest-first index, a rare word sorts its matches', () => {
+  it('walks when the rows a page walks cost less than sorting every match', () => {
+    expect(walkPays(1_100, 1_000_000, 51)).toBe(true);
+    expect(walkPays(1_100, 1_000_000, 201)).toBe(false); // crm.search's window: 183,000 rows walked
+    expect(walkPays(100_000, 1_000_000, 201)).toBe(true);
+    expect(walkPays(10, 1_000_000, 51)).toBe(false);
+  });
+
   it('SQLite: the broad word without a temp B-tree for the order; same pages on both plans', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rapport-search-plan-'));
     const file = join(dir, 'crm.db');

@@ -125,6 +125,8 @@ export const sqlite: Dialect = {
   },
   searchProbe(def, tokens, params, atMost) {
     const n = searchNames(def);
-    return `SELECT COUNT(*) AS n FROM (SELECT rowid FROM ${n.fts} WHERE ${n.fts} MATCH ${params.add(ftsQuery(tokens))} LIMIT ${Math.floor(atMost)})`;
+    // The largest rowid stands for the row count: one step down the table's b-tree, not a scan.
+    const matches = `SELECT rowid FROM ${n.fts} WHERE ${n.fts} MATCH ${params.add(ftsQuery(tokens))} LIMIT ${Math.floor(atMost)}`;
+    return `SELECT (SELECT COUNT(*) FROM (${matches})) AS n, (SELECT MAX(rowid) FROM ${n.table}) AS total`;
   },
 };
