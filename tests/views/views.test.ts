@@ -99,8 +99,8 @@ describe.each(stores)('views on $name', (kind) => {
     const asEwa = base.as(ewa.id);
     const ids = async (c: typeof crm, view: string) => (await c.views.run(view)).rows.map((r) => r.id);
     expect(await ids(asEwa, 'My tasks')).toEqual([tasks.overdue.id, tasks.today.id]);
-    // Stores sort nulls first in ascending order: the undated task leads.
-    expect(await ids(crm, 'builtin:my-tasks')).toEqual([tasks.undated.id, tasks.nextWeek.id]);
+    // Stores sort nulls last in ascending order (decision 0175): the undated task comes last.
+    expect(await ids(crm, 'builtin:my-tasks')).toEqual([tasks.nextWeek.id, tasks.undated.id]);
     expect(await ids(crm, 'Overdue')).toEqual([tasks.overdue.id]);
     expect(await ids(crm, 'Due this week')).toEqual([tasks.overdue.id, tasks.today.id, tasks.friday.id]);
     expect(await ids(crm, 'Tasks from me')).toEqual([tasks.overdue.id, tasks.today.id, tasks.friday.id]);

@@ -135,10 +135,16 @@ function report(store: string, what: string, xs: number[], base?: number[]) {
   rows.push([store, what, ms(quantile(xs, 0.5)), ms(quantile(xs, 0.95)), base ? `${(quantile(xs, 0.5) / quantile(base, 0.5)).toFixed(2)}×` : '']);
 }
 
-// The store's order: nulls first ascending (PostgreSQL's default is last, so it is spelled out there).
-const SQL_PAGE = (p: (n: number) => string, nullsFirst = '') =>
+// The store's order, undated last (decision 0175), spelled as each database's index holds it:
+// SQLite keys the due date on (due_at IS NULL); PostgreSQL's index has the non-null columns'
+// older NULLS FIRST, which an ORDER BY must repeat to be served by it.
+const ORDER = {
+  sqlite: 't.priority, (t.due_at IS NULL), t.due_at, t.id',
+  postgres: 't.priority ASC NULLS FIRST, t.due_at ASC NULLS LAST, t.id ASC NULLS FIRST',
+};
+const SQL_PAGE = (p: (n: number) => string, order: string) =>
   `SELECT t.*, pa.name AS partner_name, r.color AS register_color FROM tasks t LEFT JOIN partners pa ON pa.id = t.partner_id LEFT JOIN registers r ON r.id = t.register_id
-   WHERE t.owner_id = ${p(1)} AND t.status IN (${p(2)}, ${p(3)}) ORDER BY t.priority${nullsFirst}, t.due_at${nullsFirst}, t.id${nullsFirst} LIMIT 51`;
+   WHERE t.owner_id = ${p(1)} AND t.status IN (${p(2)}, ${p(3)}) ORDER BY ${order} LIMIT 51`;
 const SQL_GROUPS = (p: (n: number) => string) =>
   `SELECT priority, count(*) AS n FROM tasks WHERE owner_id = ${p(1)} AND status IN (${p(2)}, ${p(3)}) GROUP BY priority`;
 
@@ -165,7 +171,7 @@ async function main() {
     console.log(`first page: ${first.rows.length} rows, groups ${first.groups!.map((g) => `${String(g.group.priority)}=${g.values.count}`).join(' ')}`);
     const viewTimes = await time(() => crm.views.run(VIEW));
     const raw = new Database(file, { readonly: true });
-    const page = raw.prepare(SQL_PAGE(() => '?'));
+    const page = raw.prepare(SQL_PAGE(() => '?', ORDER.sqlite));
     const groups = raw.prepare(SQL_GROUPS(() => '?'));
     const rawTimes = await time(async () => [page.all('op3', 'open', 'in_progress'), groups.all('op3', 'open', 'in_progress')]);
     report('SQLite', 'crm.views.run', viewTimes, rawTimes);
@@ -202,11 +208,11 @@ async function main() {
         await client.query(`SET search_path TO ${schema}`);
         const p = (n: number) => `$${n}`;
         const pr = await time(() =>
-          Promise.all([client.query(SQL_PAGE(p, ' NULLS FIRST'), ['op3', 'open', 'in_progress']), client.query(SQL_GROUPS(p), ['op3', 'open', 'in_progress'])]),
+          Promise.all([client.query(SQL_PAGE(p, ORDER.postgres), ['op3', 'open', 'in_progress']), client.query(SQL_GROUPS(p), ['op3', 'open', 'in_progress'])]),
         );
         report('PostgreSQL', 'crm.views.run', pv, pr);
         report('PostgreSQL', 'hand-written SQL (pg)', pr);
-        report('PostgreSQL', '  of which the page', await time(() => client.query(SQL_PAGE(p, ' NULLS FIRST'), ['op3', 'open', 'in_progress'])));
+        report('PostgreSQL', '  of which the page', await time(() => client.query(SQL_PAGE(p, ORDER.postgres), ['op3', 'open', 'in_progress'])));
         report('PostgreSQL', '  of which the groups', await time(() => client.query(SQL_GROUPS(p), ['op3', 'open', 'in_progress'])));
         await client.end();
         await store.close();

@@ -346,6 +346,9 @@ async function reads(t: Target) {
   const pgNulls = !t.label.startsWith('SQLite');
   const desc = pgNulls ? 'DESC NULLS LAST' : 'DESC';
   const asc = pgNulls ? 'ASC NULLS FIRST' : 'ASC';
+  // The due date is keyed with nulls last (decision 0175): SQLite's index on (due_at IS NULL), due_at.
+  const dueAsc = pgNulls ? 'ASC NULLS LAST' : 'ASC';
+  const notNullDue = pgNulls ? '' : '(due_at IS NULL) = 0 AND ';
   const handSql = `SELECT * FROM timeline WHERE partner_id = ${p(1)} ORDER BY at ${desc}, id ${desc} LIMIT 50`;
   for (const id of partnersToAsk) {
     storeLat.push(await time(() => store.find('timeline', { where: where.eq('partnerId', id), sort: [{ field: 'at', direction: 'desc' }], limit: 50 })));
@@ -365,7 +368,7 @@ async function reads(t: Target) {
   const due = new Date(T0 + (DUE_STEPS / 2) * DUE_STEP_MS);
   const filterLat: number[] = [];
   const rawFilterLat: number[] = [];
-  const handFilter = `SELECT * FROM tasks WHERE owner_id = ${p(1)} AND status = ${p(2)} AND due_at < ${p(3)} ORDER BY due_at ${asc}, id ${asc} LIMIT 50`;
+  const handFilter = `SELECT * FROM tasks WHERE owner_id = ${p(1)} AND status = ${p(2)} AND ${notNullDue}due_at < ${p(3)} ORDER BY due_at ${dueAsc}, id ${asc} LIMIT 50`;
   const dueParam = t.label.startsWith('SQLite') ? due.getTime() : due;
   for (let i = 0; i < QUERIES; i++) {
     // The seed gives owner k only status k % 4: ask for pairs that exist.

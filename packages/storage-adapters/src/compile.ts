@@ -11,6 +11,7 @@ import {
   type Scalar,
   type Schema,
   GRANTS_COLLECTION,
+  indexFields,
 } from '@rapport/core/store';
 import { codecOf, type Dialect, type ParamSink } from './dialect.js';
 import { columnName, tableName } from './naming.js';
@@ -40,6 +41,8 @@ export class Table {
   readonly columns: Column[];
   readonly byField: Map<string, Column>;
   readonly selectList: string;
+  /** Fields some index keys with `nullsLast`: their comparisons carry the dialect's null key. */
+  readonly nullsLast: ReadonlySet<string>;
 
   constructor(
     readonly dialect: Dialect,
@@ -50,6 +53,13 @@ export class Table {
     this.columns = Object.entries(allFields(def)).map(([field, fd]) => ({ field, column: columnName(field), def: fd }));
     this.byField = new Map(this.columns.map((c) => [c.field, c]));
     this.selectList = this.columns.map((c) => dialect.q(c.column)).join(', ');
+    this.nullsLast = new Set(
+      def.indexes.flatMap((ix) =>
+        indexFields(ix)
+          .filter((f) => f.nullsLast)
+          .map((f) => f.field),
+      ),
+    );
   }
 
   /** The other tables of the schema (set by `tablesOf`): a grant lookup reads `shares`. */
@@ -152,6 +162,19 @@ export function compileFilter(table: Table, f: NormalFilter, params: Params, und
   }
   const t = target(table, f.field);
   if (t.jsonPath.length > 0) return compileJsonLeaf(table, t, f, params);
+  const col = d.q(t.column.column);
+  const leaf = compileLeaf(table, t, f, params, underOr);
+  // A comparison is false on null anyway: saying so in the index's terms lets it seek the range.
+  return d.nullKey && NON_NULL_OPS.has(f.op) && table.nullsLast.has(f.field) ? `(${d.nullKey(col)} AND ${leaf})` : leaf;
+}
+
+/** Leaves that hold only for a non-null value. */
+const NON_NULL_OPS: ReadonlySet<NormalFilter['op']> = new Set(['eq', 'lt', 'lte', 'gt', 'gte', 'in', 'isNotNull']);
+
+type Leaf = Exclude<NormalFilter, { op: 'and' | 'or' | 'true' | 'false' | 'search' | 'notSearch' | 'granted' | 'notGranted' }>;
+
+function compileLeaf(table: Table, t: Target, f: Leaf, params: Params, underOr: boolean): string {
+  const d = table.dialect;
   const col = d.q(t.column.column);
   const enc = (v: Scalar) => params.add(codecOf(d).encode(t.column.def, v));
   switch (f.op) {
@@ -289,16 +312,27 @@ function compileJsonLeaf(
   }
 }
 
-/** ORDER BY for a resolved sort: nulls first ascending, last descending, in every dialect. */
-export function compileOrderBy(table: Table, sort: ResolvedSort[], params: Params): string {
+/**
+ * ORDER BY for a resolved sort: nulls last ascending, first descending, in every dialect. A field
+ * the filter compares (at its top level) holds no null in the result, so its null order is moot
+ * and the term can follow an index that seeks past the null key.
+ */
+export function compileOrderBy(table: Table, sort: ResolvedSort[], params: Params, where: NormalFilter): string {
   const d = table.dialect;
   return sort
     .map((s) => {
       const t = target(table, s.field);
       const col = d.q(t.column.column);
-      return d.orderTerm(t.jsonPath.length > 0 ? d.jsonValue(col, t.jsonPath, params) : col, s.desc);
+      if (t.jsonPath.length > 0) return d.orderTerm(() => d.jsonValue(col, t.jsonPath, params), s.desc, true, false);
+      const nullable = (t.column.def.nullable ?? false) && !comparedAtTop(where, s.field);
+      return d.orderTerm(() => col, s.desc, nullable, table.nullsLast.has(s.field));
     })
     .join(', ');
+}
+
+function comparedAtTop(where: NormalFilter, field: string): boolean {
+  const leaves = where.op === 'and' ? where.filters : [where];
+  return leaves.some((f) => 'field' in f && f.field === field && NON_NULL_OPS.has(f.op));
 }
 
 /** SQL of each measure function: a closed map, so nothing a caller passes becomes SQL text. */

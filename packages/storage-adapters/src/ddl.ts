@@ -15,7 +15,7 @@ export function createTableSql(d: Dialect, def: CollectionDef, ifNotExists = fal
 export function createIndexSql(d: Dialect, def: CollectionDef, index: IndexDef, ifNotExists = false): string {
   const cols = indexFields(index).map((f) => {
     // An index serves ORDER BY only when its null order matches the store's.
-    return d.indexTerm(d.q(columnName(f.field)), f.desc ?? false);
+    return d.indexTerm(d.q(columnName(f.field)), f.desc ?? false, f.nullsLast ?? false);
   });
   const ine = ifNotExists ? 'IF NOT EXISTS ' : '';
   return `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${ine}${d.q(index.name)} ON ${d.q(tableName(def.name))} (${cols.join(', ')})`;

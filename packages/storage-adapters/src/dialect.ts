@@ -84,10 +84,24 @@ export interface Dialect {
   position(haystack: string, needle: string): string;
   /** Lower-cases text for case-insensitive search, beyond ASCII (Ł → ł, Ş → ş), as JavaScript does. */
   lower(expr: string): string;
-  /** An ORDER BY term: nulls first ascending, last descending (the store's order in every dialect). */
-  orderTerm(expr: string, desc: boolean): string;
-  /** An index column with the same null order as `orderTerm`, so the index serves the ORDER BY. */
-  indexTerm(column: string, desc: boolean): string;
+  /**
+   * An ORDER BY term in the store's order: a null after every value (last ascending, first
+   * descending). `nullable` is false when no null can reach the term (a non-null column, or one
+   * the filter compares); `keyed` when the schema indexes the field with `nullsLast`. `expr`
+   * writes the expression (binding its parameters) each time it is called.
+   */
+  orderTerm(expr: () => string, desc: boolean, nullable: boolean, keyed: boolean): string;
+  /**
+   * An index column. With `nullsLast` it is keyed in `orderTerm`'s order of a nullable column, so
+   * the index serves that ORDER BY; without it, in the dialect's older order (equality, ranges).
+   */
+  indexTerm(column: string, desc: boolean, nullsLast: boolean): string;
+  /**
+   * "Not null" spelled as the index's null key, added beside a comparison on a `nullsLast` field
+   * so the database seeks the range within the non-null entries (SQLite, whose indexes keep
+   * nulls first, keys them on `(col IS NULL)`); null when the index needs no such key.
+   */
+  nullKey: ((column: string) => string) | null;
 
   /** The value at a key path of a JSON column, as text; SQL NULL for a JSON null or a missing key. */
   jsonText(column: string, keys: string[], params: ParamSink): string;

@@ -117,7 +117,7 @@ export class SqlStore implements Store {
       const params = new Params(this.engine.dialect);
       params.walk = await this.engine.searchPlanner.walk(s, table, normal, sort, limit + 1, () => new Params(this.engine.dialect));
       const whereSql = compileFilter(table, normal, params);
-      const orderBy = compileOrderBy(table, sort, params);
+      const orderBy = compileOrderBy(table, sort, params, normal);
       const sql = `SELECT ${selectList} FROM ${table.sqlName} WHERE ${whereSql} ORDER BY ${orderBy} LIMIT ${limit + 1}${lock}`;
       return s.query(sql, params.values);
     });

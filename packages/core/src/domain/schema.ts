@@ -1,4 +1,4 @@
-import { Schema, type CollectionDef, type FieldDef, type IndexDef } from '../store/schema.js';
+import { Schema, type CollectionDef, type FieldDef, type IndexDef, type IndexField } from '../store/schema.js';
 import { RECENT } from './recent-index.js';
 import { salesCollections } from './sales-schema.js';
 import { emailCollections } from './email-schema.js';
@@ -100,7 +100,9 @@ export const registers: CollectionDef = {
   indexes: [{ name: 'registers_code_uq', fields: ['code'], unique: true }],
 };
 
-const DEFAULT_TASK_ORDER: IndexDef['fields'] = ['dueAt', { field: 'createdAt', desc: true }, { field: 'id', desc: true }];
+// Undated tasks sort after dated ones: the due date is keyed with nulls last (decision 0175).
+const DUE: IndexField = { field: 'dueAt', nullsLast: true };
+const DEFAULT_TASK_ORDER: IndexDef['fields'] = [DUE, { field: 'createdAt', desc: true }, { field: 'id', desc: true }];
 
 export const tasks: CollectionDef = {
   name: 'tasks',
@@ -125,7 +127,7 @@ export const tasks: CollectionDef = {
   },
   indexes: [
     { name: 'tasks_register_number_uq', fields: ['registerId', 'number'], unique: true },
-    { name: 'tasks_owner_status_due', fields: ['ownerId', 'status', 'dueAt', 'id'] },
+    { name: 'tasks_owner_status_due', fields: ['ownerId', 'status', DUE, 'id'] },
     { name: 'tasks_partner', fields: ['partnerId', { field: 'createdAt', desc: true }] },
     { name: 'tasks_parent', fields: ['parentId'] },
     { name: 'tasks_planned', fields: ['plannedAt'] },
@@ -141,7 +143,7 @@ export const tasks: CollectionDef = {
     // An operator's tasks grouped by priority, then by due date (a view's rows come in group
     // order): the first page is read in index order and the group counts are an index-only scan,
     // so status, privacy and creator ride along for the filter and the access rule (decision 0160).
-    { name: 'tasks_owner_priority_due', fields: ['ownerId', 'priority', 'dueAt', 'id', 'status', 'private', 'createdBy'] },
+    { name: 'tasks_owner_priority_due', fields: ['ownerId', 'priority', DUE, 'id', 'status', 'private', 'createdBy'] },
     // Search results newest first: a broad word is answered by walking this index and testing the
     // match per row, stopping after a page; access fields ride along as in tasks_due (decision 0170).
     { name: 'tasks_recent', fields: [...RECENT('updatedAt'), 'ownerId', 'createdBy', 'private', 'registerId'] },

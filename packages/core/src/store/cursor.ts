@@ -7,7 +7,8 @@ import { DEFAULT_LIMIT, MAX_LIMIT, type FindQuery, type SortField } from './stor
 /**
  * Keyset pagination shared by every store: a cursor holds the sort values of the last record
  * seen, and the next page is "records after those values" expressed as an ordinary filter, so
- * each adapter only has to compile filters. Nulls sort first in ascending order.
+ * each adapter only has to compile filters. A null sorts after every value: last ascending,
+ * first descending (PostgreSQL's default, so one index serves both directions; decision 0175).
  */
 export interface ResolvedSort {
   field: string;
@@ -30,6 +31,13 @@ export function resolveLimit(query: FindQuery | undefined): number {
 
 type CursorValue = string | number | boolean | null | { d: number };
 
+/**
+ * The cursor's format: `{ n: 'last', k: values }`. The marker says nulls sort last ascending;
+ * a cursor of the earlier format (a bare array, nulls first) would place its page in the other
+ * order, so it is refused rather than silently skipping or repeating the undated rows.
+ */
+const NULLS_LAST = 'last';
+
 export function encodeCursor(sort: ResolvedSort[], record: Record<string, unknown>): string {
   const values: CursorValue[] = sort.map((s) => {
     const v = readPath(record, s.field);
@@ -37,17 +45,21 @@ export function encodeCursor(sort: ResolvedSort[], record: Record<string, unknow
     if (v instanceof Date) return { d: v.getTime() };
     return v as CursorValue;
   });
-  return Buffer.from(JSON.stringify(values), 'utf8').toString('base64url');
+  return Buffer.from(JSON.stringify({ n: NULLS_LAST, k: values }), 'utf8').toString('base64url');
 }
 
 export function decodeCursor(sort: ResolvedSort[], cursor: string): Array<Scalar | null> {
-  let values: unknown;
+  let parsed: unknown;
   try {
-    values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch (cause) {
     throw new RapportError('VALIDATION', `cursor ${JSON.stringify(cursor.slice(0, 40))} is not a valid cursor`, { cause });
   }
+  if (Array.isArray(parsed)) {
+    throw new RapportError('VALIDATION', 'cursor was made before empty values sorted last (an older Rapport version): read the list again from its first page');
+  }
   const foreign = () => new RapportError('VALIDATION', `cursor does not belong to this sort order (${sort.map((s) => s.field).join(', ')})`);
+  const values = typeof parsed === 'object' && parsed !== null && (parsed as { n?: unknown }).n === NULLS_LAST ? (parsed as { k?: unknown }).k : undefined;
   if (!Array.isArray(values) || values.length !== sort.length) throw foreign();
   // A forged cursor holds anything JSON can: only what encodeCursor writes is accepted.
   return values.map((v: unknown) => {
@@ -77,22 +89,22 @@ function equalTo(field: string, value: Scalar | null): Filter {
 }
 
 function strictlyAfter(s: ResolvedSort, value: Scalar | null): Filter | null {
-  // Ascending: null < any value. Descending: any value < null... reversed: values before nulls.
-  if (!s.desc) {
+  // A null is above every value: after it ascending comes nothing; descending, every value.
+  if (s.desc) {
     if (value === null) return { op: 'not', filter: { op: 'isNull', field: s.field } };
-    return { op: 'gt', field: s.field, value };
+    return { op: 'lt', field: s.field, value };
   }
-  if (value === null) return null; // nothing comes after null in descending order
+  if (value === null) return null;
   return {
     op: 'or',
     filters: [
-      { op: 'lt', field: s.field, value },
+      { op: 'gt', field: s.field, value },
       { op: 'isNull', field: s.field },
     ],
   };
 }
 
-/** Compares two records by a resolved sort (nulls first ascending, last descending). */
+/** Compares two records by a resolved sort (nulls last ascending, first descending). */
 export function compareBySort(sort: ResolvedSort[], a: Record<string, unknown>, b: Record<string, unknown>): number {
   for (const s of sort) {
     const x = readPath(a, s.field);
@@ -100,7 +112,7 @@ export function compareBySort(sort: ResolvedSort[], a: Record<string, unknown>, 
     const xn = x === null || x === undefined;
     const yn = y === null || y === undefined;
     let c = 0;
-    if (xn || yn) c = xn === yn ? 0 : xn ? -1 : 1;
+    if (xn || yn) c = xn === yn ? 0 : xn ? 1 : -1;
     else c = compareScalars(x, y);
     if (c !== 0) return s.desc ? -c : c;
   }

@@ -21,6 +21,11 @@ export interface FieldDef {
 export interface IndexField {
   field: string;
   desc?: boolean;
+  /**
+   * Key a nullable field in the sort order (nulls after values), so the index serves an ORDER BY
+   * on it; without it an index serves equality and ranges on the field (decision 0175).
+   */
+  nullsLast?: boolean;
 }
 
 export interface IndexDef {

@@ -121,9 +121,11 @@ export const postgres: Dialect = {
   // Columns are COLLATE "C", under which lower() is ASCII-only: case-fold under the database's
   // default collation instead (Unicode-aware with a UTF-8 LC_CTYPE such as C.UTF-8 or en_US.UTF-8).
   lower: (expr) => `lower((${expr}) COLLATE "default")`,
-  // PostgreSQL sorts nulls last ascending: say the store's order explicitly.
-  orderTerm: (expr, desc) => `${expr} ${desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`,
-  indexTerm: (column, desc) => `${column} ${desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`,
+  // The store's null order is PostgreSQL's default; indexes made before it (decision 0175) keep
+  // nulls first, and a term that no null reaches keeps their order so they still serve it.
+  orderTerm: (expr, desc, nullable, keyed) => `${expr()} ${nullsLastTerm(desc, nullable || keyed)}`,
+  indexTerm: (column, desc, nullsLast) => `${column} ${nullsLastTerm(desc, nullsLast)}`,
+  nullKey: null,
 
   jsonText: (column, keys, params) => `(${column} #>> ${params.add(keys)}::text[])`,
   // jsonb orders numbers as numbers; a JSON null is SQL NULL so it groups with missing keys.
@@ -158,3 +160,8 @@ export const postgres: Dialect = {
   },
   searchMatch: (def, tokens, params) => `${searchNames(def).table}."search_vector" @@ ${params.add(tsquery(tokens))}::tsquery`,
 };
+
+function nullsLastTerm(desc: boolean, nullsLast: boolean): string {
+  if (nullsLast) return desc ? 'DESC NULLS FIRST' : 'ASC NULLS LAST';
+  return desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST';
+}

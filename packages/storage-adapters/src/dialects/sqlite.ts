@@ -68,8 +68,16 @@ export const sqlite: Dialect = {
   readable: (field, from, id, where) => `EXISTS (SELECT 1 FROM ${from} WHERE ${id} = ${field} AND ${where()})`,
   position: (haystack, needle) => `instr(${haystack}, ${needle})`,
   lower: (expr) => `${SQLITE_LOWER}(${expr})`,
-  orderTerm: (expr, desc) => `${expr} ${desc ? 'DESC' : 'ASC'}`,
-  indexTerm: (column, desc) => (desc ? `${column} DESC` : column),
+  // SQLite's indexes hold nulls first; a null key before the value puts them last (decision 0175).
+  orderTerm: (expr, desc, nullable) => {
+    const dir = desc ? 'DESC' : 'ASC';
+    return nullable ? `(${expr()} IS NULL) ${dir}, ${expr()} ${dir}` : `${expr()} ${dir}`;
+  },
+  indexTerm: (column, desc, nullsLast) => {
+    const term = (expr: string) => (desc ? `${expr} DESC` : expr);
+    return nullsLast ? `${term(`(${column} IS NULL)`)}, ${term(column)}` : term(column);
+  },
+  nullKey: (column) => `(${column} IS NULL) = 0`,
 
   // Positional `?` parameters: each use of the path binds it again, in SQL text order.
   jsonText: (column, keys, params) => `json_extract(${column}, ${params.add(jsonPath(keys))})`,

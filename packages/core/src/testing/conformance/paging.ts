@@ -9,14 +9,37 @@ export function describePaging({ seeded, codes }: Suite): void {
   describe('sort and cursor pagination', () => {
     const mixed = (): Rec[] => [item(1, { qty: 2 }), item(2, { qty: null }), item(3, { qty: 1 }), item(4, { qty: 2 }), item(5, { qty: null })];
 
-    it('sorts ascending with nulls first and id as tie-breaker', async () => {
+    it('sorts ascending with nulls last and id as tie-breaker', async () => {
       const store = await seeded(mixed());
-      expect(await codes(store, where.and(), { sort: [{ field: 'qty' }] })).toEqual(['C0002', 'C0005', 'C0003', 'C0001', 'C0004']);
+      expect(await codes(store, where.and(), { sort: [{ field: 'qty' }] })).toEqual(['C0003', 'C0001', 'C0004', 'C0002', 'C0005']);
     });
 
-    it('sorts descending with nulls last', async () => {
+    it('sorts descending with nulls first (the reverse of ascending)', async () => {
       const store = await seeded(mixed());
-      expect(await codes(store, where.and(), { sort: [{ field: 'qty', direction: 'desc' }] })).toEqual(['C0004', 'C0001', 'C0003', 'C0005', 'C0002']);
+      expect(await codes(store, where.and(), { sort: [{ field: 'qty', direction: 'desc' }] })).toEqual(['C0005', 'C0002', 'C0004', 'C0001', 'C0003']);
+    });
+
+    it('keeps nulls last when the filter bounds the sorted field', async () => {
+      const store = await seeded(mixed());
+      const lte2 = where.or(where.lte('qty', 2), where.isNull('qty'));
+      expect(await codes(store, lte2, { sort: [{ field: 'qty' }] })).toEqual(['C0003', 'C0001', 'C0004', 'C0002', 'C0005']);
+      expect(await codes(store, where.gte('qty', 1), { sort: [{ field: 'qty', direction: 'desc' }] })).toEqual(['C0004', 'C0001', 'C0003']);
+    });
+
+    it('sorts by a value inside JSON with nulls last, and pages through it', async () => {
+      const store = await seeded([1, 2, 3, 4, 5].map((n) => item(n, { customFields: n % 2 ? { rank: 10 - n } : {} })));
+      const sort = [{ field: 'customFields.rank' }];
+      expect(await codes(store, where.ne('code', 'none'), { sort })).toEqual(['C0005', 'C0003', 'C0001', 'C0002', 'C0004']);
+      const first = await store.find<Rec>(items.name, { where: where.ne('code', 'none'), sort, limit: 3 });
+      const rest = await store.find<Rec>(items.name, { where: where.ne('code', 'none'), sort, limit: 3, cursor: first.nextCursor! });
+      expect(rest.items.map((r) => r.code)).toEqual(['C0002', 'C0004']);
+    });
+
+    it('refuses a cursor of the earlier nulls-first format with VALIDATION', async () => {
+      const store = await seeded(mixed());
+      const old = Buffer.from(JSON.stringify([null, 'it-0002']), 'utf8').toString('base64url');
+      const err = await expectCode(store.find(items.name, { sort: [{ field: 'qty' }], cursor: old }), 'VALIDATION');
+      expect(err.message).toMatch(/first page/);
     });
 
     it('sorts by several fields and by strings in code-point order', async () => {
@@ -70,14 +93,16 @@ export function describePaging({ seeded, codes }: Suite): void {
       const sort = [{ field: 'qty' }];
       const paged = await pageThrough(store, { sort, limit: 20 }, async (page) => {
         if (page !== 2) return;
-        // One row sorting before the position reached (not seen), one after it (seen once).
-        await store.create(items.name, item(900, { qty: null }));
+        // One row sorting before the position reached (not seen), two after it (seen once each).
+        await store.create(items.name, item(900, { qty: 0 }));
         await store.create(items.name, item(901, { qty: 6 }));
+        await store.create(items.name, item(902, { qty: null }));
       });
       expect(new Set(paged).size).toBe(paged.length);
       expect(paged).toContain('it-0901');
+      expect(paged.at(-1)).toBe('it-0902');
       expect(paged).not.toContain('it-0900');
-      expect(paged).toHaveLength(251);
+      expect(paged).toHaveLength(252);
     });
 
     it('select reads only the listed fields plus id and the sort fields, filters on the others, and pages', async () => {
