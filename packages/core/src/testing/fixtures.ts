@@ -21,7 +21,13 @@ export const items: CollectionDef = {
   indexes: [
     { name: 'conf_items_code_uq', fields: ['code'], unique: true },
     // qty keyed nulls last: every comparison on it in the suite goes through a store's null key.
-    { name: 'conf_items_qty_at', fields: [{ field: 'qty', nullsLast: true }, { field: 'at', desc: true }] },
+    {
+      name: 'conf_items_qty_at',
+      fields: [
+        { field: 'qty', nullsLast: true },
+        { field: 'at', desc: true },
+      ],
+    },
   ],
   search: ['name', 'body', 'tags'],
 };
