@@ -171,7 +171,7 @@ export function compileFilter(table: Table, f: NormalFilter, params: Params, und
 /** Leaves that hold only for a non-null value. */
 const NON_NULL_OPS: ReadonlySet<NormalFilter['op']> = new Set(['eq', 'lt', 'lte', 'gt', 'gte', 'in', 'isNotNull']);
 
-type Leaf = Exclude<NormalFilter, { op: 'and' | 'or' | 'true' | 'false' | 'search' | 'notSearch' | 'granted' | 'notGranted' }>;
+type Leaf = Exclude<NormalFilter, { op: 'and' | 'or' | 'true' | 'false' | 'search' | 'notSearch' | 'granted' | 'notGranted' | 'readable' | 'notReadable' }>;
 
 function compileLeaf(table: Table, t: Target, f: Leaf, params: Params, underOr: boolean): string {
   const d = table.dialect;
