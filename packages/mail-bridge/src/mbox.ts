@@ -2,11 +2,42 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 
 const FROM_LINE = /^From /;
-const ESCAPED_FROM = /^>+From /;
+const NL = 10;
+const GT = 0x3e;
+const NL_FROM = Buffer.from('\nFrom ', 'latin1');
+const NL_GT = Buffer.from('\n>', 'latin1');
 
 /** One message of an mbox: whole (up to the size limit) or as a stream of its lines (larger). */
 export type MboxMessage =
   { start: number; raw: Buffer; stream?: never; end: () => number } | { start: number; raw?: never; stream: AsyncGenerator<Buffer>; end: () => number };
+
+/** The first line start at or after `pos` (itself a line start) that begins with "From ", or -1 if `buf` shows none. */
+function findSeparator(buf: Buffer, pos: number): number {
+  if (buf.length - pos >= 5 && buf.latin1Slice(pos, pos + 5) === 'From ') return pos;
+  const i = buf.indexOf(NL_FROM, pos);
+  return i < 0 ? -1 : i + 1;
+}
+
+/** Complete lines of a message with ">From ", ">>From " ... lines unescaped by one ">" (mboxrd; for mboxo this restores "From " lines). */
+function unescapeFrom(lines: Buffer): Buffer {
+  const kept: Buffer[] = [];
+  let copied = 0;
+  const next = (p: number) => {
+    const i = lines.indexOf(NL_GT, p);
+    return i < 0 ? -1 : i + 1;
+  };
+  for (let q = lines[0] === GT ? 0 : next(0); q >= 0; q = next(q)) {
+    let r = q;
+    while (lines[r] === GT) r++;
+    if (lines.latin1Slice(r, r + 5) === 'From ') {
+      kept.push(lines.subarray(copied, q));
+      copied = q + 1;
+    }
+  }
+  if (kept.length === 0) return lines;
+  kept.push(lines.subarray(copied));
+  return Buffer.concat(kept);
+}
 
 /**
  * Splits an mbox file into messages from byte `from` on, without reading it whole. A line starting
@@ -14,65 +45,88 @@ export type MboxMessage =
  * for mboxo files this restores the "From " lines that were escaped). A message of at most
  * `wholeUpTo` bytes comes as one Buffer; a larger one as a stream (consume it before the next).
  * `end()` is the byte offset after the message (where the next one starts), once it was read.
+ * It scans chunks of the file for separators (one await per chunk, not per line).
  */
-export async function* mboxMessages(path: string, from: number, wholeUpTo: number): AsyncGenerator<MboxMessage> {
-  const stream = createReadStream(path, { start: from, highWaterMark: 256 * 1024 });
-  let rest: Buffer = Buffer.alloc(0);
-  let offset = from; // of the next line handed out
-  const lines = async function* (): AsyncGenerator<Buffer> {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
-      let start = 0;
-      for (let nl = buf.indexOf(10, start); nl >= 0; nl = buf.indexOf(10, start)) {
-        yield buf.subarray(start, nl + 1);
-        start = nl + 1;
-      }
-      rest = Buffer.from(buf.subarray(start));
-    }
-    if (rest.length) yield rest;
+export async function* mboxMessages(path: string, from: number, wholeUpTo: number, chunkSize = 1024 * 1024): AsyncGenerator<MboxMessage> {
+  const chunks = createReadStream(path, { start: from, highWaterMark: chunkSize })[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let buf = Buffer.alloc(0);
+  let base = from; // the file offset of buf[0]
+  // Drops what is before `keep` and appends the next chunk; false (and nothing dropped) at the end of the file.
+  const more = async (keep: number): Promise<boolean> => {
+    const r = await chunks.next();
+    if (r.done) return false;
+    buf = keep < buf.length ? Buffer.concat([buf.subarray(keep), r.value]) : r.value;
+    base += keep;
+    return true;
   };
-  const source = lines();
-  let pending: IteratorResult<Buffer> = await source.next();
-  const advance = async () => {
-    offset += pending.done ? 0 : pending.value.length;
-    pending = await source.next();
-  };
-  const isSeparator = (line: Buffer) => FROM_LINE.test(line.toString('latin1', 0, 5));
   // Anything before the first "From " line is not a message (mbox files start with one).
-  while (!pending.done && !isSeparator(pending.value)) await advance();
-  while (!pending.done) {
-    const start = offset;
-    await advance(); // the separator line
-    const body: Buffer[] = [];
-    let bytes = 0;
-    let ended = false;
-    const unescape = (line: Buffer) => (ESCAPED_FROM.test(line.toString('latin1', 0, Math.min(line.length, 64))) ? line.subarray(1) : line);
-    while (!pending.done && !isSeparator(pending.value) && bytes <= wholeUpTo) {
-      const line = unescape(pending.value);
-      body.push(line);
-      bytes += line.length;
-      await advance();
+  let s = findSeparator(buf, 0);
+  while (s < 0) {
+    const last = buf.lastIndexOf(NL) + 1; // the start of the line that may be cut
+    if (!(await more(last))) return;
+    s = findSeparator(buf, 0);
+  }
+  for (;;) {
+    const start = base + s;
+    // The separator line: the body starts after it.
+    let b = buf.indexOf(NL, s) + 1;
+    while (b === 0) {
+      if (!(await more(s))) b = buf.length;
+      else {
+        s = 0;
+        b = buf.indexOf(NL, 0) + 1;
+      }
     }
-    if (bytes <= wholeUpTo) {
-      yield { start, raw: Buffer.concat(body, bytes), end: () => offset };
+    // The next separator (n), read for while the message fits in memory.
+    let n = findSeparator(buf, b);
+    let atEnd = false;
+    while (n < 0 && buf.length - b <= wholeUpTo) {
+      const last = Math.max(b, buf.lastIndexOf(NL) + 1);
+      if (!(await more(b))) {
+        atEnd = true;
+        break;
+      }
+      n = findSeparator(buf, last - b);
+      b = 0;
+    }
+    if (n >= 0 || atEnd) {
+      const end = n >= 0 ? n : buf.length;
+      const endOffset = base + end;
+      yield { start, raw: unescapeFrom(buf.subarray(b, end)), end: () => endOffset };
+      if (n < 0) return;
+      s = n;
       continue;
     }
-    // Too large to hold: what was read so far, then the rest of it line by line.
-    const remainder = async function* (): AsyncGenerator<Buffer> {
-      yield* body.splice(0);
-      while (!pending.done && !isSeparator(pending.value)) {
-        const line = unescape(pending.value);
-        await advance();
-        yield line;
+    // Too large to hold: its complete lines as they are read, up to the next separator.
+    let ended = false;
+    const rest = async function* (): AsyncGenerator<Buffer> {
+      for (;;) {
+        if (n >= 0) {
+          if (n > b) yield unescapeFrom(buf.subarray(b, n));
+          break;
+        }
+        const safe = buf.lastIndexOf(NL) + 1; // complete lines end here
+        if (safe > b) {
+          yield unescapeFrom(buf.subarray(b, safe));
+          b = safe;
+        }
+        if (!(await more(b))) {
+          if (b < buf.length) yield unescapeFrom(buf.subarray(b));
+          b = buf.length;
+          break;
+        }
+        b = 0;
+        n = findSeparator(buf, 0);
       }
       ended = true;
     };
-    const it = remainder();
-    yield { start, stream: it, end: () => offset };
+    const it = rest();
+    yield { start, stream: it, end: () => base + (n >= 0 ? n : buf.length) };
     if (!ended) for await (const _ of it);
+    if (n < 0) return;
+    s = n;
   }
 }
-
 /** Whether an mbox message starts at `offset` of the file, after blank lines (the "From " line of a resume point is still there). */
 export async function messageStartsAt(path: string, offset: number): Promise<boolean> {
   const handle = await open(path, 'r');
