@@ -49,7 +49,7 @@ function unescapeFrom(lines: Buffer): Buffer {
  */
 export async function* mboxMessages(path: string, from: number, wholeUpTo: number, chunkSize = 1024 * 1024): AsyncGenerator<MboxMessage> {
   const chunks = createReadStream(path, { start: from, highWaterMark: chunkSize })[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  let buf = Buffer.alloc(0);
+  let buf: Buffer = Buffer.alloc(0);
   let base = from; // the file offset of buf[0]
   // Drops what is before `keep` and appends the next chunk; false (and nothing dropped) at the end of the file.
   const more = async (keep: number): Promise<boolean> => {
