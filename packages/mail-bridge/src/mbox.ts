@@ -13,7 +13,7 @@ export type MboxMessage =
 
 /** The first line start at or after `pos` (itself a line start) that begins with "From ", or -1 if `buf` shows none. */
 function findSeparator(buf: Buffer, pos: number): number {
-  if (buf.length - pos >= 5 && buf.latin1Slice(pos, pos + 5) === 'From ') return pos;
+  if (buf.length - pos >= 5 && buf.toString('latin1', pos, pos + 5) === 'From ') return pos;
   const i = buf.indexOf(NL_FROM, pos);
   return i < 0 ? -1 : i + 1;
 }
@@ -29,7 +29,7 @@ function unescapeFrom(lines: Buffer): Buffer {
   for (let q = lines[0] === GT ? 0 : next(0); q >= 0; q = next(q)) {
     let r = q;
     while (lines[r] === GT) r++;
-    if (lines.latin1Slice(r, r + 5) === 'From ') {
+    if (lines.toString('latin1', r, r + 5) === 'From ') {
       kept.push(lines.subarray(copied, q));
       copied = q + 1;
     }
