@@ -86,6 +86,14 @@ export class Table {
     return out;
   }
 
+  /** A driver row as an array of values (in the order of `columns`) → a record, as `decode`. */
+  decodeValues(values: readonly unknown[], columns: readonly Column[] = this.columns): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const codec = codecOf(this.dialect);
+    for (let i = 0; i < columns.length; i++) out[columns[i]!.field] = codec.decode(columns[i]!.def, values[i]);
+    return out;
+  }
+
   private readonly projections = new Map<string, { columns: Column[]; selectList: string }>();
 
   /** The columns of these fields (in schema order) and their select list, built once per set. */

@@ -30,6 +30,12 @@ export interface QueryResultRows {
 /** One connection's worth of SQL: a query runner, inside or outside a transaction. */
 export interface Session {
   query(sql: string, params?: unknown[]): Promise<QueryResultRows>;
+  /**
+   * A SELECT's rows as arrays of values in select-list order, where the driver can skip building
+   * an object per row (better-sqlite3 `raw`, pg `rowMode: 'array'`); the records are built once,
+   * by `Table.decodeValues`.
+   */
+  queryValues?(sql: string, params?: unknown[]): Promise<unknown[][]>;
 }
 
 export function sessionOf(runner: QueryRunner): Session {

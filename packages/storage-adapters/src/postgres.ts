@@ -37,7 +37,12 @@ interface PgQueryable {
   query(sql: string, params?: unknown[]): Promise<{ rows: Array<Record<string, unknown>>; rowCount: number | null }>;
 }
 interface PgNamedQueryable {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Array<Record<string, unknown>>; rowCount: number | null }>;
+  query(config: {
+    name?: string;
+    text: string;
+    values: unknown[];
+    rowMode?: 'array';
+  }): Promise<{ rows: Array<Record<string, unknown>>; rowCount: number | null }>;
 }
 interface PgPool extends PgQueryable {
   connect(): Promise<PgQueryable & { release(err?: Error): void }>;
@@ -68,6 +73,10 @@ function pgSession(c: PgQueryable): Session {
       const name = statementName(sql);
       const r = name ? await (c as unknown as PgNamedQueryable).query({ name, text: sql, values: params }) : await c.query(sql, params);
       return { rows: r.rows, affected: r.rowCount ?? 0 };
+    },
+    async queryValues(sql, params = []) {
+      const r = await (c as unknown as PgNamedQueryable).query({ name: statementName(sql), text: sql, values: params, rowMode: 'array' });
+      return r.rows as unknown as unknown[][];
     },
   };
 }

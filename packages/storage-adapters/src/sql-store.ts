@@ -22,7 +22,7 @@ import {
   type Store,
   type StoredRecord,
 } from '@rapport/core/store';
-import { compileAggregate, compileFilter, compileOrderBy, decodeAggregate, Params, type Table } from './compile.js';
+import { compileAggregate, compileFilter, compileOrderBy, decodeAggregate, Params, type Column, type Table } from './compile.js';
 import { codecOf } from './dialect.js';
 import { splitSearch } from './search-plan.js';
 import { wrapError } from './errors.js';
@@ -96,8 +96,8 @@ export class SqlStore implements Store {
     const table = this.engine.table(collection);
     const d = this.engine.dialect;
     const sql = `SELECT ${table.selectList} FROM ${table.sqlName} WHERE ${d.q('id')} = ${d.placeholder(1)}`;
-    const { rows } = await this.run('read', 'get', collection, (s) => s.query(sql, [id]));
-    return rows[0] ? (table.decode(rows[0]) as T) : null;
+    const records = await this.run('read', 'get', collection, (s) => selectRecords(s, table, table.columns, sql, [id]));
+    return (records[0] as T | undefined) ?? null;
   }
 
   async find<T extends StoredRecord>(collection: string, query: FindQuery = {}): Promise<Page<T>> {
@@ -113,15 +113,15 @@ export class SqlStore implements Store {
       : query.where;
     const normal = this.normal(table, filter);
     const lock = query.skipLocked && this.session && this.engine.dialect.skipLockedClause ? ` ${this.engine.dialect.skipLockedClause}` : '';
-    const { rows } = await this.run('read', 'find', collection, async (s) => {
+    const rows = await this.run('read', 'find', collection, async (s) => {
       const params = new Params(this.engine.dialect);
       params.walk = await this.engine.searchPlanner.walk(s, table, normal, sort, limit + 1, () => new Params(this.engine.dialect));
       const whereSql = compileFilter(table, normal, params);
       const orderBy = compileOrderBy(table, sort, params, normal);
       const sql = `SELECT ${selectList} FROM ${table.sqlName} WHERE ${whereSql} ORDER BY ${orderBy} LIMIT ${limit + 1}${lock}`;
-      return s.query(sql, params.values);
+      return selectRecords(s, table, columns, sql, params.values);
     });
-    const items = rows.slice(0, limit).map((r) => table.decode(r, columns) as T);
+    const items = rows.slice(0, limit) as T[];
     const last = items.at(-1);
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(sort, last as Record<string, unknown>) : null };
   }
@@ -241,6 +241,12 @@ export class SqlStore implements Store {
     if (this.session) return;
     await this.engine.close();
   }
+}
+
+/** A SELECT of `columns` (its select list, in order) as records: from arrays where the session gives them. */
+async function selectRecords(s: Session, table: Table, columns: readonly Column[], sql: string, params: unknown[]): Promise<Array<Record<string, unknown>>> {
+  if (s.queryValues) return (await s.queryValues(sql, params)).map((values) => table.decodeValues(values, columns));
+  return (await s.query(sql, params)).rows.map((row) => table.decode(row, columns));
 }
 
 function insertSql(table: Table, records: Row[]): { sql: string; values: unknown[] } {

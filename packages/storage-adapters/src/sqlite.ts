@@ -28,6 +28,7 @@ export interface SqliteStoreOptions {
 
 interface RawStatement {
   reader: boolean;
+  raw(on: boolean): RawStatement;
   all(...params: unknown[]): unknown[];
   run(...params: unknown[]): { changes: number };
 }
@@ -36,19 +37,31 @@ interface RawDatabase {
   function(name: string, options: { deterministic: boolean }, fn: (value: unknown) => unknown): unknown;
 }
 
-/** A session on the better-sqlite3 handle with a small prepared-statement cache. */
+/**
+ * A session on the better-sqlite3 handle with small prepared-statement caches: one for statements
+ * giving objects, one for reads giving arrays (`raw` is a statement's mode, so each has its own).
+ */
 function directSession(db: RawDatabase, cacheSize = 500): Session {
   const cache = new Map<string, RawStatement>();
+  const valuesCache = new Map<string, RawStatement>();
+  const prepared = (from: Map<string, RawStatement>, sql: string, values: boolean) => {
+    let stmt = from.get(sql);
+    if (!stmt) {
+      stmt = db.prepare(sql);
+      if (values) stmt = stmt.raw(true);
+      from.set(sql, stmt);
+      if (from.size > cacheSize) from.delete(from.keys().next().value!);
+    }
+    return stmt;
+  };
   return {
     async query(sql, params = []) {
-      let stmt = cache.get(sql);
-      if (!stmt) {
-        stmt = db.prepare(sql);
-        cache.set(sql, stmt);
-        if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
-      }
+      const stmt = prepared(cache, sql, false);
       if (stmt.reader) return { rows: stmt.all(...params) as Array<Record<string, unknown>>, affected: 0 };
       return { rows: [], affected: stmt.run(...params).changes };
+    },
+    async queryValues(sql, params = []) {
+      return prepared(valuesCache, sql, true).all(...params) as unknown[][];
     },
   };
 }

@@ -108,7 +108,12 @@ describe('a grouped view of an operator’s tasks is index-served', () => {
       const stmt = prepare.call(this, sql);
       if (!hook.on || !stmt.reader) return stmt;
       const all = stmt.all.bind(stmt) as (...params: unknown[]) => unknown[];
-      return Object.assign(Object.create(stmt), { all: (...params: unknown[]) => (hook.seen.push({ sql, params }), all(...params)) });
+      // Reads the store wants as arrays switch the statement to raw mode through the wrapper.
+      const wrapper: typeof stmt = Object.assign(Object.create(stmt), {
+        all: (...params: unknown[]) => (hook.seen.push({ sql, params }), all(...params)),
+        raw: (on?: boolean) => (stmt.raw(on), wrapper),
+      });
+      return wrapper;
     } as typeof prepare;
     const store: Store = sqliteStore({ filename: file });
     let raw: Database.Database | undefined;
