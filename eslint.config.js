@@ -69,4 +69,10 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // CommonJS (bin/package.json), so that an installed `rapport` starts without the ES module loader.
+    files: ['packages/cli/bin/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

@@ -1,7 +1,8 @@
 // Start time of the built `rapport` command next to a bare `node -e 0`: what the CLI itself costs
-// before any command runs. --version loads nothing but the entry; --help builds the command line
-// (commander) but loads no @rapport package beyond @rapport/core/store (errors): the CRM, adapters,
-// mail bridge and HTTP server are imported when a command runs.
+// before any command runs. It runs dist/main.cjs, the entry bin/rapport.js loads when installed.
+// --version loads nothing but the entry; --help builds the command line (commander, bundled) with
+// every command listed by name only; `tasks list --help` loads that one command's module too. The
+// CRM, adapters, mail bridge and HTTP server are imported when a command runs.
 // Builds the CLI first when dist/ is missing. RUNS=N sets the number of runs (default 15).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const pkg = fileURLToPath(new URL('..', import.meta.url));
-const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const main = fileURLToPath(new URL('../dist/main.cjs', import.meta.url));
 const runs = Number(process.env.RUNS ?? 15);
 
 if (!existsSync(main)) execFileSync('npx', ['tsup'], { cwd: pkg, stdio: 'inherit' });
@@ -26,6 +27,7 @@ const commands: Array<[label: string, args: string[]]> = [
   ['rapport --version', [main, '--version']],
   ['rapport --help', [main, '--help']],
   ['rapport tasks --help', [main, 'tasks', '--help']],
+  ['rapport tasks list --help', [main, 'tasks', 'list', '--help']],
 ];
 const times = new Map<string, number[]>(commands.map(([label]) => [label, []]));
 for (let i = 0; i < runs; i++) {

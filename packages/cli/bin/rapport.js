@@ -2,15 +2,19 @@
 // The `rapport` command. Installed from npm it runs the build (dist/); in a clone of the
 // repository, where src/ is present and nothing need be built, it runs the sources through tsx
 // in this process (no child process, so signals reach the server directly).
-import { existsSync } from 'node:fs';
-import { fileURLToPath, URL } from 'node:url';
+// CommonJS (bin/package.json), like dist/main.cjs: an installed `rapport --help` then starts
+// without Node's ES module loader, which costs tens of milliseconds before the first command.
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
 
-const source = new URL('../src/main.ts', import.meta.url);
+const source = join(__dirname, '../src/main.ts');
 if (existsSync(source)) {
-  const { register } = await import('tsx/esm/api');
-  // The workspace's tsconfig maps @rapport/* to their sources, wherever the command runs from.
-  register({ tsconfig: fileURLToPath(new URL('../../../tsconfig.json', import.meta.url)) });
-  await import(source.href);
+  void import('tsx/esm/api').then(({ register }) => {
+    // The workspace's tsconfig maps @rapport/* to their sources, wherever the command runs from.
+    register({ tsconfig: join(__dirname, '../../../tsconfig.json') });
+    return import(pathToFileURL(source).href);
+  });
 } else {
-  await import('../dist/main.js');
+  require('../dist/main.cjs');
 }

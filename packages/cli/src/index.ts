@@ -1,2 +1,3 @@
-export { run, buildProgram } from './program.js';
+export { run } from './run.js';
+export { buildProgram } from './program.js';
 export { openCrm, openStore, resolveDb } from './db.js';

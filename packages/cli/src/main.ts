@@ -6,7 +6,7 @@ const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   process.stdout.write(`${version}\n`);
 } else {
-  void import('./program.js')
+  void import('./run.js')
     .then(({ run }) => run(argv))
     .then((code) => {
       process.exitCode = code;

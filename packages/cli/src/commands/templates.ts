@@ -33,7 +33,7 @@ const beforeText = (r: ReminderRule) =>
     .join('')
     .replace(/^$/, 'at due');
 
-/** `rapport templates list|create|preview` and `rapport reminders settings`. */
+/** `rapport templates list|create|preview`. */
 export function registerTemplates(program: Command) {
   const templates = program.command('templates').description('message and print templates for e-mail, SMS and PDF (LiquidJS, checked when saved)');
   templates
@@ -133,7 +133,10 @@ export function registerTemplates(program: Command) {
         await crm.close();
       }
     });
+}
 
+/** `rapport reminders settings`. */
+export function registerReminders(program: Command) {
   program
     .command('reminders')
     .description('task reminders')

@@ -55,7 +55,9 @@ export function registerOperators(program: Command) {
         await crm.close();
       }
     });
+}
 
+export function registerTokens(program: Command) {
   const tokens = program.command('tokens').description('API tokens of operators');
   tokens
     .command('create')
