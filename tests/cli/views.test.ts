@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
@@ -18,6 +18,7 @@ beforeAll(async () => {
   await store.migrate();
   const crm = createCrm({ store });
   const ewa = await crm.operators.create({ name: 'Ewa Nowak', email: 'ewa@firma.pl' });
+  await crm.operators.create({ name: 'Piotr Lis', email: 'piotr@firma.pl' });
   for (let i = 1; i <= 30; i++)
     await crm.as(ewa.id).tasks.create({ subject: `Telefon ${i}`, dueAt: new Date(Date.now() - i * 86_400_000), priority: i % 3 ? 'normal' : 'high' });
   await crm.close();
@@ -46,5 +47,46 @@ describe('rapport views', () => {
     const png = await rapport(['views', 'export', 'Overdue', '--format', 'png', '--out', join(dir, 'x.png')]);
     expect(png.code).toBe(1);
     expect(png.stderr).toMatch(/--format png charts a pivot: pass --pivot-rows FIELD/);
+  });
+
+  it('saves a view from a JSON file, shows it back as that JSON, replaces and deletes it: shares by e-mail, owners only delete', async () => {
+    const file = join(dir, 'pilne.json');
+    const view = {
+      name: 'Pilne Ewy',
+      spec: { kind: 'tasks', filter: { op: 'eq', field: 'priority', value: 'high' }, sort: [{ field: 'dueAt', direction: 'desc' }] },
+      shares: [{ operator: 'piotr@firma.pl' }],
+    };
+    await writeFile(file, JSON.stringify(view));
+    const saved = await rapport(['--json', 'views', 'save', file, '--as', 'ewa@firma.pl']);
+    expect(saved.code).toBe(0);
+    expect(JSON.parse(saved.stdout).view).toMatchObject({ name: 'Pilne Ewy', kind: 'tasks', version: 1, replaced: false });
+    const again = await rapport(['views', 'save', file, '--as', 'ewa@firma.pl']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/CONFLICT: view.name "Pilne Ewy" is already used: pass --replace/);
+
+    // Piotr uses it: shown with his e-mail in the shares, run with only high-priority rows.
+    const shown = await rapport(['--json', 'views', 'show', 'Pilne Ewy', '--as', 'piotr@firma.pl']);
+    const back = JSON.parse(shown.stdout).view;
+    expect(back).toMatchObject({ name: 'Pilne Ewy', version: 1, shares: [{ operator: 'piotr@firma.pl', canEdit: false }] });
+    const run = await rapport(['--json', 'views', 'run', 'Pilne Ewy', '--as', 'piotr@firma.pl']);
+    const rows = JSON.parse(run.stdout).rows as Array<{ values: { priority?: string } }>;
+    expect(rows).toHaveLength(10);
+
+    // What show printed saves back (--replace changes it); a bad filter changes nothing.
+    await writeFile(file, JSON.stringify({ ...back, spec: { ...back.spec, filter: { op: 'eq', field: 'priority', value: 'normal' } } }));
+    const replaced = await rapport(['--json', 'views', 'save', file, '--as', 'ewa@firma.pl', '--replace']);
+    expect(JSON.parse(replaced.stdout).view).toMatchObject({ version: 2, replaced: true });
+    await writeFile(file, JSON.stringify({ name: 'Pilne Ewy', spec: { kind: 'tasks', filter: { op: 'eq', field: 'colour', value: 1 } } }));
+    const bad = await rapport(['views', 'save', file, '--as', 'ewa@firma.pl', '--replace']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/VALIDATION: .*colour/);
+    const rerun = await rapport(['--json', 'views', 'run', 'Pilne Ewy', '--as', 'ewa@firma.pl']);
+    expect(JSON.parse(rerun.stdout).rows).toHaveLength(20);
+
+    const refused = await rapport(['views', 'delete', 'Pilne Ewy', '--as', 'piotr@firma.pl']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/FORBIDDEN: only the owner/);
+    expect((await rapport(['views', 'delete', 'Pilne Ewy', '--as', 'ewa@firma.pl'])).code).toBe(0);
+    expect((await rapport(['views', 'list', '--as', 'ewa@firma.pl'])).stdout).not.toContain('Pilne Ewy');
   });
 });

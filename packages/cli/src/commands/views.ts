@@ -6,6 +6,7 @@ import { RapportError } from '@rapport/core/store';
 import { openCrm } from '../db.js';
 import { emit, table, type GlobalOptions } from '../output.js';
 import { positiveInt } from './history.js';
+import { registerViewEdits } from './views-edit.js';
 
 interface AsOptions {
   as?: string;
@@ -32,7 +33,7 @@ function progress(g: GlobalOptions): { onProgress: (rows: number) => void; done(
 }
 
 export function registerViews(program: Command) {
-  const views = program.command('views').description('saved and built-in views: list, run, export');
+  const views = program.command('views').description('saved and built-in views: list, run, export, show, save, delete');
   const asOption = () => new Option('--as <email>', 'run as this operator (whose "me", rules and shares apply)');
   const tzOption = () => new Option('--tz <zone>', "IANA time zone for relative dates such as today (default: the view's, else UTC)");
 
@@ -94,6 +95,8 @@ export function registerViews(program: Command) {
         await crm.close();
       }
     });
+
+  registerViewEdits(views, asOption);
 
   views
     .command('export <view>')

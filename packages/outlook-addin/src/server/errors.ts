@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import { isRapportError, type RapportErrorCode } from '@rapport/core';
 
 /** The error codes the HTTP API answers with, beside RapportError's own. */
@@ -22,6 +23,13 @@ export class ApiError extends Error {
     super(message);
     this.name = 'ApiError';
   }
+}
+
+/** A request's JSON object body, or 400. */
+export function objectBody<T>(request: FastifyRequest): T {
+  const b = request.body;
+  if (!b || typeof b !== 'object' || Array.isArray(b)) throw new ApiError(400, 'BAD_REQUEST', 'the request body must be a JSON object');
+  return b as T;
 }
 
 const STATUS: Record<RapportErrorCode, number> = {

@@ -1,13 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Crm, RuleInput, TemplateInput } from '@rapport/core';
-import { ApiError } from './errors.js';
-
-/** A JSON object body, or 400. */
-function body<T>(request: FastifyRequest): T {
-  const b = request.body;
-  if (!b || typeof b !== 'object' || Array.isArray(b)) throw new ApiError(400, 'BAD_REQUEST', 'the request body must be a JSON object');
-  return b as T;
-}
+import { ApiError, objectBody as body } from './errors.js';
 
 const WATCH_CHANNELS = ['inapp', 'email', 'sms'];
 

@@ -54,6 +54,12 @@ export interface ViewReader {
   pages(pageSize?: number): AsyncGenerator<ViewRow[]>;
 }
 
+/** VALIDATION for keys beyond these: a misspelt key would otherwise change nothing, silently. */
+function onlyKeys(field: string, input: object, keys: readonly string[]) {
+  const extra = Object.keys(input).filter((k) => !keys.includes(k));
+  if (extra.length > 0) throw invalid(field, `has no ${extra.map((k) => JSON.stringify(k)).join(', ')} (it takes ${keys.join(', ')})`);
+}
+
 interface ShareRow {
   id: string;
   version: number;
@@ -171,6 +177,7 @@ export function viewsModule(ctx: Context) {
     save(input: ViewInput): Promise<SavedView> {
       return inUnit(ctx, async (unit) => {
         if (!input || typeof input !== 'object') throw invalid('view', 'must be { name, spec }', input);
+        onlyKeys('view', input, ['name', 'spec', 'shares']);
         const name = v.text('view.name', input.name, { max: 200 });
         if (BUILTIN_VIEWS.some((b) => b.name === name)) throw new RapportError('CONFLICT', `view.name ${JSON.stringify(name)} is a built-in view's name`);
         const spec = checkSpec(coreSchema, input.spec, env());
@@ -197,6 +204,8 @@ export function viewsModule(ctx: Context) {
 
     /** Changes a saved view: its owner, the host, or an operator it is shared with for editing; others get FORBIDDEN. */
     async update(id: string, patch: ViewPatch, expectedVersion?: number): Promise<SavedView> {
+      if (!patch || typeof patch !== 'object') throw invalid('view patch', 'must be { name?, spec?, shares? }', patch);
+      onlyKeys('view patch', patch, ['name', 'spec', 'shares']);
       const { view: seen, canEdit } = await loadSaved(id);
       if (!canEdit) throw new RapportError('FORBIDDEN', `view ${JSON.stringify(seen.name)} is shared with you for use, not for editing`);
       return inUnit(ctx, async (unit) => {
