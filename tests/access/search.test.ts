@@ -132,4 +132,25 @@ describe('access: full-text search', () => {
     const first = await o.asAnna.search('enova', { limit: 1 });
     await rejects(o.asAnna.search('enov', { limit: 1, cursor: first.nextCursor! }), 'VALIDATION');
   });
+
+  it('shows and ranks an e-mail by when it was sent, not by when it was imported', async () => {
+    const o = await office();
+    const mail = (n: number, sent: string) => ({
+      messageId: `<wycena-${n}@zolc.pl>`,
+      from: { name: 'Ștefan Popescu', address: 'stefan.popescu@firma.ro' },
+      to: [{ name: 'Anna', address: o.anna.email }],
+      date: new Date(sent),
+      subject: `Wycena ${n}`,
+      text: 'W załączeniu wycena.',
+    });
+    // The older message is imported last (a mailbox read newest first).
+    await o.crm.emails.ingest(mail(2, '2026-03-02T10:00:00Z'), { source: { account: 'imap:x', mailbox: 'INBOX', uidValidity: 1, uid: 2 } });
+    o.clock.advance(60_000);
+    await o.crm.emails.ingest(mail(1, '2026-03-01T10:00:00Z'), { source: { account: 'imap:x', mailbox: 'INBOX', uidValidity: 1, uid: 1 } });
+    const hits = (await o.crm.search('wycena', { kinds: ['emails'] })).items;
+    expect(hits.map((h) => [h.title, h.at.toISOString()])).toEqual([
+      ['Wycena 2', '2026-03-02T10:00:00.000Z'],
+      ['Wycena 1', '2026-03-01T10:00:00.000Z'],
+    ]);
+  });
 });

@@ -38,6 +38,7 @@ export interface SearchHit {
   snippet: string | null;
   /** 1–4: how well the words match (4: every word is a whole word of the title). */
   score: number;
+  /** When it happened: an e-mail's sent date, a note's time, else the record's last change; the newest rank first among equals. */
   at: Date;
   /** The task a task, note or e-mail belongs to. */
   taskId: string | null;
@@ -123,7 +124,7 @@ export function searchModule(ctx: Context) {
           title: def.title(r),
           snippet: def.snippet(r),
           score: score(tokens, recordTokens(r, def.titleFields), recordTokens(r, def.otherFields)),
-          at: r[def.dateField] as Date,
+          at: def.shownAt ? def.shownAt(r) : (r[def.dateField] as Date),
           taskId: def.taskId(r),
           partnerId: def.partnerId(r),
         });

@@ -13,8 +13,10 @@ export interface KindDef {
   titleFields: string[];
   /** The other search fields. */
   otherFields: string[];
-  /** The newest matches are ranked first among equals; also the order candidates are read in. */
+  /** The order candidates are read in, newest first (an indexed date). */
   dateField: string;
+  /** The date a hit shows and ranks by among equals, when not `dateField`'s (an e-mail's is when it was sent). */
+  shownAt?(r: Rec): Date;
   title(r: Rec): string;
   snippet(r: Rec): string | null;
   taskId(r: Rec): string | null;
@@ -73,6 +75,7 @@ export const KINDS: Record<SearchKind, KindDef> = {
     titleFields: ['subject'],
     otherFields: [],
     dateField: 'createdAt',
+    shownAt: (r) => (r.sentAt instanceof Date ? r.sentAt : (r.createdAt as Date)),
     title: (r) => str(r.subject) ?? '',
     snippet: (r) => str(r.fromAddress),
     taskId: (r) => str(r.taskId),
