@@ -20,6 +20,7 @@ beforeAll(async () => {
   await store.migrate();
   const crm = createCrm({ store });
   taskId = (await crm.tasks.create({ subject: 'Oddzwonić do Zefira' })).id;
+  await crm.partners.create({ code: 'ZEFIR', name: 'Zefir sp. z o.o.' });
   await crm.close();
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -55,5 +56,17 @@ describe('rapport print', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/print template "Nope" for task does not exist/);
     expect(existsSync(join(dir, 'nope.pdf'))).toBe(false);
+  });
+
+  it('finds the record as people name it: a task by its number, a partner by its code', async () => {
+    const card = join(dir, 'by-number.pdf');
+    const byNumber = await rapport(['--json', 'print', 'task', '0001/2026/CRM', '--out', card]);
+    expect(byNumber.code).toBe(0);
+    if (existsSync('/usr/bin/pdftotext')) expect(execFileSync('pdftotext', [card, '-']).toString()).toContain('Oddzwonić do Zefira');
+    const statement = join(dir, 'zefir.pdf');
+    expect((await rapport(['print', 'partner', 'ZEFIR', '--out', statement])).code).toBe(0);
+    if (existsSync('/usr/bin/pdftotext')) expect(execFileSync('pdftotext', [statement, '-']).toString()).toContain('Zefir sp. z o.o.');
+    const unknown = await rapport(['print', 'partner', 'NOPE', '--out', join(dir, 'nope.pdf')]);
+    expect(unknown.stderr).toMatch(/NOT_FOUND: partner "NOPE" does not exist/);
   });
 });
