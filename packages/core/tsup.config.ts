@@ -7,4 +7,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // import.meta.url (lazy.ts loads dependencies relative to it) in the CJS build too.
+  shims: true,
 });

@@ -1,5 +1,8 @@
-import { parsePhoneNumberWithError, type CountryCode } from 'libphonenumber-js/max';
+import type { CountryCode } from 'libphonenumber-js/max';
 import { invalid } from '../errors.js';
+import { lazy } from '../lazy.js';
+
+const phones = lazy<typeof import('libphonenumber-js/max')>('libphonenumber-js/max');
 
 /**
  * A phone number in E.164 (`+48601220310`), the one form stored and sent to SMS gateways.
@@ -12,7 +15,7 @@ export function e164(field: string, value: unknown, country?: string | null): st
   if (text.length > 64) throw invalid(field, 'must be at most 64 characters long', `${text.length} characters`);
   let number;
   try {
-    number = parsePhoneNumberWithError(text, country ? { defaultCountry: country as CountryCode } : {});
+    number = phones().parsePhoneNumberWithError(text, country ? { defaultCountry: country as CountryCode } : {});
   } catch (err) {
     const reason = (err as Error).message === 'INVALID_COUNTRY' ? 'needs a country: start it with + and the country code' : 'is not a phone number';
     throw invalid(field, reason, text);

@@ -1,11 +1,14 @@
-import { Cron } from 'croner';
+import type { Cron } from 'croner';
 import type { CatchUpPolicy, Job } from '../../domain/automation-types.js';
 import { invalid } from '../../errors.js';
+import { lazy } from '../../lazy.js';
+
+const croner = lazy<typeof import('croner')>('croner');
 
 /** A parsed cron expression in a time zone; `croner` does the calendar arithmetic (DST included). */
 export function cronOf(expression: string, timeZone: string | null, field = 'job.cron'): Cron {
   try {
-    return new Cron(expression, { paused: true, ...(timeZone ? { timezone: timeZone } : {}) });
+    return new (croner().Cron)(expression, { paused: true, ...(timeZone ? { timezone: timeZone } : {}) });
   } catch (err) {
     throw invalid(field, `is not a valid cron expression${timeZone ? ` in ${timeZone}` : ''}: ${(err as Error).message}`, expression);
   }

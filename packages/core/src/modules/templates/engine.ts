@@ -1,6 +1,9 @@
-import { Liquid, type Template } from 'liquidjs';
+import type { Liquid, Template } from 'liquidjs';
 import { RapportError } from '../../errors.js';
 import { coreSchema } from '../../domain/schema.js';
+import { lazy } from '../../lazy.js';
+
+const liquidjs = lazy<typeof import('liquidjs')>('liquidjs');
 
 /**
  * The sandbox user-written templates run in: LiquidJS with no file system (no include, render or
@@ -35,7 +38,7 @@ export function sandboxedLiquid(options: SandboxOptions = {}): Liquid {
     resolve: refuseFiles,
     contains: () => false,
   };
-  const engine = new Liquid({
+  const engine = new (liquidjs().Liquid)({
     fs: noFiles as never,
     root: [],
     partials: [],
@@ -68,13 +71,16 @@ export function withPrintFilters(liquid: Liquid): Liquid {
 /** The sandbox print templates run in: more time and memory than a message (a statement is long), plus `money` and `percent`. */
 export const printLiquid = (): Liquid => withPrintFilters(sandboxedLiquid({ renderMs: 500, memory: 5_000_000, what: 'print templates' }));
 
-const engine = sandboxedLiquid();
-const printEngine = printLiquid();
-const engineOf = (channel: string | undefined): Liquid => (channel === 'print' ? printEngine : engine);
+// Made at first use, as liquidjs is loaded then (lazy.ts).
+let madeEngine: Liquid | undefined;
+let madePrintEngine: Liquid | undefined;
+const engine = (): Liquid => (madeEngine ??= sandboxedLiquid());
+const printEngine = (): Liquid => (madePrintEngine ??= printLiquid());
+const engineOf = (channel: string | undefined): Liquid => (channel === 'print' ? printEngine() : engine());
 /** One engine per recipient time zone in use (a handful), made on first use. */
 const zoned = new Map<string, Liquid>();
 const engineFor = (timeZone: string | null | undefined): Liquid => {
-  if (!timeZone || timeZone === 'UTC') return engine;
+  if (!timeZone || timeZone === 'UTC') return engine();
   let e = zoned.get(timeZone);
   if (!e) zoned.set(timeZone, (e = sandboxedLiquid({ timeZone })));
   return e;
@@ -123,9 +129,9 @@ export function checkVariables(field: string, recordKind: string, parsed: Templa
   const print = channel === 'print';
   const roots = (print ? PRINT_ROOTS : TEMPLATE_ROOTS)[recordKind]!;
   const names: Names = print ? { common: ['now'], lists: PRINT_LISTS[recordKind] ?? [], recipient: false } : { common: COMMON, lists: [], recipient: true };
-  let segmentsList: ReturnType<typeof engine.globalVariableSegmentsSync>;
+  let segmentsList: ReturnType<Liquid['globalVariableSegmentsSync']>;
   try {
-    segmentsList = engine.globalVariableSegmentsSync(parsed, { partials: false });
+    segmentsList = engine().globalVariableSegmentsSync(parsed, { partials: false });
   } catch (err) {
     throw new RapportError('VALIDATION', `${field} cannot be analysed: ${firstLine(err)}`, { cause: err, details: { field } });
   }
@@ -167,7 +173,7 @@ function unknownVariable(roots: Record<string, string>, segments: Array<unknown>
  */
 export async function render(field: string, parsed: Template[], scope: Record<string, unknown>, timeZone?: string | null, channel?: string): Promise<string> {
   try {
-    return String(await (channel === 'print' ? printEngine : engineFor(timeZone)).render(parsed, scope));
+    return String(await (channel === 'print' ? printEngine() : engineFor(timeZone)).render(parsed, scope));
   } catch (err) {
     throw new RapportError('VALIDATION', `${field} could not be rendered: ${firstLine(err)}`, { cause: err, details: { field } });
   }
