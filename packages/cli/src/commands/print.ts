@@ -1,8 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { where, type Crm } from '@rapport/core';
-import { RapportError } from '@rapport/core/store';
+import type { Crm } from '@rapport/core';
+import { RapportError, type Filter } from '@rapport/core/store';
 import { openCrm } from '../db.js';
 import { emit, type GlobalOptions } from '../output.js';
 import { actingCrm } from './views.js';
@@ -21,7 +21,14 @@ const LOOKUP: Record<Kind, { collection: string; field: string; named: string }>
  */
 async function recordId(crm: Crm, kind: Kind, ref: string): Promise<string> {
   const { collection, field, named } = LOOKUP[kind];
-  const found = await crm.store.find(collection, { where: where.or(where.eq('id', ref), where.eq(field, ref)), limit: 3 });
+  const byIdOr: Filter = {
+    op: 'or',
+    filters: [
+      { op: 'eq', field: 'id', value: ref },
+      { op: 'eq', field, value: ref },
+    ],
+  };
+  const found = await crm.store.find(collection, { where: byIdOr, limit: 3 });
   if (found.items.some((r) => r.id === ref) || found.items.length === 0) return ref;
   if (found.items.length > 1)
     throw new RapportError(
