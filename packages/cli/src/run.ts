@@ -45,7 +45,7 @@ const COMMANDS: ReadonlyArray<readonly [term: string, description: string, load:
   ],
   ['mail', 'outbound mail: serial mailings, checking the servers', async () => (await import('./commands/mail.js')).registerMail],
   ['calendar', 'calendars of operators and groups', async () => (await import('./commands/calendar.js')).registerCalendar],
-  ['views', 'saved and built-in views: list, run, export', async () => (await import('./commands/views.js')).registerViews],
+  ['views', 'saved and built-in views: list, run, export, show, save, delete', async () => (await import('./commands/views.js')).registerViews],
   [
     'search [options] <words>',
     'full-text search in tasks, notes, partners, persons and e-mails (diacritics optional, words match as prefixes)',
@@ -59,7 +59,7 @@ const COMMANDS: ReadonlyArray<readonly [term: string, description: string, load:
   ],
   ['reminders', 'task reminders', async () => (await import('./commands/templates.js')).registerReminders],
   [
-    'print [options] <kind> <id>',
+    'print [options] <kind> <ref>',
     'print a task card, an offer or a partner statement to PDF with a print template (stored or built-in; default when none is named)',
     async () => (await import('./commands/print.js')).registerPrint,
   ],
