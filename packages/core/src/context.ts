@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Subject } from 'rxjs';
+import type { Subject } from 'rxjs';
 import type { BlobStore } from './blobs.js';
 import type { Clock } from './clock.js';
 import { RapportError, isRapportError, notFound } from './errors.js';

@@ -1,4 +1,11 @@
-import { Subject, concatMap, defer, from, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+// rxjs's index loads all ~220 modules of its CommonJS build (which Node picks for import too),
+// ~150 ms of every start; these paths, in its exports map, load the ~45 core uses. Each is typed,
+// so an rxjs release that moves one fails the typecheck.
+import { Subject } from 'rxjs/internal/Subject';
+import { concatMap } from 'rxjs/internal/operators/concatMap';
+import { defer } from 'rxjs/internal/observable/defer';
+import { from } from 'rxjs/internal/observable/from';
 import type { BlobStore } from './blobs.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Context, CrmSettings } from './context.js';

@@ -1,4 +1,6 @@
-import { Observable, filter } from 'rxjs';
+// Not from 'rxjs' itself: see crm.ts.
+import { Observable } from 'rxjs/internal/Observable';
+import { filter } from 'rxjs/internal/operators/filter';
 import type { DomainEvent } from '../../events.js';
 import type { Task } from '../../domain/types.js';
 import { matches, normalizeFilter } from '../../store/filter.js';
