@@ -1,8 +1,11 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import type { PivotTable, ViewColumnInfo, ViewGroup, ViewReader, ViewStyle } from '@rapport/core';
 import { axisText, cellText, eachRow, groupId, groupLabel, rowValues, type ExportOptions, type ExportReport } from './values.js';
+
+// exceljs takes ~400 ms to load: only an .xlsx export pays for it (as pdfmake in pdf.ts, vega in chart.ts).
+const exceljs = async () => (await import('exceljs')).default;
 
 const argb = (hex: string) => `FF${hex.slice(1).toUpperCase()}`;
 
@@ -52,7 +55,7 @@ function drained(ws: ExcelJS.Worksheet, failed: Promise<never>): Promise<void> |
  * bold header row per group with its count and measures, and its rows one outline level below.
  */
 export async function writeXlsx(reader: ViewReader, out: Writable, options: ExportOptions = {}): Promise<ExportReport> {
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+  const wb = new (await exceljs()).stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
   // An output that fails stops the wait for a drain that would never come.
   const failed = new Promise<never>((_, reject) => out.once('error', reject));
   failed.catch(() => undefined);
@@ -111,7 +114,7 @@ export async function writeXlsx(reader: ViewReader, out: Writable, options: Expo
 
 /** A pivot table as an .xlsx sheet: row keys down, column keys across, totals on the right and at the bottom. */
 export async function writePivotXlsx(pivot: PivotTable, out: Writable, title = 'Pivot'): Promise<void> {
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+  const wb = new (await exceljs()).stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
   const ws = wb.addWorksheet(sheetName(title), { views: [{ state: 'frozen', xSplit: 1, ySplit: 1 }] });
   const additive = pivot.measure.fn === 'count' || pivot.measure.fn === 'sum';
   const header = ws.addRow([
