@@ -97,32 +97,34 @@ export async function* mboxMessages(path: string, from: number, wholeUpTo: numbe
       s = n;
       continue;
     }
-    // Too large to hold: its complete lines as they are read, up to the next separator.
-    let ended = false;
-    const rest = async function* (): AsyncGenerator<Buffer> {
+    // Too large to hold: its complete lines as they are read, up to the next separator. The
+    // position lives here, not in the stream handed out, so what its reader leaves unread (a
+    // stream destroyed on a parse error returns early) is skipped and the next message still comes.
+    const nextPiece = async (): Promise<Buffer | null> => {
       for (;;) {
-        if (n >= 0) {
-          if (n > b) yield unescapeFrom(buf.subarray(b, n));
-          break;
+        const upTo = n >= 0 ? n : buf.lastIndexOf(NL) + 1; // complete lines end here
+        if (upTo > b) {
+          const piece = buf.subarray(b, upTo);
+          b = upTo;
+          return unescapeFrom(piece);
         }
-        const safe = buf.lastIndexOf(NL) + 1; // complete lines end here
-        if (safe > b) {
-          yield unescapeFrom(buf.subarray(b, safe));
-          b = safe;
-        }
+        if (n >= 0) return null;
         if (!(await more(b))) {
-          if (b < buf.length) yield unescapeFrom(buf.subarray(b));
+          const piece = buf.subarray(b);
           b = buf.length;
-          break;
+          return piece.length ? unescapeFrom(piece) : null;
         }
         b = 0;
         n = findSeparator(buf, 0);
       }
-      ended = true;
     };
-    const it = rest();
-    yield { start, stream: it, end: () => base + (n >= 0 ? n : buf.length) };
-    if (!ended) for await (const _ of it);
+    const stream = (async function* () {
+      for (let piece = await nextPiece(); piece; piece = await nextPiece()) yield piece;
+    })();
+    yield { start, stream, end: () => base + (n >= 0 ? n : buf.length) };
+    // After any read still under way in the stream, whatever its reader did not read.
+    for await (const _ of stream);
+    while (await nextPiece());
     if (n < 0) return;
     s = n;
   }

@@ -88,6 +88,25 @@ describe('mbox splitter', () => {
     }
   });
 
+  it('a large message its reader gave up on (stream returned early) is skipped, and the messages after it still come', async () => {
+    const file = join(dir, 'abandoned.mbox');
+    const big = 'x'.repeat(30) + '\n';
+    await writeFile(file, `From a\nSubject: big\n\n${big.repeat(40)}From b\nSubject: next\n\nbody\nFrom c\nSubject: last\n\nend\n`);
+    for (const chunk of [7, 64, 512]) {
+      const seen: string[] = [];
+      for await (const m of mboxMessages(file, 0, 100, chunk)) {
+        if (m.raw) seen.push(m.raw.toString('latin1').split('\n')[0]!);
+        else {
+          // What Readable.destroy() does to its source: return() after the first piece.
+          const first = await m.stream.next();
+          seen.push(`streamed ${String(first.value).slice(0, 12)}`);
+          await m.stream.return(undefined);
+        }
+      }
+      expect(seen, `chunk ${chunk}`).toEqual(['streamed Subject: big', 'Subject: next', 'Subject: last']);
+    }
+  });
+
   it('a file without a "From " line has no messages', async () => {
     const file = join(dir, 'none.mbox');
     await writeFile(file, 'not\nan mbox\nFro');
